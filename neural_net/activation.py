@@ -1,0 +1,443 @@
+r"""Neurons: the function a layer holds — the linear map Σ and the activations.
+
+Every class here mirrors the ``Neurons`` table. An activation ``f`` offers
+
+* ``compute(z)`` — :math:`a = f(z)`, kept in ``preds``;
+* ``pr()`` — the derivative :math:`f'(z)`, computed *from the output* ``preds`` (no need to
+  keep ``z``), which lets the network apply activations in place;
+* ``grad(Δ)`` — the backward step :math:`Δ \odot f'(z)` (for Softmax, the Jacobian-vector
+  product :math:`s \odot (Δ - \langle Δ, s\rangle)`).
+
+``compute``/``grad`` take ``out=`` so the training loop can reuse its buffers; called
+without it they allocate and never modify their argument.
+
+Σ is the linear neurons of a fully connected layer: it holds ``W`` of shape
+``(n_in + 1, n_out)`` whose last row is the bias, computes :math:`XW_{:-1} + W_{-1}` and, in
+``grad``, the gradient :math:`\partial J/\partial W = [X^\top Δ;\ 1^\top Δ]`, applies it
+(``W -= ∂J/∂W`` unless an optimizer is attached) and returns :math:`Δ W_{:-1}^\top`.
+
+Example:
+    >>> import numpy
+    >>> from neural_net.activation import σ, Tanh
+    >>> z = numpy.linspace(-6, 6, 1001)
+    >>> float(σ().compute(z)[0]).__round__(8), float(Tanh().compute(z)[-1]).__round__(8)
+    (0.00247262, 0.99998771)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .checks import positive_float
+from .model import Define
+
+
+class Neurons(Define):
+    """Base of every neurons function (mirrors the ``Neurons`` table).
+
+    Example:
+        >>> from neural_net.activation import ReLU
+        >>> str(ReLU()), repr(ReLU())
+        ('Neurons', 'ReLU')
+    """
+
+    table = "Neurons"
+    #: Keyword arguments that describe the function (stored as JSON, used to rebuild it).
+    params: tuple[str, ...] = ()
+
+    def __init__(self, *, layer: Define | None = None, uid: int | None = None, **attributes: Any) -> None:
+        parent: dict[str, Any] = {}
+        if layer is not None:
+            parent = {f"{layer.table}_id": layer["id"]}
+            parent.update({f"{layer.table}_{k}": v for k, v in layer.id.items() if k != "steps"})
+        super().__init__(uid=uid, **attributes, **parent)
+        self.preds: np.ndarray | None = None
+
+    def config(self) -> dict[str, Any]:
+        """The JSON-able description of this function: its name and parameters.
+
+        Example:
+            >>> from neural_net.activation import LeakyReLU
+            >>> LeakyReLU(α=0.1).config()
+            {'name': 'LeakyReLU', 'α': 0.1}
+        """
+        return {"name": type(self).__name__, **{p: getattr(self, p) for p in self.params}}
+
+    def _require_preds(self) -> np.ndarray:
+        if self.preds is None:
+            raise RuntimeError(f"{type(self).__name__}: call compute(z) before pr() or grad(Δ)")
+        return self.preds
+
+    def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Backward step: ``Δ * pr()`` (into ``out`` when given)."""
+        return np.multiply(Δ, self.pr(), out=out)
+
+    def _scratch(self, like: np.ndarray) -> np.ndarray:
+        """A buffer shaped like ``like``, kept between calls (no allocation per batch)."""
+        buf = getattr(self, "_buf", None)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = self._buf = np.empty_like(like)
+        return buf
+
+
+class σ(Neurons):
+    r"""Logistic sigmoid :math:`σ(z) = 1/(1+e^{-z})`, :math:`σ' = σ(1-σ)`.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.activation import σ
+        >>> s = σ(); s.compute(numpy.array([0.0])), s.pr()
+        (array([0.5]), array([0.25]))
+    """
+
+    def compute(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        z = np.asarray(z)
+        with np.errstate(over="ignore"):
+            a = np.negative(z, out=out)
+            np.exp(a, out=a)
+        a += 1
+        np.reciprocal(a, out=a)
+        self.preds = a
+        return a
+
+    def pr(self) -> np.ndarray:
+        s = self._require_preds()
+        return s * (1 - s)
+
+    def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        s = self._require_preds()
+        if out is None:
+            return Δ * (s * (1 - s))
+        buf = self._scratch(s)
+        np.subtract(1, s, out=buf)
+        buf *= s
+        return np.multiply(Δ, buf, out=out)
+
+
+Sigmoid = σ
+
+
+class Tanh(Neurons):
+    r"""Hyperbolic tangent :math:`\tanh z = 2σ(2z) - 1` (values in (-1, 1)), :math:`\tanh' = 1-\tanh^2`.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.activation import Tanh
+        >>> t = Tanh(); t.compute(numpy.array([0.0])), t.pr()
+        (array([0.]), array([1.]))
+    """
+
+    def compute(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        self.preds = np.tanh(z, out=out)
+        return self.preds
+
+    def pr(self) -> np.ndarray:
+        t = self._require_preds()
+        return 1 - t * t
+
+    def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if out is None:
+            return Δ * self.pr()
+        t = self._require_preds()
+        buf = np.multiply(t, t, out=self._scratch(t))
+        np.subtract(1, buf, out=buf)
+        return np.multiply(Δ, buf, out=out)
+
+
+class ReLU(Neurons):
+    r"""Rectified linear unit :math:`\max(z, 0)`; derivative 1 where the output is > 0, else 0.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.activation import ReLU
+        >>> r = ReLU(); r.compute(numpy.array([-1.0, 2.0])), r.pr()
+        (array([0., 2.]), array([0., 1.]))
+    """
+
+    def compute(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        self.preds = np.maximum(z, 0, out=out)
+        return self.preds
+
+    def pr(self) -> np.ndarray:
+        a = self._require_preds()
+        return (a > 0).astype(a.dtype)
+
+    def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        a = self._require_preds()
+        if out is None:
+            return np.where(a > 0, Δ, 0).astype(np.result_type(Δ, a), copy=False)
+        np.copyto(out, Δ) if out is not Δ else None
+        out[a <= 0] = 0
+        return out
+
+
+class LeakyReLU(Neurons):
+    r"""Leaky ReLU: :math:`z` if :math:`z ≥ 0` else :math:`αz`; derivative 1 or α (α ≥ 0).
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.activation import LeakyReLU
+        >>> l = LeakyReLU(α=0.1); l.compute(numpy.array([-1.0, 2.0])), l.pr()
+        (array([-0.1,  2. ]), array([0.1, 1. ]))
+    """
+
+    params = ("α",)
+
+    def __init__(self, α: float = 0.01, **kwargs: Any) -> None:
+        self.α = positive_float(α, "α", allow_zero=True)
+        super().__init__(**kwargs)
+
+    def compute(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        z = np.asarray(z)
+        if out is None:
+            self.preds = np.where(z >= 0, z, self.α * z)
+        else:
+            if out is not z:
+                np.copyto(out, z)
+            np.multiply(out, self.α, out=out, where=out < 0)
+            self.preds = out
+        return self.preds
+
+    def pr(self) -> np.ndarray:
+        a = self._require_preds()
+        return np.where(a > 0, 1, self.α).astype(a.dtype)
+
+    def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        a = self._require_preds()
+        if out is None:
+            return Δ * self.pr()
+        if out is not Δ:
+            np.copyto(out, Δ)
+        np.multiply(out, self.α, out=out, where=a <= 0)
+        return out
+
+
+class ELU(Neurons):
+    r"""Exponential linear unit: :math:`z` if :math:`z ≥ 0` else :math:`α(e^z - 1)`.
+
+    Derivative from the output :math:`a`: 1 where :math:`a > 0`, else :math:`a + α`.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.activation import ELU
+        >>> e = ELU(α=1); e.compute(numpy.array([0.0, 2.0])), e.pr()
+        (array([0., 2.]), array([1., 1.]))
+    """
+
+    params = ("α",)
+
+    def __init__(self, α: float = 1.0, **kwargs: Any) -> None:
+        self.α = positive_float(α, "α")
+        super().__init__(**kwargs)
+
+    def compute(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        z = np.asarray(z)
+        neg = z < 0
+        if out is None:
+            out = z.astype(np.result_type(z, np.float64) if z.dtype.kind != "f" else z.dtype, copy=True)
+        elif out is not z:
+            np.copyto(out, z)
+        with np.errstate(over="ignore"):
+            np.expm1(out, out=out, where=neg)
+        np.multiply(out, self.α, out=out, where=neg)
+        self.preds = out
+        return out
+
+    def pr(self) -> np.ndarray:
+        a = self._require_preds()
+        return np.where(a > 0, 1, a + self.α).astype(a.dtype)
+
+    def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        a = self._require_preds()
+        if out is None:
+            return Δ * self.pr()
+        buf = self._scratch(a)
+        np.add(a, self.α, out=buf)
+        buf[a > 0] = 1
+        return np.multiply(Δ, buf, out=out)
+
+
+class Softmax(Neurons):
+    r"""Softmax over each row: :math:`s_j = e^{z_j} / \sum_i e^{z_i}` (max-shifted for safety).
+
+    ``pr()`` returns the Jacobian :math:`\partial s_j/\partial z_i = s_j(δ_{ij} - s_i)` of
+    shape ``(n, k, k)``; ``grad(Δ)`` returns the product :math:`s \odot (Δ - (Δ \cdot s)\mathbf 1)`.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.activation import Softmax
+        >>> Softmax().compute(numpy.zeros((1, 2)))
+        array([[0.5, 0.5]])
+    """
+
+    def compute(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        z = np.asarray(z)
+        if z.ndim == 1:
+            z = z.reshape(1, -1)
+        m = z.max(axis=1, keepdims=True)
+        e = np.subtract(z, m, out=out)
+        np.exp(e, out=e)
+        e /= e.sum(axis=1, keepdims=True)
+        self.preds = e
+        return e
+
+    def pr(self) -> np.ndarray:
+        s = self._require_preds()
+        return s[:, :, None] * (np.eye(s.shape[1], dtype=s.dtype)[None] - s[:, None, :])
+
+    def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        s = self._require_preds()
+        dot = np.einsum("ij,ij->i", Δ, s)[:, None]
+        r = np.subtract(Δ, dot, out=out)
+        r *= s
+        return r
+
+
+class Linear(Neurons):
+    """Identity activation :math:`f(z) = z` (for regression outputs).
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.activation import Linear
+        >>> Linear().compute(numpy.array([-1.0, 2.0]))
+        array([-1.,  2.])
+    """
+
+    def compute(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        z = np.asarray(z)
+        if out is not None and out is not z:
+            np.copyto(out, z)
+            z = out
+        self.preds = z
+        return z
+
+    def pr(self) -> np.ndarray:
+        return np.ones_like(self._require_preds())
+
+    def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if out is None:
+            return np.array(Δ, copy=True)
+        if out is not Δ:
+            np.copyto(out, Δ)
+        return out
+
+
+class Σ(Neurons):
+    r"""Linear neurons of a fully connected layer: :math:`Z = XW_{:-1} + W_{-1}`.
+
+    ``W`` has shape ``(n_in + 1, n_out)``; its last row is the bias. ``grad(Δ)`` computes
+    :math:`G = [X^\top Δ;\ \mathbf 1^\top Δ]` into ``self.dW``, returns :math:`Δ W_{:-1}^\top`
+    (with the weights *before* the update) and then updates ``W``: ``W -= G`` by default (the
+    learning rate folded into Δ, as the seed does), or through ``self.optimizer`` when one is
+    attached.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.activation import Σ
+        >>> lin = Σ(numpy.array([[1.0], [2.0], [0.5]]))
+        >>> lin.compute(numpy.array([[1.0, 1.0]]))
+        array([[3.5]])
+    """
+
+    def __init__(self, W: np.ndarray, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        W = np.asarray(W)
+        if W.ndim != 2 or W.shape[0] < 2:
+            raise ValueError(f"Σ: W must have shape (n_in + 1, n_out), got {W.shape}")
+        self.W = W
+        self.dW = np.zeros_like(W)
+        self.X: np.ndarray | None = None
+        self.optimizer: Any = None
+        self.key: Any = None
+
+    def compute(self, X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim == 1:
+            X = X.reshape(1, -1)
+        if X.shape[1] != self.W.shape[0] - 1:
+            raise ValueError(
+                f"X must have {self.W.shape[0] - 1} columns (n_in of this layer), got shape {X.shape}"
+            )
+        self.X = X
+        W = self.W
+        if X.shape[1] == 1:  # an inner dimension of 1: a broadcast product beats BLAS here
+            Z = np.multiply(X, W[0], out=out)
+        else:
+            Z = np.matmul(X, W[:-1], out=out)
+        Z += W[-1]
+        self.preds = Z
+        return Z
+
+    def pr(self) -> np.ndarray:
+        """∂Z/∂X: the weight matrix without its bias row."""
+        return self.W[:-1]
+
+    def gradients(self, Δ: np.ndarray, ones: np.ndarray | None = None) -> np.ndarray:
+        """Write :math:`G = [X^\\top Δ;\\ 1^\\top Δ]` into ``self.dW`` and return it."""
+        if self.X is None:
+            raise RuntimeError("Σ: call compute(X) before grad(Δ)")
+        X, dW = self.X, self.dW
+        if dW.dtype != np.result_type(X, Δ) or dW.shape != self.W.shape:
+            dW = self.dW = np.zeros(self.W.shape, dtype=np.result_type(X, Δ, self.W))
+        np.matmul(X.T, Δ, out=dW[:-1])
+        if ones is not None:
+            np.matmul(ones, Δ, out=dW[-1])
+        else:
+            np.sum(Δ, axis=0, out=dW[-1])
+        return dW
+
+    def input_grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """:math:`Δ W_{:-1}^\\top`, the gradient with respect to the layer's input."""
+        W = self.W[:-1]
+        if W.shape[1] == 1:
+            return np.multiply(Δ, W.T, out=out)
+        return np.matmul(Δ, W.T, out=out)
+
+    def apply(self) -> None:
+        """Update ``W`` from ``self.dW``: through the optimizer, or ``W -= dW``."""
+        if self.optimizer is None:
+            np.subtract(self.W, self.dW, out=self.W, casting="unsafe")
+        else:
+            self.optimizer.apply(self.key, self.W, self.dW)
+
+    def grad(
+        self,
+        Δ: np.ndarray,
+        out: np.ndarray | None = None,
+        *,
+        need_input_grad: bool = True,
+        ones: np.ndarray | None = None,
+    ) -> np.ndarray | None:
+        self.gradients(Δ, ones)
+        din = self.input_grad(Δ, out) if need_input_grad else None
+        self.apply()
+        return din
+
+
+#: Names accepted wherever an activation is given by name (Keras-style strings included).
+ACTIVATIONS: dict[str, type[Neurons]] = {
+    "σ": σ, "sigmoid": σ, "Sigmoid": σ,
+    "Tanh": Tanh, "tanh": Tanh,
+    "ReLU": ReLU, "relu": ReLU,
+    "LeakyReLU": LeakyReLU, "leaky_relu": LeakyReLU,
+    "ELU": ELU, "elu": ELU,
+    "Softmax": Softmax, "softmax": Softmax,
+    "Linear": Linear, "linear": Linear,
+}
+
+
+def get_activation(func: Any) -> type[Neurons]:
+    """Resolve an activation given by class or by name (``'relu'``, ``'σ'``, ``'Softmax'``, ...).
+
+    Example:
+        >>> from neural_net.activation import get_activation
+        >>> get_activation('relu').__name__
+        'ReLU'
+    """
+    if isinstance(func, type) and issubclass(func, Neurons) and func is not Σ:
+        return func
+    if isinstance(func, str) and func in ACTIVATIONS:
+        return ACTIVATIONS[func]
+    known = sorted({k for k in ACTIVATIONS})
+    raise ValueError(f"activation must be one of {known} or a Neurons subclass, got {func!r}")

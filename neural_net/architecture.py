@@ -1,0 +1,467 @@
+r"""Sequential: a stack of layers, its cost, and the one training loop of the library.
+
+Two front doors share the loop (:meth:`Sequential._loop`):
+
+* the seed tutorial's ``train(X, y, epochs=, α=, metrics=)`` / ``train(batch=Batch(...))``;
+* Keras's ``compile(optimizer, loss, metrics)`` then ``fit(X, y, epochs, batch_size, ...)``.
+
+Both record the same per-epoch history (``model.history``) and call the same callbacks; the
+database recorder, when storing is on, is one of those callbacks, and writes at the end of
+each epoch only.
+
+Speed: the loop keeps per-batch-shape buffers in every layer, applies activations in place
+on the preceding layer's output, uses the fused output gradient for σ + BinaryCrossEntropy
+and Softmax + CrossEntropy, folds the learning rate of plain SGD into the output delta,
+skips the input gradient of the first layer and gathers shuffled batches with ``np.take``.
+
+Example:
+    >>> import numpy
+    >>> from neural_net.architecture import Sequential
+    >>> from neural_net.layers import Fullyconnected, Activation
+    >>> from neural_net.init_funcs import zeros
+    >>> from neural_net.activation import σ
+    >>> from neural_net.cost import BinaryCrossEntropy
+    >>> net = Sequential([Fullyconnected(2, 1, zeros), Activation(σ)], BinaryCrossEntropy)
+    >>> X = numpy.array([[0., 1.], [1., 0.], [2., 2.], [-1., -2.]]); y = numpy.array([[1], [0], [1], [0]])
+    >>> net.train(X, y, epochs=200, α=0.5, verbose=False)
+    >>> (net.predict(X) > 0.5).astype(int).ravel().tolist()
+    [1, 0, 1, 0]
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+from tqdm import tqdm
+
+from . import model as _model
+from .callbacks import Callback, History
+from .checks import as_matrix, positive_int
+from .cost import Cost, get_cost
+from .layers import Activation, Dense, Dropout, Fullyconnected, Layer, layer_from_config
+from .metrics import get_metric
+from .model import Define
+from .optimizers import SGD, Optimizer
+from .optimizers import get as get_optimizer
+
+
+class Sequential(Define):
+    """A network: steps applied in order, and the cost it is trained on.
+
+    Args:
+        steps: layers (``Fullyconnected``, ``Activation``, ``Dropout``, ``Dense``).
+        cost: a cost class, instance or name (may be given later to ``compile``).
+        store: commit the model and its training to a database (see :mod:`neural_net.db`):
+            ``True`` for a timestamped SQLite file under ``$NEURAL_NET_RUN_DIR`` (default
+            ``./run``), or a SQLAlchemy URL / directory string.
+        seed: an int or ``numpy.random.Generator``; when given, weights are re-drawn from it
+            and it drives shuffling and dropout, so the same seed gives the same numbers.
+        name: a name for the run in the database.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Fullyconnected, Activation
+        >>> from neural_net.init_funcs import zeros
+        >>> from neural_net.activation import σ
+        >>> from neural_net.cost import BinaryCrossEntropy
+        >>> net = Sequential([Fullyconnected(2, 10, zeros), Activation(σ)], BinaryCrossEntropy)
+        >>> str(net), repr(net), net['steps'], net['cost']
+        ('Architecture', 'Sequential', [Fullyconnected, Activation], BinaryCrossEntropy)
+    """
+
+    table = "Architecture"
+
+    def __init__(self, steps: Iterable[Any], cost: Any = None, store: Any = False, *,
+                 seed: int | np.random.Generator | None = None, name: str | None = None,
+                 uid: int | None = None) -> None:
+        layers = self._expand(steps)
+        cost_obj = None if cost is None else get_cost(cost)
+        super().__init__(uid=uid, steps=layers, cost=cost_obj, store=store)
+        self.steps: list[Layer] = layers
+        self.cost: Cost | None = cost_obj
+        self.run_name = name
+        self.seed = seed if isinstance(seed, (int, np.integer)) else None
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        if seed is not None:
+            for layer in self.steps:
+                if isinstance(layer, Fullyconnected):
+                    layer.reinitialize(self.rng)
+        for layer in self.steps:
+            if isinstance(layer, Dropout):
+                layer.rng = self.rng
+        self.optimizer: Optimizer | None = None
+        self.metrics: list[Any] = []
+        self.history = History()
+        self.epoch = 0
+        self.stop_training = False
+        self.out: np.ndarray | None = None
+        self.store: Any = None
+        if store or Define.storing_by_default():
+            self._open_store(store)
+
+    # ----- construction ------------------------------------------------------------------
+    @staticmethod
+    def _expand(steps: Iterable[Any]) -> list[Layer]:
+        if isinstance(steps, (str, bytes)) or not isinstance(steps, Iterable):
+            raise TypeError(f"steps must be a list of layers, got {type(steps).__name__}")
+        layers: list[Layer] = []
+        width: int | None = None
+        for i, step in enumerate(steps):
+            if isinstance(step, Dense):
+                new = step.expand(width)
+            elif isinstance(step, Layer):
+                new = [step]
+            else:
+                raise TypeError(f"steps[{i}] must be a layer (Fullyconnected, Activation, Dropout, Dense), "
+                                f"got {step!r}")
+            for layer in new:
+                if isinstance(layer, Fullyconnected):
+                    if width is not None and layer.n_in != width:
+                        raise ValueError(f"steps[{i}] expects {layer.n_in} inputs but the previous layer "
+                                         f"gives {width}")
+                    width = layer.n_out
+            layers.extend(new)
+        if not layers:
+            raise ValueError("steps must hold at least one layer, got an empty list")
+        return layers
+
+    @property
+    def n_in(self) -> int | None:
+        """Number of input columns (of the first Fullyconnected)."""
+        return next((s.n_in for s in self.steps if isinstance(s, Fullyconnected)), None)
+
+    @property
+    def n_out(self) -> int | None:
+        """Number of outputs (of the last Fullyconnected)."""
+        return next((s.n_out for s in reversed(self.steps) if isinstance(s, Fullyconnected)), None)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    # ----- the seed's API ----------------------------------------------------------------
+    def predict(self, X: Any) -> np.ndarray:
+        """Forward ``X`` through every step (dropout off); the result is also ``self.out``."""
+        X = self._check_X(X)
+        out = X
+        for step in self.steps:
+            out = step.forward(out)
+        self.out = out
+        return out
+
+    def update(self, Δ: Any) -> np.ndarray:
+        """Backpropagate ``Δ`` (∂J/∂output, learning rate folded in for plain SGD) through
+        every step after ``predict``, updating the weights; returns ∂J/∂input."""
+        Δ = np.asarray(Δ)
+        if self.out is None:
+            raise RuntimeError("update: call predict(X) before update(Δ)")
+        if Δ.shape != self.out.shape:
+            raise ValueError(f"Δ must have the shape of the output {self.out.shape}, got {Δ.shape}")
+        for step in reversed(self.steps):
+            Δ = step.backward(Δ)
+        return Δ
+
+    def train(self, X: Any = None, y: Any = None, batch: Any = None, epochs: int = 100,
+              α: float | None = None, metrics: Any = None, callbacks: list[Callback] | None = None,
+              verbose: bool = True) -> None:
+        """Train as in the seed tutorial: full-batch gradient descent on ``(X, y)``, or
+        mini-batches from ``batch=Batch(size, n, X_fn, y_fn)``; α is the learning rate of
+        plain SGD (or overrides the compiled optimizer's). Progress shows the cost and metrics."""
+        if batch is not None:
+            if X is not None or y is not None:
+                raise ValueError("train: give either X and y, or batch=, not both")
+            X, y = batch.data()
+            batch_size, shuffle = batch.size, bool(getattr(batch, "shuffle", False))
+        else:
+            if X is None or y is None:
+                raise ValueError("train: X and y are required (or batch=Batch(...))")
+            batch_size, shuffle = None, False
+        if metrics is not None:
+            self.metrics = [get_metric(m) for m in (metrics if isinstance(metrics, (list, tuple)) else [metrics])]
+        self._ensure_optimizer(α)
+        self._loop(X, y, epochs, batch_size, shuffle, callbacks, None, bool(verbose))
+
+    # ----- the Keras front door ----------------------------------------------------------
+    def compile(self, optimizer: Any = "sgd", loss: Any = None, metrics: Any = None) -> "Sequential":
+        """Choose the optimizer (name or object), the loss (name, class or instance; keeps the
+        constructor's cost when omitted) and metrics (e.g. ``['accuracy']``)."""
+        opt = get_optimizer(optimizer)
+        if loss is not None:
+            self.cost = get_cost(loss)
+            self.id["cost"] = self.cost
+        if self.cost is None:
+            raise ValueError("compile: loss is required (the model was built without a cost)")
+        self.metrics = [get_metric(m) for m in (metrics or [])]
+        self._bind_optimizer(opt)
+        return self
+
+    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
+            validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
+            shuffle: bool = True, callbacks: list[Callback] | None = None, verbose: int = 1) -> History:
+        """Train with mini-batches (``batch_size=None``: full batch), optionally on a shuffled
+        order each epoch and with validation; returns the History of these epochs."""
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+        if validation_split and validation_data is not None:
+            raise ValueError("fit: give validation_data or validation_split, not both")
+        if validation_split:
+            X, y = self._check_X(X), self._check_y(y, len(np.asarray(X)))
+            cut = int(round(len(X) * (1 - validation_split)))
+            if cut < 1 or cut >= len(X):
+                raise ValueError(f"validation_split={validation_split} leaves no training or no validation rows")
+            X, y, validation_data = X[:cut], y[:cut], (X[cut:], y[cut:])
+        self._ensure_optimizer(None)
+        return self._loop(X, y, epochs, batch_size, shuffle, callbacks, validation_data, bool(verbose))
+
+    def evaluate(self, X: Any, y: Any, verbose: int = 0) -> float | list[float]:
+        """Loss (and metrics, as a list ``[loss, metric, ...]``) on ``(X, y)``, dropout off."""
+        logs = self._evaluate(X, y)
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def summary(self, print_fn: Any = print) -> str:
+        """Print (and return) each step with its output shape and parameter count."""
+        lines = [f"Model: {self.run_name or 'Sequential'}", f"{'Layer':<28}{'Output shape':<18}{'Param #':>10}"]
+        width, total = self.n_in, 0
+        for i, step in enumerate(self.steps):
+            width = step.output_width(width) if width is not None else None
+            n = sum(p.size for p in step.parameters)
+            total += n
+            label = f"{repr(step)} ({repr(step.func)})"
+            lines.append(f"{label:<28}{str((None, width)):<18}{n:>10}")
+        lines.append(f"Total params: {total}")
+        text = "\n".join(lines)
+        print_fn(text)
+        return text
+
+    # ----- weights -----------------------------------------------------------------------
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of each Fullyconnected's ``W`` (bias row last)."""
+        return [s.func.W.copy() for s in self.steps if isinstance(s, Fullyconnected)]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Replace each Fullyconnected's ``W`` (shapes must match)."""
+        fcs = [s for s in self.steps if isinstance(s, Fullyconnected)]
+        if len(weights) != len(fcs):
+            raise ValueError(f"weights must hold {len(fcs)} arrays, got {len(weights)}")
+        for s, W in zip(fcs, weights):
+            W = np.asarray(W)
+            if W.shape != s.func.W.shape:
+                raise ValueError(f"weights for {repr(s)} must have shape {s.func.W.shape}, got {W.shape}")
+            s.func.W[...] = W
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-able description of the architecture (layers, cost, name)."""
+        return {"steps": [s.config() for s in self.steps], "cost": self.cost.name if self.cost else None,
+                "name": self.run_name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], weights: list[np.ndarray] | None = None, **kwargs: Any) -> "Sequential":
+        """Rebuild from :meth:`get_config` and a list of weight matrices (no code is run from
+        the stored data: only registered layer, activation and cost names are accepted)."""
+        ws = iter(weights or [])
+        steps = [layer_from_config(c, next(ws) if c.get("class") == "Fullyconnected" and weights else None)
+                 for c in config["steps"]]
+        return cls(steps, config.get("cost"), name=config.get("name"), **kwargs)
+
+    # ----- database (the store registers itself in neural_net.model.STORE_FACTORY) --------
+    def _open_store(self, target: Any = True) -> Any:
+        if _model.STORE_FACTORY is None:
+            raise RuntimeError("no database store is registered; import neural_net (the package) first")
+        self.store = _model.STORE_FACTORY(self, target)
+        self.id["store"] = True
+        return self.store
+
+    def _require_store(self) -> Any:
+        if self.store is None:
+            if not Define.storing_by_default():
+                raise RuntimeError("this network is not stored: build it with store=True "
+                                   "or set Define._Define__store = True")
+            self._open_store(True)
+        return self.store
+
+    @property
+    def session(self) -> Any:
+        """The SQLAlchemy session of the store."""
+        return self._require_store().session
+
+    @property
+    def engines(self) -> dict[str, Any]:
+        """``{db_path: Engine}`` for the store."""
+        return self._require_store().engines
+
+    @property
+    def db_path(self) -> str:
+        """The SQLAlchemy URL of the store (``sqlite:///.../run/model<timestamp>.db``)."""
+        return self._require_store().db_path
+
+    def updateW(self, tag: str | None = None) -> Any:
+        """Stage a snapshot of every weight matrix, tagged with the current epoch."""
+        return self._require_store().update_weights(tag=tag)
+
+    def commit(self) -> None:
+        """Commit what is staged (weights, layers, costs) to the database."""
+        self._require_store().commit()
+
+    # ----- internals ---------------------------------------------------------------------
+    def _check_X(self, X: Any) -> np.ndarray:
+        X = as_matrix(X, "X")
+        if self.n_in is not None and X.shape[1] != self.n_in:
+            raise ValueError(f"X must have {self.n_in} columns (n_in of the first layer), got shape {X.shape}")
+        return X
+
+    def _check_y(self, y: Any, n_rows: int, dtype: Any = None) -> np.ndarray:
+        y = as_matrix(y, "y", allow_1d=True, dtype=dtype)
+        if len(y) != n_rows:
+            raise ValueError(f"y must have as many rows as X ({n_rows}), got shape {y.shape}")
+        if self.n_out is not None and y.shape[1] != self.n_out:
+            raise ValueError(f"y must have {self.n_out} columns (one-hot width = outputs of the last layer), "
+                             f"got shape {y.shape}")
+        if self.cost is not None:
+            self.cost.check_targets(y)
+        return y
+
+    def _ensure_optimizer(self, α: float | None) -> None:
+        if self.cost is None:
+            raise ValueError("no cost: pass one to Sequential(steps, cost) or to compile(loss=...)")
+        if self.optimizer is None:
+            self._bind_optimizer(SGD(lr=α if α is not None else 0.01))
+        elif α is not None:
+            self.optimizer.base_lr = float(α)
+            if self.optimizer.schedule is None:
+                self.optimizer.lr = float(α)
+
+    def _bind_optimizer(self, opt: Optimizer) -> None:
+        self.optimizer = opt
+        for i, s in enumerate(s for s in self.steps if isinstance(s, Fullyconnected)):
+            s.func.optimizer, s.func.key = opt, i
+
+    def _adopt_dtype(self, dtype: np.dtype) -> None:
+        for s in self.steps:
+            if isinstance(s, Fullyconnected) and s.func.W.dtype != dtype:
+                s.func.W = s.func.W.astype(dtype)
+                s.func.dW = np.zeros_like(s.func.W)
+
+    def _forward_buffered(self, X: np.ndarray, training: bool) -> np.ndarray:
+        out, scratch = X, False
+        for step in self.steps:
+            out = step.forward(out, training=training, buffered=True, inplace=scratch)
+            scratch = step.output_is_scratch
+        return out
+
+    def _evaluate(self, X: Any, y: Any) -> dict[str, float]:
+        if self.cost is None:
+            raise ValueError("no cost: pass one to Sequential(steps, cost) or to compile(loss=...)")
+        X = self._check_X(X)
+        y = self._check_y(y, len(X), dtype=X.dtype)
+        self._adopt_dtype(X.dtype)
+        logs: dict[str, float] = {}
+        p = self._forward_buffered(X, training=False)
+        logs["loss"] = self.cost.loss(y, p)
+        for m in self.metrics:
+            logs[m.name] = float(m.compute(y, p))
+        return logs
+
+    def _loop(self, X: Any, y: Any, epochs: int, batch_size: int | None, shuffle: bool,
+              callbacks: list[Callback] | None, validation: tuple[Any, Any] | None, verbose: bool) -> History:
+        epochs = positive_int(epochs, "epochs")
+        X = self._check_X(X)
+        y = self._check_y(y, len(X), dtype=X.dtype)
+        n = len(X)
+        B = n if batch_size is None else min(positive_int(batch_size, "batch_size"), n)
+        if validation is not None:
+            if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+                raise ValueError("validation_data must be a tuple (X_val, y_val)")
+            Xv = self._check_X(validation[0]).astype(X.dtype, copy=False)
+            validation = (Xv, self._check_y(validation[1], len(Xv), dtype=X.dtype))
+        cbs = list(callbacks or [])
+        for cb in cbs:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be Callback instances, got {cb!r}")
+        if self.store is not None:
+            cbs.append(self.store.recorder)
+        self._adopt_dtype(X.dtype)
+
+        cost, opt, steps = self.cost, self.optimizer, self.steps
+        assert cost is not None and opt is not None
+        last = steps[-1]
+        fused = isinstance(last, Activation) and cost.fuses_with(last.func)
+        first_param = next((i for i, s in enumerate(steps) if s.parameters), len(steps))
+        start = len(steps) - 2 if fused else len(steps) - 1
+        batch_cbs = [cb for cb in cbs if type(cb).on_batch_begin is not Callback.on_batch_begin
+                     or type(cb).on_batch_end is not Callback.on_batch_end]
+        gather: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        deltas: dict[int, np.ndarray] = {}
+        run = History()
+        logs: dict[str, float] = {}
+        self.stop_training = False
+        for cb in cbs:
+            cb.set_model(self)
+        try:
+            for cb in cbs:
+                cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": n})
+            bar = tqdm(range(epochs), disable=not verbose, leave=True)
+            for _ in bar:
+                epoch = self.epoch + 1
+                opt.begin_epoch(epoch)
+                for cb in cbs:
+                    cb.on_epoch_begin(epoch, {})
+                scale = float(opt.lr) if opt.folds_lr else 1.0
+                order = self.rng.permutation(n) if shuffle else None
+                loss_sum, metric_sums = 0.0, [0.0] * len(self.metrics)
+                for b, s in enumerate(range(0, n, B)):
+                    e = min(s + B, n)
+                    rows = e - s
+                    if order is None:
+                        xb, yb = X[s:e], y[s:e]
+                    else:
+                        if rows not in gather:
+                            gather[rows] = (np.empty((rows, X.shape[1]), X.dtype), np.empty((rows, y.shape[1]), y.dtype))
+                        xb, yb = gather[rows]
+                        idx = order[s:e]
+                        np.take(X, idx, axis=0, out=xb)
+                        np.take(y, idx, axis=0, out=yb)
+                    for cb in batch_cbs:
+                        cb.on_batch_begin(b, {"size": rows})
+                    p = self._forward_buffered(xb, training=True)
+                    batch_loss = cost.loss(yb, p)
+                    loss_sum += batch_loss * rows
+                    for k, m in enumerate(self.metrics):
+                        metric_sums[k] += m.compute(yb, p) * rows
+                    Δ = deltas.get(rows)
+                    if Δ is None or Δ.dtype != p.dtype:
+                        Δ = deltas[rows] = np.empty_like(p)
+                    if fused:
+                        cost.fused_delta(yb, p, Δ, scale)
+                    else:
+                        cost.delta(yb, p, Δ, scale)
+                    for i in range(start, first_param - 1, -1):
+                        Δ = steps[i].backward(Δ, need_input_grad=i > first_param, buffered=True)
+                    for cb in batch_cbs:
+                        cb.on_batch_end(b, {"size": rows, "loss": batch_loss})
+                self.epoch = epoch
+                logs = {"loss": loss_sum / n}
+                for k, m in enumerate(self.metrics):
+                    logs[m.name] = metric_sums[k] / n
+                if validation is not None:
+                    logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items()})
+                logs["lr"] = float(opt.lr)
+                self.history.append(epoch, logs)
+                run.append(epoch, logs)
+                for cb in cbs:
+                    cb.on_epoch_end(epoch, logs)
+                if verbose:
+                    shown = " ".join(f"{k} {round(v, 4)}" for k, v in logs.items() if k != "lr" and k != "loss")
+                    bar.set_description_str(f"{cost.name} {round(logs['loss'], 4)} {shown}".strip(), refresh=False)
+                if self.stop_training:
+                    break
+            bar.close()
+        except BaseException as error:
+            for cb in cbs:
+                cb.on_train_failed(error)
+            raise
+        for cb in cbs:
+            cb.on_train_end(logs)
+        return run

@@ -1,0 +1,250 @@
+r"""Cost functions: binary cross-entropy, cross-entropy and mean squared error.
+
+A cost mirrors the ``Cost`` table. ``compute(y, p)`` returns the mean cost and remembers
+``y`` and ``p``; ``pr()`` returns the derivative :math:`\partial J/\partial p` *including the
+averaging factor*, so that the chain rule through the network gives the gradient of the
+mean cost directly (the seed's ``1/n · Xᵀ(p − y)``).
+
+=====================  ==========================================  ===========================
+cost                   :math:`J(y, p)`                              :math:`\partial J/\partial p`
+=====================  ==========================================  ===========================
+BinaryCrossEntropy     :math:`-\frac1N\sum y\log p+(1-y)\log(1-p)`   :math:`\frac{p-y}{N\,p(1-p)}`
+CrossEntropy           :math:`-\frac1n\sum_{i,j} y_{ij}\log p_{ij}`  :math:`-\frac{y}{n\,p}`
+MSE                    :math:`\frac1N\sum (y-p)^2`                   :math:`\frac{2(p-y)}{N}`
+=====================  ==========================================  ===========================
+
+(:math:`n` rows, :math:`N` elements.) Matched with their natural output activation the
+product simplifies — the *fused* output gradient used by the training loop:
+σ + BinaryCrossEntropy gives :math:`(p-y)/N` and Softmax + CrossEntropy :math:`(p-y)/n`.
+
+Example:
+    >>> import numpy
+    >>> from neural_net.cost import BinaryCrossEntropy
+    >>> bce = BinaryCrossEntropy()
+    >>> round(bce.compute(numpy.array([[1], [0]]), numpy.array([[0.5], [0.5]])), 6)
+    0.693147
+    >>> bce.pr()
+    array([[-1.],
+           [ 1.]])
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .activation import Neurons, Softmax, σ
+from .model import Define
+
+
+def _eps(dtype: np.dtype) -> float:
+    return max(1e-15, float(np.finfo(dtype).eps)) if np.dtype(dtype).kind == "f" else 1e-15
+
+
+class Cost(Define):
+    """Base of the cost functions (mirrors the ``Cost`` table).
+
+    Example:
+        >>> from neural_net.cost import MSE
+        >>> str(MSE()), repr(MSE())
+        ('Cost', 'MSE')
+    """
+
+    table = "Cost"
+    #: The output activation whose derivative cancels with this cost's (see module doc).
+    fused_activation: type[Neurons] | None = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.y: np.ndarray | None = None
+        self.p: np.ndarray | None = None
+        self._bufs: dict[tuple, np.ndarray] = {}
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    # ----- public, seed-style API -------------------------------------------------------
+    def compute(self, y: Any, p: Any, clip: bool = True) -> float:
+        """Mean cost of predictions ``p`` for targets ``y`` (``p`` is reshaped to ``y``'s shape
+        when both hold the same number of values)."""
+        y, p = self._align(y, p)
+        self.clip = clip
+        if clip:
+            e = _eps(p.dtype)
+            p = np.clip(p, e, 1 - e) if self.clips_to_unit else p
+        self.y, self.p = y, p
+        return float(self._value(y, p, False))
+
+    def pr(self) -> np.ndarray:
+        """∂J/∂p at the last ``compute`` (averaging factor included)."""
+        if self.y is None or self.p is None:
+            raise RuntimeError(f"{self.name}: call compute(y, p) before pr()")
+        return self._derivative(self.y, self.p)
+
+    # ----- training-loop API (no allocation per batch) ---------------------------------
+    clips_to_unit = True
+
+    def loss(self, y: np.ndarray, p: np.ndarray) -> float:
+        """Mean cost, using buffers kept between calls; ``y``, ``p`` are left unchanged."""
+        return float(self._value(y, self._clipped(p), True))
+
+    def delta(self, y: np.ndarray, p: np.ndarray, out: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """Write ``scale · ∂J/∂p`` into ``out``."""
+        np.copyto(out, self._derivative(y, self._clipped(p)))
+        if scale != 1.0:
+            out *= scale
+        return out
+
+    def fuses_with(self, func: Neurons) -> bool:
+        """True when ``func`` is this cost's natural output activation."""
+        return self.fused_activation is not None and type(func) is self.fused_activation
+
+    def fused_delta(self, y: np.ndarray, p: np.ndarray, out: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """Write ``scale · ∂J/∂z`` for the fused activation: ``(p − y) · scale / denominator``."""
+        np.subtract(p, y, out=out)
+        out *= scale / self._denominator(y)
+        return out
+
+    def check_targets(self, y: np.ndarray, name: str = "y") -> None:
+        """Raise ValueError when ``y`` holds values this cost cannot take."""
+
+    # ----- helpers ---------------------------------------------------------------------
+    def _buf(self, like: np.ndarray, slot: int = 0) -> np.ndarray:
+        key = (like.shape, like.dtype.str, slot)
+        b = self._bufs.get(key)
+        if b is None:
+            if len(self._bufs) > 8:
+                self._bufs.clear()
+            b = self._bufs[key] = np.empty(like.shape, like.dtype)
+        return b
+
+    def _clipped(self, p: np.ndarray) -> np.ndarray:
+        if not self.clips_to_unit:
+            return p
+        e = _eps(p.dtype)
+        return np.clip(p, e, 1 - e, out=self._buf(p))
+
+    @staticmethod
+    def _align(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
+        y = np.asarray(y)
+        p = np.asarray(p)
+        if p.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+            raise TypeError(f"y and p must be numeric arrays, got dtypes {y.dtype} and {p.dtype}")
+        if y.shape != p.shape:
+            if y.size != p.size:
+                raise ValueError(f"p must have the shape of y {y.shape}, got {p.shape}")
+            p = p.reshape(y.shape)
+        if p.dtype.kind != "f":
+            p = p.astype(np.float64)
+        return y, p
+
+    def _denominator(self, y: np.ndarray) -> int:
+        return y.size
+
+
+class BinaryCrossEntropy(Cost):
+    r"""Binary cross-entropy, mean over every element; ``clip=True`` keeps ``p`` in
+    :math:`[ε, 1-ε]` so the cost stays finite.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.cost import BinaryCrossEntropy
+        >>> round(BinaryCrossEntropy().compute(numpy.array([1]), numpy.array([1.0])))
+        0
+    """
+
+    fused_activation = σ
+
+    def _value(self, y: np.ndarray, p: np.ndarray, buffered: bool) -> float:
+        if not buffered:
+            return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+        t = np.log(p, out=self._buf(p, 1))
+        t *= y
+        u = np.subtract(1, p, out=self._buf(p, 2))
+        np.log(u, out=u)
+        u *= np.subtract(1, y, out=self._buf(p, 3))
+        return -(float(t.sum()) + float(u.sum())) / y.size
+
+    def _derivative(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return (p - y) / (p * (1 - p)) / y.size
+
+    def check_targets(self, y: np.ndarray, name: str = "y") -> None:
+        if (y < 0).any() or (y > 1).any():
+            raise ValueError(f"{name} must hold labels in [0, 1] for BinaryCrossEntropy, got values in "
+                             f"[{y.min()}, {y.max()}]")
+
+
+class CrossEntropy(Cost):
+    r"""Categorical cross-entropy for one-hot (or soft) targets, mean over rows.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.cost import CrossEntropy
+        >>> y = numpy.array([[1, 0], [0, 1]])
+        >>> round(CrossEntropy().compute(y, numpy.full((2, 2), 0.5)), 6)
+        0.693147
+    """
+
+    fused_activation = Softmax
+
+    def _value(self, y: np.ndarray, p: np.ndarray, buffered: bool) -> float:
+        t = np.log(p, out=self._buf(p, 1)) if buffered else np.log(p)
+        t *= y
+        return -t.sum() / len(y)
+
+    def _derivative(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return -y / p / len(y)
+
+    def _denominator(self, y: np.ndarray) -> int:
+        return len(y)
+
+    def check_targets(self, y: np.ndarray, name: str = "y") -> None:
+        if (y < 0).any() or (y > 1).any():
+            raise ValueError(f"{name} must hold one-hot (or probability) rows in [0, 1] for CrossEntropy, "
+                             f"got values in [{y.min()}, {y.max()}]")
+
+
+class MSE(Cost):
+    r"""Mean squared error over every element.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.cost import MSE
+        >>> m = MSE(); m.compute(numpy.array([100]), numpy.array([90.0])), m.pr()
+        (100.0, array([-20.]))
+    """
+
+    clips_to_unit = False
+
+    def _value(self, y: np.ndarray, p: np.ndarray, buffered: bool) -> float:
+        d = np.subtract(y, p, out=self._buf(p, 1)) if buffered else y - p
+        return float(np.vdot(d, d)) / y.size
+
+    def _derivative(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return 2 * (p - y) / y.size
+
+
+#: Names accepted by ``compile(loss=...)``.
+COSTS: dict[str, type[Cost]] = {
+    "BinaryCrossEntropy": BinaryCrossEntropy, "binary_crossentropy": BinaryCrossEntropy, "bce": BinaryCrossEntropy,
+    "CrossEntropy": CrossEntropy, "categorical_crossentropy": CrossEntropy, "cross_entropy": CrossEntropy,
+    "MSE": MSE, "mse": MSE, "mean_squared_error": MSE,
+}
+
+
+def get_cost(cost: Any) -> Cost:
+    """Resolve a cost given as instance, class or name.
+
+    Example:
+        >>> from neural_net.cost import get_cost
+        >>> get_cost('binary_crossentropy')
+        BinaryCrossEntropy
+    """
+    if isinstance(cost, Cost):
+        return cost
+    if isinstance(cost, type) and issubclass(cost, Cost):
+        return cost()
+    if isinstance(cost, str) and cost in COSTS:
+        return COSTS[cost]()
+    raise ValueError(f"loss must be one of {sorted(COSTS)} or a Cost, got {cost!r}")

@@ -1,0 +1,550 @@
+r"""Learning-rate schedules and the callbacks that change the learning rate during training.
+
+A :class:`Schedule` maps an epoch (counting from 1) and a base learning rate :math:`η_0` to
+the learning rate of that epoch. Give one to an optimizer (``SGD(lr=0.1,
+schedule=LinearDecay(10))`` or ``SGD(lr=LinearDecay(10))``, which uses the optimizer's
+default base rate); the optimizer's ``begin_epoch(epoch)`` then sets
+
+.. math:: η_{\text{epoch}} = \text{schedule}(\text{epoch}, η_0) \cdot s
+
+where :math:`s` is the optimizer's ``lr_scale`` (1 unless :class:`ReduceLROnPlateau` lowered it).
+
+Schedules (``t = epoch - 1``):
+
+==========================  =====================================================================
+``LinearDecay(E, f)``       :math:`η_0 f + (η_0 - η_0 f)\,(E - \min(t, E))/E`  (f = 0: the seed's
+                            ``lr*(epochs-iteration)/epochs``)
+``ExponentialDecay(γ)``     :math:`η_0 γ^{t}`
+``StepDecay(k, γ)``         :math:`η_0 γ^{\lfloor t/k \rfloor}`
+``CosineAnnealing(T, m)``   :math:`m + (η_0 - m)\,(1 + \cos(π t / T))/2` (torch's CosineAnnealingLR
+                            closed form)
+==========================  =====================================================================
+
+Callbacks (subclasses of :class:`neural_net.callbacks.Callback`):
+
+* :class:`ReduceLROnPlateau` lowers the learning rate when a monitored metric stops improving.
+* :class:`LearningRateScheduler` sets the learning rate at the start of every epoch from a
+  :class:`Schedule` or any function ``(epoch, lr) -> lr``.
+
+Example:
+    >>> from neural_net.schedules import StepDecay
+    >>> [StepDecay(2, gamma=0.5)(epoch, 0.1) for epoch in (1, 2, 3, 4, 5)]
+    [0.1, 0.1, 0.05, 0.05, 0.025]
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from typing import Any, Callable
+
+from neural_net.callbacks import Callback
+
+__all__ = [
+    "Schedule",
+    "LinearDecay",
+    "ExponentialDecay",
+    "StepDecay",
+    "CosineAnnealing",
+    "ReduceLROnPlateau",
+    "LearningRateScheduler",
+    "get",
+    "serialize",
+    "deserialize",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers (private, shared with neural_net.optimizers)
+# --------------------------------------------------------------------------------------------
+def _real(value: Any, name: str, expected: str) -> float:
+    """``value`` as a finite float, or TypeError/ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {expected}, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return v
+
+
+def _check_range(
+    value: Any, name: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False
+) -> float:
+    """``value`` as a float in the interval lo..hi (bounds open or closed as asked)."""
+    expected = f"a number in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    if hi == math.inf:
+        expected = f"a number {'>' if lo_open else '≥'} {lo:g}"
+    v = _real(value, name, expected)
+    if (v < lo or (lo_open and v == lo)) or (v > hi or (hi_open and v == hi)):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return v
+
+
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    """``value`` as an int ≥ ``minimum`` (bool is refused)."""
+    expected = f"an integer ≥ {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be {expected}, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
+def _check_lr_value(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """A learning-rate number: finite and > 0 (≥ 0 with ``allow_zero``)."""
+    return _check_range(value, name, 0.0, math.inf, lo_open=not allow_zero)
+
+
+# --------------------------------------------------------------------------------------------
+# schedules
+# --------------------------------------------------------------------------------------------
+class Schedule:
+    r"""Base class of learning-rate schedules: ``schedule(epoch, base_lr) -> lr``.
+
+    Subclasses implement :meth:`lr_at` (``t = epoch - 1``, counting from 0) and
+    :meth:`get_config`; :meth:`__call__` validates the arguments. A schedule keeps no state, so
+    the same one can drive any number of optimizers, and ``from_config(get_config())``
+    rebuilds it exactly.
+
+    .. math:: η_{\text{epoch}} = f(\text{epoch} - 1,\ η_0)
+
+    Example:
+        >>> from neural_net.schedules import Schedule
+        >>> class Halve(Schedule):
+        ...     def lr_at(self, t, base_lr):
+        ...         return base_lr / 2 ** t
+        >>> Halve()(3, 1.0)
+        0.25
+    """
+
+    def __call__(self, epoch: int, base_lr: float) -> float:
+        epoch = _check_int(epoch, "epoch", 1)
+        base_lr = _check_lr_value(base_lr, "base_lr", allow_zero=True)
+        return float(self.lr_at(epoch - 1, base_lr))
+
+    def lr_at(self, t: int, base_lr: float) -> float:
+        """The learning rate after ``t`` completed epochs (``t = epoch - 1``)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement lr_at(t, base_lr)")
+
+    def get_config(self) -> dict:
+        """JSON-able constructor arguments: ``type(s).from_config(s.get_config())`` rebuilds ``s``."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Schedule":
+        """Rebuild a schedule from :meth:`get_config` (on the base class: from :func:`serialize`).
+
+        Example:
+            >>> from neural_net.schedules import LinearDecay, Schedule, serialize
+            >>> LinearDecay.from_config({'epochs': 4, 'end_factor': 0.0})
+            LinearDecay(epochs=4, end_factor=0.0)
+            >>> Schedule.from_config(serialize(LinearDecay(4)))
+            LinearDecay(epochs=4, end_factor=0.0)
+        """
+        if cls is Schedule:
+            return deserialize(config)
+        if not isinstance(config, dict):
+            raise TypeError(f"config must be a dict, got {type(config).__name__}")
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.get_config() == other.get_config()  # type: ignore[union-attr]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(self.get_config().items()))))
+
+
+class LinearDecay(Schedule):
+    r"""Linear decay from :math:`η_0` to :math:`f η_0` over ``epochs`` epochs, then constant.
+
+    .. math::
+        η = f η_0 + (η_0 - f η_0)\,\frac{E - \min(t, E)}{E}, \qquad t = \text{epoch} - 1
+
+    With ``end_factor`` :math:`f = 0` this is the seed's ``lr*(epochs - iteration)/epochs``
+    (bit for bit): epoch 1 uses the full rate and epoch ``E + 1`` onwards uses 0.
+
+    Args:
+        epochs: :math:`E ≥ 1`, the number of epochs the decay lasts.
+        end_factor: :math:`f ≥ 0`, the final rate as a fraction of the base rate.
+
+    Example:
+        >>> from neural_net.schedules import LinearDecay
+        >>> [LinearDecay(4)(epoch, 1.0) for epoch in range(1, 7)]
+        [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    """
+
+    def __init__(self, epochs: int, end_factor: float = 0.0) -> None:
+        self.epochs = _check_int(epochs, "epochs", 1)
+        self.end_factor = _check_range(end_factor, "end_factor", 0.0, math.inf)
+
+    def lr_at(self, t: int, base_lr: float) -> float:
+        end_lr = base_lr * self.end_factor
+        return end_lr + (base_lr - end_lr) * (self.epochs - min(t, self.epochs)) / self.epochs
+
+    def get_config(self) -> dict:
+        return {"epochs": self.epochs, "end_factor": self.end_factor}
+
+
+class ExponentialDecay(Schedule):
+    r"""Multiply the rate by :math:`γ` every epoch (torch's ExponentialLR).
+
+    .. math:: η = η_0\, γ^{t}, \qquad t = \text{epoch} - 1
+
+    Args:
+        gamma: :math:`γ > 0`, the factor per epoch.
+
+    Example:
+        >>> from neural_net.schedules import ExponentialDecay
+        >>> [ExponentialDecay(0.5)(epoch, 1.0) for epoch in (1, 2, 3)]
+        [1.0, 0.5, 0.25]
+    """
+
+    def __init__(self, gamma: float) -> None:
+        self.gamma = _check_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
+
+    def lr_at(self, t: int, base_lr: float) -> float:
+        return base_lr * self.gamma**t
+
+    def get_config(self) -> dict:
+        return {"gamma": self.gamma}
+
+
+class StepDecay(Schedule):
+    r"""Multiply the rate by :math:`γ` every ``step_size`` epochs (torch's StepLR).
+
+    .. math:: η = η_0\, γ^{\lfloor t / k \rfloor}, \qquad t = \text{epoch} - 1
+
+    Args:
+        step_size: :math:`k ≥ 1`, epochs between two decays.
+        gamma: :math:`γ > 0`, the factor of each decay.
+
+    Example:
+        >>> from neural_net.schedules import StepDecay
+        >>> [StepDecay(2)(epoch, 1.0) for epoch in (1, 2, 3)]
+        [1.0, 1.0, 0.1]
+    """
+
+    def __init__(self, step_size: int, gamma: float = 0.1) -> None:
+        self.step_size = _check_int(step_size, "step_size", 1)
+        self.gamma = _check_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
+
+    def lr_at(self, t: int, base_lr: float) -> float:
+        return base_lr * self.gamma ** (t // self.step_size)
+
+    def get_config(self) -> dict:
+        return {"step_size": self.step_size, "gamma": self.gamma}
+
+
+class CosineAnnealing(Schedule):
+    r"""Cosine annealing from :math:`η_0` down to ``eta_min`` over ``T_max`` epochs.
+
+    The closed form of torch's ``CosineAnnealingLR`` (no restarts; past ``T_max`` the cosine
+    goes on, rising again, exactly as torch's closed form does):
+
+    .. math::
+        η = η_{\min} + (η_0 - η_{\min})\,\frac{1 + \cos(π t / T_{\max})}{2},
+        \qquad t = \text{epoch} - 1
+
+    Args:
+        T_max: :math:`T_{\max} ≥ 1`, epochs of a half cosine period.
+        eta_min: :math:`η_{\min} ≥ 0`, the lowest rate.
+
+    Example:
+        >>> from neural_net.schedules import CosineAnnealing
+        >>> [round(CosineAnnealing(2)(epoch, 1.0), 12) for epoch in (1, 2, 3)]
+        [1.0, 0.5, 0.0]
+    """
+
+    def __init__(self, T_max: int, eta_min: float = 0.0) -> None:
+        self.T_max = _check_int(T_max, "T_max", 1)
+        self.eta_min = _check_range(eta_min, "eta_min", 0.0, math.inf)
+
+    def lr_at(self, t: int, base_lr: float) -> float:
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
+
+    def get_config(self) -> dict:
+        return {"T_max": self.T_max, "eta_min": self.eta_min}
+
+
+_SCHEDULES: dict[str, type[Schedule]] = {
+    "lineardecay": LinearDecay,
+    "linear_decay": LinearDecay,
+    "exponentialdecay": ExponentialDecay,
+    "exponential_decay": ExponentialDecay,
+    "stepdecay": StepDecay,
+    "step_decay": StepDecay,
+    "cosineannealing": CosineAnnealing,
+    "cosine_annealing": CosineAnnealing,
+}
+
+
+def serialize(schedule: Schedule) -> dict:
+    """``{'name': class name, 'config': get_config()}``, JSON-able; :func:`deserialize` inverts it.
+
+    Example:
+        >>> from neural_net.schedules import StepDecay, serialize
+        >>> serialize(StepDecay(3))
+        {'name': 'StepDecay', 'config': {'step_size': 3, 'gamma': 0.1}}
+    """
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be a Schedule, got {schedule!r} ({type(schedule).__name__})")
+    return {"name": type(schedule).__name__, "config": schedule.get_config()}
+
+
+def deserialize(d: dict) -> Schedule:
+    """Rebuild a schedule from :func:`serialize`'s ``{'name': ..., 'config': ...}``.
+
+    Example:
+        >>> from neural_net.schedules import deserialize
+        >>> deserialize({'name': 'ExponentialDecay', 'config': {'gamma': 0.9}})
+        ExponentialDecay(gamma=0.9)
+    """
+    if not isinstance(d, dict) or "name" not in d:
+        raise TypeError(f"schedule config must be a dict with 'name' and 'config', got {d!r}")
+    return get(d["name"], **dict(d.get("config") or {}))
+
+
+def get(schedule: str | Schedule, **kwargs: Any) -> Schedule:
+    """A schedule from its name (case-insensitive, e.g. ``'cosine_annealing'``) and arguments.
+
+    A :class:`Schedule` instance passes through unchanged.
+
+    Example:
+        >>> from neural_net.schedules import get
+        >>> get('StepDecay', step_size=5)
+        StepDecay(step_size=5, gamma=0.1)
+    """
+    if isinstance(schedule, Schedule):
+        if kwargs:
+            raise ValueError(f"schedule: got an instance {schedule!r} and arguments {kwargs}; pass one")
+        return schedule
+    if isinstance(schedule, type) and issubclass(schedule, Schedule):
+        return schedule(**kwargs)
+    if not isinstance(schedule, str):
+        raise TypeError(
+            f"schedule must be a name or a Schedule, got {schedule!r} ({type(schedule).__name__})"
+        )
+    cls = _SCHEDULES.get(schedule.lower())
+    if cls is None:
+        names = sorted({c.__name__ for c in _SCHEDULES.values()})
+        raise ValueError(f"schedule must be one of {names} (case-insensitive), got {schedule!r}")
+    return cls(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# callbacks
+# --------------------------------------------------------------------------------------------
+class ReduceLROnPlateau(Callback):
+    r"""Lower the learning rate when ``monitor`` has not improved for ``patience`` epochs.
+
+    At each ``on_epoch_end`` it reads ``logs[monitor]`` (falling back to ``logs['loss']`` with a
+    warning when ``monitor`` is absent). An epoch improves when
+
+    .. math::
+        x < x_{\text{best}} - δ \ (\text{mode 'min'}) \qquad
+        x > x_{\text{best}} + δ \ (\text{mode 'max'})
+
+    (``mode='auto'``: 'max' when the name contains ``acc``, otherwise 'min'). After
+    ``patience`` epochs in a row without improvement, the optimizer's rate becomes
+
+    .. math:: η \leftarrow \max(η \cdot \text{factor},\ η_{\min})
+
+    and the ``cooldown`` epochs that follow are not counted (an improvement during them still
+    updates the best value). ``patience`` as in Keras (``patience=2``: the second epoch in a row
+    without improvement lowers the rate), ``cooldown`` as in PyTorch (``cooldown=k`` ignores
+    exactly ``k`` epochs).
+
+    Interaction with a scheduled optimizer: a :class:`Schedule` would overwrite ``lr`` at the
+    next ``begin_epoch``, so this callback also multiplies the optimizer's ``lr_scale`` by the
+    same ratio; ``begin_epoch`` sets ``lr = schedule(epoch, base_lr) * lr_scale`` and the
+    reduction persists under the schedule (``min_lr`` bounds only the rate at the moment of the
+    reduction). An optimizer without a schedule keeps the lowered ``lr`` as it is.
+
+    Args:
+        monitor: key of the epoch logs to watch (``'val_loss'``, ``'loss'``, ``'accuracy'``...).
+        factor: multiplier of the rate, in (0, 1).
+        patience: epochs without improvement before a reduction (≥ 0).
+        min_delta: the least change that counts as an improvement (≥ 0).
+        mode: ``'auto'``, ``'min'`` or ``'max'``.
+        min_lr: the rate never goes below this (≥ 0).
+        cooldown: epochs after a reduction during which nothing is counted (≥ 0).
+        verbose: print a line at each reduction when > 0.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from neural_net.optimizers import SGD
+        >>> from neural_net.schedules import ReduceLROnPlateau
+        >>> cb = ReduceLROnPlateau(monitor='loss', factor=0.5, patience=1)
+        >>> cb.set_model(SimpleNamespace(optimizer=SGD(lr=0.1)))
+        >>> for epoch, loss in enumerate([1.0, 1.0, 1.0], start=1):
+        ...     cb.on_epoch_end(epoch, {'loss': loss})
+        >>> cb.model.optimizer.lr
+        0.025
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        min_delta: float = 1e-4,
+        mode: str = "auto",
+        min_lr: float = 0.0,
+        cooldown: int = 0,
+        verbose: int = 0,
+    ) -> None:
+        if not isinstance(monitor, str):
+            raise TypeError(f"monitor must be a str (a key of the epoch logs), got {monitor!r}")
+        self.monitor = monitor
+        self.factor = _check_range(factor, "factor", 0.0, 1.0, lo_open=True, hi_open=True)
+        self.patience = _check_int(patience, "patience", 0)
+        self.min_delta = _check_range(min_delta, "min_delta", 0.0, math.inf)
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be one of 'auto', 'min', 'max', got {mode!r}")
+        self.mode = mode
+        self.min_lr = _check_range(min_lr, "min_lr", 0.0, math.inf)
+        self.cooldown = _check_int(cooldown, "cooldown", 0)
+        self.verbose = verbose
+        self._warned = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self.wait = 0
+        self.cooldown_counter = 0
+        self.best = math.inf if self._mode_for(self.monitor) == "min" else -math.inf
+
+    def _mode_for(self, key: str) -> str:
+        if self.mode != "auto":
+            return self.mode
+        return "max" if "acc" in key else "min"
+
+    def _improved(self, current: float, mode: str) -> bool:
+        if mode == "min":
+            return current < self.best - self.min_delta
+        return current > self.best + self.min_delta
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._reset()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        key = self.monitor
+        if key not in logs:
+            if "loss" not in logs:
+                if not self._warned:
+                    warnings.warn(
+                        f"ReduceLROnPlateau: neither monitor {self.monitor!r} nor 'loss' is in the "
+                        f"epoch logs (keys {sorted(logs)}); the learning rate is left unchanged",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+                    self._warned = True
+                return
+            if not self._warned:
+                warnings.warn(
+                    f"ReduceLROnPlateau: monitor {self.monitor!r} is not in the epoch logs "
+                    f"(keys {sorted(logs)}); watching 'loss' instead",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                self._warned = True
+            key = "loss"
+            if self.best in (math.inf, -math.inf):
+                self.best = math.inf if self._mode_for(key) == "min" else -math.inf
+        current = float(logs[key])
+        mode = self._mode_for(key)
+        in_cooldown = self.cooldown_counter > 0
+        if in_cooldown:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._improved(current, mode):
+            self.best = current
+            self.wait = 0
+        elif not in_cooldown:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self._reduce(epoch)
+                self.cooldown_counter = self.cooldown
+                self.wait = 0
+
+    def _reduce(self, epoch: int) -> None:
+        opt = self.model.optimizer
+        old_lr = float(opt.lr)
+        if old_lr <= self.min_lr:
+            return
+        new_lr = max(old_lr * self.factor, self.min_lr)
+        opt.lr = new_lr
+        if hasattr(opt, "lr_scale") and old_lr > 0:
+            opt.lr_scale = opt.lr_scale * (new_lr / old_lr)
+        if self.verbose:
+            print(f"Epoch {epoch}: ReduceLROnPlateau lowers the learning rate to {new_lr:.6g}")
+
+    def get_config(self) -> dict:
+        """JSON-able constructor arguments."""
+        return {
+            "monitor": self.monitor,
+            "factor": self.factor,
+            "patience": self.patience,
+            "min_delta": self.min_delta,
+            "mode": self.mode,
+            "min_lr": self.min_lr,
+            "cooldown": self.cooldown,
+            "verbose": self.verbose,
+        }
+
+
+class LearningRateScheduler(Callback):
+    r"""Set the optimizer's learning rate at the start of every epoch.
+
+    ``schedule`` is either a :class:`Schedule`, called with the optimizer's *base* rate and
+    multiplied by its ``lr_scale``,
+
+    .. math:: η_{\text{epoch}} = \text{schedule}(\text{epoch},\ η_0) \cdot s,
+
+    or any function ``(epoch, lr) -> new_lr`` (Keras' convention), called with the *current*
+    rate: :math:`η_{\text{epoch}} = f(\text{epoch}, η_{\text{epoch}-1})`. Epochs count from 1.
+
+    Use it with an optimizer that has no schedule of its own (otherwise the optimizer's
+    ``begin_epoch`` and this callback both set the rate, and whichever runs last wins).
+
+    Args:
+        schedule: a :class:`Schedule` or a callable ``(epoch, lr) -> lr``.
+        verbose: print the new rate every epoch when > 0.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from neural_net.optimizers import SGD
+        >>> from neural_net.schedules import LearningRateScheduler
+        >>> cb = LearningRateScheduler(lambda epoch, lr: lr * 0.5 if epoch > 1 else lr)
+        >>> cb.set_model(SimpleNamespace(optimizer=SGD(lr=0.1)))
+        >>> for epoch in (1, 2, 3):
+        ...     cb.on_epoch_begin(epoch)
+        >>> cb.model.optimizer.lr
+        0.025
+    """
+
+    def __init__(self, schedule: Schedule | Callable[[int, float], float], verbose: int = 0) -> None:
+        if not callable(schedule):
+            raise TypeError(
+                f"schedule must be a Schedule or a function (epoch, lr) -> lr, got {schedule!r}"
+            )
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        opt = self.model.optimizer
+        if isinstance(self.schedule, Schedule):
+            base = getattr(opt, "base_lr", None)
+            base = opt.lr if base is None else base
+            lr = self.schedule(epoch, base) * getattr(opt, "lr_scale", 1.0)
+        else:
+            lr = self.schedule(epoch, float(opt.lr))
+        lr = _check_lr_value(lr, f"the learning rate returned by the schedule at epoch {epoch}",
+                             allow_zero=True)
+        opt.lr = lr
+        if self.verbose:
+            print(f"Epoch {epoch}: LearningRateScheduler sets the learning rate to {lr:.6g}")
