@@ -173,7 +173,8 @@ class Sequential(Define):
             if X is not None or y is not None:
                 raise ValueError("train: give either X and y, or batch=, not both")
             X, y = batch.data()
-            batch_size, shuffle = batch.size, bool(getattr(batch, "shuffle", False))
+            batch_size = batch.size
+            shuffle = batch.permutation if getattr(batch, "shuffle", False) else False
         else:
             if X is None or y is None:
                 raise ValueError("train: X and y are required (or batch=Batch(...))")
@@ -364,7 +365,7 @@ class Sequential(Define):
             logs[m.name] = float(m.compute(y, p))
         return logs
 
-    def _loop(self, X: Any, y: Any, epochs: int, batch_size: int | None, shuffle: bool,
+    def _loop(self, X: Any, y: Any, epochs: int, batch_size: int | None, shuffle: Any,
               callbacks: list[Callback] | None, validation: tuple[Any, Any] | None, verbose: bool) -> History:
         epochs = positive_int(epochs, "epochs")
         X = self._check_X(X)
@@ -409,7 +410,7 @@ class Sequential(Define):
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
                 scale = float(opt.lr) if opt.folds_lr else 1.0
-                order = self.rng.permutation(n) if shuffle else None
+                order = (shuffle() if callable(shuffle) else self.rng.permutation(n)) if shuffle else None
                 loss_sum, metric_sums = 0.0, [0.0] * len(self.metrics)
                 for b, s in enumerate(range(0, n, B)):
                     e = min(s + B, n)

@@ -301,10 +301,21 @@ class Batch:
                 )
         return X, y
 
+    def permutation(self) -> np.ndarray:
+        """A fresh order of the ``n`` rows from this Batch's own generator (its ``seed``);
+        the training loop draws each shuffled epoch's order from here.
+
+        Example:
+            >>> from neural_net.pipeline import Batch
+            >>> sorted(Batch(2, 4, lambda: [[0]] * 4, lambda: [0] * 4, shuffle=True, seed=0).permutation())
+            [0, 1, 2, 3]
+        """
+        return self._rng.permutation(self.n)
+
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         X, y = self.data()
         if self.shuffle:
-            order = self._rng.permutation(self.n)
+            order = self.permutation()
             for start in range(0, self.n, self.size):
                 idx = order[start:start + self.size]
                 yield X[idx], y[idx]

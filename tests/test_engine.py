@@ -233,3 +233,18 @@ def test_bad_input_leaves_the_weights_untouched(net):
     with pytest.raises(ValueError):
         net.train(np.zeros((4, 3)), np.eye(4)[:, :3], epochs=5, verbose=False)
     assert all(np.array_equal(a, b) for a, b in zip(before, net.get_weights())) and net.epoch == 0
+
+
+def test_batch_shuffle_follows_the_batch_seed():
+    from neural_net.pipeline import Batch
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 2)), onehot(rng.integers(0, 3, 40))
+    weights = []
+    for _ in range(2):
+        np.random.seed(123)
+        net = Sequential([Fullyconnected(2, 3, XavierHe("Normal", "Sigmoid").init_func), Activation(Softmax)], CrossEntropy)
+        np.random.seed(None)  # the network's own generator is now unseeded: only the Batch seed fixes the order
+        net.train(batch=Batch(8, 40, lambda: X, lambda: y, shuffle=True, seed=7), epochs=3, α=0.1, verbose=False)
+        weights.append(net.get_weights()[0])
+    np.testing.assert_array_equal(weights[0], weights[1])
