@@ -307,7 +307,7 @@ class Batch:
 
         Example:
             >>> from neural_net.pipeline import Batch
-            >>> sorted(Batch(2, 4, lambda: [[0]] * 4, lambda: [0] * 4, shuffle=True, seed=0).permutation())
+            >>> sorted(Batch(2, 4, lambda: [[0]] * 4, lambda: [0] * 4, shuffle=True, seed=0).permutation().tolist())
             [0, 1, 2, 3]
         """
         return self._rng.permutation(self.n)
