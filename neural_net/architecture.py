@@ -180,7 +180,7 @@ class Sequential(Define):
                 raise ValueError("train: X and y are required (or batch=Batch(...))")
             batch_size, shuffle = None, False
         if metrics is not None:
-            self.metrics = [get_metric(m) for m in (metrics if isinstance(metrics, (list, tuple)) else [metrics])]
+            self.metrics = self._metrics(metrics)
         self._ensure_optimizer(α)
         self._loop(X, y, epochs, batch_size, shuffle, callbacks, None, bool(verbose))
 
@@ -194,9 +194,20 @@ class Sequential(Define):
             self.id["cost"] = self.cost
         if self.cost is None:
             raise ValueError("compile: loss is required (the model was built without a cost)")
-        self.metrics = [get_metric(m) for m in (metrics or [])]
+        self.metrics = self._metrics(metrics)
         self._bind_optimizer(opt)
         return self
+
+    @staticmethod
+    def _metrics(metrics: Any) -> list[Any]:
+        items = metrics if isinstance(metrics, (list, tuple)) else ([] if metrics is None else [metrics])
+        resolved = []
+        for i, m in enumerate(items):
+            try:
+                resolved.append(get_metric(m))
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"metrics[{i}]: {e}".replace("get_metric: name_or_obj", "a metric")) from None
+        return resolved
 
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
             validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
@@ -268,6 +279,17 @@ class Sequential(Define):
         return cls(steps, config.get("cost"), name=config.get("name"), **kwargs)
 
     # ----- database (the store registers itself in neural_net.model.STORE_FACTORY) --------
+    def open_store(self, target: Any = True, params: dict[str, Any] | None = None) -> Any:
+        """Start recording this network in a database (as ``store=`` does at construction):
+        ``True`` for a timestamped SQLite file, a directory, a ``.db`` path or a SQLAlchemy URL.
+        ``params`` (JSON-able) are saved with the run's hyper-parameters. Returns the store."""
+        if self.store is not None:
+            raise RuntimeError(f"this network is already stored in {self.store.db_path}")
+        store = self._open_store(target)
+        if params:
+            store.record_params(params)
+        return store
+
     def _open_store(self, target: Any = True) -> Any:
         if _model.STORE_FACTORY is None:
             raise RuntimeError("no database store is registered; import neural_net (the package) first")
@@ -307,21 +329,21 @@ class Sequential(Define):
         self._require_store().commit()
 
     # ----- internals ---------------------------------------------------------------------
-    def _check_X(self, X: Any) -> np.ndarray:
-        X = as_matrix(X, "X")
+    def _check_X(self, X: Any, name: str = "X") -> np.ndarray:
+        X = as_matrix(X, name)
         if self.n_in is not None and X.shape[1] != self.n_in:
-            raise ValueError(f"X must have {self.n_in} columns (n_in of the first layer), got shape {X.shape}")
+            raise ValueError(f"{name} must have {self.n_in} columns (n_in of the first layer), got shape {X.shape}")
         return X
 
-    def _check_y(self, y: Any, n_rows: int, dtype: Any = None) -> np.ndarray:
-        y = as_matrix(y, "y", allow_1d=True, dtype=dtype)
+    def _check_y(self, y: Any, n_rows: int, dtype: Any = None, name: str = "y", x_name: str = "X") -> np.ndarray:
+        y = as_matrix(y, name, allow_1d=True, dtype=dtype)
         if len(y) != n_rows:
-            raise ValueError(f"y must have as many rows as X ({n_rows}), got shape {y.shape}")
+            raise ValueError(f"{name} must have as many rows as {x_name} ({n_rows}), got shape {y.shape}")
         if self.n_out is not None and y.shape[1] != self.n_out:
-            raise ValueError(f"y must have {self.n_out} columns (one-hot width = outputs of the last layer), "
+            raise ValueError(f"{name} must have {self.n_out} columns (one-hot width = outputs of the last layer), "
                              f"got shape {y.shape}")
         if self.cost is not None:
-            self.cost.check_targets(y)
+            self.cost.check_targets(y, name)
         return y
 
     def _ensure_optimizer(self, α: float | None) -> None:
@@ -375,8 +397,9 @@ class Sequential(Define):
         if validation is not None:
             if not isinstance(validation, (tuple, list)) or len(validation) != 2:
                 raise ValueError("validation_data must be a tuple (X_val, y_val)")
-            Xv = self._check_X(validation[0]).astype(X.dtype, copy=False)
-            validation = (Xv, self._check_y(validation[1], len(Xv), dtype=X.dtype))
+            Xv = self._check_X(validation[0], "validation_data[0]").astype(X.dtype, copy=False)
+            validation = (Xv, self._check_y(validation[1], len(Xv), dtype=X.dtype, name="validation_data[1]",
+                                            x_name="validation_data[0]"))
         cbs = list(callbacks or [])
         for cb in cbs:
             if not isinstance(cb, Callback):
@@ -411,7 +434,7 @@ class Sequential(Define):
                     cb.on_epoch_begin(epoch, {})
                 scale = float(opt.lr) if opt.folds_lr else 1.0
                 order = (shuffle() if callable(shuffle) else self.rng.permutation(n)) if shuffle else None
-                loss_sum, metric_sums = 0.0, [0.0] * len(self.metrics)
+                loss_sum, metric_sums, seen = 0.0, [0.0] * len(self.metrics), 0
                 for b, s in enumerate(range(0, n, B)):
                     e = min(s + B, n)
                     rows = e - s
@@ -429,8 +452,12 @@ class Sequential(Define):
                     p = self._forward_buffered(xb, training=True)
                     batch_loss = cost.loss(yb, p)
                     loss_sum += batch_loss * rows
-                    for k, m in enumerate(self.metrics):
-                        metric_sums[k] += m.compute(yb, p) * rows
+                    seen += rows
+                    if batch_loss == batch_loss and batch_loss not in (np.inf, -np.inf):
+                        for k, m in enumerate(self.metrics):
+                            metric_sums[k] += m.compute(yb, p) * rows
+                    else:  # a diverged batch: metrics are undefined, TerminateOnNaN decides
+                        metric_sums = [np.nan] * len(self.metrics)
                     Δ = deltas.get(rows)
                     if Δ is None or Δ.dtype != p.dtype:
                         Δ = deltas[rows] = np.empty_like(p)
@@ -440,12 +467,15 @@ class Sequential(Define):
                         cost.delta(yb, p, Δ, scale)
                     for i in range(start, first_param - 1, -1):
                         Δ = steps[i].backward(Δ, need_input_grad=i > first_param, buffered=True)
-                    for cb in batch_cbs:
-                        cb.on_batch_end(b, {"size": rows, "loss": batch_loss})
+                    if batch_cbs:
+                        for cb in batch_cbs:
+                            cb.on_batch_end(b, {"size": rows, "loss": batch_loss})
+                        if self.stop_training:
+                            break
                 self.epoch = epoch
-                logs = {"loss": loss_sum / n}
+                logs = {"loss": loss_sum / seen}
                 for k, m in enumerate(self.metrics):
-                    logs[m.name] = metric_sums[k] / n
+                    logs[m.name] = metric_sums[k] / seen
                 if validation is not None:
                     logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items()})
                 logs["lr"] = float(opt.lr)
