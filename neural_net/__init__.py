@@ -12,3 +12,5 @@ try:
     __version__ = _version("neural-net-numpy")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.2.0"
+
+from . import db  # noqa: E402,F401  (registers the database store; imports no SQLAlchemy)

@@ -81,14 +81,11 @@ class Sequential(Define):
         self.cost: Cost | None = cost_obj
         self.run_name = name
         self.seed = seed if isinstance(seed, (int, np.integer)) else None
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.set_rng(seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed))
         if seed is not None:
             for layer in self.steps:
                 if isinstance(layer, Fullyconnected):
                     layer.reinitialize(self.rng)
-        for layer in self.steps:
-            if isinstance(layer, Dropout):
-                layer.rng = self.rng
         self.optimizer: Optimizer | None = None
         self.metrics: list[Any] = []
         self.history = History()
@@ -174,7 +171,9 @@ class Sequential(Define):
                 raise ValueError("train: give either X and y, or batch=, not both")
             X, y = batch.data()
             batch_size = batch.size
-            shuffle = batch.permutation if getattr(batch, "shuffle", False) else False
+            # a seeded Batch draws its own orders; an unseeded one uses the network's generator
+            shuffle = (batch.permutation if getattr(batch, "seed", None) is not None else True) \
+                if getattr(batch, "shuffle", False) else False
         else:
             if X is None or y is None:
                 raise ValueError("train: X and y are required (or batch=Batch(...))")
@@ -265,9 +264,23 @@ class Sequential(Define):
             s.func.W[...] = W
 
     def get_config(self) -> dict[str, Any]:
-        """JSON-able description of the architecture (layers, cost, name)."""
+        """JSON-able description of the architecture (layers, cost, name); the optimizer and
+        metrics, chosen at ``compile``, are stored with a run's hyper-parameters."""
         return {"steps": [s.config() for s in self.steps], "cost": self.cost.name if self.cost else None,
                 "name": self.run_name}
+
+    def set_rng(self, rng: np.random.Generator) -> None:
+        """Use ``rng`` for shuffling and dropout from now on (weights are left as they are)."""
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        self.rng = rng
+        for layer in self.steps:
+            if isinstance(layer, Dropout):
+                layer.rng = rng
+
+    def set_optimizer(self, optimizer: Any) -> None:
+        """Attach an optimizer (name or object, its state kept) without touching cost or metrics."""
+        self._bind_optimizer(get_optimizer(optimizer))
 
     @classmethod
     def from_config(cls, config: dict[str, Any], weights: list[np.ndarray] | None = None, **kwargs: Any) -> "Sequential":

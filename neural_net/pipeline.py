@@ -270,6 +270,7 @@ class Batch:
         self.y_fn = y_fn
         self.shuffle = bool(shuffle)
         self._rng = _rng(seed, "Batch: seed")
+        self.seed = seed
 
     @property
     def n_batches(self) -> int:

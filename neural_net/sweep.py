@@ -1,0 +1,150 @@
+"""Parameter sweeps: one model per grid point, each recorded as a run in a store.
+
+``sweep(build_fn, grid, X, y, ...)`` builds a model for every point of ``grid`` with
+``build_fn(**params)``, trains it with ``fit`` and records it as a run (its parameters in the
+run's hyper-parameters, its name ``<name>[<i>]``) in one store — a SQLite file or any
+SQLAlchemy URL. Trials run one after another by default, or on any
+``concurrent.futures.Executor`` (a ``ProcessPoolExecutor``; Dask's
+``Client.get_executor()`` works the same way). A trial that raises is recorded as failed with
+its error and does not stop the others. The results come back as a DataFrame sorted by the
+monitored value (best first).
+
+Example:
+    >>> import numpy
+    >>> from neural_net.sweep import sweep
+    >>> from neural_net.architecture import Sequential
+    >>> from neural_net.layers import Dense
+    >>> def build(units, lr):
+    ...     model = Sequential([Dense(units, activation='tanh', input_dim=2), Dense(1, activation='sigmoid')], seed=0)
+    ...     return model.compile(optimizer='adam' if lr > 0.01 else 'sgd', loss='binary_crossentropy')
+    >>> X = numpy.random.default_rng(0).normal(size=(64, 2)); y = (X.sum(axis=1) > 0).reshape(-1, 1)
+    >>> res = sweep(build, {'units': [2, 8], 'lr': [0.001, 0.1]}, X, y, epochs=3, store="sqlite://", monitor='loss')
+    >>> len(res), set(res.status)
+    (4, {'finished'})
+"""
+from __future__ import annotations
+
+import itertools
+import time
+import traceback
+from concurrent.futures import Executor
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+
+def expand_grid(grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every combination of a ``{name: values}`` grid (or a list of parameter dicts as is).
+
+    Example:
+        >>> from neural_net.sweep import expand_grid
+        >>> expand_grid({'a': [1, 2], 'b': ['x']})
+        [{'a': 1, 'b': 'x'}, {'a': 2, 'b': 'x'}]
+    """
+    if isinstance(grid, Mapping):
+        names = list(grid)
+        for k in names:
+            if isinstance(grid[k], (str, bytes)) or not isinstance(grid[k], Iterable):
+                raise TypeError(f"grid[{k!r}] must be a list of values, got {grid[k]!r}")
+        points = [dict(zip(names, combo)) for combo in itertools.product(*(list(grid[k]) for k in names))]
+    else:
+        points = [dict(p) for p in grid]
+    if not points:
+        raise ValueError("grid must hold at least one parameter combination, got none")
+    return points
+
+
+def _monitor_mode(monitor: str, mode: str) -> str:
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+    if mode != "auto":
+        return mode
+    return "max" if any(w in monitor for w in ("acc", "f1", "precision", "recall")) else "min"
+
+
+def run_trial(build_fn: Callable[..., Any], params: dict[str, Any], X: Any, y: Any, *, index: int,
+              name: str, store: Any, monitor: str, mode: str, fit_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Build, store and train one grid point; return its result row (never raises for a
+    failing trial: the error is recorded in the row and, when a store is set, in the run).
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.sweep import run_trial
+        >>> def boom(**p): raise RuntimeError("no model")
+        >>> run_trial(boom, {}, numpy.zeros((2, 1)), numpy.zeros((2, 1)), index=0, name='s', store=None,
+        ...           monitor='loss', mode='min', fit_kwargs={})['status']
+        'failed'
+    """
+    row: dict[str, Any] = {**params, "trial": index, "run_id": None, "status": "failed", "epochs": 0,
+                           monitor: np.nan, "loss": np.nan, "error": None, "seconds": 0.0, "db_path": None}
+    started = time.perf_counter()
+    model = None
+    try:
+        model = build_fn(**params)
+        model.run_name = f"{name}[{index}]"
+        if store is not None:
+            model.open_store(store, params=params)
+            row["db_path"] = model.db_path
+        row["run_id"] = model["id"]
+        history = model.fit(X, y, verbose=0, **fit_kwargs)
+        values = history.history.get(monitor)
+        if values is None:
+            raise KeyError(f"monitor {monitor!r} is not in the history; it has {sorted(history.history)}")
+        finite = [v for v in values if np.isfinite(v)]
+        best = (max if mode == "max" else min)(finite) if finite else np.nan
+        row.update(status="finished", epochs=len(history.epoch), loss=history.history["loss"][-1])
+        row[monitor] = best
+    except Exception as error:  # a failing trial is a result, not the end of the sweep
+        row["error"] = "".join(traceback.format_exception_only(type(error), error)).strip()
+        if store is not None and (model is None or getattr(model, "store", None) is None):
+            from .db import record_failed_run
+
+            row["run_id"] = record_failed_run(store, f"{name}[{index}]", params, row["error"])
+            row["db_path"] = row["db_path"] or str(store)
+    finally:
+        if model is not None and getattr(model, "store", None) is not None:
+            model.store.close()
+    row["seconds"] = time.perf_counter() - started
+    return row
+
+
+def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]],
+          X: Any, y: Any, *, epochs: int = 10, batch_size: int | None = 32, validation_data: Any = None,
+          validation_split: float = 0.0, monitor: str | None = None, mode: str = "auto", store: Any = None,
+          name: str = "sweep", executor: Executor | None = None, **fit_kwargs: Any) -> Any:
+    """Train one model per grid point and return the results as a DataFrame, best first.
+
+    Args:
+        build_fn: ``build_fn(**params) -> Sequential`` (compiled, or with a cost). For an
+            executor that runs in other processes it must be importable (a module-level function).
+        grid: ``{name: [values]}`` (every combination) or a list of parameter dicts.
+        X, y: training data; ``validation_data``/``validation_split`` as in ``fit``.
+        monitor: the history key to rank by (default ``'val_loss'`` with validation, else
+            ``'loss'``); ``mode`` ``'min'``/``'max'``/``'auto'``.
+        store: where runs are recorded: ``None`` (not stored), ``True`` (one new SQLite file
+            ``run/sweep<timestamp>.db``), a directory, a ``.db`` path or a SQLAlchemy URL.
+        executor: a ``concurrent.futures.Executor``; ``None`` runs the trials serially.
+    """
+    import pandas as pd
+
+    points = expand_grid(grid)
+    if not callable(build_fn):
+        raise TypeError(f"build_fn must be callable (params -> Sequential), got {build_fn!r}")
+    if monitor is None:
+        monitor = "val_loss" if (validation_data is not None or validation_split) else "loss"
+    mode = _monitor_mode(monitor, mode)
+    if store is not None:
+        from .db import sweep_target
+
+        store = sweep_target(store, name)
+    fit_kwargs = {**fit_kwargs, "epochs": epochs, "batch_size": batch_size, "validation_data": validation_data,
+                  "validation_split": validation_split}
+    common = dict(name=name, store=store, monitor=monitor, mode=mode, fit_kwargs=fit_kwargs)
+    if executor is None:
+        rows = [run_trial(build_fn, p, X, y, index=i, **common) for i, p in enumerate(points)]
+    else:
+        futures = [executor.submit(run_trial, build_fn, p, X, y, index=i, **common) for i, p in enumerate(points)]
+        rows = [f.result() for f in futures]
+    frame = pd.DataFrame(rows)
+    frame = frame.sort_values(monitor, ascending=(mode == "min"), na_position="last", kind="stable")
+    return frame.reset_index(drop=True)
