@@ -393,20 +393,27 @@ class Sequential(Define):
         X = self._check_X(X)
         y = self._check_y(y, len(X), dtype=X.dtype)
         self._adopt_dtype(X.dtype)
-        logs: dict[str, float] = {}
+        return self._scores(X, y)
+
+    def _scores(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """Loss and metrics of checked arrays, dropout off, through the layers' buffers."""
+        assert self.cost is not None
         p = self._forward_buffered(X, training=False)
-        logs["loss"] = self.cost.loss(y, p)
+        logs = {"loss": self.cost.loss(y, p)}
         for m in self.metrics:
             logs[m.name] = float(m.compute(y, p))
         return logs
 
     def _loop(self, X: Any, y: Any, epochs: int, batch_size: int | None, shuffle: Any,
               callbacks: list[Callback] | None, validation: tuple[Any, Any] | None, verbose: bool) -> History:
+        """The one training loop of both front doors: checks everything, then runs epochs.
+
+        ``shuffle``: False, True (orders from ``self.rng``) or a function returning an order.
+        """
         epochs = positive_int(epochs, "epochs")
         X = self._check_X(X)
         y = self._check_y(y, len(X), dtype=X.dtype)
-        n = len(X)
-        B = n if batch_size is None else min(positive_int(batch_size, "batch_size"), n)
+        B = len(X) if batch_size is None else min(positive_int(batch_size, "batch_size"), len(X))
         if validation is not None:
             if not isinstance(validation, (tuple, list)) or len(validation) != 2:
                 raise ValueError("validation_data must be a tuple (X_val, y_val)")
@@ -420,17 +427,8 @@ class Sequential(Define):
         if self.store is not None:
             cbs.append(self.store.recorder)
         self._adopt_dtype(X.dtype)
-
-        cost, opt, steps = self.cost, self.optimizer, self.steps
-        assert cost is not None and opt is not None
-        last = steps[-1]
-        fused = isinstance(last, Activation) and cost.fuses_with(last.func)
-        first_param = next((i for i, s in enumerate(steps) if s.parameters), len(steps))
-        start = len(steps) - 2 if fused else len(steps) - 1
-        batch_cbs = [cb for cb in cbs if type(cb).on_batch_begin is not Callback.on_batch_begin
-                     or type(cb).on_batch_end is not Callback.on_batch_end]
-        gather: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        deltas: dict[int, np.ndarray] = {}
+        assert self.cost is not None and self.optimizer is not None
+        epoch_runner = _EpochRunner(self, X, y, B, cbs)
         run = History()
         logs: dict[str, float] = {}
         self.stop_training = False
@@ -438,67 +436,27 @@ class Sequential(Define):
             cb.set_model(self)
         try:
             for cb in cbs:
-                cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": n})
+                cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": len(X)})
             bar = tqdm(range(epochs), disable=not verbose, leave=True)
             for _ in bar:
                 epoch = self.epoch + 1
-                opt.begin_epoch(epoch)
+                self.optimizer.begin_epoch(epoch)
                 for cb in cbs:
                     cb.on_epoch_begin(epoch, {})
-                scale = float(opt.lr) if opt.folds_lr else 1.0
-                order = (shuffle() if callable(shuffle) else self.rng.permutation(n)) if shuffle else None
-                loss_sum, metric_sums, seen = 0.0, [0.0] * len(self.metrics), 0
-                for b, s in enumerate(range(0, n, B)):
-                    e = min(s + B, n)
-                    rows = e - s
-                    if order is None:
-                        xb, yb = X[s:e], y[s:e]
-                    else:
-                        if rows not in gather:
-                            gather[rows] = (np.empty((rows, X.shape[1]), X.dtype), np.empty((rows, y.shape[1]), y.dtype))
-                        xb, yb = gather[rows]
-                        idx = order[s:e]
-                        np.take(X, idx, axis=0, out=xb)
-                        np.take(y, idx, axis=0, out=yb)
-                    for cb in batch_cbs:
-                        cb.on_batch_begin(b, {"size": rows})
-                    p = self._forward_buffered(xb, training=True)
-                    batch_loss = cost.loss(yb, p)
-                    loss_sum += batch_loss * rows
-                    seen += rows
-                    if batch_loss == batch_loss and batch_loss not in (np.inf, -np.inf):
-                        for k, m in enumerate(self.metrics):
-                            metric_sums[k] += m.compute(yb, p) * rows
-                    else:  # a diverged batch: metrics are undefined, TerminateOnNaN decides
-                        metric_sums = [np.nan] * len(self.metrics)
-                    Δ = deltas.get(rows)
-                    if Δ is None or Δ.dtype != p.dtype:
-                        Δ = deltas[rows] = np.empty_like(p)
-                    if fused:
-                        cost.fused_delta(yb, p, Δ, scale)
-                    else:
-                        cost.delta(yb, p, Δ, scale)
-                    for i in range(start, first_param - 1, -1):
-                        Δ = steps[i].backward(Δ, need_input_grad=i > first_param, buffered=True)
-                    if batch_cbs:
-                        for cb in batch_cbs:
-                            cb.on_batch_end(b, {"size": rows, "loss": batch_loss})
-                        if self.stop_training:
-                            break
+                order = (shuffle() if callable(shuffle) else self.rng.permutation(len(X))) if shuffle else None
+                logs = epoch_runner.run(order)
                 self.epoch = epoch
-                logs = {"loss": loss_sum / seen}
-                for k, m in enumerate(self.metrics):
-                    logs[m.name] = metric_sums[k] / seen
                 if validation is not None:
-                    logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items()})
-                logs["lr"] = float(opt.lr)
+                    logs.update({f"val_{k}": v for k, v in self._scores(*validation).items()})
+                logs["lr"] = float(self.optimizer.lr)
                 self.history.append(epoch, logs)
                 run.append(epoch, logs)
                 for cb in cbs:
                     cb.on_epoch_end(epoch, logs)
                 if verbose:
-                    shown = " ".join(f"{k} {round(v, 4)}" for k, v in logs.items() if k != "lr" and k != "loss")
-                    bar.set_description_str(f"{cost.name} {round(logs['loss'], 4)} {shown}".strip(), refresh=False)
+                    shown = " ".join(f"{k} {round(v, 4)}" for k, v in logs.items() if k not in ("lr", "loss"))
+                    bar.set_description_str(f"{self.cost.name} {round(logs['loss'], 4)} {shown}".strip(),
+                                            refresh=False)
                 if self.stop_training:
                     break
             bar.close()
@@ -509,3 +467,74 @@ class Sequential(Define):
         for cb in cbs:
             cb.on_train_end(logs)
         return run
+
+
+class _EpochRunner:
+    """One epoch of mini-batch training over checked arrays: forward, loss and metrics,
+    output delta (fused when the last activation matches the cost, learning rate folded in
+    for plain SGD), backward down to the first layer with parameters (no input gradient
+    for it). Shuffled batches are gathered into buffers kept between epochs."""
+
+    def __init__(self, model: Sequential, X: np.ndarray, y: np.ndarray, batch_size: int,
+                 callbacks: list[Callback]) -> None:
+        self.model, self.X, self.y, self.B = model, X, y, batch_size
+        steps = model.steps
+        assert model.cost is not None
+        last = steps[-1]
+        self.fused = isinstance(last, Activation) and model.cost.fuses_with(last.func)
+        self.first_param = next((i for i, s in enumerate(steps) if s.parameters), len(steps))
+        self.start = len(steps) - 2 if self.fused else len(steps) - 1
+        self.batch_cbs = [cb for cb in callbacks if type(cb).on_batch_begin is not Callback.on_batch_begin
+                          or type(cb).on_batch_end is not Callback.on_batch_end]
+        self.gather: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.deltas: dict[int, np.ndarray] = {}
+
+    def batch(self, order: np.ndarray | None, s: int, e: int) -> tuple[np.ndarray, np.ndarray]:
+        X, y = self.X, self.y
+        if order is None:
+            return X[s:e], y[s:e]
+        rows = e - s
+        bufs = self.gather.get(rows)
+        if bufs is None:
+            bufs = self.gather[rows] = (np.empty((rows, X.shape[1]), X.dtype), np.empty((rows, y.shape[1]), y.dtype))
+        np.take(X, order[s:e], axis=0, out=bufs[0])
+        np.take(y, order[s:e], axis=0, out=bufs[1])
+        return bufs
+
+    def run(self, order: np.ndarray | None) -> dict[str, float]:
+        model = self.model
+        cost, opt, steps, metrics = model.cost, model.optimizer, model.steps, model.metrics
+        assert cost is not None and opt is not None
+        scale = float(opt.lr) if opt.folds_lr else 1.0
+        n = len(self.X)
+        loss_sum, metric_sums, seen = 0.0, [0.0] * len(metrics), 0
+        for b, s in enumerate(range(0, n, self.B)):
+            e = min(s + self.B, n)
+            rows = e - s
+            xb, yb = self.batch(order, s, e)
+            for cb in self.batch_cbs:
+                cb.on_batch_begin(b, {"size": rows})
+            p = model._forward_buffered(xb, training=True)
+            batch_loss = cost.loss(yb, p)
+            loss_sum += batch_loss * rows
+            seen += rows
+            if np.isfinite(batch_loss):
+                for k, m in enumerate(metrics):
+                    metric_sums[k] += m.compute(yb, p) * rows
+            else:  # a diverged batch: metrics are undefined; TerminateOnNaN decides what follows
+                metric_sums = [np.nan] * len(metrics)
+            Δ = self.deltas.get(rows)
+            if Δ is None or Δ.dtype != p.dtype:
+                Δ = self.deltas[rows] = np.empty_like(p)
+            (cost.fused_delta if self.fused else cost.delta)(yb, p, Δ, scale)
+            for i in range(self.start, self.first_param - 1, -1):
+                Δ = steps[i].backward(Δ, need_input_grad=i > self.first_param, buffered=True)
+            if self.batch_cbs:
+                for cb in self.batch_cbs:
+                    cb.on_batch_end(b, {"size": rows, "loss": batch_loss})
+                if model.stop_training:
+                    break
+        logs = {"loss": loss_sum / seen}
+        for k, m in enumerate(metrics):
+            logs[m.name] = metric_sums[k] / seen
+        return logs
