@@ -212,7 +212,10 @@ class Sequential(Define):
             validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
             shuffle: bool = True, callbacks: list[Callback] | None = None, verbose: int = 1) -> History:
         """Train with mini-batches (``batch_size=None``: full batch), optionally on a shuffled
-        order each epoch and with validation; returns the History of these epochs."""
+        order each epoch and with validation; returns the History of these epochs.
+
+        ``validation_split`` holds out the *last* fraction of the rows (before any shuffling),
+        as Keras does. The ``lr`` logged for an epoch is the rate used during that epoch."""
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
         if validation_split and validation_data is not None:
