@@ -491,6 +491,8 @@ class _EpochRunner:
                           or type(cb).on_batch_end is not Callback.on_batch_end]
         self.gather: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.deltas: dict[int, np.ndarray] = {}
+        # a metric may offer batch_score(y, p): compute() without re-validating checked arrays
+        self.scores = [getattr(m, "batch_score", m.compute) for m in model.metrics]
 
     def batch(self, order: np.ndarray | None, s: int, e: int) -> tuple[np.ndarray, np.ndarray]:
         X, y = self.X, self.y
@@ -522,8 +524,8 @@ class _EpochRunner:
             loss_sum += batch_loss * rows
             seen += rows
             if np.isfinite(batch_loss):
-                for k, m in enumerate(metrics):
-                    metric_sums[k] += m.compute(yb, p) * rows
+                for k, score in enumerate(self.scores):
+                    metric_sums[k] += score(yb, p) * rows
             else:  # a diverged batch: metrics are undefined; TerminateOnNaN decides what follows
                 metric_sums = [np.nan] * len(metrics)
             Δ = self.deltas.get(rows)

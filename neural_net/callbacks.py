@@ -80,11 +80,16 @@ class History(Callback):
     def append(self, epoch: int, logs: dict[str, float]) -> None:
         n = len(self.epoch)
         self.epoch.append(epoch)
+        history = self.history
         for k, v in logs.items():
-            self.history.setdefault(k, [float("nan")] * n).append(float(v))
-        for k, vals in self.history.items():
-            if len(vals) < n + 1:
-                vals.append(float("nan"))
+            values = history.get(k)
+            if values is None:
+                values = history[k] = [float("nan")] * n
+            values.append(float(v))
+        if len(history) > len(logs):  # keys missing from these logs get NaN
+            for vals in history.values():
+                if len(vals) == n:
+                    vals.append(float("nan"))
 
     def to_frame(self) -> Any:
         """The history as a pandas DataFrame indexed by epoch."""

@@ -138,6 +138,21 @@ class accuracy:
     def __call__(self, y_true: Any, y_pred: Any) -> float:
         return self.compute(y_true, y_pred)
 
+    @staticmethod
+    def batch_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        """:meth:`compute` for the training loop, whose arrays are already checked: targets
+        ``(n, k)`` one-hot (argmax) or ``(n, 1)`` binary, predictions of the same shape.
+
+        Example:
+            >>> import numpy
+            >>> from neural_net.metrics import accuracy
+            >>> accuracy.batch_score(numpy.eye(3), numpy.array([[.8, .1, .1], [.1, .1, .8], [0, 0, 1.]]))
+            0.6666666666666666
+        """
+        if y_pred.shape[1] > 1:
+            return float(np.count_nonzero(y_true.argmax(axis=1) == y_pred.argmax(axis=1))) / len(y_pred)
+        return float(np.count_nonzero((y_true > 0.5) == (y_pred > 0.5))) / len(y_pred)
+
     def __repr__(self) -> str:
         return "accuracy()"
 

@@ -177,7 +177,8 @@ def test_training_loop_step_equals_gradient_descent(cost, act, width):
     if cost is MSE:
         y = rng.normal(size=(12, width))
     init = XavierHe("Normal", "Tanh").init_func
-    net = Sequential([Fullyconnected(3, 4, init), Activation(Tanh), Fullyconnected(4, width, init), Activation(act)], cost)
+    net = Sequential([Fullyconnected(3, 4, init), Activation(Tanh), Fullyconnected(4, width, init), Activation(act)],
+                     cost, seed=0)
     fcs = [s for s in net if isinstance(s, Fullyconnected)]
     numeric = [numeric_grad(lambda: net["cost"].compute(y, net.predict(X)), s.func.W) for s in fcs]
     before = [s.func.W.copy() for s in fcs]
