@@ -25,6 +25,8 @@ Example:
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 import time
 import traceback
 from concurrent.futures import Executor
@@ -47,11 +49,40 @@ def expand_grid(grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]])
             if isinstance(grid[k], (str, bytes)) or not isinstance(grid[k], Iterable):
                 raise TypeError(f"grid[{k!r}] must be a list of values, got {grid[k]!r}")
         points = [dict(zip(names, combo)) for combo in itertools.product(*(list(grid[k]) for k in names))]
+    elif isinstance(grid, (str, bytes)) or not isinstance(grid, Iterable):
+        raise TypeError(f"grid must be a {{name: [values]}} dict or a list of parameter dicts, got {grid!r}")
     else:
-        points = [dict(p) for p in grid]
+        points = []
+        for i, p in enumerate(grid):
+            if not isinstance(p, Mapping):
+                raise TypeError(f"grid[{i}] must be a dict of parameters, got {p!r}")
+            points.append(dict(p))
+    for p in points:
+        bad = [k for k in p if not isinstance(k, str)]
+        if bad:
+            raise TypeError(f"parameter names must be strings (they become build_fn's keyword arguments), got {bad}")
     if not points:
         raise ValueError("grid must hold at least one parameter combination, got none")
     return points
+
+
+#: Columns of every result row besides the parameters and the monitored value.
+RESULT_COLUMNS = ("trial", "run_id", "status", "epochs", "loss", "error", "seconds", "db_path")
+
+
+def _forget_inherited_connections() -> None:
+    """In a child started by ``fork`` (a ``ProcessPoolExecutor``'s default on Linux), drop the
+    pooled connections inherited from the parent without closing them: a socket (PostgreSQL) or
+    SQLite handle used by two processes breaks both ("server closed the connection
+    unexpectedly"). The child opens its own connections on first use; the parent's are intact.
+    """
+    engines = getattr(sys.modules.get("neural_net.db.engine"), "ENGINES", None)
+    for engine in list((engines or {}).values()):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def _monitor_mode(monitor: str, mode: str) -> str:
@@ -60,6 +91,23 @@ def _monitor_mode(monitor: str, mode: str) -> str:
     if mode != "auto":
         return mode
     return "max" if any(w in monitor for w in ("acc", "f1", "precision", "recall")) else "min"
+
+
+def _mark_failed(store: Any, error: BaseException) -> None:
+    """Record ``error`` on a stored run unless the training loop already did: ``fit`` can
+    raise before the loop starts (wrong input width, no cost) or the trial can fail after it
+    (monitor not in the history), and the run would otherwise stay ``'created'``/``'finished'``."""
+    from sqlalchemy import select
+
+    from .db.schema import Architecture
+
+    try:
+        with store.engine.connect() as c:
+            status = c.scalar(select(Architecture.status).where(Architecture.Architecture_id == store.run_id))
+    except Exception:  # the database is unreachable: the recorder's own warning path decides
+        status = None
+    if status not in ("failed", "interrupted"):
+        store.recorder.on_train_failed(error)  # status 'failed' + error text; warns, never raises
 
 
 def run_trial(build_fn: Callable[..., Any], params: dict[str, Any], X: Any, y: Any, *, index: int,
@@ -101,6 +149,8 @@ def run_trial(build_fn: Callable[..., Any], params: dict[str, Any], X: Any, y: A
 
             row["run_id"] = record_failed_run(store, f"{name}[{index}]", params, row["error"])
             row["db_path"] = row["db_path"] or str(store)
+        elif model is not None and getattr(model, "store", None) is not None:
+            _mark_failed(model.store, error)
     finally:
         if model is not None and getattr(model, "store", None) is not None:
             model.store.close()
@@ -133,6 +183,11 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
     if monitor is None:
         monitor = "val_loss" if (validation_data is not None or validation_split) else "loss"
     mode = _monitor_mode(monitor, mode)
+    reserved = {monitor, *RESULT_COLUMNS}
+    clash = sorted({k for p in points for k in p} & reserved)
+    if clash:  # the result column would silently replace the parameter's column
+        raise ValueError(f"grid parameter names {clash} clash with the result columns {sorted(reserved)}; "
+                         f"rename them (e.g. build_fn(loss_name=...))")
     if store is not None:
         from .db import sweep_target
 
@@ -146,5 +201,7 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
         futures = [executor.submit(run_trial, build_fn, p, X, y, index=i, **common) for i, p in enumerate(points)]
         rows = [f.result() for f in futures]
     frame = pd.DataFrame(rows)
+    # 63-bit run ids: a missing one (build_fn failed, no store) must not turn the column to float64
+    frame["run_id"] = pd.array([r["run_id"] for r in rows], dtype="Int64")
     frame = frame.sort_values(monitor, ascending=(mode == "min"), na_position="last", kind="stable")
     return frame.reset_index(drop=True)
