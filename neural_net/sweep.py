@@ -25,8 +25,6 @@ Example:
 from __future__ import annotations
 
 import itertools
-import os
-import sys
 import time
 import traceback
 from concurrent.futures import Executor
@@ -68,21 +66,6 @@ def expand_grid(grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]])
 
 #: Columns of every result row besides the parameters and the monitored value.
 RESULT_COLUMNS = ("trial", "run_id", "status", "epochs", "loss", "error", "seconds", "db_path")
-
-
-def _forget_inherited_connections() -> None:
-    """In a child started by ``fork`` (a ``ProcessPoolExecutor``'s default on Linux), drop the
-    pooled connections inherited from the parent without closing them: a socket (PostgreSQL) or
-    SQLite handle used by two processes breaks both ("server closed the connection
-    unexpectedly"). The child opens its own connections on first use; the parent's are intact.
-    """
-    engines = getattr(sys.modules.get("neural_net.db.engine"), "ENGINES", None)
-    for engine in list((engines or {}).values()):
-        engine.dispose(close=False)
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def _monitor_mode(monitor: str, mode: str) -> str:

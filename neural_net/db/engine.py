@@ -64,6 +64,20 @@ _PG_LOCK_KEY = 0x6E6E5F6D6967  # pg_advisory lock serializing schema creation
 
 
 # ----- URLs --------------------------------------------------------------------------------
+def _forget_inherited_connections() -> None:
+    """In a child started by ``fork`` (a ``ProcessPoolExecutor``'s default on Linux), drop the
+    pooled connections inherited from the parent without closing them: a socket (PostgreSQL) or
+    SQLite handle used by two processes breaks both ("server closed the connection
+    unexpectedly"). The child opens its own connections on first use; the parent's are intact.
+    """
+    for engine in list(ENGINES.values()):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
 def default_run_dir() -> Path:
     """``$NEURAL_NET_RUN_DIR`` or ``./run``, as an absolute path (not created here).
 
