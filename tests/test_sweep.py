@@ -245,7 +245,7 @@ def test_dask_executor(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     path = str(tmp_path / "dask.db")
     serial = run_sweep(store=None)
-    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None,
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         res = run_sweep(store=path, executor=client.get_executor())
     assert set(res.status) == {"finished"}
