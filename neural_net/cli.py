@@ -1,8 +1,25 @@
-"""The ``neural-net`` command (also ``python -m neural_net``).
+"""The ``neural-net`` command (also ``python -m neural_net``): stored runs from the shell.
 
 Sub-commands:
 
+* ``neural-net runs [SOURCE]`` — the catalogue: one line per run of every database file of a
+  run directory (or of a server): name, status, epochs, final and best loss, start time.
+  ``--status``, ``--name`` (substring or glob) filter it; ``--format table|csv|json``.
+* ``neural-net history RUN`` — a run's per-epoch loss and metrics.
+* ``neural-net show RUN`` — a run's metadata, hyper-parameters, layers and snapshots.
+* ``neural-net export RUN --to TARGET`` — copy a run (rows, identities, weights at every
+  snapshot) to another database or a file of its own; again, it copies only what is new.
+* ``neural-net db upgrade PATH`` / ``neural-net db status PATH`` — schema revisions.
 * ``neural-net demo`` — train a small network on the embedded iris data and print its history.
+
+``RUN`` is the integer run id (``Architecture_id``, the ``run_id`` column of ``runs``).
+``SOURCE`` is a run directory, a ``.db`` file or a SQLAlchemy URL; it defaults to
+``$NEURAL_NET_DATABASE_URL``, else ``$NEURAL_NET_RUN_DIR``, else ``./run``.
+
+Errors print one line to stderr, ``neural-net: <what went wrong>``, and exit with code 1 (an
+unknown run or snapshot, a missing file) or 2 (a database that cannot be used: another
+program's file, an older schema — run ``neural-net db upgrade PATH`` — or a newer one; a
+bad command line).
 
 Example:
     >>> from neural_net.cli import main
@@ -12,10 +29,165 @@ Example:
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import math
+import os
 import sys
-from typing import Sequence
+import warnings
+from datetime import date, datetime
+from typing import Any, Callable, Sequence, TextIO
+
+#: Exit codes.
+OK, NOT_FOUND, UNUSABLE = 0, 1, 2
+
+RUN_TABLE_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db"]
+
+EPILOG = """\
+SOURCE (where runs are read) is a run directory (every *.db file in it), a .db file or a
+SQLAlchemy URL such as postgresql+psycopg://user@host/db; default: $NEURAL_NET_DATABASE_URL,
+else $NEURAL_NET_RUN_DIR, else ./run. RUN is an integer run id (the run_id column of
+`neural-net runs`).
+
+Exit codes: 0 success; 1 unknown run or snapshot, missing file; 2 unusable database (another
+program's file, an older schema: run `neural-net db upgrade PATH`, a newer schema) or a bad
+command line. Errors are one line on stderr."""
 
 
+# ----- helpers ----------------------------------------------------------------------------------
+def default_source() -> str:
+    """Where runs are read when no SOURCE is given: ``$NEURAL_NET_DATABASE_URL``, else the run
+    directory (``$NEURAL_NET_RUN_DIR``, else ``./run``).
+
+    Example:
+        >>> import os
+        >>> from neural_net.cli import default_source
+        >>> os.environ["NEURAL_NET_DATABASE_URL"] = "sqlite:////tmp/runs.db"
+        >>> default_source()
+        'sqlite:////tmp/runs.db'
+        >>> del os.environ["NEURAL_NET_DATABASE_URL"]
+    """
+    env = os.environ.get("NEURAL_NET_DATABASE_URL")
+    if env:
+        return env
+    from .db.engine import default_run_dir
+
+    return str(default_run_dir())
+
+
+def display_url(url: str) -> str:
+    """A URL as shown to users: a SQLite file as its path, others without their password.
+
+    Example:
+        >>> from neural_net.cli import display_url
+        >>> display_url("sqlite:////tmp/run/a.db"), display_url("postgresql+psycopg://me:secret@host/db")
+        ('/tmp/run/a.db', 'postgresql+psycopg://me:***@host/db')
+    """
+    from .db.engine import _display
+
+    try:
+        return _display(url)
+    except Exception:  # noqa: BLE001 - a display helper never fails
+        return url
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON/CSV wants it: numpy scalars as Python numbers, NaN as None, times as text."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat(sep=" ")
+    try:
+        import pandas as pd
+
+        if value is pd.NaT or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+            return None
+    except (TypeError, ValueError, ImportError):
+        pass
+    return value
+
+
+def _cell(value: Any, column: str = "") -> str:
+    """A value as the table format shows it (floats to 6 significant digits, times to seconds)."""
+    value = _plain(value)
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if column.endswith("_at") and isinstance(value, str):
+        return value[:19]
+    return str(value)
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str], out: TextIO, *,
+                right: Sequence[str] = ()) -> None:
+    """Print ``rows`` as an aligned text table with a header line.
+
+    Example:
+        >>> import sys
+        >>> from neural_net.cli import print_table
+        >>> print_table([{"run_id": 7, "loss": 0.123456789}], ["run_id", "loss"], sys.stdout, right=["run_id", "loss"])
+        run_id      loss
+             7  0.123457
+    """
+    cells = [[_cell(r.get(c), c) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if c in right else v.ljust(w)
+                         for v, w, c in zip(values, widths, columns)).rstrip()
+
+    out.write(line(columns) + "\n")
+    for row in cells:
+        out.write(line(row) + "\n")
+
+
+def write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str, out: TextIO, *,
+               right: Sequence[str] = ()) -> None:
+    """Write ``rows`` as ``table``, ``csv`` (full precision, empty for missing) or ``json`` (a
+    list of objects, ``null`` for missing).
+
+    Example:
+        >>> import sys
+        >>> from neural_net.cli import write_rows
+        >>> write_rows([{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": float("nan")}], ["epoch", "loss"], "csv", sys.stdout)
+        epoch,loss
+        1,0.5
+        2,
+        >>> write_rows([{"epoch": 1, "loss": 0.5}], ["epoch", "loss"], "json", sys.stdout)
+        [{"epoch": 1, "loss": 0.5}]
+    """
+    if fmt == "json":
+        out.write(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], ensure_ascii=False,
+                             allow_nan=False) + "\n")
+    elif fmt == "csv":
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow(["" if (v := _plain(r.get(c))) is None else repr(v) if isinstance(v, float) else v
+                        for c in columns])
+    else:
+        print_table(rows, columns, out, right=right)
+
+
+def _records(df: Any) -> list[dict[str, Any]]:
+    return [dict(zip(df.columns, row)) for row in df.itertuples(index=False, name=None)]
+
+
+def _skip_to_stderr(path: str, reason: str) -> None:
+    """``on_skip`` of the catalogue: one line on stderr naming the file and the reason."""
+    reason = " ".join(str(reason).split())
+    text = reason if reason.startswith(path) else f"{path}: {reason}"
+    print(f"neural-net: skipping {text}", file=sys.stderr)
+
+
+# ----- commands ---------------------------------------------------------------------------------
 def _demo(args: argparse.Namespace) -> int:
     from .activation import ReLU, Softmax
     from .architecture import Sequential
@@ -38,14 +210,335 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"iris: {args.epochs} epochs, final loss {net.history.history['loss'][-1]:.4f}, accuracy {acc:.3f}")
         if net.store is not None:
             print(f"stored in {net.db_path} as run {net['id']}")
-    return 0
+    return OK
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from .db.catalogue import filter_runs
+    from .db.readers import list_runs
+
+    source = args.source or default_source()
+    runs = list_runs(source, stale_after=args.stale_after, on_skip=_skip_to_stderr)
+    runs = filter_runs(runs, status=args.status, name=args.name)
+    rows = _records(runs)
+    for r in rows:
+        r["db_path"] = display_url(r["db_path"])
+        r["db"] = os.path.basename(r["db_path"]) if r["db_path"].startswith("/") else r["db_path"]
+    if args.format == "table":
+        if not rows:
+            print(f"no runs in {display_url(str(source))}" + (" match" if args.status or args.name else ""))
+            return OK
+        print_table(rows, RUN_TABLE_COLUMNS, sys.stdout, right=["run_id", "epochs", "final_loss", "best_loss"])
+    else:
+        write_rows(rows, [c for c in runs.columns], args.format, sys.stdout)
+    return OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from .db.readers import history
+
+    frame = history(args.source or default_source(), args.run)
+    rows = [{"epoch": int(e), **dict(zip(frame.columns, values))}
+            for e, values in zip(frame.index, frame.itertuples(index=False, name=None))]
+    columns = ["epoch", *frame.columns]
+    if not rows and args.format == "table":
+        print(f"run {args.run} has no recorded epochs")
+        return OK
+    write_rows(rows, columns, args.format, sys.stdout, right=columns)
+    return OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from .db.readers import history, layers, run_info, snapshots
+
+    source = args.source or default_source()
+    info = run_info(source, args.run)
+    frame = history(info["db_path"], args.run)
+    layer_rows = _records(layers(info["db_path"], args.run).drop(columns=["config"]))
+    snap_rows = _records(snapshots(info["db_path"], args.run))
+    loss = frame["loss"] if "loss" in frame else None
+    summary = {
+        "run_id": info["Architecture_id"], "name": info.get("run_name") or info.get("name"), "status": info["status"],
+        "stored_status": info["stored_status"], "epochs": info["epochs"],
+        "final_loss": None if loss is None or not len(loss) else loss.iloc[-1],
+        "best_loss": None if loss is None or not len(loss) else loss.min(),
+        "database": display_url(info["db_path"]), "created_at": info["created_at"], "started_at": info["started_at"],
+        "finished_at": info["finished_at"], "updated_at": info["updated_at"], "seed": info["seed"],
+        "parent_id": info["parent_id"], "parent_epoch": info["parent_epoch"], "pid": info["pid"],
+        "hostname": info["hostname"], "library_version": info["library_version"],
+        "numpy_version": info["numpy_version"], "python_version": info["python_version"],
+        "error": info["error"],
+    }
+    if args.format == "json":
+        doc = {"run": {k: _plain(v) for k, v in summary.items()}, "hyperparams": info["hyperparams"],
+               "config": info["config"],
+               "layers": [{k: _plain(v) for k, v in r.items()} for r in layer_rows],
+               "snapshots": [{k: _plain(v) for k, v in r.items()} for r in snap_rows]}
+        print(json.dumps(doc, ensure_ascii=False, allow_nan=False, default=str))
+        return OK
+    out = sys.stdout
+    out.write(f"run {summary['run_id']}  {summary['name']}  ({summary['status']})\n")
+    shown = dict(summary)
+    shown.pop("error")
+    if shown["parent_id"] is not None:
+        shown["parent"] = f"run {shown['parent_id']} at epoch {shown['parent_epoch']}"
+    for k in ("run_id", "name", "status", "parent_id", "parent_epoch"):
+        shown.pop(k)
+    if shown["stored_status"] == summary["status"]:
+        shown.pop("stored_status")
+    if summary["pid"] is not None:
+        shown["process"] = f"pid {summary['pid']} on {summary['hostname']}"
+    for k in ("pid", "hostname"):
+        shown.pop(k)
+    hyper = info["hyperparams"] or {}
+    opt = hyper.get("optimizer") or {}
+    if opt:
+        config = ", ".join(f"{k}={v}" for k, v in (opt.get("config") or {}).items())
+        shown["optimizer"] = f"{opt.get('name')}({config})"
+    for k in ("batch_size", "metrics", "samples"):
+        if hyper.get(k) not in (None, []):
+            shown[k] = ", ".join(hyper[k]) if isinstance(hyper[k], list) else hyper[k]
+    if hyper.get("params"):
+        shown["params"] = json.dumps(hyper["params"], ensure_ascii=False)
+    width = max(len(k) for k in shown)
+    for k, v in shown.items():
+        out.write(f"  {k.ljust(width)}  {_cell(v, k)}\n")
+    if summary["error"]:
+        last = [ln for ln in str(summary["error"]).strip().splitlines() if ln.strip()]
+        out.write(f"  {'error'.ljust(width)}  {last[-1] if last else ''}\n")
+    out.write("\nlayers\n")
+    print_table(layer_rows, ["position", "name", "n_in", "n_out", "neurons", "Layer_id", "Neurons_id"], out,
+                right=["position", "n_in", "n_out", "Layer_id", "Neurons_id"])
+    out.write("\nsnapshots\n")
+    print_table(snap_rows, ["seq", "epoch", "tag", "n_params", "created_at"], out, right=["seq", "epoch", "n_params"])
+    return OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .db.transfer import copy_run
+
+    report = copy_run(args.source or default_source(), args.run, args.to, with_parents=args.with_parents)
+    print(report)
+    return OK
+
+
+def _db_targets(path: str) -> list[str]:
+    """The database URLs ``db upgrade``/``db status`` act on: a URL, a file, a directory's files."""
+    from pathlib import Path
+
+    from .db.engine import sqlite_url
+
+    if "://" in path:
+        from .db.engine import _absolute_sqlite
+
+        return [_absolute_sqlite(path)]
+    p = Path(path).expanduser()
+    if p.is_dir():
+        return [sqlite_url(f) for f in sorted(p.glob("*.db")) if f.is_file()]
+    return [sqlite_url(p)]
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from .db.engine import database_state, upgrade
+    from .db.errors import StoreError
+
+    targets = _db_targets(args.path)
+    many = len(targets) > 1 or os.path.isdir(os.path.expanduser(args.path))
+    if not targets:
+        print(f"no database files in {args.path}")
+        return OK
+    code = OK
+    for url in targets:
+        where = display_url(url)
+        try:
+            before = database_state(url)
+            after = upgrade(url, args.revision)
+        except StoreError as e:
+            if not many:
+                raise
+            _skip_to_stderr(where, str(e))
+            code = UNUSABLE
+            continue
+        if before.kind == "missing":
+            print(f"created {where} at schema revision {after}")
+        elif before.revision == after:
+            print(f"{where} is already at schema revision {after}: nothing to do")
+        elif before.revision is None:
+            print(f"{where}: created the schema at revision {after}")
+        else:
+            print(f"upgraded {where} from schema revision {before.revision} to {after}")
+    return code
+
+
+def _db_status(args: argparse.Namespace) -> int:
+    from .db.engine import database_state
+    from .db.errors import NotANeuralNetDatabase, StorePathError
+    from .db.migrate import head_revision
+
+    targets = _db_targets(args.path)
+    if not targets:
+        print(f"no database files in {args.path}")
+        return OK
+    head = head_revision()
+    code = OK
+    for url in targets:
+        where = display_url(url)
+        try:
+            state = database_state(url)
+        except (NotANeuralNetDatabase, StorePathError) as e:
+            print(f"{where}: unusable: {' '.join(str(e).split())}")
+            code = UNUSABLE
+            continue
+        if state.kind == "current":
+            line = f"current (revision {state.revision}, the newest this neural_net knows)"
+        elif state.kind == "outdated":
+            line = f"outdated (revision {state.revision}; newest {head}): run `neural-net db upgrade {where}`"
+            code = max(code, NOT_FOUND)
+        elif state.kind == "newer":
+            line = f"newer (revision {state.revision!r}, unknown here; newest known {head}): upgrade neural_net"
+            code = UNUSABLE
+        elif state.kind == "foreign":
+            line = f"foreign: {state.detail}"
+            code = UNUSABLE
+        elif state.kind == "missing":
+            line = "missing (no database file yet)"
+            code = max(code, NOT_FOUND)
+        else:
+            line = "empty (no tables yet; the store creates them on first use)"
+        print(f"{where}: {line}")
+    return code
+
+
+# ----- parser -----------------------------------------------------------------------------------
+def _run_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"RUN must be an integer run id (the run_id column of `neural-net runs`), "
+                                         f"got {text!r}") from None
+
+
+def _status(text: str) -> str:
+    from .db.catalogue import STATUSES
+
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    bad = [v for v in values if v not in STATUSES]
+    if bad or not values:
+        raise argparse.ArgumentTypeError(f"unknown status {(bad or [text])[0]!r}; statuses are {', '.join(STATUSES)} "
+                                          "(several: comma-separated)")
+    return ",".join(values)
+
+
+def _source_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", "--source", dest="source", metavar="SOURCE",
+                   help="run directory, .db file or database URL (default: $NEURAL_NET_DATABASE_URL, "
+                        "$NEURAL_NET_RUN_DIR or ./run)")
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``neural-net`` (sub-commands register themselves here)."""
-    parser = argparse.ArgumentParser(prog="neural-net", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="train a small network on the embedded iris data")
+    """The argument parser of ``neural-net`` (sub-commands register themselves here).
+
+    Example:
+        >>> from neural_net.cli import build_parser
+        >>> args = build_parser().parse_args(["runs", "run/", "--status", "finished", "--format", "json"])
+        >>> args.command, args.source, args.status, args.format
+        ('runs', 'run/', 'finished', 'json')
+    """
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="neural-net", formatter_class=_formatter, epilog=EPILOG,
+        description="neural_net's command line: list, inspect, export and upgrade the runs stored in SQL "
+                    "databases (SQLite files or a server), and a demo.")
+    parser.add_argument("--version", action="version", version=f"neural-net {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    runs = sub.add_parser(
+        "runs", help="list the runs of a run directory, a .db file or a server", formatter_class=_formatter,
+        description="One line per run across every database file of a run directory (or a .db file, or a "
+                    "server): run id, name, status, epochs, final and best training loss, start time, file. "
+                    "Files that cannot be read (locked, corrupt, another program's) are reported on stderr "
+                    "and skipped.",
+        epilog="examples:\n  neural-net runs run/ --status finished\n  neural-net runs --name 'mnist-*' "
+               "--format json\n  neural-net runs postgresql+psycopg://me@host/db --format csv > runs.csv")
+    runs.add_argument("source", nargs="?", metavar="SOURCE",
+                      help="run directory, .db file or database URL (default: $NEURAL_NET_DATABASE_URL, "
+                           "$NEURAL_NET_RUN_DIR or ./run)")
+    runs.add_argument("--status", type=_status, metavar="STATUS",
+                      help="only runs with this status: created, running, finished, failed, interrupted "
+                           "(several: comma-separated)")
+    runs.add_argument("--name", metavar="PATTERN",
+                      help="only runs whose name contains PATTERN, or matches it as a glob (*, ?, [...]); "
+                           "case-insensitive")
+    runs.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                      help="table (default), csv or json (a list of objects with every column)")
+    runs.add_argument("--stale-after", type=float, metavar="SECONDS",
+                      help="show runs of other hosts whose heartbeat is older than this as interrupted")
+    runs.set_defaults(func=_runs)
+
+    hist = sub.add_parser("history", help="a run's loss and metrics per epoch", formatter_class=_formatter,
+                          description="The run's per-epoch values: loss, metrics, validation values, learning "
+                                      "rate (one row per epoch).",
+                          epilog="example:\n  neural-net history 1234567890 --from run/ --format csv")
+    hist.add_argument("run", type=_run_id, metavar="RUN", help="the run id")
+    _source_option(hist)
+    hist.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                      help="table (default), csv or json (a list of objects, one per epoch)")
+    hist.set_defaults(func=_history)
+
+    show = sub.add_parser("show", help="a run's metadata, hyper-parameters, layers and snapshots",
+                          formatter_class=_formatter,
+                          description="Everything stored about one run except its weights: status, times, "
+                                      "process, optimizer and hyper-parameters, parent run, layers, snapshots.")
+    show.add_argument("run", type=_run_id, metavar="RUN", help="the run id")
+    _source_option(show)
+    show.add_argument("--format", choices=["table", "json"], default="table",
+                      help="text (default) or json (with the full configuration)")
+    show.set_defaults(func=_show)
+
+    export = sub.add_parser(
+        "export", help="copy a run to another database or to a file of its own", formatter_class=_formatter,
+        description="Copy a run with every row it owns (layers, neurons, cost and metric rows, weights at every "
+                    "snapshot, metadata, status, parent link), keeping its ids, to TARGET: a SQLAlchemy URL "
+                    "(e.g. PostgreSQL), a .db file (created if new) or a directory (a file run-RUN.db in it). "
+                    "Exporting again copies only what is new; a run already there is reported, not duplicated.",
+        epilog="examples:\n  neural-net export 1234567890 --to postgresql+psycopg://me@host/db\n"
+               "  neural-net export 1234567890 --from run/ --to best.db")
+    export.add_argument("run", type=_run_id, metavar="RUN", help="the run id")
+    export.add_argument("--to", required=True, metavar="TARGET", help="database URL, .db path or directory")
+    _source_option(export)
+    export.add_argument("--with-parents", action="store_true",
+                        help="also copy the runs this one was resumed from (parent_id), when SOURCE has them")
+    export.set_defaults(func=_export)
+
+    dbp = sub.add_parser("db", help="database schema: status and upgrade", formatter_class=_formatter,
+                         description="Schema revisions of neural_net databases (Alembic migrations shipped with "
+                                     "the package).")
+    dbsub = dbp.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = dbsub.add_parser("upgrade", help="upgrade a database (or every .db file of a directory) to the newest "
+                                          "schema", formatter_class=_formatter,
+                          description="Bring a database made by an older neural_net to the newest schema revision "
+                                      "(a missing file is created). Another program's database is refused and "
+                                      "left untouched.")
+    up.add_argument("path", metavar="PATH", help=".db file, directory of .db files, or database URL")
+    up.add_argument("--revision", default="head", help="target revision (default: head, the newest)")
+    up.set_defaults(func=_db_upgrade)
+    st = dbsub.add_parser("status", help="the schema revision of a database (or of every .db file of a directory)",
+                          formatter_class=_formatter,
+                          description="Print each database's state: current, outdated (needs `neural-net db "
+                                      "upgrade`), newer, foreign, empty or missing. Exit code 0 when every "
+                                      "database is usable as it is (current or empty), 1 when one needs an "
+                                      "upgrade or is missing, 2 when one is unusable.")
+    st.add_argument("path", metavar="PATH", help=".db file, directory of .db files, or database URL")
+    st.set_defaults(func=_db_status)
+
+    demo = sub.add_parser("demo", help="train a small network on the embedded iris data",
+                          description="Train a 4-16-3 network on the iris data embedded in the package and print "
+                                      "its history (--store: also record the run in a database).")
     demo.add_argument("--epochs", type=int, default=300)
     demo.add_argument("--store", nargs="?", const=True, default=None,
                       help="store the run (optionally: a directory or SQLAlchemy URL)")
@@ -54,10 +547,74 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ----- entry point ------------------------------------------------------------------------------
+def _one_line(e: BaseException) -> str:
+    orig = getattr(e, "orig", None)  # SQLAlchemy: the driver's message without the SQL and links
+    text = str(orig if orig is not None else e).strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return "; ".join(lines) if len(lines) <= 3 else lines[0]
+
+
+def _exit_code(e: BaseException) -> int | None:
+    from .db.errors import RunNotFound, SnapshotNotFound, StoreError, StorePathError
+
+    if isinstance(e, (RunNotFound, SnapshotNotFound, StorePathError)):
+        return NOT_FOUND
+    if isinstance(e, StoreError):
+        return UNUSABLE
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:  # pragma: no cover
+        return None
+    if isinstance(e, SQLAlchemyError):
+        return UNUSABLE
+    return None
+
+
+def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None,
+                  line: Any = None) -> None:
+    text = " ".join(str(message).split())
+    text = text[len("neural_net.db: "):] if text.startswith("neural_net.db: ") else text
+    print(f"neural-net: warning: {text}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code.
+
+    Example:
+        >>> import os, tempfile
+        >>> from neural_net.cli import main
+        >>> path = os.path.join(tempfile.mkdtemp(), "runs.db")
+        >>> main(["db", "upgrade", path])  # doctest: +ELLIPSIS
+        created .../runs.db at schema revision 0002
+        0
+        >>> main(["runs", path, "--format", "json"])
+        []
+        0
+    """
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    func: Callable[[argparse.Namespace], int] = args.func
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning  # library warnings as one line, not file:line: source
+    try:
+        return int(func(args))
+    except KeyboardInterrupt:
+        print("neural-net: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `neural-net runs | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:  # pragma: no cover
+            pass
+        return OK
+    except Exception as e:  # noqa: BLE001 - expected errors become one line, the others propagate
+        code = _exit_code(e)
+        if code is None:
+            raise
+        print(f"neural-net: {_one_line(e)}", file=sys.stderr)
+        return code
+    finally:
+        warnings.showwarning = previous
 
 
 if __name__ == "__main__":  # pragma: no cover

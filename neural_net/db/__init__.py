@@ -31,6 +31,16 @@ Reading (pandas DataFrames; ``source`` = a URL, a ``.db`` path or a run director
 ``weights(source, run_id, epoch=None)`` (long format), ``weight_matrices(...)`` (numpy),
 ``run_info(source, run_id)`` (dict), ``load_model(source, run_id, epoch=None, store=False)``
 (a Sequential that resumes bit for bit), ``delete_run(source, run_id)``.
+``list_runs`` also filters (``status=``, ``name=`` substring or glob) and reads a directory of
+a thousand run files in about a second (:mod:`neural_net.db.catalogue`); ``neural-net runs``,
+``history``, ``show`` print the same from the shell (:mod:`neural_net.cli`).
+
+Moving runs (``neural-net export RUN --to TARGET``)
+---------------------------------------------------
+``export_run(source, run_id, target) -> str`` (the target URL) copies a run with all its rows
+and identities to another database (SQLite ↔ PostgreSQL, or a file of its own); again, it
+copies only what is new. ``copy_run(...)`` does the same and returns a report
+(:mod:`neural_net.db.transfer`).
 
 Schema management (for the CLI: ``neural-net db upgrade PATH``)
 ---------------------------------------------------------------
@@ -78,7 +88,8 @@ from .. import model as _model
 __all__ = [
     "store_factory", "Store", "Recorder", "sweep_target", "record_failed_run",
     "list_runs", "history", "layers", "snapshots", "weights", "weight_matrices", "run_info", "load_model",
-    "delete_run", "upgrade", "database_state", "head_revision", "open_database", "resolve_url", "dispose",
+    "delete_run", "export_run", "copy_run", "upgrade", "database_state", "head_revision", "open_database",
+    "resolve_url", "dispose",
     "ENGINES", "StoreError", "StorePathError", "NotANeuralNetDatabase", "SchemaOutdated", "SchemaTooNew",
     "RunNotFound", "SnapshotNotFound", "StoredModelError",
 ]
@@ -88,7 +99,7 @@ _LAZY = {
     "record_failed_run": "store",
     "list_runs": "readers", "history": "readers", "layers": "readers", "snapshots": "readers",
     "weights": "readers", "weight_matrices": "readers", "run_info": "readers", "load_model": "readers",
-    "delete_run": "readers",
+    "delete_run": "readers", "export_run": "transfer", "copy_run": "transfer",
     "upgrade": "engine", "database_state": "engine", "open_database": "engine", "resolve_url": "engine",
     "dispose": "engine", "ENGINES": "engine",
     "head_revision": "migrate",

@@ -44,7 +44,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -134,7 +134,8 @@ SELECT Architecture_id AS run_id, name AS name, status AS stored_status, epochs 
 FROM run_summary"""
 
 
-def list_runs(source: Any, *, stale_after: float | None = None) -> pd.DataFrame:
+def list_runs(source: Any, *, stale_after: float | None = None, status: Any = None, name: str | None = None,
+              on_skip: Any = None) -> pd.DataFrame:
     """One row per run across every database of ``source``, oldest first.
 
     Columns: ``run_id, name, status, epochs, final_loss, best_loss, started_at, db_path``, then
@@ -143,6 +144,12 @@ def list_runs(source: Any, *, stale_after: float | None = None) -> pd.DataFrame:
     as ``'running'`` whose process is gone (see :mod:`neural_net.db.process`; ``stale_after``
     seconds of silent heartbeat also count for runs of other hosts); ``stored_status`` is the
     value in the database.
+
+    ``status`` keeps the runs of that status (or any of several: a list or ``'a,b'``), ``name``
+    the runs whose name matches (a substring, or a glob such as ``'mnist-*'``; both
+    case-insensitive). Files of a directory that cannot be read are skipped and reported
+    through ``on_skip(path, reason)`` (default: a ``RuntimeWarning``). SQLite files are read
+    with raw sqlite3 connections in a thread pool (see :mod:`neural_net.db.catalogue`).
 
     Example:
         >>> from neural_net.architecture import Sequential
@@ -153,24 +160,9 @@ def list_runs(source: Any, *, stale_after: float | None = None) -> pd.DataFrame:
         >>> runs.loc[runs.run_id == net['id'], ["name", "status", "epochs"]].values.tolist()
         [['tiny', 'created', 0]]
     """
-    rows: list[dict[str, Any]] = []
-    now = utcnow()
-    for url, engine in _engines(source):
-        try:
-            with engine.connect() as c:
-                found = [dict(r) for r in c.execute(text(_RUN_SQL)).mappings()]
-        except SQLAlchemyError as e:
-            warnings.warn(f"neural_net.db: skipping {_show(url)}: {e}", RuntimeWarning, stacklevel=2)
-            continue
-        for r in found:
-            r["db_path"] = url
-            r["status"] = effective_status(r["stored_status"], r["pid"], r["hostname"], r.pop("process_token"),
-                                           r["updated_at"], now, stale_after)
-        rows += found
-    df = pd.DataFrame(rows, columns=RUN_COLUMNS)
-    if len(df):
-        df = df.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
-    return df
+    from .catalogue import catalogue
+
+    return catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=on_skip)
 
 
 def run_info(source: Any, run_id: Any, *, stale_after: float | None = None) -> dict[str, Any]:
