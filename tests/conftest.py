@@ -78,3 +78,19 @@ def db_url(request, tmp_path):
     finally:
         dispose(url)
         drop_pg_schema(base, schema)
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL schema's URL (dropped afterwards); skips without the server's URL."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set")
+    url, schema = make_pg_url(base)
+    try:
+        yield url
+    finally:
+        from neural_net.db.engine import dispose
+
+        dispose(url)
+        drop_pg_schema(base, schema)

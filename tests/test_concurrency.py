@@ -17,12 +17,10 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 import neural_net.db as db
-from conftest import PG_ENV, drop_pg_schema, make_pg_url
 from neural_net.architecture import Sequential
 from neural_net.db.engine import dispose, sqlite_url
 from neural_net.db.readers import count_rows
@@ -216,19 +214,6 @@ def test_sigkill_mid_epoch_leaves_a_file_with_every_finished_epoch(tmp_path):
 
 
 # ----- PostgreSQL ------------------------------------------------------------------------------
-@pytest.fixture
-def pg_url():
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set")
-    url, schema = make_pg_url(base)
-    try:
-        yield url
-    finally:
-        dispose(url)
-        drop_pg_schema(base, schema)
-
-
 def test_eight_processes_train_into_one_postgresql_database(pg_url, tmp_path):
     epochs = 4
     reports = train_concurrently(pg_url, 8, epochs, tmp_path)

@@ -4,7 +4,7 @@ import pytest
 
 from neural_net.activation import ELU, LeakyReLU, ReLU, Softmax, Tanh, Σ, σ
 from neural_net.architecture import Sequential
-from neural_net.cost import MSE, BinaryCrossEntropy, CrossEntropy
+from neural_net.cost import BinaryCrossEntropy, CrossEntropy
 from neural_net.init_funcs import XavierHe, zeros
 from neural_net.layers import Activation, Dense, Fullyconnected
 from neural_net.metrics import accuracy

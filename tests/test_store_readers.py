@@ -1,7 +1,6 @@
 """Readers: list_runs across files, history, layers, weights, snapshots, errors; exact values."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd

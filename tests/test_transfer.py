@@ -6,7 +6,6 @@ answers in the copy as in the original; copying again writes nothing.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import numpy as np
@@ -15,27 +14,13 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
 
 import neural_net.db as db
-from conftest import PG_ENV, drop_pg_schema, make_pg_url
 from neural_net.architecture import Sequential
-from neural_net.db.engine import dispose, sqlite_url
+from neural_net.db.engine import sqlite_url
 from neural_net.db.errors import RunNotFound, SchemaOutdated, StoreError
 from neural_net.db.transfer import RUN_TABLES, copy_run, target_url
 from neural_net.layers import Dense
 
 TIME_COLUMNS = {"created_at", "updated_at", "started_at", "finished_at"}
-
-
-@pytest.fixture
-def pg_url():
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set")
-    url, schema = make_pg_url(base)
-    try:
-        yield url
-    finally:
-        dispose(url)
-        drop_pg_schema(base, schema)
 
 
 def data(seed=0):

@@ -3247,12 +3247,13 @@ NOTEBOOKS = {
 }
 
 
-def build(name: str) -> nbformat.NotebookNode:
-    """The notebook ``name`` (no outputs, deterministic cell ids)."""
+def build(name: str, notebooks: dict | None = None) -> nbformat.NotebookNode:
+    """The notebook ``name`` of ``notebooks`` (default: this file's), no outputs, fixed cell ids."""
+    notebooks = NOTEBOOKS if notebooks is None else notebooks
     stem = name.split("_", 1)[0]
     nb = new_notebook()
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
-    for i, (kind, source) in enumerate(NOTEBOOKS[name]()):
+    for i, (kind, source) in enumerate(notebooks[name]()):
         cell = new_markdown_cell(source) if kind == "markdown" else new_code_cell(source)
         cell.id = f"nb{stem}-{i:03d}"
         nb.cells.append(cell)
@@ -3260,19 +3261,22 @@ def build(name: str) -> nbformat.NotebookNode:
     return nb
 
 
-def render(name: str) -> str:
-    return nbformat.writes(build(name)) + "\n"
+def render(name: str, notebooks: dict | None = None) -> str:
+    return nbformat.writes(build(name, notebooks)) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: list[str] | None = None, notebooks: dict | None = None, script: str = "make_notebooks.py",
+         description: str = __doc__.split("\n")[0]) -> int:
+    """Write (or, with ``--check``, compare) every notebook of ``notebooks``."""
+    notebooks = NOTEBOOKS if notebooks is None else notebooks
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=pathlib.Path, default=HERE, help="output directory (default: tutorials/)")
     parser.add_argument("--check", action="store_true", help="only check that the notebooks are up to date")
     args = parser.parse_args(argv)
     stale = []
-    for name in NOTEBOOKS:
+    for name in notebooks:
         path = args.out / name
-        text = render(name)
+        text = render(name, notebooks)
         if args.check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(name)
@@ -3281,7 +3285,7 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path}")
     if stale:
-        print("stale notebooks (run python tutorials/make_notebooks.py): " + ", ".join(stale), file=sys.stderr)
+        print(f"stale notebooks (run python tutorials/{script}): " + ", ".join(stale), file=sys.stderr)
         return 1
     return 0
 

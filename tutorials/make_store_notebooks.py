@@ -28,30 +28,12 @@ regenerating an unchanged notebook gives a byte-identical file.
 """
 from __future__ import annotations
 
-import argparse
 import pathlib
 import sys
-import textwrap
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-HERE = pathlib.Path(__file__).resolve().parent
-
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
-
-
-def _clean(text: str) -> str:
-    return textwrap.dedent(text).strip("\n")
-
-
-def md(text: str) -> tuple[str, str]:
-    return ("markdown", _clean(text))
-
-
-def code(text: str) -> tuple[str, str]:
-    return ("code", _clean(text))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import make_notebooks  # noqa: E402  (the shared builder: md, code, build, render, main)
+from make_notebooks import code, md  # noqa: E402
 
 
 def jupysql_note(engine_source: str) -> tuple[str, str]:
@@ -924,43 +906,17 @@ NOTEBOOKS = {
 }
 
 
-def build(name: str) -> nbformat.NotebookNode:
+def build(name: str):
     """The notebook ``name`` (no outputs, deterministic cell ids)."""
-    stem = name.split("_", 1)[0]
-    nb = new_notebook()
-    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
-    for i, (kind, source) in enumerate(NOTEBOOKS[name]()):
-        cell = new_markdown_cell(source) if kind == "markdown" else new_code_cell(source)
-        cell.id = f"nb{stem}-{i:03d}"
-        nb.cells.append(cell)
-    nbformat.validate(nb)
-    return nb
+    return make_notebooks.build(name, NOTEBOOKS)
 
 
 def render(name: str) -> str:
-    return nbformat.writes(build(name)) + "\n"
+    return make_notebooks.render(name, NOTEBOOKS)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=pathlib.Path, default=HERE, help="output directory (default: tutorials/)")
-    parser.add_argument("--check", action="store_true", help="only check that the notebooks are up to date")
-    args = parser.parse_args(argv)
-    stale = []
-    for name in NOTEBOOKS:
-        path = args.out / name
-        text = render(name)
-        if args.check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(name)
-            continue
-        args.out.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-    if stale:
-        print("stale notebooks (run python tutorials/make_store_notebooks.py): " + ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+    return make_notebooks.main(argv, NOTEBOOKS, "make_store_notebooks.py", __doc__.split("\n")[0])
 
 
 if __name__ == "__main__":
