@@ -432,6 +432,8 @@ class Sequential(Define):
         self._adopt_dtype(X.dtype)
         assert self.cost is not None and self.optimizer is not None
         epoch_runner = _EpochRunner(self, X, y, B, cbs)
+        if B == len(X):  # one batch holds every row: its order changes nothing but summation order
+            shuffle = False
         run = History()
         logs: dict[str, float] = {}
         self.stop_training = False

@@ -46,7 +46,7 @@ def as_matrix(a: Any, name: str, *, dtype: Any = None, allow_1d: bool = False) -
         arr = arr.astype(dtype, copy=False)
     elif arr.dtype.type not in FLOAT_TYPES:
         arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
+    if not (np.isfinite(arr.min()) and np.isfinite(arr.max())):  # no n-sized temporary
         raise ValueError(f"{name} must be finite, got NaN or inf at {np.argwhere(~np.isfinite(arr))[0].tolist()}")
     return arr
 

@@ -37,8 +37,15 @@ from .activation import Neurons, Softmax, σ
 from .model import Define
 
 
+_EPS: dict[Any, float] = {}
+
+
 def _eps(dtype: np.dtype) -> float:
-    return max(1e-15, float(np.finfo(dtype).eps)) if np.dtype(dtype).kind == "f" else 1e-15
+    """Clipping margin: 1e-15, or the dtype's machine epsilon when larger (float32)."""
+    e = _EPS.get(dtype)
+    if e is None:
+        e = _EPS[dtype] = max(1e-15, float(np.finfo(dtype).eps)) if np.dtype(dtype).kind == "f" else 1e-15
+    return e
 
 
 class Cost(Define):
@@ -123,7 +130,8 @@ class Cost(Define):
         if not self.clips_to_unit:
             return p
         e = _eps(p.dtype)
-        return np.clip(p, e, 1 - e, out=self._buf(p))
+        out = np.maximum(p, e, out=self._buf(p))  # np.clip's Python wrapper costs more here
+        return np.minimum(out, 1 - e, out=out)
 
     @staticmethod
     def _align(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -23,10 +23,12 @@ Example:
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "accuracy",
@@ -276,7 +278,7 @@ class ConfusionMatrix:
             weighted = [0.0, 0.0, 0.0]
         return {"macro avg": macro + [total], "weighted avg": weighted + [total]}
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self) -> "pd.DataFrame":
         """Per-class ``precision``, ``recall``, ``f1-score``, ``support`` plus the
         ``macro avg`` (plain mean over classes) and ``weighted avg`` (weighted by support) rows.
 
@@ -289,6 +291,8 @@ class ConfusionMatrix:
         rows = {str(l): [float(p), float(r), float(f), int(s)]
                 for l, p, r, f, s in zip(self.labels.tolist(), self.precision, self.recall, self.f1, self.support)}
         rows.update(self._averages())
+        import pandas as pd  # imported when needed: importing the library stays light
+
         frame = pd.DataFrame.from_dict(rows, orient="index", columns=["precision", "recall", "f1-score", "support"])
         frame["support"] = frame["support"].astype(np.int64)
         return frame

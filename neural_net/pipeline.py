@@ -168,7 +168,7 @@ def scaler(X: Any) -> np.ndarray:
         raise ValueError(f"scaler: X must be 1-D (n,) or 2-D (n, p), got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"scaler: X must not be empty, got shape {arr.shape}")
-    if not np.isfinite(arr).all():
+    if not (np.isfinite(arr.min()) and np.isfinite(arr.max())):  # no n-sized temporary
         raise ValueError("scaler: X must be finite, got NaN or inf values")
     out_dtype = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float64)
     work = arr.astype(np.float64)

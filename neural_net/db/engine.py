@@ -64,6 +64,16 @@ _PG_LOCK_KEY = 0x6E6E5F6D6967  # pg_advisory lock serializing schema creation
 
 
 # ----- URLs --------------------------------------------------------------------------------
+def _close_idle_connections_before_fork() -> None:
+    """In the parent, just before ``fork``: close the idle pooled connections, so that no open
+    SQLite handle is inherited. (A child dropping an inherited SQLite connection closes it, and
+    SQLite may then checkpoint and remove the WAL under the parent's feet: "file is not a
+    database". PostgreSQL sockets are likewise not meant to be shared.)"""
+    for engine in list(ENGINES.values()):
+        if not is_memory(str(engine.url)):
+            engine.dispose()  # idle connections closed here; checked-out ones on return
+
+
 def _forget_inherited_connections() -> None:
     """In a child started by ``fork`` (a ``ProcessPoolExecutor``'s default on Linux), drop the
     pooled connections inherited from the parent without closing them: a socket (PostgreSQL) or
@@ -75,7 +85,7 @@ def _forget_inherited_connections() -> None:
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_inherited_connections)
+    os.register_at_fork(before=_close_idle_connections_before_fork, after_in_child=_forget_inherited_connections)
 
 
 def default_run_dir() -> Path:
