@@ -504,8 +504,10 @@ class _EpochRunner:
         bufs = self.gather.get(rows)
         if bufs is None:
             bufs = self.gather[rows] = (np.empty((rows, X.shape[1]), X.dtype), np.empty((rows, y.shape[1]), y.dtype))
-        np.take(X, order[s:e], axis=0, out=bufs[0])
-        np.take(y, order[s:e], axis=0, out=bufs[1])
+        # mode="clip": with out= and the default "raise", numpy buffers the output (slower);
+        # the indices come from a permutation, so they are always in range
+        np.take(X, order[s:e], axis=0, out=bufs[0], mode="clip")
+        np.take(y, order[s:e], axis=0, out=bufs[1], mode="clip")
         return bufs
 
     def run(self, order: np.ndarray | None) -> dict[str, float]:
