@@ -110,10 +110,10 @@ def sqlite_url(path: str | os.PathLike) -> str:
     return "sqlite:///" + str(Path(path).expanduser().resolve())
 
 
-def new_file_url(directory: str | os.PathLike | None = None) -> str:
-    """URL of a new timestamped file ``model<unix-seconds>.db`` in ``directory`` (created if
-    missing; default :func:`default_run_dir`). The seed reads the time back with
-    ``db_path.split('/')[-1][5:-3]``.
+def new_file_url(directory: str | os.PathLike | None = None, stem: str = "model") -> str:
+    """URL of a new timestamped file ``<stem><unix-seconds>.db`` (``model`` by default) in
+    ``directory`` (created if missing; default :func:`default_run_dir`). The seed reads the
+    time back with ``db_path.split('/')[-1][5:-3]``.
 
     Example:
         >>> import tempfile
@@ -131,7 +131,7 @@ def new_file_url(directory: str | os.PathLike | None = None) -> str:
         except OSError as e:
             raise StorePathError(f"cannot create the run directory {d}: {e.strerror or e}") from None
     _check_dir_writable(d)
-    return sqlite_url(d / f"model{int(time.time())}.db")
+    return sqlite_url(d / f"{stem}{int(time.time())}.db")
 
 
 def resolve_url(target: Any = True) -> str:

@@ -442,7 +442,7 @@ def sweep_target(target: Any, name: str = "sweep") -> str:
     import re
     from pathlib import Path
 
-    from .engine import DB_SUFFIXES, _absolute_sqlite, _check_dir_writable, default_run_dir, sqlite_url
+    from .engine import DB_SUFFIXES, _absolute_sqlite, default_run_dir, new_file_url, sqlite_url
 
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", str(name)).strip("_") or "sweep"
     if target is True or target is None:
@@ -459,12 +459,7 @@ def sweep_target(target: Any, name: str = "sweep") -> str:
         directory = p.resolve()
     else:
         raise TypeError(f"store must be True, a SQLAlchemy URL, a directory or a .db path, got {target!r}")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise StoreError(f"cannot create the run directory {directory}: {e.strerror or e}") from None
-    _check_dir_writable(directory)
-    return sqlite_url(directory / f"{stem}{int(time.time())}.db")
+    return new_file_url(directory, stem)
 
 
 def record_failed_run(target: Any, name: str, params: dict[str, Any] | None, error: str) -> int:
