@@ -558,27 +558,29 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def rss_now_mb() -> float:
-    """Current resident set size of this process (VmRSS), in MB."""
+def _proc_status_mb(field: str) -> float | None:
+    """A ``kB`` field of ``/proc/self/status`` (``VmRSS``, ``VmHWM``) in MB, or None."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return float("nan")
+    return None
+
+
+def rss_now_mb() -> float:
+    """Current resident set size of this process (VmRSS), in MB."""
+    mb = _proc_status_mb("VmRSS")
+    return float("nan") if mb is None else mb
 
 
 def rss_peak_mb() -> float:
     """Peak resident set size of this process so far (VmHWM, else ru_maxrss), in MB."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    mb = _proc_status_mb("VmHWM")
+    if mb is not None:
+        return mb
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -71,7 +71,13 @@ def db_url(request, tmp_path):
         yield url
         dispose(url)
         return
-    base = os.environ[PG_ENV]
+    yield from _fresh_pg_schema(os.environ[PG_ENV])
+
+
+def _fresh_pg_schema(base: str):
+    """Yield the URL of a new schema of the server ``base``; dispose and drop it afterwards."""
+    from neural_net.db.engine import dispose
+
     url, schema = make_pg_url(base)
     try:
         yield url
@@ -86,11 +92,4 @@ def pg_url():
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"{PG_ENV} is not set")
-    url, schema = make_pg_url(base)
-    try:
-        yield url
-    finally:
-        from neural_net.db.engine import dispose
-
-        dispose(url)
-        drop_pg_schema(base, schema)
+    yield from _fresh_pg_schema(base)
