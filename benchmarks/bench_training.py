@@ -307,7 +307,7 @@ def targets(w1: list[C.Case], w2: list[C.Case], store: dict[str, Any] | None) ->
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=3, help="W1 epochs per row (median reported), default 3")
+    p.add_argument("--epochs", type=int, default=5, help="W1 epochs per row (median reported), default 5")
     p.add_argument("--w2-epochs", type=int, default=1000, help="epochs of one W2 training, default 1000")
     p.add_argument("--w2-reps", type=int, default=3, help="W2 trainings per row (median reported), default 3")
     p.add_argument("--store-reps", type=int, default=2, help="store comparison: train() calls each way, default 2")
