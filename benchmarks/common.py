@@ -196,7 +196,7 @@ class Header:
             steal = f", CPU steal {100 * (s1[0] - self.steal_start[0]) / (s1[1] - self.steal_start[1]):.1f} %"
         lines = [f"wall time {time.time() - self.start:.0f} s; 1-minute load average at start "
                  f"{self.load_start[0]:.2f}, at end {load[0]:.2f}{steal}"]
-        if max(self.load_start[0], load[0]) > 0.7:
+        if self.load_start[0] > 0.7:  # the end figure includes this run's own threads
             lines.append("WARNING: other processes were using the CPUs (load average > 0.7 before this run's own "
                          "work): multi-threaded BLAS/OpenMP times suffer most (a thread that waits for a "
                          "descheduled peer), so torch's and numpy's 2-thread rows are unreliable; compare with a "
