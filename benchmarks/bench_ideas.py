@@ -12,6 +12,9 @@ shapes, so that an idea is kept or dropped on a figure rather than a guess:
   against doing the two one after the other.
 * **bias folded into the matmul**: ``[X, 1] @ W`` (a ones column in the input buffer)
   against ``X @ W[:-1]`` followed by ``Z += W[-1]``.
+* **layouts**: the forward matmul with ``W`` in Fortran order, and the weight gradient as
+  ``(Δᵀ X)`` into a ``(n_out, n_in)`` buffer, against the library's C-ordered ``X W`` and
+  ``Xᵀ Δ``.
 
 Times are microseconds per batch: the median of ``--reps`` passes over one epoch's batches.
 
@@ -56,6 +59,9 @@ def measure(X: np.ndarray, B: int, reps: int, pool: ThreadPoolExecutor, seed: in
     buf, buf2 = np.empty((B, d), X.dtype), np.empty((B, d), X.dtype)
     Z = np.empty((B, 300), X.dtype)
     aug = np.ones((B, d + 1), X.dtype)
+    W_fortran = np.asfortranarray(W[:-1])
+    delta = rng.standard_normal((B, 300)).astype(X.dtype)
+    G, G_t = np.empty((d, 300), X.dtype), np.empty((300, d), X.dtype)
     half = B // 2
 
     def take(rows: np.ndarray, out: np.ndarray) -> None:
@@ -103,6 +109,10 @@ def measure(X: np.ndarray, B: int, reps: int, pool: ThreadPoolExecutor, seed: in
         ("gather + L1 matmul", "next batch prefetched in a thread", prefetched),
         ("L1 forward", "X @ W[:-1]; Z += W[-1] (the library's)", matmul_then_bias),
         ("L1 forward", "[X, 1] @ W (bias folded)", folded),
+        ("L1 forward matmul", "X @ W, W C-ordered (the library's)", lambda b: np.matmul(buf, W[:-1], out=Z)),
+        ("L1 forward matmul", "X @ W, W Fortran-ordered", lambda b: np.matmul(buf, W_fortran, out=Z)),
+        ("L1 weight gradient", "Xᵀ Δ into (n_in, n_out) (the library's)", lambda b: np.matmul(buf.T, delta, out=G)),
+        ("L1 weight gradient", "Δᵀ X into (n_out, n_in)", lambda b: np.matmul(delta.T, buf, out=G_t)),
     ]
     rows = []
     for step_name, variant, fn in variants:
