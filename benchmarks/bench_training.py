@@ -278,7 +278,7 @@ def targets(w1: list[C.Case], w2: list[C.Case], store: dict[str, Any] | None) ->
         add("W2 total, train() f32 / torch f32", ratio(find(w2, "W2", "neural_net", "train", "float32"), base),
             TARGETS["w2"], "1000 full-batch epochs")
         add("W2 total, fit() f32 / torch f32", ratio(find(w2, "W2", "neural_net", "fit", "float32"), base),
-            TARGETS["w2"], "fit shuffles every epoch")
+            TARGETS["w2"], "shuffle=True, but one batch holds every row: no reordering")
     for c in w1 + w2:
         if c.impl == "torch" and c.threads == 1 and c.times:
             lib = find(w1 + w2, c.workload, "neural_net", "train", "float32", c.batch)
