@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from typing import Any
@@ -163,19 +164,20 @@ def run_store(args: argparse.Namespace) -> dict[str, Any]:
     """See _run_store; always on the wall clock (the store waits on I/O, which CPU time misses)."""
     prev = C.CLOCK_NAME
     C.set_clock("wall")
+    tmp = tempfile.mkdtemp(prefix="nn_bench_store_")
     try:
-        return _run_store(args)
+        return _run_store(args, tmp)
     finally:
         C.set_clock(prev)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run_store(args: argparse.Namespace) -> dict[str, Any]:
+def _run_store(args: argparse.Namespace, tmp: str) -> dict[str, Any]:
     """store=<tmp dir> against store=False on W1 (train with accuracy, B=128, float32).
 
     Two measures: the wall time of interleaved train() calls with and without the store, and
     the time spent inside the store's recorder hooks (timed on the recorder instance), which
-    a busy machine disturbs much less."""
-    tmp = tempfile.mkdtemp(prefix="nn_bench_store_")
+    a busy machine disturbs much less. The database is written in ``tmp``."""
     os.environ.setdefault("NEURAL_NET_RUN_DIR", tmp)
     try:
         import neural_net  # noqa: F401 - registers the store factory, when there is one
@@ -215,6 +217,8 @@ def _run_store(args: argparse.Namespace) -> dict[str, Any]:
                 log(f"  store rep {r + 1}/{args.store_reps} store={flag}: {total:.2f} s for {E} epochs")
     except Exception as e:  # noqa: BLE001
         return {"skipped": f"skipped: store unavailable (training with store failed: {type(e).__name__}: {e})"}
+    finally:
+        net_store.store.close()
     files = sorted(os.listdir(tmp))
     res["files"] = files
     res["db_bytes"] = sum(os.path.getsize(os.path.join(tmp, f)) for f in files if os.path.isfile(os.path.join(tmp, f)))

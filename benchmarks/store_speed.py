@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -139,10 +140,13 @@ def main():
     args = parser.parse_args()
     targets = []
     cleanup = []
+    cleanup_dirs: list[str] = []
     if args.url:
         targets.append(("given URL", args.url))
     else:
-        targets.append(("SQLite file", db.resolve_url(os.path.join(tempfile.mkdtemp(), "bench.db"))))
+        sqlite_dir = tempfile.mkdtemp(prefix="nn_store_speed_")
+        targets.append(("SQLite file", db.resolve_url(os.path.join(sqlite_dir, "bench.db"))))
+        cleanup_dirs.append(sqlite_dir)
         base = os.environ.get("NEURAL_NET_TEST_DATABASE_URL")
         if base:
             schema = f"nn_bench_{uuid.uuid4().hex[:8]}"
@@ -167,6 +171,8 @@ def main():
             with admin.begin() as c:
                 c.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             admin.dispose()
+        for directory in cleanup_dirs:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,88 @@
+"""The benchmark scripts run, and what they compare is comparable.
+
+Small sizes only (a few seconds in all) and no wall-clock threshold: speed is judged by the
+full runs recorded in benchmarks/README.md. What is asserted here is what would make those
+runs wrong: the library and scikit-learn, started from the same weights on the same batches,
+must reach the same training loss (float64: to the last digits), float32 and float64 must
+train alike, the store comparison must really write a database, and training must stay within
+the memory target.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+
+pytestmark = pytest.mark.skipif(not (BENCH / "common.py").exists(), reason="benchmarks/ not present")
+
+
+def run(script: str, *args: str, tmp_path: Path) -> dict:
+    out = tmp_path / "result.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NEURAL_NET_RUN_DIR=str(tmp_path / "runs"))
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args, "--json", str(out)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return json.loads(out.read_text())
+
+
+def rows_by_label(result: dict) -> dict[tuple, dict]:
+    return {(*r["label"], r["batch"]): r for r in result["rows"]}
+
+
+def test_training_benchmark_library_matches_sklearn_from_the_same_weights(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    result = run("bench_training.py", "--quick", "--no-torch", tmp_path=tmp_path)
+    rows = rows_by_label(result)
+    sk = "fit(max_iter=1), warm_start"
+    for B in (128, 500):
+        for dtype in ("float32", "float64"):
+            for door in ("train", "fit"):
+                r = rows[("W1", "neural_net", door, dtype, B)]
+                assert r["skipped"] is None and len(r["times"]) == result["args"]["epochs"]
+                assert all(t > 0 for t in r["times"])
+        lib64, sk64 = rows[("W1", "neural_net", "train", "float64", B)], rows[("W1", "sklearn", sk, "float64", B)]
+        assert lib64["loss"] == pytest.approx(sk64["loss"], rel=1e-12)  # same weights, same batches
+        lib32, sk32 = rows[("W1", "neural_net", "train", "float32", B)], rows[("W1", "sklearn", sk, "float32", B)]
+        assert lib32["loss"] == pytest.approx(sk32["loss"], rel=1e-6)
+        assert lib32["loss"] == pytest.approx(lib64["loss"], rel=1e-6)
+        fit32, fit64 = rows[("W1", "neural_net", "fit", "float32", B)], rows[("W1", "neural_net", "fit", "float64", B)]
+        assert fit32["loss"] == pytest.approx(fit64["loss"], rel=1e-6)  # the same shuffles in both dtypes
+    w2 = rows[("W2", "neural_net", "train", "float64", 1000)]
+    assert w2["loss"] == pytest.approx(rows[("W2", "sklearn", "fit(max_iter=epochs)", "float64", 1000)]["loss"],
+                                       rel=1e-12)
+    assert rows[("W2", "neural_net", "fit", "float64", 1000)]["loss"] == pytest.approx(w2["loss"], rel=1e-12)
+
+
+def test_training_benchmark_store_comparison_writes_a_database(tmp_path: Path) -> None:
+    result = run("bench_training.py", "--quick", "--no-torch", "--no-sklearn", "--only", "store", tmp_path=tmp_path)
+    store = result["store"]
+    assert "skipped" not in store, store
+    assert any(f.endswith(".db") for f in store["files"]) and store["db_bytes"] > 0
+    assert len(store["hooks"]["on_epoch_end"]) == store["epochs_per_call"] * store["reps"]
+    assert len(store["True"]["total"]) == len(store["False"]["total"]) == store["reps"]
+
+
+def test_memory_benchmark_stays_within_the_target(tmp_path: Path) -> None:
+    result = run("bench_memory.py", "--quick", "--no-torch", "--n", "3000", tmp_path=tmp_path)
+    measured = {tuple(cfg): r for cfg, r in result["results"]}
+    for config in ("train", "fit"):
+        r = measured[(config, "float32", 128)]
+        assert r["epoch_s"], r
+        assert r["peak_mb"] - r["data_mb"] <= 150, r
+
+
+def test_ideas_benchmark_prints_every_variant(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, str(BENCH / "bench_ideas.py"), "--n", "3000", "--reps", "1",
+                           "--batch", "128"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    table = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "| 128 " in line]
+    assert len(table) == 12
+    assert all(float(line.rsplit("|", 2)[1]) > 0 for line in table)
