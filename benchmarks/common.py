@@ -478,12 +478,31 @@ def _sk_classifier(hidden: tuple[int, ...], activation: str, lr: float, batch: i
                          early_stopping=False, random_state=0)
 
 
-class SkW1(Case):
+class _SkCase(Case):
+    """A scikit-learn row: ``self.clf`` fitted on ``self.X``/``self.labels`` per unit."""
+
+    impl = "sklearn"
+    clf: Any
+    X: np.ndarray
+    labels: np.ndarray
+
+    def timed_fit(self) -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning when max_iter is reached
+            t = clock()
+            self.clf.fit(self.X, self.labels)
+            dt = clock() - t
+        if self.loss is None:
+            self.loss = float(self.clf.loss_curve_[-1])
+        self.times.append(dt)
+        return dt
+
+
+class SkW1(_SkCase):
     """MLPClassifier: one ``fit(max_iter=1)`` per epoch with warm_start=True. The library's
     initial weights are set into ``coefs_``/``intercepts_`` after a one-batch ``partial_fit``
     that creates the internals (label binarizer, shapes); warm_start keeps them."""
 
-    impl = "sklearn"
     door = "fit(max_iter=1), warm_start"
 
     def __init__(self, X: np.ndarray, labels: np.ndarray, W0: list[np.ndarray], batch: int, dtype: Any) -> None:
@@ -494,19 +513,10 @@ class SkW1(Case):
         _sk_set_weights(self.clf, W0, dtype)
 
     def step(self) -> float:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter=1
-            t = clock()
-            self.clf.fit(self.X, self.labels)
-            dt = clock() - t
-        if self.loss is None:
-            self.loss = float(self.clf.loss_curve_[-1])
-        self.times.append(dt)
-        return dt
+        return self.timed_fit()
 
 
-class SkW2(Case):
-    impl = "sklearn"
+class SkW2(_SkCase):
     door = "fit(max_iter=epochs)"
 
     def __init__(self, X: np.ndarray, y: np.ndarray, W0: list[np.ndarray], dtype: Any, epochs: int) -> None:
@@ -517,15 +527,7 @@ class SkW2(Case):
 
     def step(self) -> float:
         _sk_set_weights(self.clf, self.W0, self.dtype)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            t = clock()
-            self.clf.fit(self.X, self.labels)
-            dt = clock() - t
-        if self.loss is None:
-            self.loss = float(self.clf.loss_curve_[-1])
-        self.times.append(dt)
-        return dt
+        return self.timed_fit()
 
 
 def round_robin(cases: list[Case], reps: int, progress: Callable[[str], None] | None = None) -> None:
