@@ -134,8 +134,9 @@ def new_file_url(directory: str | os.PathLike | None = None, stem: str = "model"
     return sqlite_url(d / f"{stem}{int(time.time())}.db")
 
 
-def resolve_url(target: Any = True) -> str:
-    """The SQLAlchemy URL for a ``store=`` target (see the module doc).
+def resolve_url(target: Any = True, stem: str = "model") -> str:
+    """The SQLAlchemy URL for a ``store=`` target (see the module doc); a new file is named
+    ``<stem><unix-seconds>.db``.
 
     Example:
         >>> from neural_net.db.engine import resolve_url
@@ -144,14 +145,14 @@ def resolve_url(target: Any = True) -> str:
     """
     if target is True or target is None:
         env = os.environ.get("NEURAL_NET_DATABASE_URL")
-        return resolve_url(env) if env else new_file_url()
+        return resolve_url(env) if env else new_file_url(None, stem)
     if isinstance(target, str) and "://" in target:
         return _absolute_sqlite(target)
     if isinstance(target, (str, os.PathLike)):
         p = Path(target).expanduser()
         if p.suffix.lower() in DB_SUFFIXES and not p.is_dir():
             return sqlite_url(p)
-        return new_file_url(p)
+        return new_file_url(p, stem)
     raise TypeError(f"store must be True, a SQLAlchemy URL, a directory or a .db path, got {target!r}")
 
 

@@ -32,9 +32,6 @@ class StorePathError(StoreError, OSError):
         'directory /nope is not writable'
     """
 
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
 
 class NotANeuralNetDatabase(StoreError, ValueError):
     """The file or database exists but is not a neural_net database (it is left untouched).

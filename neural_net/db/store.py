@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import platform
+import re
 import time
 import traceback
 import warnings
@@ -438,28 +439,8 @@ def sweep_target(target: Any, name: str = "sweep") -> str:
         >>> sweep_target("sqlite://")
         'sqlite://'
     """
-    import os
-    import re
-    from pathlib import Path
-
-    from .engine import DB_SUFFIXES, _absolute_sqlite, default_run_dir, new_file_url, sqlite_url
-
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", str(name)).strip("_") or "sweep"
-    if target is True or target is None:
-        env = os.environ.get("NEURAL_NET_DATABASE_URL")
-        if env:
-            return resolve_url(env)
-        directory = default_run_dir()
-    elif isinstance(target, str) and "://" in target:
-        return _absolute_sqlite(target)
-    elif isinstance(target, (str, os.PathLike)):
-        p = Path(target).expanduser()
-        if p.suffix.lower() in DB_SUFFIXES and not p.is_dir():
-            return sqlite_url(p)
-        directory = p.resolve()
-    else:
-        raise TypeError(f"store must be True, a SQLAlchemy URL, a directory or a .db path, got {target!r}")
-    return new_file_url(directory, stem)
+    return resolve_url(target, stem)
 
 
 def record_failed_run(target: Any, name: str, params: dict[str, Any] | None, error: str) -> int:
