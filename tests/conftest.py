@@ -12,6 +12,7 @@ the seed's class flag ``Define._Define__store`` is restored after each test.
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 
 import pytest
@@ -20,6 +21,34 @@ import neural_net  # noqa: F401  (registers the store)
 from neural_net.model import Define
 
 PG_ENV = "NEURAL_NET_TEST_DATABASE_URL"
+
+
+def sqlite_exec(path, *statements: str) -> None:
+    """Run SQL statements on a SQLite file outside the library (crafting or altering a database)."""
+    con = sqlite3.connect(path)
+    try:
+        for statement in statements:
+            con.execute(statement)
+        con.commit()
+    finally:
+        con.close()
+
+
+def trained(store, epochs=3, seed=0, name=None):
+    """A small softmax classifier fitted for ``epochs`` epochs (with validation) into ``store``."""
+    import numpy as np
+
+    from neural_net.architecture import Sequential
+    from neural_net.layers import Dense
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(40, 3))
+    y = np.eye(2)[(X[:, 0] > 0).astype(int)]
+    net = Sequential([Dense(5, activation="tanh", input_dim=3), Dense(2, activation="softmax")], "cross_entropy",
+                     store=store, seed=seed, name=name)
+    net.compile("sgd", metrics=["accuracy"])
+    net.fit(X, y, epochs=epochs, batch_size=10, validation_split=0.25, verbose=0)
+    return net
 
 
 def _backends() -> list[str]:

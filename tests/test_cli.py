@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -22,19 +21,11 @@ from neural_net.db.catalogue import catalogue, filter_runs
 from neural_net.db.engine import dispose, sqlite_url
 from neural_net.db.migrate import head_revision
 from neural_net.layers import Dense
+from conftest import sqlite_exec, trained
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def trained(store, epochs=3, seed=0, name=None, val=True):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(40, 3))
-    y = np.eye(2)[(X[:, 0] > 0).astype(int)]
-    net = Sequential([Dense(5, activation="tanh", input_dim=3), Dense(2, activation="softmax")], "cross_entropy",
-                     store=store, seed=seed, name=name)
-    net.compile("sgd", metrics=["accuracy"])
-    net.fit(X, y, epochs=epochs, batch_size=10, validation_split=0.25 if val else 0.0, verbose=0)
-    return net
 
 
 def run(capsys, *argv):
@@ -54,10 +45,7 @@ def run_dir(tmp_path):
     nets["mnist-b"] = trained(str(d / "b.db"), epochs=4, seed=2, name="mnist-b")
     nets["created"] = Sequential([Dense(1, input_dim=2)], "mse", store=str(d / "b.db"), name="Mnist-untrained")
     (d / "notes.db").write_text("plain text, not a database")
-    con = sqlite3.connect(d / "other-app.db")
-    con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
-    con.commit()
-    con.close()
+    sqlite_exec(d / "other-app.db", "CREATE TABLE customers (id INTEGER PRIMARY KEY)")
     (d / "readme.txt").write_text("not *.db: ignored")
     return d, nets
 
@@ -240,26 +228,16 @@ def test_export_a_run_to_its_own_file_and_again(tmp_path, capsys):
     assert (tmp_path / "exports" / f"run-{net['id']}.db").exists()
 
 
-def test_export_to_postgresql_and_back(tmp_path, capsys):
-    base = os.environ.get("NEURAL_NET_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("NEURAL_NET_TEST_DATABASE_URL is not set")
-    from conftest import drop_pg_schema, make_pg_url
-
-    pg, schema = make_pg_url(base)
-    try:
-        net = trained(str(tmp_path / "a.db"), epochs=2)
-        assert run(capsys, "export", net["id"], "--from", tmp_path / "a.db", "--to", pg)[0] == 0
-        code, out, _ = run(capsys, "export", net["id"], "--from", tmp_path / "a.db", "--to", pg)
-        assert code == 0 and "already in" in out
-        code, out, _ = run(capsys, "export", net["id"], "--from", pg, "--to", tmp_path / "back.db")
-        assert code == 0 and "copied" in out
-        assert db.history(tmp_path / "back.db", net["id"]).equals(db.history(tmp_path / "a.db", net["id"]))
-        code, out, _ = run(capsys, "runs", pg, "--format", "json")
-        assert [r["run_id"] for r in json.loads(out)] == [net["id"]]
-    finally:
-        dispose(pg)
-        drop_pg_schema(base, schema)
+def test_export_to_postgresql_and_back(tmp_path, capsys, pg_url):
+    net = trained(str(tmp_path / "a.db"), epochs=2)
+    assert run(capsys, "export", net["id"], "--from", tmp_path / "a.db", "--to", pg_url)[0] == 0
+    code, out, _ = run(capsys, "export", net["id"], "--from", tmp_path / "a.db", "--to", pg_url)
+    assert code == 0 and "already in" in out
+    code, out, _ = run(capsys, "export", net["id"], "--from", pg_url, "--to", tmp_path / "back.db")
+    assert code == 0 and "copied" in out
+    assert db.history(tmp_path / "back.db", net["id"]).equals(db.history(tmp_path / "a.db", net["id"]))
+    code, out, _ = run(capsys, "runs", pg_url, "--format", "json")
+    assert [r["run_id"] for r in json.loads(out)] == [net["id"]]
 
 
 # ----- errors -------------------------------------------------------------------------------------
@@ -280,10 +258,7 @@ def test_errors_are_one_line_with_exit_codes(tmp_path, capsys):
     # a database of a newer neural_net
     newer = tmp_path / "newer.db"
     shutil.copy(tmp_path / "r.db", newer)
-    con = sqlite3.connect(newer)
-    con.execute("UPDATE alembic_version SET version_num = '9999'")
-    con.commit()
-    con.close()
+    sqlite_exec(newer, "UPDATE alembic_version SET version_num = '9999'")
     code, _, err = run(capsys, "runs", newer)
     assert code == 2 and "9999" in err and "newer version" in err and err.count("\n") == 1
     code, out, _ = run(capsys, "db", "status", newer)
@@ -323,11 +298,8 @@ def test_db_upgrade_and_status_of_an_old_file(tmp_path, capsys):
 def test_fast_catalogue_gives_the_same_frame_as_the_engine_path(run_dir):
     d, nets = run_dir
     # a killed run (status 'running', its pid gone) and a failed one
-    con = sqlite3.connect(d / "a.db")
-    con.execute(f"UPDATE Architecture SET status = 'running', pid = {2**22 + 4321} "
-                f"WHERE Architecture_id = {nets['iris']['id']}")
-    con.commit()
-    con.close()
+    sqlite_exec(d / "a.db", f"UPDATE Architecture SET status = 'running', pid = {2**22 + 4321} "
+                            f"WHERE Architecture_id = {nets['iris']['id']}")
     db.record_failed_run(str(d / "b.db"), "broken-sweep", {"units": 0}, "ValueError: units")
     dispose()
     skipped_fast, skipped_slow = [], []
@@ -414,11 +386,8 @@ def test_stale_after_marks_silent_runs_of_other_hosts_interrupted(tmp_path, caps
     path = tmp_path / "r.db"
     net = trained(str(path), epochs=1)
     dispose()
-    con = sqlite3.connect(path)
-    con.execute("UPDATE Architecture SET status = 'running', hostname = 'gpu-node-7', "
-                f"updated_at = '2024-03-04 18:00:00.000000' WHERE Architecture_id = {net['id']}")
-    con.commit()
-    con.close()
+    sqlite_exec(path, "UPDATE Architecture SET status = 'running', hostname = 'gpu-node-7', "
+                      f"updated_at = '2024-03-04 18:00:00.000000' WHERE Architecture_id = {net['id']}")
     assert db.list_runs(path).status.tolist() == ["running"]
     assert db.list_runs(path, stale_after=60).status.tolist() == ["interrupted"]
     assert db.run_info(path, net["id"], stale_after=60)["status"] == "interrupted"

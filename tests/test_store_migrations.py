@@ -20,6 +20,7 @@ from neural_net.db.errors import NotANeuralNetDatabase, SchemaOutdated, SchemaTo
 from neural_net.db.migrate import head_revision, revisions
 from neural_net.db.schema import Base, VIEWS
 from neural_net.layers import Dense
+from conftest import sqlite_exec
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -134,11 +135,8 @@ def test_newer_revision_is_refused_and_left_untouched(tmp_path, db_url):
 
 def test_foreign_sqlite_database_is_refused_and_untouched(tmp_path):
     path = tmp_path / "other.db"
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
-    con.execute("INSERT INTO customers VALUES (1, 'Ada')")
-    con.commit()
-    con.close()
+    sqlite_exec(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)",
+                "INSERT INTO customers VALUES (1, 'Ada')")
     before = digest(path)
     with pytest.raises(NotANeuralNetDatabase, match="customers"):
         net(sqlite_url(path))
@@ -152,12 +150,8 @@ def test_foreign_sqlite_database_is_refused_and_untouched(tmp_path):
 
 def test_another_applications_alembic_database_is_refused(tmp_path):
     path = tmp_path / "app.db"
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
-    con.execute("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
-    con.execute("CREATE TABLE orders (id INTEGER)")
-    con.commit()
-    con.close()
+    sqlite_exec(path, "CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)",
+                "INSERT INTO alembic_version VALUES ('ae1027a6acf')", "CREATE TABLE orders (id INTEGER)")
     before = digest(path)
     with pytest.raises(NotANeuralNetDatabase, match="another application"):
         net(sqlite_url(path))

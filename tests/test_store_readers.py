@@ -13,17 +13,9 @@ from neural_net.db.engine import sqlite_url
 from neural_net.db.errors import RunNotFound, SnapshotNotFound
 from neural_net.init_funcs import zeros
 from neural_net.layers import Activation, Dense, Fullyconnected
+from conftest import trained
 
 
-def trained(store, epochs=3, seed=0, name=None):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(40, 3))
-    y = np.eye(2)[(X[:, 0] > 0).astype(int)]
-    net = Sequential([Dense(5, activation="tanh", input_dim=3), Dense(2, activation="softmax")], "cross_entropy",
-                     store=store, seed=seed, name=name)
-    net.compile("sgd", metrics=["accuracy"])
-    net.fit(X, y, epochs=epochs, batch_size=10, validation_split=0.25, verbose=0)
-    return net
 
 
 def test_list_runs_across_a_directory_skips_bad_files_with_a_warning(tmp_path):

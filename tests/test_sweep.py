@@ -253,26 +253,17 @@ def test_dask_executor(tmp_path):
     assert_stored(res, path)
 
 
-@pytest.mark.skipif(not os.environ.get("NEURAL_NET_TEST_DATABASE_URL"),
-                    reason="set NEURAL_NET_TEST_DATABASE_URL for the PostgreSQL sweep")
-def test_process_pool_into_postgresql():
-    from conftest import drop_pg_schema, make_pg_url
-
-    base = os.environ["NEURAL_NET_TEST_DATABASE_URL"]
-    url, schema = make_pg_url(base)
-    try:
-        serial = run_sweep(store=url)  # the parent's engine holds pooled connections...
-        with pool() as ex:             # ...which forked workers must not reuse
-            parallel = run_sweep(FAILING, store=url, executor=ex)
-            again = run_sweep(store=url, executor=ex)
-        check_failures(parallel, url)
-        assert set(again.status) == {"finished"}
-        pd.testing.assert_frame_equal(by_trial(serial)[RESULT_NUMBERS], by_trial(again)[RESULT_NUMBERS])
-        assert_stored(again, url)
-        assert len(db.list_runs(url)) == 12
-    finally:
-        db.dispose(url)
-        drop_pg_schema(base, schema)
+def test_process_pool_into_postgresql(pg_url):
+    url = pg_url
+    serial = run_sweep(store=url)  # the parent's engine holds pooled connections...
+    with pool() as ex:             # ...which forked workers must not reuse
+        parallel = run_sweep(FAILING, store=url, executor=ex)
+        again = run_sweep(store=url, executor=ex)
+    check_failures(parallel, url)
+    assert set(again.status) == {"finished"}
+    pd.testing.assert_frame_equal(by_trial(serial)[RESULT_NUMBERS], by_trial(again)[RESULT_NUMBERS])
+    assert_stored(again, url)
+    assert len(db.list_runs(url)) == 12
 
 
 # ----- expand_grid -------------------------------------------------------------------------------
