@@ -48,7 +48,7 @@ def _rss_mb() -> float:
 def child(args: argparse.Namespace) -> None:
     import tracemalloc
 
-    out: dict = {"config": args.config, "rss_python_mb": _rss_mb()}
+    out: dict = {"config": args.child, "rss_python_mb": _rss_mb()}
     import numpy as np
 
     out["rss_numpy_mb"] = _rss_mb()
@@ -60,7 +60,7 @@ def child(args: argparse.Namespace) -> None:
     dtype = np.dtype(args.dtype)
     X, y, labels = C.w1_data(n=args.n, dtype=dtype)
     out["data_mb"] = (X.nbytes + y.nbytes) / MB
-    if args.config == "torch":
+    if args.child == "torch":
         import torch
 
         torch.set_num_threads(os.cpu_count() or 1)
@@ -68,18 +68,13 @@ def child(args: argparse.Namespace) -> None:
     out["before_mb"] = C.rss_now_mb()
     out["hwm_before_mb"] = C.rss_peak_mb()
     times = []
-    if args.config in ("train", "fit"):
-        net = C.lib_w1()
-        if args.config == "fit":
-            net.compile(C.SGD(lr=C.W1_LR))
+    if args.child in ("train", "fit"):
+        net = C.lib_w1_for(args.child)
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
         for _ in range(args.epochs):
             t = time.perf_counter()
-            if args.config == "train":
-                net.train(batch=C.Batch(args.batch, len(X), lambda: X, lambda: y), epochs=1, α=C.W1_LR, verbose=False)
-            else:
-                net.fit(X, y, epochs=1, batch_size=args.batch, shuffle=True, verbose=0)
+            C.w1_epoch(net, X, y, args.batch, args.child)
             times.append(time.perf_counter() - t)
         out["traced_peak_mb"] = (tracemalloc.get_traced_memory()[1] - base) / MB
         tracemalloc.reset_peak()
@@ -87,7 +82,7 @@ def child(args: argparse.Namespace) -> None:
         net._check_X(X)
         out["check_X_peak_mb"] = (tracemalloc.get_traced_memory()[1] - base) / MB
         tracemalloc.stop()
-    elif args.config == "torch":
+    elif args.child == "torch":
         W0 = C.lib_w1().get_weights()
         case = C.TorchW1(torch, X, labels, W0, args.batch, args.dtype, shuffle=False)
         for _ in range(args.epochs):
@@ -118,7 +113,6 @@ def run_child(config: str, dtype: str, batch: int, epochs: int, n: int, use_time
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--child", choices=["none", "train", "fit", "torch"], help=argparse.SUPPRESS)
-    p.add_argument("--config", help=argparse.SUPPRESS)
     p.add_argument("--dtype", default="float32")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--epochs", type=int, default=2, help="epochs per child, default 2")
@@ -128,7 +122,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", help="also write the measurements to this JSON file")
     args = p.parse_args(argv)
     if args.child:
-        args.config = args.child
         child(args)
         return 0
 
@@ -169,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     out = ["# neural_net W1 peak memory" + (" (--quick)" if args.quick else ""), ""]
     out += [f"    {line}" for line in head]
     out += ["", f"Peak = whole child process, from {source}; {args.n} x 784 rows, {args.epochs} epoch(s) per "
-            "child; MB = 2^20 bytes. Target: peak − data ≤ 150 MB for W1 training.", ""]
+            f"child; MB = 2^20 bytes. Target: peak − data ≤ {C.MEMORY_TARGET_MB} MB for W1 training.", ""]
     out.append(C.table(["run", "dtype", "batch", "data MB", "RSS before MB", "peak MB", "peak − data",
                         "peak − before", "numpy/Python traced peak", "of which check_X", "epoch s (min)"], rows))
     status = []
@@ -177,14 +170,14 @@ def main(argv: list[str] | None = None) -> int:
         if config in ("train", "fit") and "error" not in r:
             v = r.get("time_v_peak_mb", r["peak_mb"]) - r["data_mb"]
             status.append(f"{config} {dtype} B={batch}: {v:.0f} MB beyond the data -> "
-                          f"{'met' if v <= 150 else f'missed by {v - 150:.0f} MB'}")
+                          f"{'met' if v <= C.MEMORY_TARGET_MB else f'missed by {v - C.MEMORY_TARGET_MB:.0f} MB'}")
     floor = next((r for (c, _, _), r in results if c == "none" and "error" not in r), None)
     if floor:
         out += ["", f"Import floor (RSS of the child): python {floor['rss_python_mb']:.0f} MB, after numpy "
                 f"{floor['rss_numpy_mb']:.0f} MB, after neural_net.architecture (+tqdm"
                 f"{', +pandas' if floor['pandas_imported'] else ''}"
                 f"{', +sqlalchemy' if floor['sqlalchemy_imported'] else ''}) {floor['rss_library_mb']:.0f} MB."]
-    out += ["", "Target ≤ 150 MB beyond the data:"] + [f"  {s}" for s in status]
+    out += ["", f"Target ≤ {C.MEMORY_TARGET_MB} MB beyond the data:"] + [f"  {s}" for s in status]
     out += ["", *header.footer()]
     print("\n".join(out), flush=True)
     if args.json:

@@ -47,7 +47,6 @@ TARGETS = {
     "w2": 0.5,
     "f64_f32": 2.2,
     "store": 0.03,
-    "memory_mb": 150.0,
 }
 
 
@@ -277,13 +276,10 @@ def targets(w1: list[C.Case], w2: list[C.Case], store: dict[str, Any] | None) ->
         lib = find(w1, "W1", "neural_net", "fit", "float32", B)
         add(f"W1 B={B} epoch, fit() f32 / torch f32 shuffled", ratio(lib, find_base(w1, B, True)), TARGETS[key],
             "shuffled on both sides")
-    base = next((c for c in w2 if c.impl == "torch" and c.dtype.name == "float32" and c.times and not c.threads),
-                None)
-    if w2:
-        add("W2 total, train() f32 / torch f32", ratio(find(w2, "W2", "neural_net", "train", "float32"), base),
-            TARGETS["w2"], "1000 full-batch epochs")
-        add("W2 total, fit() f32 / torch f32", ratio(find(w2, "W2", "neural_net", "fit", "float32"), base),
-            TARGETS["w2"], "shuffle=True, but one batch holds every row: no reordering")
+    for door, how in (("train", "1000 full-batch epochs"),
+                      ("fit", "shuffle=True, but one batch holds every row: no reordering")) if w2 else ():
+        lib = find(w2, "W2", "neural_net", door, "float32")
+        add(f"W2 total, {door}() f32 / torch f32", ratio(lib, lib and lib.baseline), TARGETS["w2"], how)
     for c in w1 + w2:
         if c.impl == "torch" and c.threads == 1 and c.times:
             lib = find(w1 + w2, c.workload, "neural_net", "train", "float32", c.batch)
@@ -296,7 +292,7 @@ def targets(w1: list[C.Case], w2: list[C.Case], store: dict[str, Any] | None) ->
                 TARGETS["f64_f32"], "same front door")
     if store is not None:
         if "skipped" in store:
-            rows.append(["store=True overhead, W1", "-", "≤ 3 %", store["skipped"], ""])
+            rows.append(["store=True overhead, W1", "-", f"≤ {100 * TARGETS['store']:g} %", store["skipped"], ""])
         else:
             E = store["epochs_per_call"]
             add(f"store=True overhead, W1, recorder time / plain time ({E}-epoch train())",
@@ -308,7 +304,7 @@ def targets(w1: list[C.Case], w2: list[C.Case], store: dict[str, Any] | None) ->
             add(f"store=True overhead, W1, wall time ({E}-epoch train() calls)", store["overhead_total"],
                 TARGETS["store"], f"fastest of {store['reps']} interleaved calls each way; noisy on a busy machine",
                 pct=True)
-    rows.append(["W1 peak memory beyond the data", "-", "≤ 150 MB", "see bench_memory.py", ""])
+    rows.append(["W1 peak memory beyond the data", "-", f"≤ {C.MEMORY_TARGET_MB} MB", "see bench_memory.py", ""])
     return rows
 
 

@@ -36,6 +36,8 @@ BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "O
              "MKL_NUM_THREADS", "NVPL_BLAS_DEBUG_CPU_TYPE")
 
 W1_LR = 0.01
+#: The issue's memory target: peak RSS of W1 training beyond the data, in MB.
+MEMORY_TARGET_MB = 150
 
 #: The clock of every timing: wall time by default; ``set_clock("cpu")`` switches to the
 #: process's CPU time, which does not count the time other processes hold the CPUs (a
@@ -242,6 +244,28 @@ def lib_w1(seed: int = 0, store: Any = False) -> Sequential:
                       CrossEntropy, store=store, seed=seed)
 
 
+def lib_w1_for(door: str, W0: list[np.ndarray] | None = None, store: Any = False) -> Sequential:
+    """The W1 network ready for ``door`` ("train" or "fit": compiled with plain SGD), starting
+    from the weights ``W0`` when given."""
+    net = lib_w1(store=store)
+    if W0 is not None:
+        net.set_weights(W0)
+    if door == "fit":
+        net.compile(SGD(lr=W1_LR))
+    return net
+
+
+def w1_epoch(net: Sequential, X: np.ndarray, y: np.ndarray, B: int, door: str,
+             callbacks: list[Callback] | None = None) -> None:
+    """One W1 epoch through ``door``: seed-style ``train(batch=Batch(...))`` (in order) or
+    ``fit(shuffle=True)``."""
+    if door == "train":
+        net.train(batch=Batch(B, len(X), lambda: X, lambda: y), epochs=1, α=W1_LR, verbose=False,
+                  callbacks=callbacks)
+    else:
+        net.fit(X, y, epochs=1, batch_size=B, shuffle=True, verbose=0, callbacks=callbacks)
+
+
 def lib_w2(seed: int = 0) -> Sequential:
     glorot = XavierHe("Uniform", "Sigmoid").init_func
     return Sequential([Fullyconnected(2, 50, glorot), Activation(σ), Fullyconnected(50, 1, glorot),
@@ -289,10 +313,6 @@ class Case:
         raise NotImplementedError
 
 
-def _cast_weights(W0: list[np.ndarray], dtype: np.dtype) -> list[np.ndarray]:
-    return [w.astype(dtype) for w in W0]
-
-
 class LibW1(Case):
     impl = "neural_net"
 
@@ -301,21 +321,12 @@ class LibW1(Case):
         super().__init__("W1", dtype, batch)
         self.door = door
         self.X, self.y = X, y
-        self.net = lib_w1(store=store)
-        self.net.set_weights(W0)
-        if door == "fit":
-            self.net.compile(SGD(lr=W1_LR))
+        self.net = lib_w1_for(door, W0, store)
         self.timer = EpochTimer()
 
     def step(self) -> float:
         t = clock()
-        if self.door == "train":
-            X, y = self.X, self.y
-            self.net.train(batch=Batch(self.batch, len(X), lambda: X, lambda: y), epochs=1, α=W1_LR,
-                           verbose=False, callbacks=[self.timer])
-        else:
-            self.net.fit(self.X, self.y, epochs=1, batch_size=self.batch, shuffle=True, verbose=0,
-                         callbacks=[self.timer])
+        w1_epoch(self.net, self.X, self.y, self.batch, self.door, [self.timer])
         total = clock() - t
         epoch = self.timer.times[-1]
         self.call_overheads.append(total - epoch)

@@ -60,19 +60,11 @@ def real_epochs(X: np.ndarray, y: np.ndarray, W0: list[np.ndarray], B: int, door
                 timer: BatchTimer | None = None) -> tuple[BatchTimer, object]:
     """k epochs of the real library loop; the timer also records each batch (a batch
     callback costs ~1 µs per batch in the loop)."""
-    net = C.lib_w1()
-    net.set_weights(W0)
-    if door == "fit":
-        net.compile(C.SGD(lr=C.W1_LR))
+    net = C.lib_w1_for(door, W0)
     timer = timer or BatchTimer()
 
     def one(callbacks: list | None = None) -> None:
-        cbs = [timer] if callbacks is None else callbacks
-        if door == "train":
-            net.train(batch=C.Batch(B, len(X), lambda: X, lambda: y), epochs=1, α=C.W1_LR, verbose=False,
-                      callbacks=cbs)
-        else:
-            net.fit(X, y, epochs=1, batch_size=B, shuffle=True, verbose=0, callbacks=cbs)
+        C.w1_epoch(net, X, y, B, door, [timer] if callbacks is None else callbacks)
 
     for _ in range(k):
         one()
