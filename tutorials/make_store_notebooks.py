@@ -906,15 +906,6 @@ NOTEBOOKS = {
 }
 
 
-def build(name: str):
-    """The notebook ``name`` (no outputs, deterministic cell ids)."""
-    return make_notebooks.build(name, NOTEBOOKS)
-
-
-def render(name: str) -> str:
-    return make_notebooks.render(name, NOTEBOOKS)
-
-
 def main(argv: list[str] | None = None) -> int:
     return make_notebooks.main(argv, NOTEBOOKS, "make_store_notebooks.py", __doc__.split("\n")[0])
 
