@@ -68,8 +68,6 @@ class Layer(Define):
             if len(self._buffers) >= 4:
                 self._buffers.pop(next(iter(self._buffers)))
             b = self._buffers[key] = {k: np.empty(s, X.dtype) for k, s in shapes.items()}
-            if "ones" in b:
-                b["ones"].fill(1)
         return b
 
     def release_buffers(self) -> None:
@@ -137,14 +135,17 @@ class Fullyconnected(Layer):
                 inplace: bool = False) -> np.ndarray:
         if not buffered:
             return self.func.compute(X)
-        b = self.buffers(X, out=(X.shape[0], self.n_out), din=(X.shape[0], self.n_in), ones=(X.shape[0],))
-        return self.func.compute(X, out=b["out"])
+        return self.func.compute(X, out=self.buffers(X, out=(X.shape[0], self.n_out))["out"])
 
     def backward(self, Δ: np.ndarray, *, need_input_grad: bool = True, buffered: bool = False) -> np.ndarray | None:
         if not buffered:
             return self.func.grad(Δ, need_input_grad=need_input_grad)
-        b = self.buffers(Δ)
-        return self.func.grad(Δ, b["din"], need_input_grad=need_input_grad, ones=b["ones"])
+        b = self.buffers(Δ)  # the forward pass's buffers; the backward ones join them on first use
+        if "ones" not in b:
+            b["ones"] = np.ones(Δ.shape[0], Δ.dtype)
+        if need_input_grad and "din" not in b:
+            b["din"] = np.empty((Δ.shape[0], self.n_in), Δ.dtype)
+        return self.func.grad(Δ, b.get("din"), need_input_grad=need_input_grad, ones=b["ones"])
 
 
 class Activation(Layer):

@@ -120,7 +120,6 @@ class Optimizer:
     name: str = "optimizer"
     default_lr: float = 0.01
     _state_arrays: tuple[str, ...] = ()
-    _uses_scratch: bool = True  # False: apply needs no scratch buffer (folded plain SGD)
 
     def __init__(
         self,
@@ -200,8 +199,14 @@ class Optimizer:
         else:
             st = self._new_state(W)
         self._state[key] = st
-        st["_scratch"] = self._scratch_for(W) if self._uses_scratch else None
+        st["_scratch"] = None if self.folds_lr else self._scratch_for(W)  # folded plain SGD needs none
         return st
+
+    def _add_l2(self, W: np.ndarray, G: np.ndarray, s: np.ndarray) -> None:
+        """Coupled weight decay: :math:`G \mathrel{+}= λW` (``s`` is scratch)."""
+        if self.weight_decay != 0:
+            np.multiply(W, self.weight_decay, out=s)
+            G += s
 
     # -- the interface used by the training loop -------------------------------------------
     @property
@@ -398,7 +403,6 @@ class SGD(Optimizer):
             raise TypeError(f"SGD: fold_lr must be a bool, got {fold_lr!r} ({type(fold_lr).__name__})")
         self.fold_lr = bool(fold_lr)
         self._state_arrays = ("momentum_buffer",) if self.momentum != 0 else ()
-        self._uses_scratch = not self.folds_lr
 
     @property
     def folds_lr(self) -> bool:
@@ -408,39 +412,30 @@ class SGD(Optimizer):
         st = self._get_state(key, W, G)
         st["step"] += 1
         lr, wd, mu = self.lr, self.weight_decay, self.momentum
-        if mu == 0:
-            if self.fold_lr:  # G is already η·∂J/∂W
-                if wd != 0:
-                    W *= 1.0 - lr * wd
-                np.subtract(W, G, out=W)
-                return
-            s = st["_scratch"]
+        if self.folds_lr:  # G is already η·∂J/∂W
             if wd != 0:
-                np.multiply(W, wd, out=s)
-                G += s
-            np.multiply(G, lr, out=s)
-            np.subtract(W, s, out=W)
+                W *= 1.0 - lr * wd
+            np.subtract(W, G, out=W)
             return
         s = st["_scratch"]
-        if wd != 0:
-            np.multiply(W, wd, out=s)
-            G += s
-        buf = st["momentum_buffer"]
-        if st["step"] == 1:
-            np.copyto(buf, G, casting="same_kind")
-        else:
-            buf *= mu
-            if self.dampening != 0:
-                np.multiply(G, 1.0 - self.dampening, out=s)
-                buf += s
+        self._add_l2(W, G, s)
+        u = G
+        if mu != 0:
+            buf = st["momentum_buffer"]
+            if st["step"] == 1:
+                np.copyto(buf, G, casting="same_kind")
             else:
-                buf += G
-        if self.nesterov:
-            np.multiply(buf, mu, out=s)
-            G += s
-            u = G
-        else:
-            u = buf
+                buf *= mu
+                if self.dampening != 0:
+                    np.multiply(G, 1.0 - self.dampening, out=s)
+                    buf += s
+                else:
+                    buf += G
+            if self.nesterov:
+                np.multiply(buf, mu, out=s)
+                G += s
+            else:
+                u = buf
         np.multiply(u, lr, out=s)
         np.subtract(W, s, out=W)
 
@@ -516,12 +511,11 @@ class Adam(Optimizer):
         lr, wd = self.lr, self.weight_decay
         b1, b2 = self.betas
         s, m, v = st["_scratch"], st["m"], st["v"]
-        if wd != 0:
-            if self._decoupled:
+        if self._decoupled:
+            if wd != 0:
                 W *= 1.0 - lr * wd
-            else:
-                np.multiply(W, wd, out=s)
-                G += s
+        else:
+            self._add_l2(W, G, s)
         # m ← lerp(m, g, 1 − β1) = m + (1 − β1)(g − m), as torch computes it
         np.subtract(G, m, out=s)
         s *= 1.0 - b1
@@ -659,11 +653,9 @@ class RMSprop(Optimizer):
     def apply(self, key: Any, W: np.ndarray, G: np.ndarray) -> None:
         st = self._get_state(key, W, G)
         st["step"] += 1
-        lr, wd, alpha = self.lr, self.weight_decay, self.alpha
+        lr, alpha = self.lr, self.alpha
         s, sq = st["_scratch"], st["square_avg"]
-        if wd != 0:
-            np.multiply(W, wd, out=s)
-            G += s
+        self._add_l2(W, G, s)
         sq *= alpha
         np.multiply(G, 1.0 - alpha, out=s)
         s *= G
