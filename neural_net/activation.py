@@ -387,7 +387,7 @@ class Σ(Neurons):
         if self.X is None:
             raise RuntimeError("Σ: call compute(X) before grad(Δ)")
         X, dW = self.X, self.dW
-        if dW.dtype != np.result_type(X, Δ) or dW.shape != self.W.shape:
+        if dW.dtype != np.result_type(X, Δ, self.W) or dW.shape != self.W.shape:
             dW = self.dW = np.zeros(self.W.shape, dtype=np.result_type(X, Δ, self.W))
         np.matmul(X.T, Δ, out=dW[:-1])
         if ones is not None:

@@ -76,7 +76,6 @@ class Cost(Define):
         """Mean cost of predictions ``p`` for targets ``y`` (``p`` is reshaped to ``y``'s shape
         when both hold the same number of values)."""
         y, p = self._align(y, p)
-        self.clip = clip
         if clip:
             e = _eps(p.dtype)
             p = np.clip(p, e, 1 - e) if self.clips_to_unit else p
@@ -113,8 +112,18 @@ class Cost(Define):
         out *= scale / self._denominator(y)
         return out
 
+    #: What the targets must be, for the error message; None: any value will do.
+    targets_in_unit_interval: str | None = None
+
     def check_targets(self, y: np.ndarray, name: str = "y") -> None:
-        """Raise ValueError when ``y`` holds values this cost cannot take."""
+        """Raise ValueError when ``y`` holds values this cost cannot take (outside [0, 1] for
+        the cross-entropies)."""
+        if self.targets_in_unit_interval is None or y.size == 0:
+            return
+        lo, hi = y.min(), y.max()
+        if lo < 0 or hi > 1:
+            raise ValueError(f"{name} must hold {self.targets_in_unit_interval} in [0, 1] for {self.name}, "
+                             f"got values in [{lo}, {hi}]")
 
     # ----- helpers ---------------------------------------------------------------------
     def _buf(self, like: np.ndarray, slot: int = 0) -> np.ndarray:
@@ -163,6 +172,7 @@ class BinaryCrossEntropy(Cost):
     """
 
     fused_activation = σ
+    targets_in_unit_interval = "labels"
 
     def _value(self, y: np.ndarray, p: np.ndarray, buffered: bool) -> float:
         if not buffered:
@@ -177,10 +187,6 @@ class BinaryCrossEntropy(Cost):
     def _derivative(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
         return (p - y) / (p * (1 - p)) / y.size
 
-    def check_targets(self, y: np.ndarray, name: str = "y") -> None:
-        if (y < 0).any() or (y > 1).any():
-            raise ValueError(f"{name} must hold labels in [0, 1] for BinaryCrossEntropy, got values in "
-                             f"[{y.min()}, {y.max()}]")
 
 
 class CrossEntropy(Cost):
@@ -195,6 +201,7 @@ class CrossEntropy(Cost):
     """
 
     fused_activation = Softmax
+    targets_in_unit_interval = "one-hot (or probability) rows"
 
     def _value(self, y: np.ndarray, p: np.ndarray, buffered: bool) -> float:
         t = np.log(p, out=self._buf(p, 1)) if buffered else np.log(p)
@@ -207,10 +214,6 @@ class CrossEntropy(Cost):
     def _denominator(self, y: np.ndarray) -> int:
         return len(y)
 
-    def check_targets(self, y: np.ndarray, name: str = "y") -> None:
-        if (y < 0).any() or (y > 1).any():
-            raise ValueError(f"{name} must hold one-hot (or probability) rows in [0, 1] for CrossEntropy, "
-                             f"got values in [{y.min()}, {y.max()}]")
 
 
 class MSE(Cost):
@@ -231,6 +234,15 @@ class MSE(Cost):
 
     def _derivative(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
         return 2 * (p - y) / y.size
+
+    def delta(self, y: np.ndarray, p: np.ndarray, out: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """Write ``scale · 2(p − y)/N`` into ``out`` without temporaries."""
+        np.subtract(p, y, out=out)
+        out *= 2
+        out /= y.size
+        if scale != 1.0:
+            out *= scale
+        return out
 
 
 #: Names accepted by ``compile(loss=...)``.

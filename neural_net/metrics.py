@@ -22,10 +22,11 @@ Example:
 """
 from __future__ import annotations
 
-import numbers
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .pipeline import _check_int
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -314,11 +315,7 @@ class ConfusionMatrix:
             <BLANKLINE>
         """
         self._check_fitted("report")
-        if isinstance(digits, bool) or not isinstance(digits, numbers.Integral):
-            raise TypeError(f"ConfusionMatrix.report: digits must be an int >= 0, got {type(digits).__name__} {digits!r}")
-        if digits < 0:
-            raise ValueError(f"ConfusionMatrix.report: digits must be an int >= 0, got {digits}")
-        digits = int(digits)
+        digits = _check_int(digits, "ConfusionMatrix.report: digits", 0)
         headers = ["precision", "recall", "f1-score", "support"]
         names = [str(l) for l in self.labels.tolist()]
         width = max(max(len(nm) for nm in names), len("weighted avg"), digits)

@@ -317,7 +317,6 @@ class Optimizer:
         self.__dict__.update(fresh.__dict__)
         self.lr = _check_lr_value(d.get("lr", self.lr), "lr", allow_zero=True)
         self.lr_scale = _check_lr_value(d.get("lr_scale", 1.0), "lr_scale", allow_zero=True)
-        self._state, self._loaded, self._scratch = {}, {}, {}
         for key, st in (d.get("state") or {}).items():
             entry: dict[str, Any] = {"step": _check_int(st.get("step", 0), f"state[{key!r}]['step']", 0)}
             for name in self._state_arrays:

@@ -24,14 +24,6 @@ __all__ = ["onehot", "scaler", "shuffle", "Batch"]
 
 
 # --------------------------------------------------------------------------- helpers
-def _shape_of(a: Any) -> str:
-    """Describe what was received, for error messages."""
-    shape = getattr(a, "shape", None)
-    if shape is not None:
-        return f"shape {tuple(shape)}"
-    return f"{type(a).__name__}"
-
-
 def _check_int(value: Any, name: str, minimum: int) -> int:
     """Return ``value`` as an int, requiring an integer (not bool) ``>= minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
