@@ -36,8 +36,11 @@ import math
 import traceback
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, insert
+
 from ..callbacks import Callback
-from .schema import utcnow
+from . import process
+from .schema import Architecture, Cost, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Store
@@ -96,8 +99,7 @@ class Recorder(Callback):
         }
         if store.params is not None:
             hyper["params"] = store.params
-        from .store import _jsonable
-        from . import process
+        from .store import _jsonable  # (not at the top: store imports this module)
 
         hyper_json = _jsonable(hyper, "the hyper-parameters")
         config_json = _jsonable(model.get_config(), "the model configuration")
@@ -109,10 +111,6 @@ class Recorder(Callback):
         self._recorded_epoch = int(model.epoch)
 
         def work(s: Any) -> None:
-            from sqlalchemy import func, insert
-
-            from .schema import Architecture, Cost
-
             store._update_run(s, status="running", hyperparams=hyper_json, config=config_json, updated_at=now,
                               started_at=func.coalesce(Architecture.started_at, now), finished_at=None,
                               error=None, pid=pid, hostname=host, process_token=token)
@@ -145,14 +143,7 @@ class Recorder(Callback):
         snapshot = store._snapshot_rows(tag, now) if tag is not None else None
 
         def work(s: Any) -> None:
-            from sqlalchemy import insert
-
-            from .schema import Cost, Metric
-
-            if costs:
-                s.execute(insert(Cost), costs)
-            if metrics:
-                s.execute(insert(Metric), metrics)
+            store._insert_epoch_rows(s, costs, metrics)
             if snapshot is not None:
                 store._insert_snapshots(s, [snapshot])
             store._update_run(s, updated_at=now, epochs=int(epoch))
@@ -164,16 +155,7 @@ class Recorder(Callback):
 
     def _unrecorded_rows(self, now: Any) -> tuple[list[dict], list[dict], int | None]:
         """Rows of completed epochs the recorder did not see (a callback before it failed)."""
-        h, costs, metrics, last = self.model.history, [], [], None
-        keys = list(h.history)
-        for i, epoch in enumerate(h.epoch):
-            if epoch > self._recorded_epoch:
-                logs = {k: h.history[k][i] for k in keys if k == "loss" or not math.isnan(h.history[k][i])}
-                c, m = self.store._epoch_rows(int(epoch), logs, now)
-                costs += c
-                metrics += m
-                last = int(epoch)
-        return costs, metrics, last
+        return self.store._history_rows(self.model.history, now, after=self._recorded_epoch, drop_nan=True)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         """Final snapshot (unless the last epoch was just saved) and status ``finished``."""
@@ -202,14 +184,7 @@ class Recorder(Callback):
             costs, metrics, last = self._unrecorded_rows(now)
 
             def work(s: Any) -> None:
-                from sqlalchemy import insert
-
-                from .schema import Cost, Metric
-
-                if costs:
-                    s.execute(insert(Cost), costs)
-                if metrics:
-                    s.execute(insert(Metric), metrics)
+                store._insert_epoch_rows(s, costs, metrics)
                 values = dict(status=status, error=text, finished_at=now, updated_at=now)
                 if last is not None:
                     values["epochs"] = last

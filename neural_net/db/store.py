@@ -31,12 +31,13 @@ Example:
 """
 from __future__ import annotations
 
+import math
 import platform
 import re
 import time
 import traceback
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 import sqlalchemy
@@ -55,6 +56,7 @@ from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, Weight
 #: Attempts of a write transaction that SQLite refuses with "database is locked".
 RETRIES = 8
 _MAX_INT64 = 2**63 - 1
+_T = TypeVar("_T")
 
 
 def _library_version() -> str:
@@ -63,9 +65,32 @@ def _library_version() -> str:
     return __version__
 
 
+def _provenance() -> dict[str, Any]:
+    """The ``Architecture`` columns naming the writing process and the library versions."""
+    pid, host, token = process.identity()
+    return dict(pid=pid, hostname=host, process_token=token, library_version=_library_version(),
+                numpy_version=np.__version__, python_version=platform.python_version(),
+                sqlalchemy_version=sqlalchemy.__version__)
+
+
 def _is_lock_error(e: OperationalError) -> bool:
     msg = str(getattr(e, "orig", e)).lower()
     return "locked" in msg or "busy" in msg
+
+
+def retry_on_lock(fn: Callable[[], _T]) -> _T:
+    """Return ``fn()``, calling it again (up to :data:`RETRIES` more times, after a growing
+    pause) while it fails with SQLite's "database is locked"; other errors are raised at once."""
+    delay = 0.05
+    for attempt in range(RETRIES + 1):
+        try:
+            return fn()
+        except OperationalError as e:
+            if attempt == RETRIES or not _is_lock_error(e):
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _jsonable(obj: Any, what: str) -> str:
@@ -167,21 +192,15 @@ class Store:
     # ----- transactions ----------------------------------------------------------------
     def _transaction(self, work: Callable[[Session], None]) -> None:
         """Run ``work(session)`` and commit, retrying on "database is locked"."""
-        delay = 0.05
-        for attempt in range(RETRIES + 1):
+        def attempt() -> None:
             try:
                 work(self.session)
                 self.session.commit()
-                return
-            except OperationalError as e:
-                self.session.rollback()
-                if attempt == RETRIES or not _is_lock_error(e):
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
             except BaseException:
                 self.session.rollback()
                 raise
+
+        retry_on_lock(attempt)
 
     def _update_run(self, session: Session, **values: Any) -> None:
         session.execute(update(Architecture).where(Architecture.Architecture_id == self.run_id).values(**values))
@@ -189,14 +208,11 @@ class Store:
     # ----- rows --------------------------------------------------------------------------
     def _write_initial(self, config: str) -> None:
         model, now = self.model, utcnow()
-        pid, host, token = process.identity()
         seed = getattr(model, "seed", None)
         run = dict(id=new_id(), created_at=now, updated_at=now, name=repr(model), Architecture_id=self.run_id,
                    run_name=getattr(model, "run_name", None), status="created", epochs=int(model.epoch),
-                   pid=pid, hostname=host, process_token=token, config=config,
-                   seed=int(seed) if isinstance(seed, (int, np.integer)) and abs(int(seed)) <= _MAX_INT64 else None,
-                   library_version=_library_version(), numpy_version=np.__version__,
-                   python_version=platform.python_version(), sqlalchemy_version=sqlalchemy.__version__)
+                   config=config, **_provenance(),
+                   seed=int(seed) if isinstance(seed, (int, np.integer)) and abs(int(seed)) <= _MAX_INT64 else None)
         layers, neurons = [], []
         for pos, layer in enumerate(model.steps):
             layers.append(dict(Architecture_id=self.run_id, n_in=getattr(layer, "n_in", None),
@@ -208,24 +224,14 @@ class Store:
                                 name=repr(func), Neurons_id=int(func["id"]), Architecture_id=self.run_id,
                                 config=_jsonable(func.config(), f"the neurons of layer {pos}")))
         costs = [self._cost_definition(now)] if model.cost is not None else []
-        history_costs, history_metrics = [], []
-        h = model.history
-        keys = list(h.history)
-        for i, epoch in enumerate(h.epoch):
-            logs = {k: h.history[k][i] for k in keys}
-            c, m = self._epoch_rows(int(epoch), logs, now)
-            history_costs += c
-            history_metrics += m
+        history_costs, history_metrics, _ = self._history_rows(model.history, now)
         snapshot = self._snapshot_rows("initial", now)
 
         def work(s: Session) -> None:
             s.execute(insert(Architecture), [run])
             s.execute(insert(Layer), layers)
             s.execute(insert(Neurons), neurons)
-            if costs or history_costs:
-                s.execute(insert(Cost), costs + history_costs)
-            if history_metrics:
-                s.execute(insert(Metric), history_metrics)
+            self._insert_epoch_rows(s, costs + history_costs, history_metrics)
             self._insert_snapshots(s, [snapshot])
 
         self._transaction(work)
@@ -249,6 +255,29 @@ class Store:
                 metrics.append(dict(id=new_id(), Architecture_id=self.run_id, epoch=epoch, split=split,
                                     name=name, value=value, position=pos, created_at=now))
         return costs, metrics
+
+    def _history_rows(self, h: Any, now: Any, after: int | None = None,
+                      drop_nan: bool = False) -> tuple[list[dict], list[dict], int | None]:
+        """Cost and metric rows of the epochs of history ``h`` (only those after ``after`` when
+        given; with ``drop_nan``, NaN values other than the loss left out), and the last epoch."""
+        costs, metrics, last = [], [], None
+        keys = list(h.history)
+        for i, epoch in enumerate(h.epoch):
+            if after is None or epoch > after:
+                logs = {k: h.history[k][i] for k in keys
+                        if not drop_nan or k == "loss" or not math.isnan(h.history[k][i])}
+                c, m = self._epoch_rows(int(epoch), logs, now)
+                costs += c
+                metrics += m
+                last = int(epoch)
+        return costs, metrics, last
+
+    @staticmethod
+    def _insert_epoch_rows(s: Session, costs: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> None:
+        if costs:
+            s.execute(insert(Cost), costs)
+        if metrics:
+            s.execute(insert(Metric), metrics)
 
     def _snapshot_rows(self, tag: str | None, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         model = self.model
@@ -457,26 +486,18 @@ def record_failed_run(target: Any, name: str, params: dict[str, Any] | None, err
     url = resolve_url(target)
     engine = open_database(url, create=True)
     now, rid = utcnow(), new_id()
-    pid, host, token = process.identity()
     row = dict(id=new_id(), created_at=now, updated_at=now, name="Sequential", Architecture_id=rid,
                run_name=None if name is None else str(name), status="failed", epochs=0, started_at=now,
-               finished_at=now, error=str(error), pid=pid, hostname=host, process_token=token,
+               finished_at=now, error=str(error), **_provenance(),
                config=_jsonable({"steps": [], "cost": None, "name": name}, "the configuration"),
-               hyperparams=_jsonable({"params": params} if params is not None else {}, "the parameters"),
-               library_version=_library_version(), numpy_version=np.__version__,
-               python_version=platform.python_version(), sqlalchemy_version=sqlalchemy.__version__)
-    delay = 0.05
-    for attempt in range(RETRIES + 1):
-        try:
-            with engine.begin() as c:
-                c.execute(insert(Architecture.__table__), [row])
-            return rid
-        except OperationalError as e:
-            if attempt == RETRIES or not _is_lock_error(e):
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
-    return rid  # pragma: no cover
+               hyperparams=_jsonable({"params": params} if params is not None else {}, "the parameters"))
+
+    def write() -> None:
+        with engine.begin() as c:
+            c.execute(insert(Architecture.__table__), [row])
+
+    retry_on_lock(write)
+    return rid
 
 
 def warn_failure(what: str, error: BaseException) -> None:

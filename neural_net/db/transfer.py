@@ -36,25 +36,23 @@ Example:
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from .engine import DB_SUFFIXES, _absolute_sqlite, _display, open_database, sqlite_url
 from .errors import StoreError
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix
+from .store import RETRIES, _is_lock_error, retry_on_lock  # noqa: F401 (RETRIES, _is_lock_error: kept importable)
 
 #: The tables a run owns, parents first (the order rows are inserted in).
 RUN_TABLES = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix)
 #: Rows read and inserted at a time (weight matrices are large).
 CHUNK = 200
-#: Attempts of the write transaction that SQLite refuses with "database is locked".
-RETRIES = 8
 
 
 @dataclass
@@ -129,11 +127,6 @@ def target_url(target: Any, run_id: int) -> str:
         except OSError as e:
             raise StoreError(f"cannot create the directory {p.resolve()}: {e.strerror or e}") from None
     return sqlite_url(p / f"run-{int(run_id)}.db")
-
-
-def _is_lock_error(e: OperationalError) -> bool:
-    msg = str(getattr(e, "orig", e)).lower()
-    return "locked" in msg or "busy" in msg
 
 
 def _read_transaction(engine: Engine) -> Any:
@@ -217,23 +210,19 @@ def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = Fals
     report = TransferReport(rid, src_url, dst_url, {t.__tablename__: 0 for t in RUN_TABLES})
     if dst_url != src_url:
         dst_engine = open_database(dst_url, create=True)
-        delay = 0.05
-        for attempt in range(RETRIES + 1):
-            try:
-                with _read_transaction(src_engine) as src, dst_engine.begin() as dst:
-                    A = Architecture.__table__
-                    run_row = dict(src.execute(select(A).where(A.c.Architecture_id == rid)).mappings().one())
-                    _copy_into(dst, src, rid, run_row, report)
-                break
-            except OperationalError as e:
-                if attempt == RETRIES or not _is_lock_error(e):
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
-            except IntegrityError as e:
-                raise StoreError(f"run {rid} cannot be copied to {_display(dst_url)}: the rows there conflict with "
-                                 f"the source's (has the run gone on differently in both?): "
-                                 f"{str(e.orig).splitlines()[0]}; nothing was written") from None
+
+        def copy() -> None:
+            with _read_transaction(src_engine) as src, dst_engine.begin() as dst:
+                A = Architecture.__table__
+                run_row = dict(src.execute(select(A).where(A.c.Architecture_id == rid)).mappings().one())
+                _copy_into(dst, src, rid, run_row, report)
+
+        try:
+            retry_on_lock(copy)
+        except IntegrityError as e:
+            raise StoreError(f"run {rid} cannot be copied to {_display(dst_url)}: the rows there conflict with "
+                             f"the source's (has the run gone on differently in both?): "
+                             f"{str(e.orig).splitlines()[0]}; nothing was written") from None
     seen = (_seen or set()) | {rid}
     if with_parents and row.get("parent_id") is not None and int(row["parent_id"]) not in seen:
         from .errors import RunNotFound
