@@ -249,13 +249,13 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from .db.readers import history, layers, run_info, snapshots
+    from .db.readers import _history_frame, _layers_frame, _locate, _run_info, _snapshot_frame
 
-    source = args.source or default_source()
-    info = run_info(source, args.run)
-    frame = history(info["db_path"], args.run)
-    layer_rows = _records(layers(info["db_path"], args.run).drop(columns=["config"]))
-    snap_rows = _records(snapshots(info["db_path"], args.run))
+    url, engine, row = _locate(args.source or default_source(), args.run)  # located once
+    info, rid = _run_info(url, row), row["Architecture_id"]
+    frame = _history_frame(engine, rid)
+    layer_rows = _records(_layers_frame(engine, rid).drop(columns=["config"]))
+    snap_rows = _records(_snapshot_frame(engine, rid))
     loss = frame["loss"] if "loss" in frame else None
     summary = {
         "run_id": info["Architecture_id"], "name": info.get("run_name") or info.get("name"), "status": info["status"],
@@ -323,19 +323,15 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _db_targets(path: str) -> list[str]:
-    """The database URLs ``db upgrade``/``db status`` act on: a URL, a file, a directory's files."""
-    from pathlib import Path
+    """The database URLs ``db upgrade``/``db status`` act on: a URL, a file, a directory's files
+    (:func:`~neural_net.db.engine.sources`, but a missing file is a target too)."""
+    from .db.engine import sources, sqlite_url
+    from .db.errors import StorePathError
 
-    from .db.engine import sqlite_url
-
-    if "://" in path:
-        from .db.engine import _absolute_sqlite
-
-        return [_absolute_sqlite(path)]
-    p = Path(path).expanduser()
-    if p.is_dir():
-        return [sqlite_url(f) for f in sorted(p.glob("*.db")) if f.is_file()]
-    return [sqlite_url(p)]
+    try:
+        return sources(path)
+    except StorePathError:  # no such file: `db upgrade` creates it, `db status` reports it missing
+        return [sqlite_url(path)]
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -37,7 +37,6 @@ Example:
 from __future__ import annotations
 
 import fnmatch
-import os
 import sqlite3
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -47,10 +46,11 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from .engine import open_database, sqlite_file
+from .engine import _SQLITE_MAGIC, open_database, sqlite_file
 from .errors import StoreError, StorePathError
 from .migrate import head_revision
 from .process import effective_status
+from .readers import RUN_COLUMNS, _RUN_SQL, _show, sources
 from .schema import utcnow
 
 #: Seconds the catalogue waits for a file another process holds locked before skipping it.
@@ -62,24 +62,6 @@ WORKERS = 8
 STATUSES = ("created", "running", "finished", "failed", "interrupted")
 
 OnSkip = Callable[[str, str], None]
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def _columns() -> list[str]:
-    from .readers import RUN_COLUMNS
-
-    return RUN_COLUMNS
-
-
-def _run_sql() -> str:
-    from .readers import _RUN_SQL
-
-    return _RUN_SQL
-
-
-def _show(url: str) -> str:
-    path = sqlite_file(url)
-    return str(path) if path is not None else url
 
 
 def warn_skip(path: str, reason: str) -> None:
@@ -144,7 +126,7 @@ def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
         revs = con.execute("SELECT version_num FROM alembic_version").fetchall()
         if len(revs) != 1 or revs[0][0] != head:
             return None
-        return con.execute(_run_sql()).fetchall()
+        return con.execute(_RUN_SQL).fetchall()
     except sqlite3.OperationalError as e:
         if _is_locked(e):
             raise _Locked(str(e)) from None
@@ -171,30 +153,13 @@ def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
         return []
     try:
         with engine.connect() as c:
-            return [tuple(r) for r in c.execute(text(_run_sql()))]
+            return [tuple(r) for r in c.execute(text(_RUN_SQL))]
     except SQLAlchemyError as e:
         on_skip(_show(url), str(e))
         return []
 
 
 # ----- the catalogue ---------------------------------------------------------------------------
-def _sources(source: Any) -> list[str]:
-    """:func:`neural_net.db.readers.sources`, resolving a directory once rather than each of
-    its files (the same URLs: a file that is a symbolic link is still resolved)."""
-    from pathlib import Path
-
-    from .engine import sqlite_url
-    from .readers import sources
-
-    if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and "://" in source):
-        p = Path(source).expanduser()
-        if p.is_dir():
-            base = str(p.resolve())
-            return [sqlite_url(f) if f.is_symlink() else "sqlite:///" + os.path.join(base, f.name)
-                    for f in sorted(p.glob("*.db")) if f.is_file()]
-    return sources(source)
-
-
 def _heartbeat(value: Any) -> datetime | None:
     if isinstance(value, str):  # SQLite returns the stored text
         try:
@@ -218,7 +183,7 @@ def _frame(per_url: Iterable[tuple[str, list[tuple]]], stale_after: float | None
             r["status"] = effective_status(r["stored_status"], r["pid"], r["hostname"], r.pop("process_token"),
                                            heartbeat, now, stale_after)
             records.append(r)
-    df = pd.DataFrame(records, columns=_columns())
+    df = pd.DataFrame(records, columns=RUN_COLUMNS)
     if len(df):
         df = df.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
     return df
@@ -292,7 +257,7 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
         [['cat', 'created']]
     """
     lock_timeout = LOCK_TIMEOUT if lock_timeout is None else float(lock_timeout)
-    urls = _sources(source)
+    urls = sources(source)
     single = len(urls) == 1
     on_skip = on_skip or warn_skip
     head = head_revision()

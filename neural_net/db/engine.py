@@ -167,6 +167,28 @@ def _absolute_sqlite(url: str) -> str:
     return url
 
 
+def sources(source: Any) -> list[str]:
+    """The database URLs a source stands for (a URL, a ``.db`` file, or a directory's ``*.db``).
+
+    Example:
+        >>> from neural_net.db.engine import sources
+        >>> sources("sqlite://")
+        ['sqlite://']
+    """
+    if isinstance(source, str) and "://" in source:
+        return [_absolute_sqlite(source)]
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"source must be a database URL, a .db path or a run directory, got {source!r}")
+    p = Path(source).expanduser()
+    if p.is_dir():  # the directory is resolved once, not each of its files (a symbolic link still is)
+        base = str(p.resolve())
+        return [sqlite_url(f) if f.is_symlink() else "sqlite:///" + os.path.join(base, f.name)
+                for f in sorted(p.glob("*.db")) if f.is_file()]
+    if p.exists():
+        return [sqlite_url(p)]
+    raise StorePathError(f"no database file or run directory at {p.resolve()}")
+
+
 def is_memory(url: str) -> bool:
     """True for an in-memory SQLite URL (``sqlite://`` or ``sqlite:///:memory:``).
 
@@ -464,16 +486,20 @@ def _create_sqlite_file(path: Path, revision: str = "head") -> None:
                 pass
 
 
+def _pg_lock(conn: Any) -> None:
+    """On PostgreSQL, take the advisory lock serializing schema changes for ``conn``'s transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+
+
 def _create_in_place(url: str, path: Path | None) -> None:
     if path is not None:  # an existing empty SQLite file
         with _file_lock(path):
             if _sqlite_state(path).kind == "empty":
                 _migrate_sqlite(url)
         return
-    engine = get_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    with get_engine(url).begin() as conn:
+        _pg_lock(conn)
         state = _connection_state(conn, _display(url))
         if state.kind == "empty":
             run_upgrade(conn, "head")
@@ -550,18 +576,10 @@ def upgrade(url: str, revision: str = "head") -> str:
         if state.kind == "missing":
             _create_sqlite_file(path, revision)
             return database_state(url).revision or ""
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT})
-        try:
-            with _file_lock(path), engine.begin() as conn:
-                run_upgrade(conn, revision)
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA journal_mode = WAL")
-        finally:
-            engine.dispose()
+        with _file_lock(path):
+            _migrate_sqlite(url, revision)
     else:
-        engine = get_engine(url)
-        with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        with get_engine(url).begin() as conn:
+            _pg_lock(conn)
             run_upgrade(conn, revision)
     return database_state(url).revision or ""

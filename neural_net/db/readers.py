@@ -37,9 +37,7 @@ Example:
 """
 from __future__ import annotations
 
-import os
 import warnings
-from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
@@ -49,8 +47,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from .codec import decode_matrix, loads, loads_state
-from .engine import _absolute_sqlite, open_database, sqlite_file, sqlite_url
-from .errors import RunNotFound, SnapshotNotFound, StoredModelError, StoreError, StorePathError
+from .engine import open_database, sources, sqlite_file, sqlite_url  # noqa: F401 (sources: re-exported)
+from .errors import RunNotFound, SnapshotNotFound, StoredModelError, StoreError
 from .process import effective_status
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix, utcnow
 
@@ -62,26 +60,6 @@ BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 # ----- sources ------------------------------------------------------------------------------
-def sources(source: Any) -> list[str]:
-    """The database URLs a source stands for (a URL, a ``.db`` file, or a directory's ``*.db``).
-
-    Example:
-        >>> from neural_net.db.readers import sources
-        >>> sources("sqlite://")
-        ['sqlite://']
-    """
-    if isinstance(source, str) and "://" in source:
-        return [_absolute_sqlite(source)]
-    if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(f"source must be a database URL, a .db path or a run directory, got {source!r}")
-    p = Path(source).expanduser()
-    if p.is_dir():
-        return [sqlite_url(f) for f in sorted(p.glob("*.db")) if f.is_file()]
-    if p.exists():
-        return [sqlite_url(p)]
-    raise StorePathError(f"no database file or run directory at {p.resolve()}")
-
-
 def _show(url: str) -> str:
     path = sqlite_file(url)
     return str(path) if path is not None else url
@@ -178,6 +156,11 @@ def run_info(source: Any, run_id: Any, *, stale_after: float | None = None) -> d
         ('created', 'MSE')
     """
     url, _, row = _locate(source, run_id)
+    return _run_info(url, row, stale_after)
+
+
+def _run_info(url: str, row: dict[str, Any], stale_after: float | None = None) -> dict[str, Any]:
+    """:func:`run_info` of the located run ``row`` of the database ``url``."""
     info = dict(row)
     info["config"] = loads(row["config"], f"the configuration of run {row['Architecture_id']}")
     info["hyperparams"] = loads(row["hyperparams"], f"the hyper-parameters of run {row['Architecture_id']}")
@@ -307,7 +290,10 @@ def layers(source: Any, run_id: Any) -> pd.DataFrame:
         [['Fullyconnected', 2, 3, 'Σ'], ['Activation', None, None, 'ReLU']]
     """
     _, engine, row = _locate(source, run_id)
-    rid = row["Architecture_id"]
+    return _layers_frame(engine, row["Architecture_id"])
+
+
+def _layers_frame(engine: Engine, rid: int) -> pd.DataFrame:
     L, N = Layer.__table__, Neurons.__table__
     q = (select(L.c.position, L.c.Layer_id, L.c.name, L.c.n_in, L.c.n_out, N.c.name.label("neurons"),
                 N.c.Neurons_id, L.c.config)
@@ -378,6 +364,12 @@ def _read_matrices(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
     return out
 
 
+def _snapshot_matrices(url: str, engine: Engine, rid: int, epoch: int | None) -> tuple[dict[str, Any], list]:
+    """The located run's snapshot at ``epoch`` (latest if None) and its decoded matrices."""
+    snap = _pick_snapshot(engine, rid, epoch, _show(url))
+    return snap, _read_matrices(engine, snap["id"])
+
+
 def weight_matrices(source: Any, run_id: Any, epoch: int | None = None) -> list[np.ndarray]:
     """The weight matrices (bias row last) of the run's snapshot at ``epoch`` (latest if None),
     in layer order, with their stored dtype.
@@ -391,8 +383,7 @@ def weight_matrices(source: Any, run_id: Any, epoch: int | None = None) -> list[
         [(3, 3)]
     """
     url, engine, row = _locate(source, run_id)
-    snap = _pick_snapshot(engine, row["Architecture_id"], epoch, _show(url))
-    return [m["W"] for m in _read_matrices(engine, snap["id"])]
+    return [m["W"] for m in _snapshot_matrices(url, engine, row["Architecture_id"], epoch)[1]]
 
 
 def weights(source: Any, run_id: Any, epoch: int | None = None) -> pd.DataFrame:
@@ -410,9 +401,8 @@ def weights(source: Any, run_id: Any, epoch: int | None = None) -> pd.DataFrame:
         (150, 0.0)
     """
     url, engine, row = _locate(source, run_id)
-    snap = _pick_snapshot(engine, row["Architecture_id"], epoch, _show(url))
     parts = []
-    for m in _read_matrices(engine, snap["id"]):
+    for m in _snapshot_matrices(url, engine, row["Architecture_id"], epoch)[1]:
         W = m["W"]
         r, c = np.divmod(np.arange(W.size), W.shape[1])
         parts.append(pd.DataFrame({"epoch": m["epoch"], "layer": m["position"], "Layer_id": m["Layer_id"],
@@ -575,8 +565,7 @@ def load_model(source: Any, run_id: Any, epoch: int | None = None, *, store: Any
     hyper = loads(row["hyperparams"], f"the hyper-parameters of run {rid}") or {}
     if not isinstance(hyper, dict):
         raise _fail(rid, "the stored hyper-parameters must be a JSON object")
-    snap = _pick_snapshot(engine, rid, epoch, _show(url))
-    matrices = _read_matrices(engine, snap["id"])
+    snap, matrices = _snapshot_matrices(url, engine, rid, epoch)
     fc = [i for i, s in enumerate(config["steps"]) if s["class"] == "Fullyconnected"]
     if [m["position"] for m in matrices] != fc:
         raise _fail(rid, f"snapshot at epoch {snap['epoch']} holds matrices for layers "
