@@ -93,8 +93,10 @@ class Sequential(Define):
         self.stop_training = False
         self.out: np.ndarray | None = None
         self.store: Any = None
-        if store or Define.storing_by_default():
+        if store:
             self._open_store(store)
+        elif Define.storing_by_default():  # the seed's class flag: a timestamped file, as store=True
+            self._open_store(True)
 
     # ----- construction ------------------------------------------------------------------
     @staticmethod
