@@ -11,6 +11,7 @@ Example:
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -51,6 +52,25 @@ def as_matrix(a: Any, name: str, *, dtype: Any = None, allow_1d: bool = False) -
     return arr
 
 
+def integer(value: Any, name: str, minimum: int = 1, *, ascii: bool = False) -> int:
+    """Return ``value`` as an int ≥ ``minimum`` (bool is refused), or raise naming ``name``.
+
+    ``ascii=True`` words the message ``an int >= minimum`` (the data helpers' wording).
+
+    Example:
+        >>> from neural_net.checks import integer
+        >>> integer(0, "patience", 0)
+        0
+    """
+    expected = f"an int >= {minimum}" if ascii else f"an integer ≥ {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        got = f"{type(value).__name__} {value!r}" if ascii else f"{value!r} ({type(value).__name__})"
+        raise TypeError(f"{name} must be {expected}, got {got}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
 def positive_int(value: Any, name: str) -> int:
     """Return ``value`` as an int ≥ 1, or raise naming ``name``.
 
@@ -59,11 +79,7 @@ def positive_int(value: Any, name: str) -> int:
         >>> positive_int(3, "epochs")
         3
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer ≥ 1, got {value!r} ({type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer ≥ 1, got {value}")
-    return int(value)
+    return integer(value, name, 1)
 
 
 def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
@@ -81,3 +97,71 @@ def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
         bound = "≥ 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
     return v
+
+
+def real(value: Any, name: str, expected: str) -> float:
+    """``value`` as a finite float, or TypeError/ValueError naming ``name`` and ``expected``.
+
+    Example:
+        >>> from neural_net.checks import real
+        >>> real(2, "gamma", "a number")
+        2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {expected}, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return v
+
+
+def in_range(value: Any, name: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> float:
+    """``value`` as a float in the interval lo..hi (bounds open or closed as asked).
+
+    Example:
+        >>> from neural_net.checks import in_range
+        >>> in_range(0.5, "factor", 0.0, 1.0, lo_open=True, hi_open=True)
+        0.5
+    """
+    expected = f"a number in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    if hi == math.inf:
+        expected = f"a number {'>' if lo_open else '≥'} {lo:g}"
+    v = real(value, name, expected)
+    if (v < lo or (lo_open and v == lo)) or (v > hi or (hi_open and v == hi)):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return v
+
+
+def lr_value(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """A learning-rate number: finite and > 0 (≥ 0 with ``allow_zero``).
+
+    Example:
+        >>> from neural_net.checks import lr_value
+        >>> lr_value(0.1, "lr")
+        0.1
+    """
+    return in_range(value, name, 0.0, math.inf, lo_open=not allow_zero)
+
+
+def as_rng(seed: Any, name: str = "seed") -> np.random.Generator:
+    """Turn ``seed`` (None, an int >= 0 or a numpy Generator) into a Generator.
+
+    A Generator is used as is (not copied), so successive calls continue its stream.
+
+    Example:
+        >>> from neural_net.checks import as_rng
+        >>> bool(as_rng(0).integers(10) == as_rng(0).integers(10))
+        True
+    """
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{name} must be None, an int >= 0 or a numpy.random.Generator, "
+            f"got {type(seed).__name__} {seed!r}"
+        )
+    if seed < 0:
+        raise ValueError(f"{name} must be None, an int >= 0 or a numpy.random.Generator, got {seed}")
+    return np.random.default_rng(int(seed))

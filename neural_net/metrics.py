@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .pipeline import _check_int
+from .checks import integer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -315,7 +315,7 @@ class ConfusionMatrix:
             <BLANKLINE>
         """
         self._check_fitted("report")
-        digits = _check_int(digits, "ConfusionMatrix.report: digits", 0)
+        digits = integer(digits, "ConfusionMatrix.report: digits", 0, ascii=True)
         headers = ["precision", "recall", "f1-score", "support"]
         names = [str(l) for l in self.labels.tolist()]
         width = max(max(len(nm) for nm in names), len("weighted avg"), digits)

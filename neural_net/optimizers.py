@@ -39,11 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from neural_net.checks import in_range, integer, lr_value
 from neural_net.schedules import (
     Schedule,
-    _check_int,
-    _check_lr_value,
-    _check_range,
     deserialize as _deserialize_schedule,
     serialize as _serialize_schedule,
 )
@@ -143,7 +141,7 @@ class Optimizer:
                 f"got {schedule!r} ({type(schedule).__name__})"
             )
         try:
-            self.base_lr = _check_lr_value(lr, "lr")
+            self.base_lr = lr_value(lr, "lr")
         except (TypeError, ValueError) as e:
             raise type(e)(f"{cls}: {e} (lr may also be a Schedule)") from None
         self.weight_decay = self._check(weight_decay, "weight_decay", 0.0, math.inf)
@@ -157,7 +155,7 @@ class Optimizer:
     # -- helpers --------------------------------------------------------------------------
     def _check(self, value: Any, name: str, lo: float, hi: float, **kw: Any) -> float:
         try:
-            return _check_range(value, name, lo, hi, **kw)
+            return in_range(value, name, lo, hi, **kw)
         except (TypeError, ValueError) as e:
             raise type(e)(f"{type(self).__name__}: {e}") from None
 
@@ -226,7 +224,7 @@ class Optimizer:
             >>> opt.begin_epoch(3); opt.lr
             0.25
         """
-        epoch = _check_int(epoch, "epoch", 1)
+        epoch = integer(epoch, "epoch", 1)
         if self.schedule is not None:
             self.lr = self.schedule(epoch, self.base_lr) * self.lr_scale
 
@@ -315,10 +313,10 @@ class Optimizer:
             )
         fresh = from_config(self.name, d.get("config") or {})
         self.__dict__.update(fresh.__dict__)
-        self.lr = _check_lr_value(d.get("lr", self.lr), "lr", allow_zero=True)
-        self.lr_scale = _check_lr_value(d.get("lr_scale", 1.0), "lr_scale", allow_zero=True)
+        self.lr = lr_value(d.get("lr", self.lr), "lr", allow_zero=True)
+        self.lr_scale = lr_value(d.get("lr_scale", 1.0), "lr_scale", allow_zero=True)
         for key, st in (d.get("state") or {}).items():
-            entry: dict[str, Any] = {"step": _check_int(st.get("step", 0), f"state[{key!r}]['step']", 0)}
+            entry: dict[str, Any] = {"step": integer(st.get("step", 0), f"state[{key!r}]['step']", 0)}
             for name in self._state_arrays:
                 if name not in st:
                     raise ValueError(

@@ -34,11 +34,11 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from typing import Any, Callable
 
 from neural_net.callbacks import Callback
+from neural_net.checks import in_range, integer, lr_value
 
 __all__ = [
     "Schedule",
@@ -52,47 +52,6 @@ __all__ = [
     "serialize",
     "deserialize",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# validation helpers (private, shared with neural_net.optimizers)
-# --------------------------------------------------------------------------------------------
-def _real(value: Any, name: str, expected: str) -> float:
-    """``value`` as a finite float, or TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {expected}, got {value!r} ({type(value).__name__})")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return v
-
-
-def _check_range(
-    value: Any, name: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False
-) -> float:
-    """``value`` as a float in the interval lo..hi (bounds open or closed as asked)."""
-    expected = f"a number in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
-    if hi == math.inf:
-        expected = f"a number {'>' if lo_open else '≥'} {lo:g}"
-    v = _real(value, name, expected)
-    if (v < lo or (lo_open and v == lo)) or (v > hi or (hi_open and v == hi)):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return v
-
-
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    """``value`` as an int ≥ ``minimum`` (bool is refused)."""
-    expected = f"an integer ≥ {minimum}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {expected}, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return int(value)
-
-
-def _check_lr_value(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    """A learning-rate number: finite and > 0 (≥ 0 with ``allow_zero``)."""
-    return _check_range(value, name, 0.0, math.inf, lo_open=not allow_zero)
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,8 +77,8 @@ class Schedule:
     """
 
     def __call__(self, epoch: int, base_lr: float) -> float:
-        epoch = _check_int(epoch, "epoch", 1)
-        base_lr = _check_lr_value(base_lr, "base_lr", allow_zero=True)
+        epoch = integer(epoch, "epoch", 1)
+        base_lr = lr_value(base_lr, "base_lr", allow_zero=True)
         return float(self.lr_at(epoch - 1, base_lr))
 
     def lr_at(self, t: int, base_lr: float) -> float:
@@ -178,8 +137,8 @@ class LinearDecay(Schedule):
     """
 
     def __init__(self, epochs: int, end_factor: float = 0.0) -> None:
-        self.epochs = _check_int(epochs, "epochs", 1)
-        self.end_factor = _check_range(end_factor, "end_factor", 0.0, math.inf)
+        self.epochs = integer(epochs, "epochs", 1)
+        self.end_factor = in_range(end_factor, "end_factor", 0.0, math.inf)
 
     def lr_at(self, t: int, base_lr: float) -> float:
         end_lr = base_lr * self.end_factor
@@ -204,7 +163,7 @@ class ExponentialDecay(Schedule):
     """
 
     def __init__(self, gamma: float) -> None:
-        self.gamma = _check_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
+        self.gamma = in_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
 
     def lr_at(self, t: int, base_lr: float) -> float:
         return base_lr * self.gamma**t
@@ -229,8 +188,8 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _check_int(step_size, "step_size", 1)
-        self.gamma = _check_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
+        self.step_size = integer(step_size, "step_size", 1)
+        self.gamma = in_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
 
     def lr_at(self, t: int, base_lr: float) -> float:
         return base_lr * self.gamma ** (t // self.step_size)
@@ -260,8 +219,8 @@ class CosineAnnealing(Schedule):
     """
 
     def __init__(self, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = _check_int(T_max, "T_max", 1)
-        self.eta_min = _check_range(eta_min, "eta_min", 0.0, math.inf)
+        self.T_max = integer(T_max, "T_max", 1)
+        self.eta_min = in_range(eta_min, "eta_min", 0.0, math.inf)
 
     def lr_at(self, t: int, base_lr: float) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
@@ -400,14 +359,14 @@ class ReduceLROnPlateau(Callback):
         if not isinstance(monitor, str):
             raise TypeError(f"monitor must be a str (a key of the epoch logs), got {monitor!r}")
         self.monitor = monitor
-        self.factor = _check_range(factor, "factor", 0.0, 1.0, lo_open=True, hi_open=True)
-        self.patience = _check_int(patience, "patience", 0)
-        self.min_delta = _check_range(min_delta, "min_delta", 0.0, math.inf)
+        self.factor = in_range(factor, "factor", 0.0, 1.0, lo_open=True, hi_open=True)
+        self.patience = integer(patience, "patience", 0)
+        self.min_delta = in_range(min_delta, "min_delta", 0.0, math.inf)
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"mode must be one of 'auto', 'min', 'max', got {mode!r}")
         self.mode = mode
-        self.min_lr = _check_range(min_lr, "min_lr", 0.0, math.inf)
-        self.cooldown = _check_int(cooldown, "cooldown", 0)
+        self.min_lr = in_range(min_lr, "min_lr", 0.0, math.inf)
+        self.cooldown = integer(cooldown, "cooldown", 0)
         self.verbose = verbose
         self._warned = False
         self._reset()
@@ -543,7 +502,7 @@ class LearningRateScheduler(Callback):
             lr = self.schedule(epoch, base) * getattr(opt, "lr_scale", 1.0)
         else:
             lr = self.schedule(epoch, float(opt.lr))
-        lr = _check_lr_value(lr, f"the learning rate returned by the schedule at epoch {epoch}",
+        lr = lr_value(lr, f"the learning rate returned by the schedule at epoch {epoch}",
                              allow_zero=True)
         opt.lr = lr
         if self.verbose:

@@ -22,7 +22,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from neural_net.pipeline import _check_int, _rng
+from neural_net.checks import as_rng, integer
 
 __all__ = [
     "make_circle_data",
@@ -113,7 +113,7 @@ def make_circle_data(
     if n is None:
         counts = [DEFAULT_POINTS_PER_CIRCLE] * k
     elif isinstance(n, numbers.Integral) and not isinstance(n, bool):
-        counts = [_check_int(n, "make_circle_data: n", 1)] * k
+        counts = [integer(n, "make_circle_data: n", 1, ascii=True)] * k
     else:
         if isinstance(n, (str, bytes)) or not hasattr(n, "__len__"):
             raise TypeError(
@@ -121,8 +121,8 @@ def make_circle_data(
             )
         if len(n) != k:
             raise ValueError(f"make_circle_data: n must give one count per circle ({k}), got {len(n)}")
-        counts = [_check_int(v, "make_circle_data: n[i]", 1) for v in n]
-    rng = _rng(seed, "make_circle_data: seed")
+        counts = [integer(v, "make_circle_data: n[i]", 1, ascii=True) for v in n]
+    rng = as_rng(seed, "make_circle_data: seed")
 
     X_parts, y_parts = [], []
     for i, (centre, radius, count) in enumerate(zip(c, r, counts)):
@@ -330,7 +330,7 @@ class Pearson:
                 "Pearson.heatmap needs matplotlib, which is not installed; "
                 "install it with: pip install neural-net-numpy[plot]"
             ) from None
-        digits = _check_int(digits, "Pearson.heatmap: digits", 0)
+        digits = integer(digits, "Pearson.heatmap: digits", 0, ascii=True)
         if ax is None:
             import matplotlib.pyplot as plt
 
@@ -403,8 +403,8 @@ class Boostrap:
             raise ValueError("Boostrap: data arrays must have at least one row, got 0 rows")
         self.data = tuple(arrays)
         self.n = rows[0]
-        self.n_sample = _check_int(n_sample, "Boostrap: n_sample", 1)
-        self._rng = _rng(seed, "Boostrap: seed")
+        self.n_sample = integer(n_sample, "Boostrap: n_sample", 1, ascii=True)
+        self._rng = as_rng(seed, "Boostrap: seed")
 
     def __len__(self) -> int:
         return self.n_sample
