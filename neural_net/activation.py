@@ -46,12 +46,16 @@ class Neurons(Define):
     #: Keyword arguments that describe the function (stored as JSON, used to rebuild it).
     params: tuple[str, ...] = ()
 
-    def __init__(self, *, layer: Define | None = None, uid: int | None = None, **attributes: Any) -> None:
+    def __init__(self, *, layer: Define | None = None, uid: int | None = None, **unknown: Any) -> None:
+        if unknown:  # never drop an argument: Dense(3, activation="relu", alpha=0.3) must not pass silently
+            takes = ", ".join(self.params) or "no parameters"
+            raise TypeError(f"{type(self).__name__}: unknown keyword arguments {sorted(unknown)} "
+                            f"(it takes {takes})")
         parent: dict[str, Any] = {}
         if layer is not None:
             parent = {f"{layer.table}_id": layer["id"]}
             parent.update({f"{layer.table}_{k}": v for k, v in layer.id.items() if k != "steps"})
-        super().__init__(uid=uid, **attributes, **parent)
+        super().__init__(uid=uid, **parent)
         self.preds: np.ndarray | None = None
 
     def config(self) -> dict[str, Any]:
@@ -87,6 +91,15 @@ class Neurons(Define):
         if m is None or m.shape != a.shape:
             m = self._mask = np.empty(a.shape, dtype=bool)
         return np.greater(a, 0, out=m)
+
+
+def _alias(owner: str, α: Any, default: float, alpha: Any) -> Any:
+    """``alpha=`` (Keras' ASCII spelling) is a synonym of ``α``; refuse two different values."""
+    if alpha is None:
+        return α
+    if α != default and α != alpha:
+        raise ValueError(f"{owner}: give α once, as α or alpha, got α={α!r} and alpha={alpha!r}")
+    return alpha
 
 
 class σ(Neurons):
@@ -196,7 +209,8 @@ class LeakyReLU(Neurons):
 
     params = ("α",)
 
-    def __init__(self, α: float = 0.01, **kwargs: Any) -> None:
+    def __init__(self, α: float = 0.01, *, alpha: float | None = None, **kwargs: Any) -> None:
+        α = _alias(type(self).__name__, α, 0.01, alpha)
         self.α = positive_float(α, "α", allow_zero=True)
         super().__init__(**kwargs)
 
@@ -236,7 +250,8 @@ class ELU(Neurons):
 
     params = ("α",)
 
-    def __init__(self, α: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, α: float = 1.0, *, alpha: float | None = None, **kwargs: Any) -> None:
+        α = _alias(type(self).__name__, α, 1.0, alpha)
         self.α = positive_float(α, "α")
         super().__init__(**kwargs)
 

@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from . import model as _model
 from .callbacks import Callback, History
-from .checks import as_matrix, positive_int
+from .checks import as_matrix, as_rng, check_name, fraction, positive_int
 from .cost import Cost, get_cost
 from .layers import Activation, Dense, Dropout, Fullyconnected, Layer, layer_from_config
 from .metrics import get_metric
@@ -74,6 +74,9 @@ class Sequential(Define):
     def __init__(self, steps: Iterable[Any], cost: Any = None, store: Any = False, *,
                  seed: int | np.random.Generator | None = None, name: str | None = None,
                  uid: int | None = None) -> None:
+        if name is not None:
+            check_name(name, "name")
+        rng = as_rng(seed, "seed")
         layers = self._expand(steps)
         cost_obj = None if cost is None else get_cost(cost)
         super().__init__(uid=uid, steps=layers, cost=cost_obj, store=store)
@@ -81,7 +84,7 @@ class Sequential(Define):
         self.cost: Cost | None = cost_obj
         self.run_name = name
         self.seed = seed if isinstance(seed, (int, np.integer)) else None
-        self.set_rng(seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed))
+        self.set_rng(rng)
         if seed is not None:
             for layer in self.steps:
                 if isinstance(layer, Fullyconnected):
@@ -206,6 +209,8 @@ class Sequential(Define):
         for i, m in enumerate(items):
             try:
                 resolved.append(get_metric(m))
+                check_name(resolved[-1].name, "name")
+                check_name(f"val_{resolved[-1].name}", "name (with the 'val_' prefix of validation)")
             except (TypeError, ValueError) as e:
                 raise type(e)(f"metrics[{i}]: {e}".replace("get_metric: name_or_obj", "a metric")) from None
         return resolved
@@ -218,8 +223,7 @@ class Sequential(Define):
 
         ``validation_split`` holds out the *last* fraction of the rows (before any shuffling),
         as Keras does. The ``lr`` logged for an epoch is the rate used during that epoch."""
-        if not 0 <= validation_split < 1:
-            raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+        validation_split = fraction(validation_split, "validation_split")
         if validation_split and validation_data is not None:
             raise ValueError("fit: give validation_data or validation_split, not both")
         if validation_split:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,11 @@ def as_matrix(a: Any, name: str, *, dtype: Any = None, allow_1d: bool = False) -
     """
     if isinstance(a, (str, bytes)) or a is None:
         raise TypeError(f"{name} must be a numeric array, got {type(a).__name__}")
-    arr = np.asarray(a)
+    try:
+        arr = np.asarray(a)
+    except ValueError as e:  # ragged nested lists: numpy's "inhomogeneous shape"
+        raise ValueError(f"{name} must be a rectangular 2-D array (every row of the same length), "
+                         f"got rows of different lengths ({e})") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers (bool, int or float), got dtype {arr.dtype}")
     if arr.ndim == 1 and allow_1d:
@@ -165,3 +170,47 @@ def as_rng(seed: Any, name: str = "seed") -> np.random.Generator:
     if seed < 0:
         raise ValueError(f"{name} must be None, an int >= 0 or a numpy.random.Generator, got {seed}")
     return np.random.default_rng(int(seed))
+
+
+def fraction(value: Any, name: str) -> float:
+    """``value`` as a float in [0, 1) (a share of the rows), or raise naming ``name``.
+
+    Example:
+        >>> from neural_net.checks import fraction
+        >>> fraction(0.2, "validation_split")
+        0.2
+    """
+    return in_range(value, name, 0.0, 1.0, hi_open=True)
+
+
+#: The longest name the store keeps on every backend (the narrowest column, ``metric.name``,
+#: holds 100 characters on PostgreSQL; SQLite would keep any length).
+MAX_NAME_LENGTH = 100
+
+
+def check_name(value: Any, name: str) -> str:
+    """The one rule for every name that reaches the store (a run's ``name=``, metric names as
+    logged, parameter names): a non-empty ``str`` of at most :data:`MAX_NAME_LENGTH`
+    characters without NUL or other control characters. Returns ``value``.
+
+    Example:
+        >>> from neural_net.checks import check_name
+        >>> check_name("iris-adam", "name")
+        'iris-adam'
+        >>> check_name("a\\x00b", "name")
+        Traceback (most recent call last):
+        ...
+        ValueError: name must not hold control characters (NUL, newline, ...), got 'a\\x00b' (U+0000 at 1)
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {value!r} ({type(value).__name__})")
+    if not value:
+        raise ValueError(f"{name} must be a non-empty str, got ''")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"{name} must be at most {MAX_NAME_LENGTH} characters long, got {len(value)}: "
+                         f"{value[:40]!r}...")
+    bad = next((i for i, c in enumerate(value) if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise ValueError(f"{name} must not hold control characters (NUL, newline, ...), got {value!r} "
+                         f"(U+{ord(value[bad]):04X} at {bad})")
+    return value

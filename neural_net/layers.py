@@ -238,6 +238,8 @@ class Dense:
         kernel_initializer: a name (``'glorot_uniform'``, ``'he_normal'``, ...) or a function;
             by default He-uniform for the ReLU family and Glorot-uniform otherwise. The bias
             starts at zero.
+        **activation_kwargs: passed on to the activation (``alpha=0.3`` or ``α=0.3`` for
+            ``'leaky_relu'``); an argument the activation does not take is a TypeError.
 
     Example:
         >>> from neural_net.architecture import Sequential
@@ -252,6 +254,11 @@ class Dense:
         self.units = positive_int(units, "units")
         self.input_dim = None if input_dim is None else positive_int(input_dim, "input_dim")
         self.activation = None if activation is None else get_activation(activation)
+        if activation_kwargs:  # passed on to the activation, checked now: never dropped
+            if self.activation is None:
+                raise TypeError(f"Dense: unknown keyword arguments {sorted(activation_kwargs)} "
+                                "(a layer without activation takes none)")
+            self.activation(**activation_kwargs)
         self.activation_kwargs = activation_kwargs
         if kernel_initializer is None:
             relu_family = self.activation is not None and self.activation.__name__ in ("ReLU", "LeakyReLU", "ELU")

@@ -32,6 +32,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+from .checks import check_name
+
 
 def expand_grid(grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Every combination of a ``{name: values}`` grid (or a list of parameter dicts as is).
@@ -59,6 +61,8 @@ def expand_grid(grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]])
         bad = [k for k in p if not isinstance(k, str)]
         if bad:
             raise TypeError(f"parameter names must be strings (they become build_fn's keyword arguments), got {bad}")
+        for k in p:
+            check_name(k, "parameter name")
     if not points:
         raise ValueError("grid must hold at least one parameter combination, got none")
     return points
@@ -160,7 +164,9 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
     """
     import pandas as pd
 
+    check_name(name, "name")
     points = expand_grid(grid)
+    check_name(f"{name}[{len(points) - 1}]", "name (with the trial number)")
     if not callable(build_fn):
         raise TypeError(f"build_fn must be callable (params -> Sequential), got {build_fn!r}")
     if monitor is None:

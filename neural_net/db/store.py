@@ -45,6 +45,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from ..checks import check_name
 from ..model import new_id
 from . import process
 from .codec import dumps, dumps_state, encode_matrix
@@ -365,6 +366,8 @@ class Store:
         """
         if not isinstance(params, dict):
             raise TypeError(f"record_params: params must be a dict, got {type(params).__name__}")
+        for key in params:
+            check_name(key, "record_params: parameter name")
         _jsonable(params, "the parameters")
         self.params = {**(self.params or {}), **params}
         hyper = dict(self._stored_hyperparams() or {})
