@@ -38,6 +38,8 @@ from . import model as _model
 from .callbacks import Callback, History
 from .checks import as_matrix, as_rng, check_name, fraction, positive_int
 from .cost import Cost, get_cost
+from .divergence import FiniteWeights, check_policy, finite
+from .interrupts import sigterm_as_exit
 from .layers import Activation, Dense, Dropout, Fullyconnected, Layer, layer_from_config
 from .metrics import get_metric
 from .model import Define
@@ -167,10 +169,11 @@ class Sequential(Define):
 
     def train(self, X: Any = None, y: Any = None, batch: Any = None, epochs: int = 100,
               α: float | None = None, metrics: Any = None, callbacks: list[Callback] | None = None,
-              verbose: bool = True) -> None:
+              verbose: bool = True, on_nonfinite: str = "raise") -> None:
         """Train as in the seed tutorial: full-batch gradient descent on ``(X, y)``, or
         mini-batches from ``batch=Batch(size, n, X_fn, y_fn)``; α is the learning rate of
-        plain SGD (or overrides the compiled optimizer's). Progress shows the cost and metrics."""
+        plain SGD (or overrides the compiled optimizer's). Progress shows the cost and metrics.
+        A NaN or infinite loss stops training (see :mod:`neural_net.divergence`)."""
         if batch is not None:
             if X is not None or y is not None:
                 raise ValueError("train: give either X and y, or batch=, not both")
@@ -186,7 +189,7 @@ class Sequential(Define):
         if metrics is not None:
             self.metrics = self._metrics(metrics)
         self._ensure_optimizer(α)
-        self._loop(X, y, epochs, batch_size, shuffle, callbacks, None, bool(verbose))
+        self._loop(X, y, epochs, batch_size, shuffle, callbacks, None, bool(verbose), on_nonfinite)
 
     # ----- the Keras front door ----------------------------------------------------------
     def compile(self, optimizer: Any = "sgd", loss: Any = None, metrics: Any = None) -> "Sequential":
@@ -217,12 +220,15 @@ class Sequential(Define):
 
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32,
             validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
-            shuffle: bool = True, callbacks: list[Callback] | None = None, verbose: int = 1) -> History:
+            shuffle: bool = True, callbacks: list[Callback] | None = None, verbose: int = 1,
+            on_nonfinite: str = "raise") -> History:
         """Train with mini-batches (``batch_size=None``: full batch), optionally on a shuffled
         order each epoch and with validation; returns the History of these epochs.
 
         ``validation_split`` holds out the *last* fraction of the rows (before any shuffling),
-        as Keras does. The ``lr`` logged for an epoch is the rate used during that epoch."""
+        as Keras does. The ``lr`` logged for an epoch is the rate used during that epoch.
+        A NaN or infinite loss raises :class:`~neural_net.divergence.TrainingDiverged` with the
+        last finite weights put back (``on_nonfinite="continue"``: train on)."""
         validation_split = fraction(validation_split, "validation_split")
         if validation_split and validation_data is not None:
             raise ValueError("fit: give validation_data or validation_split, not both")
@@ -233,7 +239,8 @@ class Sequential(Define):
                 raise ValueError(f"validation_split={validation_split} leaves no training or no validation rows")
             X, y, validation_data = X[:cut], y[:cut], (X[cut:], y[cut:])
         self._ensure_optimizer(None)
-        return self._loop(X, y, epochs, batch_size, shuffle, callbacks, validation_data, bool(verbose))
+        return self._loop(X, y, epochs, batch_size, shuffle, callbacks, validation_data, bool(verbose),
+                          on_nonfinite)
 
     def evaluate(self, X: Any, y: Any, verbose: int = 0) -> float | list[float]:
         """Loss (and metrics, as a list ``[loss, metric, ...]``) on ``(X, y)``, dropout off."""
@@ -414,12 +421,14 @@ class Sequential(Define):
         return logs
 
     def _loop(self, X: Any, y: Any, epochs: int, batch_size: int | None, shuffle: Any,
-              callbacks: list[Callback] | None, validation: tuple[Any, Any] | None, verbose: bool) -> History:
+              callbacks: list[Callback] | None, validation: tuple[Any, Any] | None, verbose: bool,
+              on_nonfinite: str = "raise") -> History:
         """The one training loop of both front doors: checks everything, then runs epochs.
 
         ``shuffle``: False, True (orders from ``self.rng``) or a function returning an order.
         """
         epochs = positive_int(epochs, "epochs")
+        on_nonfinite = check_policy(on_nonfinite)
         X = self._check_X(X)
         y = self._check_y(y, len(X), dtype=X.dtype)
         B = len(X) if batch_size is None else min(positive_int(batch_size, "batch_size"), len(X))
@@ -442,41 +451,51 @@ class Sequential(Define):
             shuffle = False
         run = History()
         logs: dict[str, float] = {}
+        keep = None if on_nonfinite == "continue" else FiniteWeights([s.func.W for s in self.steps if isinstance(s, Fullyconnected)])
+        raise_on_nonfinite = keep is not None and not any(getattr(cb, "handles_nonfinite", False) for cb in cbs)
         self.stop_training = False
         for cb in cbs:
             cb.set_model(self)
-        try:
-            for cb in cbs:
-                cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": len(X)})
-            bar = tqdm(range(epochs), disable=not verbose, leave=True)
-            for _ in bar:
-                epoch = self.epoch + 1
-                self.optimizer.begin_epoch(epoch)
+        with sigterm_as_exit():  # SIGTERM reaches on_train_failed, as Ctrl-C does
+            try:
                 for cb in cbs:
-                    cb.on_epoch_begin(epoch, {})
-                order = (shuffle() if callable(shuffle) else self.rng.permutation(len(X))) if shuffle else None
-                logs = epoch_runner.run(order)
-                self.epoch = epoch
-                if validation is not None:
-                    logs.update({f"val_{k}": v for k, v in self._scores(*validation).items()})
-                logs["lr"] = float(self.optimizer.lr)
-                self.history.append(epoch, logs)
-                run.append(epoch, logs)
+                    cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": len(X)})
+                bar = tqdm(range(epochs), disable=not verbose, leave=True)
+                for _ in bar:
+                    epoch = self.epoch + 1
+                    self.optimizer.begin_epoch(epoch)
+                    for cb in cbs:
+                        cb.on_epoch_begin(epoch, {})
+                    order = (shuffle() if callable(shuffle) else self.rng.permutation(len(X))) if shuffle else None
+                    logs = epoch_runner.run(order)
+                    if keep is not None:
+                        if finite(logs["loss"]):
+                            keep.save(epoch, logs["loss"])
+                        elif raise_on_nonfinite:
+                            raise keep.diverged(epoch, logs["loss"])
+                    self.epoch = epoch
+                    if validation is not None:
+                        logs.update({f"val_{k}": v for k, v in self._scores(*validation).items()})
+                    logs["lr"] = float(self.optimizer.lr)
+                    self.history.append(epoch, logs)
+                    run.append(epoch, logs)
+                    for cb in cbs:
+                        cb.on_epoch_end(epoch, logs)
+                    if verbose:
+                        shown = " ".join(f"{k} {round(v, 4)}" for k, v in logs.items() if k not in ("lr", "loss"))
+                        bar.set_description_str(f"{self.cost.name} {round(logs['loss'], 4)} {shown}".strip(),
+                                                refresh=False)
+                    if self.stop_training:
+                        break
+                bar.close()
+                if keep is not None and logs and not finite(logs["loss"]):  # stopped by e.g. TerminateOnNaN
+                    keep.restore()
+            except BaseException as error:
                 for cb in cbs:
-                    cb.on_epoch_end(epoch, logs)
-                if verbose:
-                    shown = " ".join(f"{k} {round(v, 4)}" for k, v in logs.items() if k not in ("lr", "loss"))
-                    bar.set_description_str(f"{self.cost.name} {round(logs['loss'], 4)} {shown}".strip(),
-                                            refresh=False)
-                if self.stop_training:
-                    break
-            bar.close()
-        except BaseException as error:
+                    cb.on_train_failed(error)
+                raise
             for cb in cbs:
-                cb.on_train_failed(error)
-            raise
-        for cb in cbs:
-            cb.on_train_end(logs)
+                cb.on_train_end(logs)
         return run
 
 

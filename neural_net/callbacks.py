@@ -525,7 +525,8 @@ class TerminateOnNaN(Callback):
     It checks the loss of every mini-batch (``on_batch_end``) and of every epoch
     (``on_epoch_end``); on a non-finite value it sets ``model.stop_training = True``, so the
     loop ends after the current epoch (the loop checks the flag between epochs), and records
-    the epoch in ``terminated_epoch``.
+    the epoch in ``terminated_epoch``. The loop then puts back the weights of the last epoch
+    whose loss was finite (without this callback it raises ``TrainingDiverged`` instead).
 
     Example:
         >>> from types import SimpleNamespace
@@ -536,6 +537,10 @@ class TerminateOnNaN(Callback):
         >>> cb.on_epoch_end(2, {'loss': float('nan')}); cb.model.stop_training, cb.terminated_epoch
         (True, 2)
     """
+
+    #: The loop lets this callback stop a diverging run (no TrainingDiverged is raised); the
+    #: weights of the last finite epoch are put back when training ends.
+    handles_nonfinite = True
 
     def __init__(self, verbose: int = 0) -> None:
         self.verbose = verbose

@@ -93,7 +93,7 @@ def _mark_failed(store: Any, error: BaseException) -> None:
             status = c.scalar(select(Architecture.status).where(Architecture.Architecture_id == store.run_id))
     except Exception:  # the database is unreachable: the recorder's own warning path decides
         status = None
-    if status not in ("failed", "interrupted"):
+    if status not in ("failed", "interrupted", "diverged"):
         store.recorder.on_train_failed(error)  # status 'failed' + error text; warns, never raises
 
 

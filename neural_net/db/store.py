@@ -227,6 +227,7 @@ class Store:
         costs = [self._cost_definition(now)] if model.cost is not None else []
         history_costs, history_metrics, _ = self._history_rows(model.history, now)
         snapshot = self._snapshot_rows("initial", now)
+        self.initial_snapshot = (snapshot[0]["id"], [m["dtype"] for m in snapshot[1]])  # the recorder recasts it
 
         def work(s: Session) -> None:
             s.execute(insert(Architecture), [run])
