@@ -35,7 +35,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import model as _model
-from .callbacks import Callback, History
+from .callbacks.base import Callback, History
 from .checks import as_matrix, as_rng, check_name, fraction, positive_int
 from .cost import Cost, get_cost
 from .divergence import FiniteWeights, check_policy, finite
