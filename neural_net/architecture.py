@@ -40,11 +40,12 @@ from .checks import as_matrix, as_rng, check_name, fraction, positive_int
 from .cost import Cost, get_cost
 from .divergence import FiniteWeights, check_policy, finite
 from .interrupts import sigterm_as_exit
-from .layers import Activation, Dense, Dropout, Fullyconnected, Layer, layer_from_config
+from .layers import Activation, Dense, Dropout, Fullyconnected, Layer
 from .metrics import get_metric
 from .model import Define
 from .optimizers import SGD, Optimizer
 from .optimizers import get as get_optimizer
+from .serialization import layers_from_config
 
 
 class Sequential(Define):
@@ -302,10 +303,7 @@ class Sequential(Define):
     def from_config(cls, config: dict[str, Any], weights: list[np.ndarray] | None = None, **kwargs: Any) -> "Sequential":
         """Rebuild from :meth:`get_config` and a list of weight matrices (no code is run from
         the stored data: only registered layer, activation and cost names are accepted)."""
-        ws = iter(weights or [])
-        steps = [layer_from_config(c, next(ws) if c.get("class") == "Fullyconnected" and weights else None)
-                 for c in config["steps"]]
-        return cls(steps, config.get("cost"), name=config.get("name"), **kwargs)
+        return cls(layers_from_config(config, weights), config.get("cost"), name=config.get("name"), **kwargs)
 
     # ----- database (the store registers itself in neural_net.model.STORE_FACTORY) --------
     def open_store(self, target: Any = True, params: dict[str, Any] | None = None) -> Any:

@@ -287,28 +287,3 @@ class Dense:
     def __repr__(self) -> str:
         act = self.activation.__name__ if self.activation else None
         return f"Dense({self.units}, activation={act!r})"
-
-
-#: Layer classes that a stored configuration may name (nothing else is ever built).
-LAYERS: dict[str, type[Layer]] = {"Fullyconnected": Fullyconnected, "Activation": Activation, "Dropout": Dropout}
-
-
-def layer_from_config(config: dict[str, Any], W: np.ndarray | None = None) -> Layer:
-    """Rebuild a layer from :meth:`Layer.config` (and its weights), by registered name only.
-
-    Example:
-        >>> from neural_net.layers import layer_from_config
-        >>> layer_from_config({'class': 'Activation', 'func': {'name': 'LeakyReLU', 'α': 0.1}}).func.α
-        0.1
-    """
-    from .init_funcs import from_description
-
-    cls = config.get("class")
-    if cls == "Fullyconnected":
-        return Fullyconnected(config["n_in"], config["n_out"], from_description(config.get("init_method", {})), W=W)
-    if cls == "Activation":
-        f = dict(config["func"])
-        return Activation(f.pop("name"), **f)
-    if cls == "Dropout":
-        return Dropout(config["rate"])
-    raise ValueError(f"unknown layer class {cls!r} in stored configuration; known: {sorted(LAYERS)}")

@@ -8,13 +8,14 @@ Example:
 """
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from typing import Any
 
 import numpy as np
 
+from .. import architecture, optimizers
+from ..metrics import METRICS
+from ..serialization import read_checkpoint, write_checkpoint
 from .base import Callback, _Monitor
 
 
@@ -46,25 +47,9 @@ def save_checkpoint(model: Any, path: str, **extra: Any) -> str:
         >>> os.path.basename(path), load_checkpoint(path).get_weights()[0].shape
         ('net.npz', (4, 2))
     """
-    path = os.fspath(path)
-    if not path.endswith(".npz"):
-        path += ".npz"
     weights, config = _weights_and_config(model)
     config.update(extra)
-    arrays = {f"W{i}": np.ascontiguousarray(W) for i, W in enumerate(weights)}
-    arrays["config"] = np.array(json.dumps(config, allow_nan=True))
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".npz.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
+    return write_checkpoint(path, weights, config)
 
 
 def load_checkpoint(path: str, compile: bool = True) -> Any:
@@ -90,20 +75,10 @@ def load_checkpoint(path: str, compile: bool = True) -> Any:
         >>> bool(numpy.array_equal(copy.predict(X), model.predict(X))), copy.epoch, repr(copy.optimizer)[:3]
         (True, 3, 'SGD')
     """
-    from ..architecture import Sequential
-
-    with np.load(os.fspath(path), allow_pickle=False) as data:
-        if "config" not in data.files:
-            raise ValueError(f"load_checkpoint: {path!r} is not a neural_net checkpoint (no 'config' entry)")
-        config = json.loads(str(data["config"][()]))
-        n = sum(1 for k in data.files if k.startswith("W") and k[1:].isdigit())
-        weights = [data[f"W{i}"] for i in range(n)]
-    model = Sequential.from_config(config["model"], weights)
+    config, weights = read_checkpoint(path)
+    model = architecture.Sequential.from_config(config["model"], weights)
     model.epoch = int(config.get("epoch", 0))
     if compile and config.get("optimizer") and model.cost is not None:
-        from .. import optimizers
-        from ..metrics import METRICS
-
         opt = optimizers.from_config(config["optimizer"]["name"], config["optimizer"]["config"])
         metrics = [m for m in config.get("metrics", []) if m.lower() in METRICS]
         model.compile(opt, metrics=metrics)

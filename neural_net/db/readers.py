@@ -431,7 +431,7 @@ def validate_config(config: Any, rid: int = 0) -> dict[str, Any]:
     """
     from ..activation import ACTIVATIONS
     from ..cost import COSTS
-    from ..layers import LAYERS
+    from ..serialization import LAYERS
 
     if not isinstance(config, dict):
         raise _fail(rid, f"the stored configuration must be a JSON object, got {type(config).__name__}")
