@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+from .callbacks.base import auto_mode, check_mode
 from .checks import check_name
 
 
@@ -73,11 +74,7 @@ RESULT_COLUMNS = ("trial", "run_id", "status", "epochs", "loss", "error", "secon
 
 
 def _monitor_mode(monitor: str, mode: str) -> str:
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode != "auto":
-        return mode
-    return "max" if any(w in monitor for w in ("acc", "f1", "precision", "recall")) else "min"
+    return auto_mode(monitor) if check_mode(mode) == "auto" else mode
 
 
 def _mark_failed(store: Any, error: BaseException) -> None:

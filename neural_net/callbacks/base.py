@@ -99,36 +99,77 @@ class History(Callback):
         return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
 
 
-class _Monitor:
-    """A watched key of the epoch logs, its direction and the best value seen (shared logic of
-    :class:`EarlyStopping` and :class:`ModelCheckpoint`).
+#: Parts of a log name that mean "higher is better" for ``mode='auto'``.
+HIGHER_IS_BETTER = ("acc", "auc", "f1", "precision", "recall")
 
-    ``mode='auto'`` means 'max' when the key contains ``acc`` and 'min' otherwise. When the key
-    is absent from the logs the monitor falls back to ``'loss'`` with a single warning.
+
+def auto_mode(key: str) -> str:
+    """The one ``mode='auto'`` rule of the library: ``'max'`` when the log name contains one of
+    :data:`HIGHER_IS_BETTER` (``accuracy``, ``val_acc``, ``auc``, ``f1``...), else ``'min'``.
+    Callbacks, the store's best snapshot and sweeps all use it.
+
+    Example:
+        >>> from neural_net.callbacks.base import auto_mode
+        >>> auto_mode('val_accuracy'), auto_mode('val_loss'), auto_mode('f1')
+        ('max', 'min', 'max')
+    """
+    return "max" if any(part in key for part in HIGHER_IS_BETTER) else "min"
+
+
+def check_mode(mode: Any, owner: str = "") -> str:
+    """``mode`` if it is ``'auto'``, ``'min'`` or ``'max'``, else a ValueError naming it.
+
+    Example:
+        >>> from neural_net.callbacks.base import check_mode
+        >>> check_mode('max')
+        'max'
+    """
+    if mode not in ("auto", "min", "max"):
+        raise ValueError(f"{owner + ': ' if owner else ''}mode must be one of 'auto', 'min', 'max', got {mode!r}")
+    return mode
+
+
+class Monitor:
+    """A watched key of the epoch logs, its direction and the comparison with the best value,
+    shared by :class:`~neural_net.callbacks.EarlyStopping`,
+    :class:`~neural_net.callbacks.ModelCheckpoint` and
+    :class:`~neural_net.callbacks.ReduceLROnPlateau`.
+
+    ``mode='auto'`` follows :func:`auto_mode`. When the key is absent from the logs the monitor
+    falls back to ``'loss'`` with a single warning (``missing`` ends the warning given when
+    neither is there).
+
+    Example:
+        >>> from neural_net.callbacks.base import Monitor
+        >>> m = Monitor("Demo", "val_accuracy", "auto", min_delta=0.01)
+        >>> m.direction(), m.improves(0.9, 0.85), m.improves(0.855, 0.85)
+        ('max', True, False)
     """
 
-    def __init__(self, owner: str, monitor: str, mode: str, min_delta: float = 0.0) -> None:
+    def __init__(self, owner: str, monitor: str, mode: str, min_delta: float = 0.0, *,
+                 missing: str = "nothing is monitored") -> None:
         if not isinstance(monitor, str) or not monitor:
             raise TypeError(f"{owner}: monitor must be a key of the epoch logs (a str), got {monitor!r}")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"{owner}: mode must be one of 'auto', 'min', 'max', got {mode!r}")
+        check_mode(mode, owner)
         if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not math.isfinite(min_delta) \
                 or min_delta < 0:
             raise ValueError(f"{owner}: min_delta must be a finite number ≥ 0, got {min_delta!r}")
         self.owner, self.monitor, self.mode, self.min_delta = owner, monitor, mode, float(min_delta)
         self.key = monitor
+        self.missing = missing
         self._warned = False
 
     def direction(self, key: str | None = None) -> str:
+        """``'min'`` or ``'max'`` for ``key`` (the watched key by default)."""
         key = self.key if key is None else key
-        if self.mode != "auto":
-            return self.mode
-        return "max" if "acc" in key else "min"
+        return self.mode if self.mode != "auto" else auto_mode(key)
 
     def worst(self) -> float:
+        """The starting best value: +inf when lower is better, -inf otherwise."""
         return -math.inf if self.direction() == "max" else math.inf
 
     def reset(self) -> None:
+        """Watch ``monitor`` again (after a fallback to ``'loss'``)."""
         self.key = self.monitor
 
     def read(self, logs: dict | None) -> float | None:
@@ -144,7 +185,7 @@ class _Monitor:
             else:
                 if not self._warned:
                     warnings.warn(f"{self.owner}: neither monitor {self.monitor!r} nor 'loss' is in the epoch "
-                                   f"logs (keys {sorted(logs)}); nothing is monitored", RuntimeWarning, stacklevel=3)
+                                   f"logs (keys {sorted(logs)}); {self.missing}", RuntimeWarning, stacklevel=3)
                     self._warned = True
                 return None
         return float(logs[self.key])

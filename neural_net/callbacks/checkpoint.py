@@ -16,7 +16,7 @@ import numpy as np
 from .. import architecture, optimizers
 from ..metrics import METRICS
 from ..serialization import read_checkpoint, write_checkpoint
-from .base import Callback, _Monitor
+from .base import Callback, Monitor
 
 
 def _weights_and_config(model: Any) -> tuple[list[np.ndarray], dict]:
@@ -91,8 +91,7 @@ class ModelCheckpoint(Callback):
 
     It acts at the end of every ``every``-th epoch. Without ``save_best_only`` it saves a
     snapshot each time; with it, only when ``logs[monitor]`` improved on the best value seen at
-    the previous saves (``mode``: 'min', 'max' or 'auto' = 'max' when the key contains
-    ``acc``), so what is saved last is the best model so far. A missing ``monitor`` key falls
+    the previous saves (``mode``: 'min', 'max' or 'auto' = :func:`~neural_net.callbacks.base.auto_mode`), so what is saved last is the best model so far. A missing ``monitor`` key falls
     back to ``'loss'`` with a warning.
 
     Destinations:
@@ -138,7 +137,7 @@ class ModelCheckpoint(Callback):
             raise TypeError(f"ModelCheckpoint: filepath must be a path (str) or None, got {filepath!r}")
         if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
             raise ValueError(f"ModelCheckpoint: every must be an integer ≥ 1, got {every!r}")
-        self._monitor = _Monitor("ModelCheckpoint", monitor, mode)
+        self._monitor = Monitor("ModelCheckpoint", monitor, mode)
         self.filepath = None if filepath is None else os.fspath(filepath)
         self.monitor, self.mode = monitor, mode
         self.save_best_only = bool(save_best_only)

@@ -9,12 +9,11 @@ Example:
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Callable
 
 from ..checks import in_range, integer, lr_value
 from ..schedules import Schedule
-from .base import Callback
+from .base import Callback, Monitor, check_mode
 
 
 class ReduceLROnPlateau(Callback):
@@ -27,7 +26,7 @@ class ReduceLROnPlateau(Callback):
         x < x_{\text{best}} - δ \ (\text{mode 'min'}) \qquad
         x > x_{\text{best}} + δ \ (\text{mode 'max'})
 
-    (``mode='auto'``: 'max' when the name contains ``acc``, otherwise 'min'). After
+    (``mode='auto'``: :func:`~neural_net.callbacks.base.auto_mode`). After
     ``patience`` epochs in a row without improvement, the optimizer's rate becomes
 
     .. math:: η \leftarrow \max(η \cdot \text{factor},\ η_{\min})
@@ -82,65 +81,35 @@ class ReduceLROnPlateau(Callback):
         self.factor = in_range(factor, "factor", 0.0, 1.0, lo_open=True, hi_open=True)
         self.patience = integer(patience, "patience", 0)
         self.min_delta = in_range(min_delta, "min_delta", 0.0, math.inf)
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be one of 'auto', 'min', 'max', got {mode!r}")
-        self.mode = mode
+        self.mode = check_mode(mode)
         self.min_lr = in_range(min_lr, "min_lr", 0.0, math.inf)
         self.cooldown = integer(cooldown, "cooldown", 0)
         self.verbose = verbose
-        self._warned = False
+        self._monitor = Monitor("ReduceLROnPlateau", monitor, mode, self.min_delta,
+                                missing="the learning rate is left unchanged")
         self._reset()
 
     def _reset(self) -> None:
+        self._monitor.reset()
         self.wait = 0
         self.cooldown_counter = 0
-        self.best = math.inf if self._mode_for(self.monitor) == "min" else -math.inf
-
-    def _mode_for(self, key: str) -> str:
-        if self.mode != "auto":
-            return self.mode
-        return "max" if "acc" in key else "min"
-
-    def _improved(self, current: float, mode: str) -> bool:
-        if mode == "min":
-            return current < self.best - self.min_delta
-        return current > self.best + self.min_delta
+        self.best = self._monitor.worst()
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        logs = logs or {}
-        key = self.monitor
-        if key not in logs:
-            if "loss" not in logs:
-                if not self._warned:
-                    warnings.warn(
-                        f"ReduceLROnPlateau: neither monitor {self.monitor!r} nor 'loss' is in the "
-                        f"epoch logs (keys {sorted(logs)}); the learning rate is left unchanged",
-                        RuntimeWarning,
-                        stacklevel=2,
-                    )
-                    self._warned = True
-                return
-            if not self._warned:
-                warnings.warn(
-                    f"ReduceLROnPlateau: monitor {self.monitor!r} is not in the epoch logs "
-                    f"(keys {sorted(logs)}); watching 'loss' instead",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-                self._warned = True
-            key = "loss"
-            if self.best in (math.inf, -math.inf):
-                self.best = math.inf if self._mode_for(key) == "min" else -math.inf
-        current = float(logs[key])
-        mode = self._mode_for(key)
+        before = self._monitor.key
+        current = self._monitor.read(logs)
+        if current is None:
+            return
+        if self._monitor.key != before and self.best in (math.inf, -math.inf):  # fell back to 'loss'
+            self.best = self._monitor.worst()
         in_cooldown = self.cooldown_counter > 0
         if in_cooldown:
             self.cooldown_counter -= 1
             self.wait = 0
-        if self._improved(current, mode):
+        if self._monitor.improves(current, self.best):
             self.best = current
             self.wait = 0
         elif not in_cooldown:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .base import Callback, _Monitor
+from .base import Callback, Monitor
 
 
 class EarlyStopping(Callback):
@@ -23,8 +23,7 @@ class EarlyStopping(Callback):
 
     .. math:: x < x^* - δ \ (\text{mode 'min'}) \qquad x > x^* + δ \ (\text{mode 'max'})
 
-    with :math:`δ` = ``min_delta`` (``mode='auto'``: 'max' when the key contains ``acc``,
-    otherwise 'min'). After ``patience`` epochs in a row without improvement (``patience=0``:
+    with :math:`δ` = ``min_delta`` (``mode='auto'``: :func:`~neural_net.callbacks.base.auto_mode`). After ``patience`` epochs in a row without improvement (``patience=0``:
     at the first one) the callback sets ``model.stop_training = True`` and the loop ends after
     that epoch (Keras' rules). With a ``baseline``, the wait counter is only reset by epochs
     that also beat the baseline, so training stops after ``patience`` epochs if the baseline
@@ -69,7 +68,7 @@ class EarlyStopping(Callback):
 
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0, mode: str = "auto",
                  restore_best_weights: bool = False, baseline: float | None = None, verbose: int = 0) -> None:
-        self._monitor = _Monitor("EarlyStopping", monitor, mode, min_delta)
+        self._monitor = Monitor("EarlyStopping", monitor, mode, min_delta)
         if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
             raise ValueError(f"EarlyStopping: patience must be an integer ≥ 0, got {patience!r}")
         if baseline is not None and (isinstance(baseline, bool) or not isinstance(baseline, (int, float))):

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, insert
 
-from ..callbacks import Callback
+from ..callbacks.base import Callback, auto_mode
 from . import process
 from .schema import Architecture, Cost, Snapshot, WeightMatrix, utcnow
 
@@ -77,7 +77,7 @@ class Recorder(Callback):
         self.every = every
         self.best_monitor = best_monitor
         if mode == "auto":
-            mode = "max" if best_monitor and ("acc" in best_monitor or best_monitor.endswith("auc")) else "min"
+            mode = auto_mode(best_monitor) if best_monitor else "min"
         self.best_mode = mode
         self.best = None
 

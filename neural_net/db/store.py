@@ -133,7 +133,7 @@ class Store:
         url: a SQLAlchemy URL (see :func:`neural_net.db.engine.resolve_url`).
         checkpoint_every: snapshot the weights every ``k`` epochs while training.
         best_monitor: snapshot (tag ``'best'``) whenever this log value improves, e.g. ``'val_loss'``.
-        best_mode: ``'min'``, ``'max'`` or ``'auto'`` (max for names containing ``acc``).
+        best_mode: ``'min'``, ``'max'`` or ``'auto'`` (:func:`~neural_net.callbacks.base.auto_mode`).
 
     Example:
         >>> from neural_net.architecture import Sequential
