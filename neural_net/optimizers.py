@@ -459,7 +459,7 @@ class Adam(Optimizer):
         lr: :math:`η > 0` (or a Schedule); ``learning_rate`` is a synonym.
         betas: :math:`(β_1, β_2)`, each in [0, 1).
         eps: :math:`ε > 0`, added to the bias-corrected root (torch's placement).
-        weight_decay: :math:`λ ≥ 0`, added to the gradient.
+        weight_decay: :math:`λ ≥ 0`, added to the gradient (default ``default_weight_decay``, 0).
         amsgrad: keep the running maximum of :math:`v`.
         schedule: a Schedule for the numeric ``lr``.
 
@@ -474,6 +474,8 @@ class Adam(Optimizer):
 
     name = "adam"
     default_lr = 0.001
+    #: ``weight_decay`` when not given (AdamW changes only this and ``_decoupled``).
+    default_weight_decay = 0.0
     _decoupled = False
 
     def __init__(
@@ -481,12 +483,14 @@ class Adam(Optimizer):
         lr: float | Schedule = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float | None = None,
         amsgrad: bool = False,
         *,
         schedule: Schedule | None = None,
         learning_rate: float | Schedule | None = None,
     ) -> None:
+        if weight_decay is None:
+            weight_decay = self.default_weight_decay
         super().__init__(lr, weight_decay, schedule=schedule, learning_rate=learning_rate)
         cls = type(self).__name__
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
@@ -545,7 +549,8 @@ class Adam(Optimizer):
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (torch.optim.AdamW).
 
-    As :class:`Adam` with :math:`g = G` (no L2 term), the weights first shrunk:
+    As :class:`Adam` (the same constructor; only the default ``weight_decay`` = 0.01 and the
+    decoupled step differ) with :math:`g = G` (no L2 term), the weights first shrunk:
 
     .. math::
         W \leftarrow W (1 - ηλ), \qquad
@@ -571,21 +576,8 @@ class AdamW(Adam):
 
     name = "adamw"
     default_lr = 0.001
+    default_weight_decay = 0.01
     _decoupled = True
-
-    def __init__(
-        self,
-        lr: float | Schedule = 0.001,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.01,
-        amsgrad: bool = False,
-        *,
-        schedule: Schedule | None = None,
-        learning_rate: float | Schedule | None = None,
-    ) -> None:
-        super().__init__(lr, betas, eps, weight_decay, amsgrad, schedule=schedule,
-                         learning_rate=learning_rate)
 
 
 class RMSprop(Optimizer):

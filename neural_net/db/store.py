@@ -61,7 +61,7 @@ _T = TypeVar("_T")
 
 
 def _library_version() -> str:
-    from .. import __version__
+    from ..version import __version__
 
     return __version__
 
