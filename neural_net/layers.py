@@ -20,7 +20,7 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -287,3 +287,36 @@ class Dense:
     def __repr__(self) -> str:
         act = self.activation.__name__ if self.activation else None
         return f"Dense({self.units}, activation={act!r})"
+
+
+def expand_steps(steps: Iterable[Any]) -> list[Layer]:
+    """The layers of a network from its ``steps`` (a Dense becomes Fullyconnected + Activation),
+    checking that each Fullyconnected takes the width the previous one gives.
+
+    Example:
+        >>> from neural_net.layers import Dense, expand_steps
+        >>> [repr(s) for s in expand_steps([Dense(3, 'relu', input_dim=2), Dense(1)])]
+        ['Fullyconnected', 'Activation', 'Fullyconnected']
+    """
+    if isinstance(steps, (str, bytes)) or not isinstance(steps, Iterable):
+        raise TypeError(f"steps must be a list of layers, got {type(steps).__name__}")
+    layers: list[Layer] = []
+    width: int | None = None
+    for i, step in enumerate(steps):
+        if isinstance(step, Dense):
+            new = step.expand(width)
+        elif isinstance(step, Layer):
+            new = [step]
+        else:
+            raise TypeError(f"steps[{i}] must be a layer (Fullyconnected, Activation, Dropout, Dense), "
+                            f"got {step!r}")
+        for layer in new:
+            if isinstance(layer, Fullyconnected):
+                if width is not None and layer.n_in != width:
+                    raise ValueError(f"steps[{i}] expects {layer.n_in} inputs but the previous layer "
+                                     f"gives {width}")
+                width = layer.n_out
+        layers.extend(new)
+    if not layers:
+        raise ValueError("steps must hold at least one layer, got an empty list")
+    return layers
