@@ -31,10 +31,10 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .checks import as_rng, check_name, fraction
+from .checks import as_rng, check_name
 from .cost import Cost, get_cost
 from .layers import Dropout, Fullyconnected, Layer, expand_steps
-from .loop import bind_optimizer, check_X, check_y, ensure_optimizer, evaluate, run_training
+from .loop import bind_optimizer, check_X, ensure_optimizer, evaluate, run_training, seed_batches, split_validation
 from .metrics import get_metrics
 from .model import Define
 from .optimizers import Optimizer
@@ -144,18 +144,7 @@ class Sequential(StoreProxy, Define):
         mini-batches from ``batch=Batch(size, n, X_fn, y_fn)``; α is the learning rate of
         plain SGD (or overrides the compiled optimizer's). Progress shows the cost and metrics.
         A NaN or infinite loss stops training (see :mod:`neural_net.divergence`)."""
-        if batch is not None:
-            if X is not None or y is not None:
-                raise ValueError("train: give either X and y, or batch=, not both")
-            X, y = batch.data()
-            batch_size = batch.size
-            # a seeded Batch draws its own orders; an unseeded one uses the network's generator
-            shuffle = (batch.permutation if getattr(batch, "seed", None) is not None else True) \
-                if getattr(batch, "shuffle", False) else False
-        else:
-            if X is None or y is None:
-                raise ValueError("train: X and y are required (or batch=Batch(...))")
-            batch_size, shuffle = None, False
+        X, y, batch_size, shuffle = seed_batches(X, y, batch)
         if metrics is not None:
             self.metrics = get_metrics(metrics)
         ensure_optimizer(self, α)
@@ -186,15 +175,7 @@ class Sequential(StoreProxy, Define):
         as Keras does. The ``lr`` logged for an epoch is the rate used during that epoch.
         A NaN or infinite loss raises :class:`~neural_net.divergence.TrainingDiverged` with the
         last finite weights put back (``on_nonfinite="continue"``: train on)."""
-        validation_split = fraction(validation_split, "validation_split")
-        if validation_split and validation_data is not None:
-            raise ValueError("fit: give validation_data or validation_split, not both")
-        if validation_split:
-            X, y = check_X(self, X), check_y(self, y, len(np.asarray(X)))
-            cut = int(round(len(X) * (1 - validation_split)))
-            if cut < 1 or cut >= len(X):
-                raise ValueError(f"validation_split={validation_split} leaves no training or no validation rows")
-            X, y, validation_data = X[:cut], y[:cut], (X[cut:], y[cut:])
+        X, y, validation_data = split_validation(self, X, y, validation_split, validation_data)
         ensure_optimizer(self, None)
         return run_training(self, X, y, epochs, batch_size, shuffle, callbacks, validation_data, bool(verbose),
                             on_nonfinite)

@@ -31,7 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .callbacks.base import Callback, History
-from .checks import as_matrix, positive_int
+from .checks import as_matrix, fraction, positive_int
 from .divergence import FiniteWeights, check_policy, finite
 from .interrupts import sigterm_as_exit
 from .layers import Activation, Fullyconnected
@@ -132,6 +132,54 @@ def evaluate(model: Any, X: Any, y: Any) -> dict[str, float]:
     y = check_y(model, y, len(X), dtype=X.dtype)
     adopt_dtype(model, X.dtype)
     return scores(model, X, y)
+
+
+def seed_batches(X: Any, y: Any, batch: Any) -> tuple[Any, Any, int | None, Any]:
+    """``(X, y, batch_size, shuffle)`` of the seed's ``train``: the arrays, or a
+    ``Batch(size, n, X_fn, y_fn)`` (a seeded Batch draws its own orders; an unseeded shuffling
+    one uses the network's generator).
+
+    Example:
+        >>> from neural_net.loop import seed_batches
+        >>> seed_batches([[1.0]], [[0.0]], None)
+        ([[1.0]], [[0.0]], None, False)
+    """
+    if batch is None:
+        if X is None or y is None:
+            raise ValueError("train: X and y are required (or batch=Batch(...))")
+        return X, y, None, False
+    if X is not None or y is not None:
+        raise ValueError("train: give either X and y, or batch=, not both")
+    X, y = batch.data()
+    shuffle = (batch.permutation if getattr(batch, "seed", None) is not None else True) \
+        if getattr(batch, "shuffle", False) else False
+    return X, y, batch.size, shuffle
+
+
+def split_validation(model: Any, X: Any, y: Any, validation_split: Any, validation_data: Any) -> tuple[Any, Any, Any]:
+    """``(X, y, validation_data)`` of ``fit``: ``validation_split`` holds out the *last* fraction
+    of the rows (before any shuffling), as Keras does.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.loop import split_validation
+        >>> X, y, (Xv, yv) = split_validation(Sequential([Dense(1, input_dim=1)]), numpy.ones((4, 1)),
+        ...                                   numpy.ones((4, 1)), 0.25, None)
+        >>> len(X), len(Xv)
+        (3, 1)
+    """
+    validation_split = fraction(validation_split, "validation_split")
+    if validation_split and validation_data is not None:
+        raise ValueError("fit: give validation_data or validation_split, not both")
+    if not validation_split:
+        return X, y, validation_data
+    X, y = check_X(model, X), check_y(model, y, len(np.asarray(X)))
+    cut = int(round(len(X) * (1 - validation_split)))
+    if cut < 1 or cut >= len(X):
+        raise ValueError(f"validation_split={validation_split} leaves no training or no validation rows")
+    return X[:cut], y[:cut], (X[cut:], y[cut:])
 
 
 def run_training(model: Any, X: Any, y: Any, epochs: int, batch_size: int | None, shuffle: Any,
