@@ -3213,7 +3213,7 @@ def nb05() -> list[tuple[str, str]]:
         the rows, with plain SGD of rate $\alpha$. In Keras terms that is
         `compile(optimizer=SGD(lr=α))` then `fit(X, y, batch_size=None, shuffle=False)`
         (`batch_size=None`: one batch of all the rows). Both calls run the same loop
-        (`Sequential._loop`), so two models built with the same seed end with **identical**
+        (`neural_net.loop.run_training`), so two models built with the same seed end with **identical**
         weights, bit for bit, and identical histories (dropout included: both draw their
         masks from the same seeded generator, in the same order).
         """),
