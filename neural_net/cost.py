@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from .activation import Neurons, Softmax, σ
+from .activation import Softmax, σ
+from .neurons import Neurons
 from .model import Define
 
 

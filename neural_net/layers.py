@@ -24,7 +24,9 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .activation import Linear, Neurons, Σ, get_activation
+from .activation import Linear, get_activation
+from .linear import Σ
+from .neurons import Neurons
 from .checks import positive_int
 from .init_funcs import describe, get_initializer, zeros
 from .model import Define
