@@ -36,7 +36,7 @@ from .cost import Cost, get_cost
 from .layers import Dropout, Fullyconnected, Layer, expand_steps
 from .loop import bind_optimizer, check_X, ensure_optimizer, evaluate, run_training, seed_batches, split_validation
 from .metrics import get_metrics
-from .model import Define
+from .mirror import Define
 from .optimizers import Optimizer
 from .optimizers import get as get_optimizer
 from .serialization import layers_from_config

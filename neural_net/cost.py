@@ -35,7 +35,7 @@ import numpy as np
 
 from .activation import Softmax, σ
 from .neurons import Neurons
-from .model import Define
+from .mirror import Define
 
 
 _EPS: dict[Any, float] = {}

@@ -29,7 +29,7 @@ from .linear import Σ
 from .neurons import Neurons
 from .checks import positive_int
 from .init_funcs import describe, get_initializer, zeros
-from .model import Define
+from .mirror import Define
 
 
 class Layer(Define):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import Define
+from .mirror import Define
 
 
 class Neurons(Define):

@@ -2,7 +2,7 @@
 ``db_path``, ``updateW()``, ``commit()`` and ``open_store()``.
 
 The engine never imports the database layer: the store registers its factory in
-``neural_net.model.STORE_FACTORY`` (``import neural_net`` does it) and a network reaches its
+:data:`STORE_FACTORY` (``import neural_net`` does it) and a network reaches its
 store only through that factory and the store's recorder callback.
 
 Example:
@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import model
-from .model import Define
+from .mirror import Define
+
+#: The storage back end, registered by :mod:`neural_net.db` when the package is imported.
+#: The engine never imports the database layer; it only calls this factory, when set.
+STORE_FACTORY: Any = None
 
 
 class StoreProxy:
@@ -44,9 +47,9 @@ class StoreProxy:
         return store
 
     def _open_store(self, target: Any = True) -> Any:
-        if model.STORE_FACTORY is None:
+        if STORE_FACTORY is None:
             raise RuntimeError("no database store is registered; import neural_net (the package) first")
-        self.store = model.STORE_FACTORY(self, target)
+        self.store = STORE_FACTORY(self, target)
         self.id["store"] = True
         return self.store
 

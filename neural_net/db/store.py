@@ -1,7 +1,7 @@
 """The Store: one training run of one ``Sequential``, written to a database as it happens.
 
 A network built with ``store=...`` (or after ``Define._Define__store = True``) calls
-:func:`store_factory` (registered as ``neural_net.model.STORE_FACTORY``) and keeps the
+:func:`store_factory` (registered as ``neural_net.stored.STORE_FACTORY``) and keeps the
 returned :class:`Store` in ``model.store``. On creation the store validates the target, makes
 the database at the head schema revision if it is new, and commits in one transaction the
 run (``Architecture``), its layers, their neurons, the cost definition (``value`` NULL), the
