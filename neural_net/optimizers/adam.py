@@ -132,12 +132,7 @@ class AdamW(Adam):
             \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - β_2^t} + ε}
 
     Args:
-        lr: :math:`η > 0` (or a Schedule); ``learning_rate`` is a synonym.
-        betas: :math:`(β_1, β_2)`, each in [0, 1).
-        eps: :math:`ε > 0`.
-        weight_decay: :math:`λ ≥ 0` (default 0.01).
-        amsgrad: keep the running maximum of :math:`v`.
-        schedule: a Schedule for the numeric ``lr``.
+        as :class:`Adam`; ``weight_decay`` :math:`λ ≥ 0` defaults to 0.01.
 
     Example:
         >>> import numpy
