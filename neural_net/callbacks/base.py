@@ -172,23 +172,43 @@ class Monitor:
         """Watch ``monitor`` again (after a fallback to ``'loss'``)."""
         self.key = self.monitor
 
-    def read(self, logs: dict | None) -> float | None:
+    def read(self, logs: dict | None, stacklevel: int = 3) -> float | None:
         """The monitored value in ``logs`` (or ``logs['loss']`` with a warning), else None."""
         logs = logs or {}
         if self.key not in logs:
             if "loss" in logs and self.key != "loss":
                 if not self._warned:
                     warnings.warn(f"{self.owner}: monitor {self.monitor!r} is not in the epoch logs "
-                                   f"(keys {sorted(logs)}); watching 'loss' instead", RuntimeWarning, stacklevel=3)
+                                   f"(keys {sorted(logs)}); watching 'loss' instead", RuntimeWarning, stacklevel=stacklevel)
                     self._warned = True
                 self.key = "loss"
             else:
                 if not self._warned:
                     warnings.warn(f"{self.owner}: neither monitor {self.monitor!r} nor 'loss' is in the epoch "
-                                   f"logs (keys {sorted(logs)}); {self.missing}", RuntimeWarning, stacklevel=3)
+                                   f"logs (keys {sorted(logs)}); {self.missing}", RuntimeWarning, stacklevel=stacklevel)
                     self._warned = True
                 return None
         return float(logs[self.key])
+
+    def follow(self, logs: dict | None, best: float, untouched: bool) -> tuple[float | None, float]:
+        """``(current, best)``: the monitored value in ``logs`` (None when absent) and ``best``,
+        reset to :meth:`worst` when the monitor has just fallen back to ``'loss'`` while
+        ``untouched`` (nothing counted yet).
+
+        Example:
+            >>> import warnings
+            >>> from neural_net.callbacks.base import Monitor
+            >>> m = Monitor("Demo", "val_accuracy", "auto")
+            >>> with warnings.catch_warnings():
+            ...     warnings.simplefilter("ignore")
+            ...     m.follow({'loss': 0.5}, float('-inf'), untouched=True)
+            (0.5, inf)
+        """
+        before = self.key
+        current = self.read(logs, stacklevel=4)
+        if current is not None and self.key != before and untouched:
+            best = self.worst()
+        return current, best
 
     def improves(self, current: float, reference: float) -> bool:
         """True when ``current`` beats ``reference`` by more than ``min_delta`` (NaN never does)."""

@@ -155,12 +155,9 @@ class ModelCheckpoint(Callback):
             return
         logs = logs or {}
         if self.save_best_only:
-            before = self._monitor.key
-            current = self._monitor.read(logs)
+            current, self.best = self._monitor.follow(logs, self.best, untouched=not self.saved)
             if current is None:
                 return
-            if self._monitor.key != before and not self.saved:
-                self.best = self._monitor.worst()
             if not self._monitor.improves(current, self.best):
                 return
             self.best = current

@@ -99,12 +99,9 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        before = self._monitor.key
-        current = self._monitor.read(logs)
+        current, self.best = self._monitor.follow(logs, self.best, untouched=self.best in (math.inf, -math.inf))
         if current is None:
             return
-        if self._monitor.key != before and self.best in (math.inf, -math.inf):  # fell back to 'loss'
-            self.best = self._monitor.worst()
         in_cooldown = self.cooldown_counter > 0
         if in_cooldown:
             self.cooldown_counter -= 1

@@ -92,12 +92,9 @@ class EarlyStopping(Callback):
         self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        before = self._monitor.key
-        current = self._monitor.read(logs)
+        current, self.best = self._monitor.follow(logs, self.best, untouched=self.best_epoch == 0)
         if current is None:
             return
-        if self._monitor.key != before and self.best_epoch == 0:  # fell back before any epoch counted
-            self.best = self._monitor.worst()
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()  # weights of the first epoch, if nothing improves
             self.best_epoch = epoch
