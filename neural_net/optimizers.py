@@ -203,7 +203,7 @@ class Optimizer:
         return st
 
     def _add_l2(self, W: np.ndarray, G: np.ndarray, s: np.ndarray) -> None:
-        """Coupled weight decay: :math:`G \mathrel{+}= λW` (``s`` is scratch)."""
+        r"""Coupled weight decay: :math:`G \mathrel{+}= λW` (``s`` is scratch)."""
         if self.weight_decay != 0:
             np.multiply(W, self.weight_decay, out=s)
             G += s
