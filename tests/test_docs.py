@@ -141,19 +141,22 @@ def test_generated_content_is_in_the_pages(site):
     assert "LeakyReLU" in api and 'class="arithmatex"' in api and ":math:" not in api
 
 
+#: An element that makes the browser fetch its ``src``/``href`` when the page loads.
+LOADED = re.compile(r"""<(?:script|link|img|iframe|source|video|audio|embed)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']*)""",
+                    re.IGNORECASE)
+
+
 def test_site_references_nothing_outside_it(site):
     offenders = []
-    for path in site.rglob("*"):
-        if path.suffix not in (".html", ".css", ".js") or "assets/mathjax" in path.as_posix():
+    for path in sorted(site.rglob("*")):
+        if path.suffix not in (".html", ".css") or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        for match in re.finditer(r"""(?:src|href)\s*=\s*["']((?:https?:)?//[^"']+)""", text):
-            if path.suffix == ".html" and re.search(r"<(?:script|link|img|iframe)\b[^>]*" + re.escape(match[1]),
-                                                    text):
-                offenders.append((path.relative_to(site).as_posix(), match[1]))
-        offenders += [(path.relative_to(site).as_posix(), m[0]) for m in re.finditer(r"url\((?:'|\")?https?://[^)]+\)", text)]
+        where = path.relative_to(site).as_posix()
         if path.suffix == ".html":
-            offenders += [(path.relative_to(site).as_posix(), m[0]) for m in EXTERNAL.finditer(text)]
+            offenders += [(where, url) for url in LOADED.findall(text) if re.match(r"(?:[a-z]+:)?//", url, re.I)]
+            offenders += [(where, m[0]) for m in EXTERNAL.finditer(text)]
+        offenders += [(where, m[0]) for m in re.finditer(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", text)]
     assert not offenders, offenders[:10]
 
 
