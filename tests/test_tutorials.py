@@ -61,7 +61,8 @@ assert not _Define._Define__store, "Define._Define__store was left switched on"
 
 def _kernel_env(tmp_path: pathlib.Path) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    # the library without installing it, and the tutorials' shared helpers (tutorial_plots)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), str(TUTORIALS), env.get("PYTHONPATH", "")) if p)
     env["MPLBACKEND"] = "Agg"
     env.pop("NEURAL_NET_DATABASE_URL", None)
     env.pop("DATABASE_URL", None)  # jupysql would connect to it by default
@@ -80,6 +81,24 @@ def _cells(notebook) -> list[tuple[str, str]]:
 def test_tutorials_exist():
     assert len(SOURCES) >= 7, f"expected the tutorial sources in {TUTORIALS}"
     assert DATABASE_TUTORIALS <= {p.stem for p in SOURCES}
+
+
+def test_tutorial_plots_examples():
+    """The shared plotting helpers' docstring examples run (with the Agg backend)."""
+    import doctest
+    import importlib.util
+    import sys
+
+    pytest.importorskip("matplotlib")
+    spec = importlib.util.spec_from_file_location("tutorial_plots", TUTORIALS / "tutorial_plots.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["tutorial_plots"] = module
+    try:
+        spec.loader.exec_module(module)
+        failed, attempted = doctest.testmod(module)
+    finally:
+        sys.modules.pop("tutorial_plots", None)
+    assert attempted >= 2 and failed == 0
 
 
 def test_every_tutorial_is_a_pair():

@@ -35,6 +35,7 @@
 # %%
 import numpy
 import matplotlib.pyplot as plt
+from tutorial_plots import finish_axes   # limits, legend, grid and title of each plot
 
 numpy.random.seed(0)  # every random draw of this notebook is reproducible
 
@@ -107,14 +108,7 @@ ax1.vlines(x=0, ymin=-1.5, ymax=1.5, color='brown', linestyle='--')
 ax2.hlines(y=0, xmin=-5, xmax=5, color='red', label=r'$y=0$', linestyle='--')
 ax2.hlines(y=[-1, 1], xmin=-5, xmax=5, color='grey', label=r'$y=\pm 1$', linestyle=':')
 
-for ax in (ax1, ax2):
-    ax.set_ylim(-1.5, 1.5)
-    ax.set_xlim(-5, 5)
-    ax.legend()
-    ax.grid()
-
-ax1.set_title('Sigmoid')
-ax2.set_title('Hyperbolic Tangent Function');
+finish_axes((ax1, ax2), ('Sigmoid', 'Hyperbolic Tangent Function'), ylim=(-1.5, 1.5))
 
 # %% [markdown]
 # #### Derivatives
@@ -156,14 +150,7 @@ ax1.hlines(y=0.25, xmin=-5, xmax=5, color='green', label=r'$y=\frac{1}{4}$', lin
 ax1.vlines(x=0, ymin=-0.5, ymax=1.5, color='brown', linestyle='--')
 ax2.hlines(y=0, xmin=-5, xmax=5, color='red', linestyle='--')
 
-for ax in (ax1, ax2):
-    ax.set_ylim(-0.5, 1.5)
-    ax.set_xlim(-5, 5)
-    ax.legend()
-    ax.grid()
-
-ax1.set_title('Sigmoid Derivative')
-ax2.set_title('Hyperbolic Tangent Function Derivative');
+finish_axes((ax1, ax2), ('Sigmoid Derivative', 'Hyperbolic Tangent Function Derivative'), ylim=(-0.5, 1.5))
 
 # %% [markdown]
 # ### Rectified Linear Unit (ReLU)
@@ -195,11 +182,7 @@ fig, ax1 = plt.subplots(nrows=1, ncols=1, figsize=(7.5, 6))
 ax1.plot(z, relupred, label=r'ReLU')
 ax1.vlines(x=0, ymin=-5, ymax=5, color='brown', linestyle='--')
 
-ax1.set_ylim(-5, 5)
-ax1.set_xlim(-5, 5)
-ax1.legend()
-ax1.set_title('Rectified Linear Unit')
-ax1.grid()
+finish_axes([ax1], ['Rectified Linear Unit'], ylim=(-5, 5))
 
 # %% [markdown]
 # #### Derivative
@@ -227,11 +210,7 @@ fig, ax1 = plt.subplots(nrows=1, ncols=1, figsize=(7.5, 6))
 ax1.plot(z, relupr, label=r"ReLU'")
 ax1.vlines(x=0, ymin=-5, ymax=5, color='brown', linestyle='--')
 
-ax1.set_ylim(-0.5, 1.5)
-ax1.set_xlim(-5, 5)
-ax1.legend()
-ax1.set_title('Rectified Linear Unit Derivative')
-ax1.grid()
+finish_axes([ax1], ['Rectified Linear Unit Derivative'], ylim=(-0.5, 1.5))
 
 # %% [markdown]
 # ### Non saturating activations
@@ -280,14 +259,7 @@ ax1.hlines(y=0, xmin=-5, xmax=5, color='green', linestyle='--')
 ax1.vlines(x=0, ymin=-5, ymax=5, color='brown', linestyle='--')
 ax2.hlines(y=0, xmin=-5, xmax=5, color='red', linestyle='--')
 
-for ax in (ax1, ax2):
-    ax.set_ylim(-5, 5)
-    ax.set_xlim(-5, 5)
-    ax.legend()
-    ax.grid()
-
-ax1.set_title('Exponential Linear Unit')
-ax2.set_title('Leaky Rectified Linear Unit');
+finish_axes((ax1, ax2), ('Exponential Linear Unit', 'Leaky Rectified Linear Unit'), ylim=(-5, 5))
 
 # %% [markdown]
 # #### Derivatives
@@ -328,14 +300,7 @@ ax1.hlines(y=0, xmin=-5, xmax=5, color='green', linestyle='--')
 ax1.vlines(x=0, ymin=-5, ymax=5, color='brown', linestyle='--')
 ax2.hlines(y=0, xmin=-5, xmax=5, color='red', linestyle='--')
 
-for ax in (ax1, ax2):
-    ax.set_ylim(-0.5, 1.5)
-    ax.set_xlim(-5, 5)
-    ax.legend()
-    ax.grid()
-
-ax1.set_title('Exponential Linear Unit Derivative')
-ax2.set_title('Leaky Rectified Linear Unit Derivative');
+finish_axes((ax1, ax2), ('Exponential Linear Unit Derivative', 'Leaky Rectified Linear Unit Derivative'), ylim=(-0.5, 1.5))
 
 # %% [markdown]
 # ### The backward step `grad`
@@ -372,15 +337,7 @@ ax1.hlines(y=0, xmin=-5, xmax=5, color='green', linestyle='--')
 ax1.vlines(x=0, ymin=-5, ymax=5, color='brown', linestyle='--')
 ax2.hlines(y=0, xmin=-5, xmax=5, color='red', linestyle='--')
 
-ax1.set_ylim(-2, 5)
-ax2.set_ylim(-0.5, 1.5)
-for ax in (ax1, ax2):
-    ax.set_xlim(-5, 5)
-    ax.legend()
-    ax.grid()
-
-ax1.set_title('Common activation functions')
-ax2.set_title('Derivatives');
+finish_axes((ax1, ax2), ('Common activation functions', 'Derivatives'), ylim=[(-2, 5), (-0.5, 1.5)])
 
 # %% [markdown]
 # ### Softmax
@@ -455,13 +412,7 @@ ax1.plot(z, softmax.preds[:, 1], label=r'$s_2 = 1 - \sigma(z)$')
 ax2.plot(z, softmaxpr[:, 0, 0], label=r'$\partial s_1/\partial z_1 = s_1(1-s_1)$')
 ax2.plot(z, softmaxpr[:, 0, 1], label=r'$\partial s_1/\partial z_2 = -s_1 s_2$')
 
-for ax in (ax1, ax2):
-    ax.set_xlim(-5, 5)
-    ax.legend()
-    ax.grid()
-
-ax1.set_title('Softmax of the logits (z, 0)')
-ax2.set_title('Softmax Jacobian entries');
+finish_axes((ax1, ax2), ('Softmax of the logits (z, 0)', 'Softmax Jacobian entries'))
 
 # %% [markdown]
 # ## Initialization

@@ -27,6 +27,7 @@
 # %%
 import numpy
 import matplotlib.pyplot as plt
+from tutorial_plots import plot_y1_y0   # a function of p for the targets y = 1 and y = 0
 
 numpy.random.seed(0)
 
@@ -331,14 +332,7 @@ y0 = numpy.array([[[bcost.compute(numpy.array([0]), p)], bcost.pr()] for p in ps
 y1.shape, y1[0].ravel(), y0[-1].ravel()   # (cost, derivative) at p = 0 for y = 1, at p = 1 for y = 0
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5))
-ax1.set_title('y=1')
-ax1.plot(ps, y1[:, 0], label=r'$-\log(p)$')
-ax2.set_title('y=0')
-ax2.plot(ps, y0[:, 0], label=r'$-\log(1-p)$')
-for ax in (ax1, ax2):
-    ax.set_xlabel('estimated probability p')
-    ax.legend()
+plot_y1_y0(ps, y1[:, 0], y0[:, 0], [r'$-\log(p)$', r'$-\log(1-p)$'], xlabel='estimated probability p')
 
 # %% [markdown]
 # ###### Derivatives
@@ -348,22 +342,10 @@ for ax in (ax1, ax2):
 # second figure leaves out the first and last ten points.
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5))
-ax1.set_title('y=1')
-ax1.plot(ps, y1[:, 1], label=r"$BCE'_{p}$")
-ax2.set_title('y=0')
-ax2.plot(ps, y0[:, 1], label=r"$BCE'_{p}$")
-ax1.legend()
-ax2.legend();
+plot_y1_y0(ps, y1[:, 1], y0[:, 1], [r"$BCE'_{p}$", r"$BCE'_{p}$"])
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5))
-ax1.set_title('y=1')
-ax1.plot(ps[10:-10, :], y1[10:-10, 1], label=r"$BCE'_{p} = -\frac{1}{p}$")
-ax2.set_title('y=0')
-ax2.plot(ps[10:-10, :], y0[10:-10, 1], label=r"$BCE'_{p} = \frac{1}{1-p}$")
-ax1.legend()
-ax2.legend();
+plot_y1_y0(ps[10:-10, :], y1[10:-10, 1], y0[10:-10, 1], [r"$BCE'_{p} = -\frac{1}{p}$", r"$BCE'_{p} = \frac{1}{1-p}$"])
 
 # %% [markdown]
 # ##### Without clipping
@@ -382,35 +364,16 @@ y1 = numpy.array([[[bcost.compute(numpy.array([1]), p, clip=False)], bcost.pr()]
 y0 = numpy.array([[[bcost.compute(numpy.array([0]), p, clip=False)], bcost.pr()] for p in ps])
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5))
-ax1.set_title('y=1')
-ax1.plot(ps, y1[:, 0], label=r'$-\log(p)$')
-ax2.set_title('y=0')
-ax2.plot(ps, y0[:, 0], label=r'$-\log(1-p)$')
-for ax in (ax1, ax2):
-    ax.set_xlabel('estimated probability p')
-    ax.legend()
+plot_y1_y0(ps, y1[:, 0], y0[:, 0], [r'$-\log(p)$', r'$-\log(1-p)$'], xlabel='estimated probability p')
 
 # %% [markdown]
 # ###### Derivatives
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5))
-ax1.set_title('y=1')
-ax1.plot(ps, y1[:, 1], label=r"$BCE'_{p}$")
-ax2.set_title('y=0')
-ax2.plot(ps, y0[:, 1], label=r"$BCE'_{p}$")
-ax1.legend()
-ax2.legend();
+plot_y1_y0(ps, y1[:, 1], y0[:, 1], [r"$BCE'_{p}$", r"$BCE'_{p}$"])
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5))
-ax1.set_title('y=1')
-ax1.plot(ps[10:-10, :], y1[10:-10, 1], label=r"$BCE'_{p}$")
-ax2.set_title('y=0')
-ax2.plot(ps[10:-10, :], y0[10:-10, 1], label=r"$BCE'_{p}$")
-ax1.legend()
-ax2.legend();
+plot_y1_y0(ps[10:-10, :], y1[10:-10, 1], y0[10:-10, 1], [r"$BCE'_{p}$", r"$BCE'_{p}$"])
 
 # %% [markdown]
 # ### Cross Entropy

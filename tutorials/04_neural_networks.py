@@ -32,6 +32,7 @@ from neural_net.pipeline import onehot, scaler, shuffle, Batch
 from neural_net.utils import IrisDatasetDownloader
 import numpy
 import matplotlib.pyplot as plt
+from tutorial_plots import show_digits   # a row of 8×8 digit images with their titles
 
 numpy.random.seed(0)  # data and XavierHe draws below are reproducible
 
@@ -280,11 +281,7 @@ from sklearn.model_selection import train_test_split
 # %%
 digits = datasets.load_digits()
 
-_, axes = plt.subplots(nrows=1, ncols=10, figsize=(13, 3))
-for ax, image, label in zip(axes, digits.images, digits.target):
-    ax.set_axis_off()
-    ax.imshow(image, cmap=plt.cm.gray_r, interpolation="nearest")
-    ax.set_title("Training: %i" % label)
+show_digits(digits.images[:10], [f"Training: {label}" for label in digits.target[:10]], figsize=(13, 3))
 
 # %%
 n_samples = len(digits.images)
@@ -318,12 +315,7 @@ softmax.train(X_train, y_train, epochs=1000, α=0.001, metrics=accuracy)
 predicted = softmax.predict(X_test).argmax(axis=1)
 
 # %%
-_, axes = plt.subplots(nrows=1, ncols=4, figsize=(10, 3))
-for ax, image, prediction in zip(axes, X_test, predicted):
-    ax.set_axis_off()
-    image = image.reshape(8, 8)
-    ax.imshow(image, cmap=plt.cm.gray_r, interpolation="nearest")
-    ax.set_title(f"Prediction: {prediction}")
+show_digits(X_test[:4], [f"Prediction: {prediction}" for prediction in predicted[:4]], figsize=(10, 3))
 
 # %% [markdown]
 # #### Classification report
@@ -416,12 +408,7 @@ NN.train(batch=batch, α=0.014, epochs=30, metrics=accuracy)
 predicted = NN.predict(X_test / 16).argmax(axis=1)
 
 # %%
-_, axes = plt.subplots(nrows=1, ncols=4, figsize=(10, 3))
-for ax, image, prediction in zip(axes, X_test, predicted):
-    ax.set_axis_off()
-    image = image.reshape(8, 8)
-    ax.imshow(image, cmap=plt.cm.gray_r, interpolation="nearest")
-    ax.set_title(f"Prediction: {prediction}")
+show_digits(X_test[:4], [f"Prediction: {prediction}" for prediction in predicted[:4]], figsize=(10, 3))
 
 # %%
 print(

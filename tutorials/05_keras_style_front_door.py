@@ -40,6 +40,7 @@
 import numpy
 import pandas as pd
 import matplotlib.pyplot as plt
+from tutorial_plots import show_digits   # a row of 8×8 digit images with their titles
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -73,11 +74,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 X_train.shape, y_train.shape, X_test.shape, y_test.shape
 
 # %%
-_, axes = plt.subplots(nrows=1, ncols=8, figsize=(12, 2))
-for ax, image, target in zip(axes, X_train, y_train):
-    ax.set_axis_off()
-    ax.imshow(image.reshape(8, 8), cmap=plt.cm.gray_r, interpolation="nearest")
-    ax.set_title(f"label {target.argmax()}")
+show_digits(X_train[:8], [f"label {target.argmax()}" for target in y_train[:8]], figsize=(12, 2))
 
 # %% [markdown]
 # ## Building the model: `Sequential`, `Dense`, `Dropout`

@@ -56,6 +56,8 @@ def on_config(config, **kwargs):
     # The tutorial kernels inherit this environment: runs go to a temporary directory, never
     # to a database named by the environment, and jupysql reports nothing anywhere.
     os.environ["NEURAL_NET_RUN_DIR"] = str(pathlib.Path(_run_dir.name) / "run")
+    # ... and import the tutorials' shared plotting helpers (tutorials/tutorial_plots.py).
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(TUTORIALS), os.environ.get("PYTHONPATH", "")) if p)
     for name in ("NEURAL_NET_DATABASE_URL", "DATABASE_URL", "MPLBACKEND"):
         os.environ.pop(name, None)
     os.environ["PLOOMBER_STATS_ENABLED"] = "false"
