@@ -65,8 +65,10 @@ def make_circle_data(
         ``X`` of shape ``(m, 2)`` float64 and ``y`` of shape ``(m, 1)`` int64, ``m = sum(n)``.
 
     Raises:
-        TypeError / ValueError: malformed centres, radii, ``n`` or ``seed`` (the message
-        names the argument).
+        TypeError: centres, radii, ``n`` or ``seed`` of the wrong type (the message names
+            the argument).
+        ValueError: malformed centres, radii, ``n`` or ``seed`` values (the message names
+            the argument).
 
     Example:
         >>> import numpy

@@ -188,7 +188,8 @@ class Batch:
     Args:
         size: rows per mini-batch (int >= 1).
         n: total number of rows (int >= 1) that ``X_fn()`` and ``y_fn()`` must return.
-        X_fn, y_fn: callables returning the features and the targets.
+        X_fn: callable returning the features.
+        y_fn: callable returning the targets.
         shuffle: draw a fresh permutation of the rows at the start of each pass.
         seed: None, an int >= 0 or a ``numpy.random.Generator`` for the permutations.
 

@@ -152,7 +152,8 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
         build_fn: ``build_fn(**params) -> Sequential`` (compiled, or with a cost). For an
             executor that runs in other processes it must be importable (a module-level function).
         grid: ``{name: [values]}`` (every combination) or a list of parameter dicts.
-        X, y: training data; ``validation_data``/``validation_split`` as in ``fit``.
+        X: training inputs; ``validation_data``/``validation_split`` as in ``fit``.
+        y: training targets.
         monitor: the history key to rank by (default ``'val_loss'`` with validation, else
             ``'loss'``); ``mode`` ``'min'``/``'max'``/``'auto'``.
         store: where runs are recorded: ``None`` (not stored), ``True`` (one new SQLite file

@@ -114,8 +114,9 @@ class ModelCheckpoint(Callback):
         mode: ``'auto'``, ``'min'`` or ``'max'``.
 
     Attributes:
-        best: best monitored value at a save; saved: list of ``(epoch, destination)``, the
-        destination being the file path or ``'store'``.
+        best: best monitored value at a save.
+        saved: list of ``(epoch, destination)``, the destination being the file path or
+            ``'store'``.
 
     Example:
         >>> import os, tempfile, numpy
