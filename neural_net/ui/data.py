@@ -1,0 +1,465 @@
+"""Every database read of the dashboard, in one place.
+
+The dashboard reads a store only through this module, and this module reads only through the
+public names of :mod:`neural_net.db` (``list_runs``, ``run_info``, ``history``, ``layers``,
+``snapshots``, ``weight_matrices``, ``ENGINES``, ``dispose`` and the errors), plus a few
+read-only ``SELECT`` statements over the documented tables and views where those functions
+do not give what a page needs (see :data:`SQL`): the parameters and final metrics of every
+run for the runs table, the wall time of each epoch, and the new rows of a live run.
+
+Read-only: every SQLite file is opened ``mode=ro`` (the engines the readers use are
+installed in ``neural_net.db.ENGINES`` for the duration of one read, then disposed; an engine
+this process already holds, e.g. of a run training in the same notebook, is used as it is);
+a PostgreSQL session is ``default_transaction_read_only``. Nothing here writes.
+
+The runs table is cached per file and refreshed only for files whose size or modification
+time (of the file or its ``-wal``) changed, and for runs still marked running: browsing a
+thousand runs reads each file once.
+
+Example:
+    >>> import numpy, tempfile, os
+    >>> from neural_net.architecture import Sequential
+    >>> from neural_net.layers import Dense
+    >>> from neural_net.ui.data import Source
+    >>> d = tempfile.mkdtemp()
+    >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store=os.path.join(d, "a.db"), name="tiny")
+    >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=3, verbose=0)
+    >>> src = Source(d)
+    >>> src.runs().table[["name", "status", "epochs"]].values.tolist()
+    [['tiny', 'finished', 3]]
+    >>> src.history(net['id'])["loss"].size
+    3
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import numpy as np
+import orjson
+import pandas as pd
+
+import neural_net.db as db
+
+#: The read-only SELECTs the dashboard makes itself (documented tables and views only).
+SQL = {
+    "params": "SELECT Architecture_id, run_name, hyperparams, config, parent_id, parent_epoch FROM Architecture",
+    "final_metrics": (
+        "SELECT m.Architecture_id, m.split, m.name, m.value, b.best_max, b.best_min FROM metric AS m "
+        "JOIN (SELECT Architecture_id, split, name, max(epoch) AS last, max(value) AS best_max, "
+        "min(value) AS best_min FROM metric GROUP BY Architecture_id, split, name) AS b "
+        "ON m.Architecture_id = b.Architecture_id AND m.split = b.split AND m.name = b.name AND m.epoch = b.last"),
+    "wall_time": ("SELECT epoch, created_at FROM Cost WHERE Architecture_id = {rid} AND split = 'train' "
+                  "AND epoch IS NOT NULL ORDER BY epoch"),
+    "poll_status": "SELECT status, epochs FROM Architecture WHERE Architecture_id = {rid}",
+    "poll_rows": ("SELECT epoch, split, name, value FROM history WHERE Architecture_id = {rid} "
+                  "AND epoch > {after} ORDER BY epoch"),
+}
+#: The SQL a person can run to get each chart's numbers (shown under the chart).
+CHART_SQL = {
+    "curves": "SELECT epoch, split, name, value FROM history WHERE Architecture_id = {rid} ORDER BY epoch;",
+    "wall_time": SQL["wall_time"] + ";",
+    "histograms": ("SELECT epoch, Layer_id, value FROM weight_history WHERE Architecture_id = {rid} "
+                   "ORDER BY seq, Layer_id;"),
+    "heatmap": ("SELECT row_index, col_index, value FROM weight_history WHERE Architecture_id = {rid} "
+                "AND epoch = {epoch} AND Layer_id = {layer_id};"),
+    "change": ("SELECT a.row_index, a.col_index, a.value - b.value AS change FROM weight_history a "
+               "JOIN weight_history b ON a.Layer_id = b.Layer_id AND a.row_index = b.row_index "
+               "AND a.col_index = b.col_index WHERE a.Architecture_id = {rid} AND b.Architecture_id = {rid} "
+               "AND a.epoch = {epoch} AND b.epoch = {base} AND a.Layer_id = {layer_id};"),
+    "runs": "SELECT * FROM run_summary ORDER BY created_at;",
+}
+#: Keys of the hyper-parameters that are bookkeeping, not parameters, in the runs table.
+SKIP_PARAMS = {"start_epoch", "metrics", "samples"}
+#: Metrics for which larger is better (their "best" is the maximum).
+HIGHER_IS_BETTER = ("accuracy", "acc", "auc", "f1", "precision", "recall", "r2")
+#: Threads reading files in parallel when the runs table is first built.
+WORKERS = 8
+
+
+class UnknownRun(LookupError):
+    """A run id that no database of the source holds (the dashboard shows a 404 page).
+
+    Example:
+        >>> from neural_net.ui.data import UnknownRun
+        >>> str(UnknownRun("no run 7"))
+        "'no run 7'"
+    """
+
+
+# ----- read-only connections ------------------------------------------------------------------
+def sqlite_path(url: str) -> str | None:
+    """The file of a ``sqlite:////abs/path.db`` URL (None for other URLs).
+
+    Example:
+        >>> from neural_net.ui.data import sqlite_path
+        >>> sqlite_path("sqlite:////tmp/a.db"), sqlite_path("postgresql://h/db")
+        ('/tmp/a.db', None)
+    """
+    if url.startswith("sqlite:////"):
+        return url[len("sqlite:///"):].split("?", 1)[0]
+    return None
+
+
+def _ro_sqlite(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+
+
+def _ro_engine(url: str) -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    path = sqlite_path(url)
+    if path is not None:
+        return create_engine("sqlite://", creator=lambda: _ro_sqlite(path), poolclass=NullPool)
+    if url.startswith("postgresql"):
+        return create_engine(url, poolclass=NullPool, connect_args={"options": "-c default_transaction_read_only=on"})
+    return None  # another server or in-memory: the readers' own engine
+
+
+_engine_lock = threading.Lock()
+
+
+@contextmanager
+def read_only(url: str) -> Iterator[None]:
+    """While inside, the public readers reach ``url`` through a read-only engine (SQLite
+    ``mode=ro``; PostgreSQL ``default_transaction_read_only``), unless this process already
+    holds an engine for it (then that one is used, untouched).
+
+    Example:
+        >>> import neural_net.db as db
+        >>> from neural_net.ui.data import read_only
+        >>> with read_only("sqlite:////nonexistent/x.db"):
+        ...     "sqlite:////nonexistent/x.db" in db.ENGINES
+        True
+        >>> "sqlite:////nonexistent/x.db" in db.ENGINES
+        False
+    """
+    with _engine_lock:
+        ours = url not in db.ENGINES
+        if ours:
+            engine = _ro_engine(url)
+            if engine is None:
+                ours = False
+            else:
+                db.ENGINES[url] = engine
+    try:
+        yield
+    finally:
+        if ours:
+            with _engine_lock:
+                if db.ENGINES.get(url) is engine:
+                    db.dispose(url)
+
+
+def select_rows(url: str, sql: str) -> list[tuple]:
+    """The rows of one read-only ``SELECT`` on the database ``url`` (one short read).
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> import tempfile, os
+        >>> from neural_net.ui.data import select_rows
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
+        >>> _ = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
+        >>> select_rows("sqlite:///" + path, "SELECT count(*) FROM Architecture")
+        [(1,)]
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        con = _ro_sqlite(path)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+    from sqlalchemy import text
+
+    with read_only(url):
+        engine = db.ENGINES.get(url) or db.open_database(url, create=False)
+        with engine.connect() as c:
+            return [tuple(r) for r in c.execute(text(sql))]
+
+
+# ----- parameters ---------------------------------------------------------------------------------
+def flatten_params(hyper: Any) -> dict[str, Any]:
+    """The run's parameters as flat ``{key: scalar}``: user/sweep parameters (``params``) by
+    their own names, the optimizer as ``optimizer`` and its settings as ``optimizer.<key>``,
+    the other hyper-parameters by name; lists become JSON text.
+
+    Example:
+        >>> from neural_net.ui.data import flatten_params
+        >>> flatten_params({'optimizer': {'name': 'adam', 'config': {'lr': 0.01, 'betas': [0.9, 0.99]}},
+        ...                 'batch_size': 8, 'metrics': ['accuracy'], 'params': {'units': 32}})
+        {'optimizer': 'adam', 'optimizer.lr': 0.01, 'optimizer.betas': '[0.9,0.99]', 'batch_size': 8, 'units': 32}
+    """
+    out: dict[str, Any] = {}
+    if not isinstance(hyper, dict):
+        return out
+
+    def put(key: str, value: Any) -> None:
+        if value is None or isinstance(value, (bool, int, float, str)):
+            out[key] = value
+        else:
+            out[key] = orjson.dumps(value).decode()
+
+    for key, value in hyper.items():
+        if key in SKIP_PARAMS or key == "params":
+            continue
+        if key == "optimizer" and isinstance(value, dict):
+            put("optimizer", value.get("name"))
+            for k, v in (value.get("config") or {}).items():
+                put(f"optimizer.{k}", v)
+        else:
+            put(key, value)
+    for key, value in (hyper.get("params") or {}).items() if isinstance(hyper.get("params"), dict) else ():
+        put(str(key), value)
+    return out
+
+
+def architecture_label(config: Any) -> str | None:
+    """Layer widths of a stored configuration, e.g. ``'4-16-3'``.
+
+    Example:
+        >>> from neural_net.ui.data import architecture_label
+        >>> architecture_label({'steps': [{'class': 'Fullyconnected', 'n_in': 4, 'n_out': 16},
+        ...                               {'class': 'Fullyconnected', 'n_in': 16, 'n_out': 3}]})
+        '4-16-3'
+    """
+    steps = [s for s in (config or {}).get("steps", []) if isinstance(s, dict) and s.get("class") == "Fullyconnected"]
+    if not steps:
+        return None
+    return "-".join(str(w) for w in [steps[0].get("n_in")] + [s.get("n_out") for s in steps])
+
+
+def _loads(text: Any) -> Any:
+    if not isinstance(text, (str, bytes)):
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _extras(url: str) -> dict[int, dict[str, Any]]:
+    """Per run of the database ``url``: parameters, final/best metrics, lineage."""
+    out: dict[int, dict[str, Any]] = {}
+    for rid, run_name, hyper, config, parent_id, parent_epoch in select_rows(url, SQL["params"]):
+        row = {f"param.{k}": v for k, v in flatten_params(_loads(hyper)).items()}
+        arch = architecture_label(_loads(config))
+        if arch:
+            row["param.layers"] = arch
+        row.update(parent_id=parent_id, parent_epoch=parent_epoch)
+        out[int(rid)] = row
+    for rid, split, name, value, best_max, best_min in select_rows(url, SQL["final_metrics"]):
+        if name == "lr" or int(rid) not in out:
+            continue
+        key = name if split == "train" else f"{split}_{name}"
+        higher = any(h in name.lower() for h in HIGHER_IS_BETTER)
+        out[int(rid)][f"final_{key}"] = value
+        out[int(rid)][f"best_{key}"] = best_max if higher else best_min
+    return out
+
+
+# ----- the runs table ---------------------------------------------------------------------------
+@dataclass
+class Runs:
+    """The runs table: one row per run with parameters (``param.<key>``) and final/best
+    metrics as columns, and the files that could not be read (``skipped``: path → reason).
+
+    Example:
+        >>> import pandas as pd
+        >>> from neural_net.ui.data import Runs
+        >>> Runs(pd.DataFrame({"run_id": [1]}), {"/x.db": "not a database"}).skipped
+        {'/x.db': 'not a database'}
+    """
+
+    table: pd.DataFrame
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _signature(path: str) -> tuple:
+    sig = []
+    for p in (path, path + "-wal"):
+        try:
+            st = os.stat(p)
+            sig.append((st.st_size, st.st_mtime_ns))
+        except OSError:
+            sig.append(None)
+    return tuple(sig)
+
+
+class Source:
+    """A store the dashboard shows: a run directory, one ``.db`` file or a SQLAlchemy URL.
+
+    Example:
+        >>> from neural_net.ui.data import Source
+        >>> Source("sqlite://").runs().table.columns[:3].tolist()
+        ['run_id', 'name', 'status']
+    """
+
+    def __init__(self, source: Any) -> None:
+        if isinstance(source, os.PathLike):
+            source = os.fspath(source)
+        if not isinstance(source, str) or not source:
+            raise TypeError(f"source must be a run directory, a .db path or a database URL, got {source!r}")
+        self.source = source
+        self.label = source
+        self._files: dict[str, tuple[tuple, pd.DataFrame]] = {}
+        self._lock = threading.Lock()
+        self._last: Runs | None = None
+
+    # the databases of the source
+    def urls(self) -> list[str]:
+        """The database URLs of the source (a directory's ``*.db`` files, sorted)."""
+        if "://" in self.source:
+            return [self.source]
+        p = Path(self.source).expanduser()
+        if p.is_dir():
+            return ["sqlite:///" + str(f.resolve()) for f in sorted(p.glob("*.db")) if f.is_file()]
+        if p.exists():
+            return ["sqlite:///" + str(p.resolve())]
+        raise db.StorePathError(f"no database file or run directory at {p.resolve()}")
+
+    def _read_file(self, url: str) -> pd.DataFrame:
+        """One database's rows of the runs table (raises the store's errors)."""
+        with read_only(url):
+            runs = db.list_runs(url)
+        extras = _extras(url) if len(runs) else {}
+        if extras:
+            extra = pd.DataFrame.from_dict(extras, orient="index")
+            extra.index.name = "run_id"
+            runs = runs.join(extra, on="run_id")
+        return runs
+
+    def runs(self) -> Runs:
+        """The runs table, re-reading only the files that changed since the last call."""
+        with self._lock:
+            urls = self.urls()
+            skipped: dict[str, str] = {}
+            todo = []
+            for url in urls:
+                path = sqlite_path(url)
+                sig = _signature(path) if path else None
+                cached = self._files.get(url)
+                live = cached is not None and (cached[1]["status"] == "running").any() if cached else False
+                if cached is None or sig is None or cached[0] != sig or live:
+                    todo.append((url, sig))
+
+            def read(item: tuple[str, tuple | None]) -> tuple[str, tuple | None, Any]:
+                url, sig = item
+                try:
+                    return url, sig, self._read_file(url)
+                except (db.StoreError, OSError, sqlite3.Error, ValueError) as e:
+                    return url, sig, e
+                except Exception as e:  # noqa: BLE001 - SQLAlchemy's errors, a driver's
+                    return url, sig, e
+
+            if len(todo) > 1:
+                with ThreadPoolExecutor(min(WORKERS, len(todo))) as pool:
+                    results = list(pool.map(read, todo))
+            else:
+                results = [read(t) for t in todo]
+            for url, sig, got in results:
+                if isinstance(got, BaseException):
+                    self._files.pop(url, None)
+                    skipped[sqlite_path(url) or url] = " ".join(str(got).split())
+                else:
+                    self._files[url] = (sig, got)
+            known = set(urls)
+            for url in list(self._files):
+                if url not in known:
+                    del self._files[url]
+            frames = [self._files[u][1] for u in urls if u in self._files and len(self._files[u][1])]
+            if frames:
+                table = pd.concat(frames, ignore_index=True, sort=False)
+                table = table.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
+            else:
+                table = _empty_table()
+            self._last = Runs(table, skipped)
+            return self._last
+
+    def locate(self, run_id: int) -> str:
+        """The URL of the database holding ``run_id`` (raises :class:`UnknownRun`)."""
+        for attempt in range(2):
+            runs = self._last if (attempt == 0 and self._last is not None) else self.runs()
+            hit = runs.table.loc[runs.table["run_id"] == run_id, "db_path"]
+            if len(hit):
+                return str(hit.iloc[0])
+        raise UnknownRun(f"no run {run_id} in {self.label}")
+
+    # one run
+    def info(self, run_id: int) -> dict[str, Any]:
+        """``run_info`` of the run (parameters flattened in ``params``)."""
+        url = self.locate(run_id)
+        with read_only(url):
+            info = db.run_info(url, run_id)
+        info["params"] = flatten_params(info.get("hyperparams"))
+        return info
+
+    def layers(self, run_id: int) -> pd.DataFrame:
+        """``layers`` of the run."""
+        url = self.locate(run_id)
+        with read_only(url):
+            return db.layers(url, run_id)
+
+    def snapshots(self, run_id: int) -> pd.DataFrame:
+        """``snapshots`` of the run."""
+        url = self.locate(run_id)
+        with read_only(url):
+            return db.snapshots(url, run_id)
+
+    def history(self, run_id: int) -> pd.DataFrame:
+        """``history`` of the run (epoch × columns)."""
+        url = self.locate(run_id)
+        with read_only(url):
+            return db.history(url, run_id)
+
+    def wall_time(self, run_id: int) -> pd.Series:
+        """Seconds from the first recorded epoch to each epoch's training loss row."""
+        url = self.locate(run_id)
+        rows = select_rows(url, SQL["wall_time"].format(rid=int(run_id)))
+        if not rows:
+            return pd.Series([], dtype=float)
+        t = pd.to_datetime(pd.Series([r[1] for r in rows], index=[int(r[0]) for r in rows]), errors="coerce")
+        return (t - t.iloc[0]).dt.total_seconds()
+
+    def matrices(self, run_id: int, epoch: int | None = None) -> list[np.ndarray]:
+        """``weight_matrices`` of the run's snapshot at ``epoch``."""
+        url = self.locate(run_id)
+        with read_only(url):
+            return db.weight_matrices(url, run_id, epoch)
+
+    def poll(self, run_id: int, after: int) -> dict[str, Any]:
+        """What a live page needs since epoch ``after``: the stored status and epochs, and
+        the rows of the ``history`` view after that epoch (one short read)."""
+        url = self.locate(run_id)
+        rid, after = int(run_id), int(after)
+        path = sqlite_path(url)
+        if path is not None:
+            con = _ro_sqlite(path)
+            try:
+                con.execute("BEGIN")
+                status = con.execute(SQL["poll_status"].format(rid=rid)).fetchone()
+                rows = con.execute(SQL["poll_rows"].format(rid=rid, after=after)).fetchall()
+                con.execute("COMMIT")
+            finally:
+                con.close()
+        else:
+            status = (select_rows(url, SQL["poll_status"].format(rid=rid)) or [None])[0]
+            rows = select_rows(url, SQL["poll_rows"].format(rid=rid, after=after))
+        if status is None:
+            raise UnknownRun(f"no run {run_id} in {self.label}")
+        return {"status": status[0], "epochs": status[1], "rows": rows}
+
+
+def _empty_table() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in
+                         ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
+                          "created_at", "finished_at", "updated_at"]})
