@@ -108,8 +108,8 @@ def fmt(v: Any) -> str:
 
     Example:
         >>> from neural_net.ui.app import fmt
-        >>> fmt(0.123456), fmt(None), fmt(12), fmt(3.0e-7)
-        ('0.1235', '', '12', '3e-07')
+        >>> fmt(0.123456), fmt(None), fmt(12), fmt(3.0e-7), fmt("2026-12-02 01:50:08.467991")
+        ('0.1235', '', '12', '3e-07', '2026-12-02 01:50:08')
     """
     v = _clean(v)
     if v is None:
@@ -118,6 +118,8 @@ def fmt(v: Any) -> str:
         return f"{v:.4g}"
     if isinstance(v, datetime):
         return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, str) and len(v) >= 19 and v[4] == "-" and v[10] in " T" and v[13] == ":":
+        return v[:19].replace("T", " ")  # an ISO time as SQLite returns it, to the second
     return str(v)
 
 
@@ -147,6 +149,11 @@ def table_columns(table: pd.DataFrame) -> list[str]:
     metrics.sort(key=lambda c: (c.split("_", 1)[1] not in ("loss", "val_loss"), c.split("_", 1)[1], c[0] == "b"))
     params = sorted(c for c in table.columns if c.startswith("param."))
     return BASE_COLUMNS + metrics + params
+
+
+def _text(col: pd.Series) -> pd.Series:
+    """A column as lower-case text ('' for missing values)."""
+    return col.map(lambda v: "" if _clean(v) is None else str(v).lower()).astype(object)
 
 
 def _key(column: str, table: pd.DataFrame) -> str:
@@ -184,23 +191,23 @@ def filter_table(table: pd.DataFrame, *, q: str = "", status: str = "", where: l
         try:
             num = float(v)
             numeric = pd.to_numeric(col, errors="coerce")
-            keep &= (numeric == num) | (col.astype(str) == v)
+            keep &= (numeric == num) | (_text(col) == v.lower())
         except ValueError:
-            keep &= col.astype(str).str.lower() == v.lower()
+            keep &= _text(col) == v.lower()
     if q:
         needle = q.lower()
-        text = table["name"].fillna("").astype(str).str.lower() + " " + table["run_id"].astype(str)
+        text = _text(table["name"]) + " " + _text(table["run_id"])
         for c in table.columns:
             if c.startswith("param."):
-                text = text + " " + table[c].astype(str).str.lower()
-        keep &= text.str.contains(needle, regex=False)
+                text = text + " " + _text(table[c])
+        keep &= text.map(lambda t: needle in t).astype(bool)
     out = table[keep]
     if sort:
         desc = sort.startswith("-")
         col = _key(sort.lstrip("-"), out)
         values = out[col]
         numeric = pd.to_numeric(values, errors="coerce")
-        by = numeric if numeric.notna().sum() == values.notna().sum() else values.astype(str).where(values.notna())
+        by = numeric if numeric.notna().sum() == values.notna().sum() else _text(values).replace("", None)
         order = by.sort_values(ascending=not desc, na_position="last", kind="stable").index
         out = out.loc[order]
     return out

@@ -139,16 +139,19 @@
         dims.push({label: label, values: vals.map(v => cats.indexOf(String(v))), tickvals: cats.map((_, i) => i), ticktext: cats});
       }
     };
-    for (const k of payload.keys) {
-      const vals = runs.map(r => r.params[k]);
-      if (new Set(vals.map(String)).size > 1) column(vals, k);
-    }
-    for (const f of payload.finals) column(runs.map(r => r.finals[f]), f);
+    // parameters every run has and that vary (at most 8), then the final losses and validation metrics
+    const varying = payload.keys.filter(k => runs.every(r => r.params[k] !== undefined && r.params[k] !== null)
+                                            && new Set(runs.map(r => String(r.params[k]))).size > 1);
+    for (const k of varying.slice(0, 8)) column(runs.map(r => r.params[k]), k);
+    for (const f of payload.finals.filter(f => f === "final_loss" || f.startsWith("final_val_")))
+      column(runs.map(r => r.finals[f]), f);
     if (dims.length) {
       Plotly.newPlot("parcoords", [{type: "parcoords", dimensions: dims,
         line: {color: runs.map((_, i) => i), colorscale: "Viridis"}}], {margin: {l: 60, r: 60, t: 50, b: 30}, height: 320}, config);
     }
     const sx = document.getElementById("scatter-x"), sy = document.getElementById("scatter-y");
+    if (varying.length) sx.value = varying.find(k => runs.every(r => typeof r.params[k] === "number")) || varying[0];
+    if (payload.finals.includes("final_val_loss")) sy.value = "final_val_loss";
     const scatter = () => {
       if (!sx.value || !sy.value) return;
       Plotly.react("scatter", [{type: "scatter", mode: "markers+text", text: runs.map(r => r.name), textposition: "top center",
