@@ -18,9 +18,9 @@ From Python::
     neural_net.ui.notebook("run/")             # an IFrame in Jupyter (server in a thread)
 
 Example:
-    >>> import urllib.request
+    >>> import tempfile, urllib.request
     >>> import neural_net.ui
-    >>> dash = neural_net.ui.serve("sqlite://", port=0, block=False)
+    >>> dash = neural_net.ui.serve(tempfile.mkdtemp(), port=0, block=False)
     >>> urllib.request.urlopen(dash.url).status
     200
     >>> dash.stop()
@@ -43,8 +43,9 @@ class Dashboard:
     """A dashboard server running in a background thread: ``url``, ``stop()``.
 
     Example:
+        >>> import tempfile
         >>> from neural_net.ui import serve
-        >>> dash = serve("sqlite://", port=0, block=False)
+        >>> dash = serve(tempfile.mkdtemp(), port=0, block=False)
         >>> dash.url.startswith("http://127.0.0.1:"), dash.running
         (True, True)
         >>> dash.stop(); dash.running
@@ -95,8 +96,9 @@ def serve(source: Any, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, op
     ``announce(url)`` is called once the address is bound (the command prints it).
 
     Example:
+        >>> import tempfile
         >>> from neural_net.ui import serve
-        >>> dash = serve("sqlite://", port=0, block=False); dash.stop()
+        >>> dash = serve(tempfile.mkdtemp(), port=0, block=False); dash.stop()
     """
     import uvicorn
 
@@ -135,8 +137,9 @@ def notebook(source: Any, *, port: int = 0, height: int = 700, host: str = DEFAU
     ``.dashboard`` attribute, to ``stop()`` it).
 
     Example:
+        >>> import tempfile
         >>> from neural_net.ui import notebook
-        >>> frame = notebook("sqlite://")
+        >>> frame = notebook(tempfile.mkdtemp())
         >>> frame.src.startswith("http://127.0.0.1:"); frame.dashboard.stop()
         True
     """

@@ -19,9 +19,10 @@ Errors are pages (JSON for ``/api``): an unknown run is a 404, an outdated schem
 that names the ``neural-net db upgrade`` command, any other failure a 500 page with one line.
 
 Example:
+    >>> import tempfile
     >>> from starlette.testclient import TestClient
     >>> from neural_net.ui.app import create_app
-    >>> client = TestClient(create_app("sqlite://"))
+    >>> client = TestClient(create_app(tempfile.mkdtemp()))
     >>> client.get("/").status_code, client.get("/runs/1").status_code
     (200, 404)
 """
@@ -509,7 +510,8 @@ def create_app(source: Any, *, poll_ms: int = 1000, warm: bool = False) -> Starl
 
     Example:
         >>> from neural_net.ui.app import create_app
-        >>> [r.path for r in create_app("sqlite://").routes][:3]
+        >>> import tempfile
+        >>> [r.path for r in create_app(tempfile.mkdtemp()).routes][:3]
         ['/', '/runs.csv', '/runs/{run_id:int}']
     """
     src = source if isinstance(source, Source) else Source(source)

@@ -12,7 +12,7 @@ Example:
     >>> from neural_net.ui.charts import downsample
     >>> y = numpy.zeros(10_000); y[4321] = 9.0
     >>> keep = downsample(y, 100)
-    >>> len(keep) <= 102, 4321 in keep, keep[0], keep[-1]
+    >>> len(keep) <= 102, 4321 in keep, int(keep[0]), int(keep[-1])
     (True, True, 0, 9999)
 """
 from __future__ import annotations
@@ -39,8 +39,8 @@ def downsample(y: Sequence[float] | np.ndarray, max_points: int = MAX_POINTS) ->
         >>> from neural_net.ui.charts import downsample
         >>> downsample([3.0, 1.0, 2.0], 10).tolist()
         [0, 1, 2]
-        >>> downsample([0, 5, 1, 1, 1, 1, 1, -4, 1, 1], 4).tolist()
-        [0, 1, 7, 9]
+        >>> downsample([0, 5, 1, 1, 1, 1, 1, -4, 1, 1], 4).tolist()  # 2 buckets: min, max of each
+        [0, 1, 5, 7, 9]
     """
     y = np.asarray(y, dtype=np.float64)
     n = len(y)

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         >>> from neural_net.ui.command import run
         >>> err = io.StringIO()
         >>> with contextlib.redirect_stderr(err):
-        ...     code = run(argparse.Namespace(source="sqlite://", host="127.0.0.1", port=-1, open=False, poll=1.0))
+        ...     code = run(argparse.Namespace(source="run/", host="127.0.0.1", port=-1, open=False, poll=1.0))
         >>> code, err.getvalue().strip()
         (2, 'neural-net: port must be an integer from 0 to 65535, got -1')
     """

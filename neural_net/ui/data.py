@@ -10,7 +10,7 @@ run for the runs table, the wall time of each epoch, and the new rows of a live 
 Read-only: every SQLite file is opened ``mode=ro`` (the engines the readers use are
 installed in ``neural_net.db.ENGINES`` for the duration of one read, then disposed; an engine
 this process already holds, e.g. of a run training in the same notebook, is used as it is);
-a PostgreSQL session is ``default_transaction_read_only``. Nothing here writes.
+a PostgreSQL session is ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``. Nothing here writes.
 
 The runs table is cached per file and refreshed only for files whose size or modification
 time (of the file or its ``-wal``) changed, and for runs still marked running: browsing a
@@ -90,7 +90,7 @@ class UnknownRun(LookupError):
     Example:
         >>> from neural_net.ui.data import UnknownRun
         >>> str(UnknownRun("no run 7"))
-        "'no run 7'"
+        'no run 7'
     """
 
 
@@ -113,15 +113,25 @@ def _ro_sqlite(path: str) -> sqlite3.Connection:
 
 
 def _ro_engine(url: str) -> Any:
-    from sqlalchemy import create_engine
+    from sqlalchemy import create_engine, event
     from sqlalchemy.pool import NullPool
 
     path = sqlite_path(url)
     if path is not None:
         return create_engine("sqlite://", creator=lambda: _ro_sqlite(path), poolclass=NullPool)
     if url.startswith("postgresql"):
-        return create_engine(url, poolclass=NullPool, connect_args={"options": "-c default_transaction_read_only=on"})
+        engine = create_engine(url, poolclass=NullPool)
+        event.listen(engine, "connect", _read_only_session)
+        return engine
     return None  # another server or in-memory: the readers' own engine
+
+
+def _read_only_session(dbapi_connection: Any, _record: Any) -> None:
+    """Make every transaction of a new PostgreSQL connection read-only."""
+    cur = dbapi_connection.cursor()
+    cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cur.close()
+    dbapi_connection.commit()
 
 
 _engine_lock = threading.Lock()
@@ -130,7 +140,7 @@ _engine_lock = threading.Lock()
 @contextmanager
 def read_only(url: str) -> Iterator[None]:
     """While inside, the public readers reach ``url`` through a read-only engine (SQLite
-    ``mode=ro``; PostgreSQL ``default_transaction_read_only``), unless this process already
+    ``mode=ro``; PostgreSQL sessions read-only), unless this process already
     holds an engine for it (then that one is used, untouched).
 
     Example:
@@ -299,9 +309,11 @@ class Source:
     """A store the dashboard shows: a run directory, one ``.db`` file or a SQLAlchemy URL.
 
     Example:
+        >>> import tempfile
         >>> from neural_net.ui.data import Source
-        >>> Source("sqlite://").runs().table.columns[:3].tolist()
-        ['run_id', 'name', 'status']
+        >>> src = Source(tempfile.mkdtemp())   # an empty run directory
+        >>> src.runs().table.columns[:3].tolist(), len(src.runs().table)
+        (['run_id', 'name', 'status'], 0)
     """
 
     def __init__(self, source: Any) -> None:
@@ -316,6 +328,12 @@ class Source:
         self._last: Runs | None = None
 
     # the databases of the source
+    @property
+    def single(self) -> bool:
+        """True when the source is one database (a URL or a file), not a directory: then a
+        database that cannot be read is an error, not a skipped file."""
+        return "://" in self.source or not Path(self.source).expanduser().is_dir()
+
     def urls(self) -> list[str]:
         """The database URLs of the source (a directory's ``*.db`` files, sorted)."""
         if "://" in self.source:
@@ -368,6 +386,8 @@ class Source:
                 results = [read(t) for t in todo]
             for url, sig, got in results:
                 if isinstance(got, BaseException):
+                    if self.single:  # one database: its error is the page
+                        raise got
                     self._files.pop(url, None)
                     skipped[sqlite_path(url) or url] = " ".join(str(got).split())
                 else:
