@@ -82,6 +82,8 @@ SKIP_PARAMS = {"start_epoch", "metrics", "samples"}
 HIGHER_IS_BETTER = ("accuracy", "acc", "auc", "f1", "precision", "recall", "r2")
 #: Threads reading files in parallel when the runs table is first built.
 WORKERS = 8
+#: Files to (re)read above which one ``list_runs`` of the whole directory is faster.
+BULK = 20
 
 
 class UnknownRun(LookupError):
@@ -169,6 +171,38 @@ def read_only(url: str) -> Iterator[None]:
                     db.dispose(url)
 
 
+def select_many(url: str, statements: list[str]) -> list[list[tuple]]:
+    """The rows of each read-only ``SELECT`` of ``statements``, in one connection and one
+    read transaction on the database ``url``.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> import tempfile, os
+        >>> from neural_net.ui.data import select_many
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
+        >>> _ = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
+        >>> select_many("sqlite:///" + path, ["SELECT count(*) FROM Architecture", "SELECT count(*) FROM Layer"])
+        [[(1,)], [(1,)]]
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        con = _ro_sqlite(path)
+        try:
+            con.execute("BEGIN")
+            out = [con.execute(sql).fetchall() for sql in statements]
+            con.execute("COMMIT")
+            return out
+        finally:
+            con.close()
+    from sqlalchemy import text
+
+    with read_only(url):
+        engine = db.ENGINES.get(url) or db.open_database(url, create=False)
+        with engine.connect() as c:
+            return [[tuple(r) for r in c.execute(text(sql))] for sql in statements]
+
+
 def select_rows(url: str, sql: str) -> list[tuple]:
     """The rows of one read-only ``SELECT`` on the database ``url`` (one short read).
 
@@ -182,19 +216,7 @@ def select_rows(url: str, sql: str) -> list[tuple]:
         >>> select_rows("sqlite:///" + path, "SELECT count(*) FROM Architecture")
         [(1,)]
     """
-    path = sqlite_path(url)
-    if path is not None:
-        con = _ro_sqlite(path)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-    from sqlalchemy import text
-
-    with read_only(url):
-        engine = db.ENGINES.get(url) or db.open_database(url, create=False)
-        with engine.connect() as c:
-            return [tuple(r) for r in c.execute(text(sql))]
+    return select_many(url, [sql])[0]
 
 
 # ----- parameters ---------------------------------------------------------------------------------
@@ -260,14 +282,15 @@ def _loads(text: Any) -> Any:
 def _extras(url: str) -> dict[int, dict[str, Any]]:
     """Per run of the database ``url``: parameters, final/best metrics, lineage."""
     out: dict[int, dict[str, Any]] = {}
-    for rid, run_name, hyper, config, parent_id, parent_epoch in select_rows(url, SQL["params"]):
+    params, finals = select_many(url, [SQL["params"], SQL["final_metrics"]])
+    for rid, run_name, hyper, config, parent_id, parent_epoch in params:
         row = {f"param.{k}": v for k, v in flatten_params(_loads(hyper)).items()}
         arch = architecture_label(_loads(config))
         if arch:
             row["param.layers"] = arch
         row.update(parent_id=parent_id, parent_epoch=parent_epoch)
         out[int(rid)] = row
-    for rid, split, name, value, best_max, best_min in select_rows(url, SQL["final_metrics"]):
+    for rid, split, name, value, best_max, best_min in finals:
         if name == "lr" or int(rid) not in out:
             continue
         key = name if split == "train" else f"{split}_{name}"
@@ -295,13 +318,17 @@ class Runs:
 
 
 def _signature(path: str) -> tuple:
+    """What changes when a file's content may have: size and modification time of the file
+    and of a non-empty ``-wal`` (commits of a writer in WAL mode land there first; an empty
+    one is what a read-only reader leaves)."""
     sig = []
     for p in (path, path + "-wal"):
         try:
             st = os.stat(p)
-            sig.append((st.st_size, st.st_mtime_ns))
         except OSError:
             sig.append(None)
+            continue
+        sig.append((st.st_size, st.st_mtime_ns) if st.st_size or p == path else None)
     return tuple(sig)
 
 
@@ -323,7 +350,8 @@ class Source:
             raise TypeError(f"source must be a run directory, a .db path or a database URL, got {source!r}")
         self.source = source
         self.label = source
-        self._files: dict[str, tuple[tuple, pd.DataFrame]] = {}
+        self._files: dict[str, tuple[Any, list[dict[str, Any]], bool]] = {}  # url → (signature, rows, live)
+        self._failed: dict[str, tuple[tuple, str]] = {}
         self._lock = threading.Lock()
         self._last: Runs | None = None
 
@@ -340,24 +368,27 @@ class Source:
             return [self.source]
         p = Path(self.source).expanduser()
         if p.is_dir():
-            return ["sqlite:///" + str(f.resolve()) for f in sorted(p.glob("*.db")) if f.is_file()]
+            base = str(p.resolve())  # resolved once, not per file
+            with os.scandir(base) as it:
+                names = sorted(e.name for e in it if e.name.endswith(".db") and e.is_file())
+            return ["sqlite:///" + os.path.join(base, n) for n in names]
         if p.exists():
             return ["sqlite:///" + str(p.resolve())]
         raise db.StorePathError(f"no database file or run directory at {p.resolve()}")
 
-    def _read_file(self, url: str) -> pd.DataFrame:
+    def _read_file(self, url: str) -> list[dict[str, Any]]:
         """One database's rows of the runs table (raises the store's errors)."""
         with read_only(url):
             runs = db.list_runs(url)
-        extras = _extras(url) if len(runs) else {}
-        if extras:
-            extra = pd.DataFrame.from_dict(extras, orient="index")
-            extra.index.name = "run_id"
-            runs = runs.join(extra, on="run_id")
-        return runs
+        records = runs.to_dict("records")
+        extras = _extras(url) if records else {}
+        for r in records:
+            r.update(extras.get(int(r["run_id"]), {}))
+        return records
 
     def runs(self) -> Runs:
-        """The runs table, re-reading only the files that changed since the last call."""
+        """The runs table, re-reading only the files that changed since the last call (and
+        those with a running run); the table itself is rebuilt only when one did."""
         with self._lock:
             urls = self.urls()
             skipped: dict[str, str] = {}
@@ -365,45 +396,83 @@ class Source:
             for url in urls:
                 path = sqlite_path(url)
                 sig = _signature(path) if path else None
+                failed = self._failed.get(url)
+                if failed is not None and sig is not None and failed[0] == sig:
+                    skipped[path or url] = failed[1]  # unchanged since it failed
+                    continue
                 cached = self._files.get(url)
-                live = cached is not None and (cached[1]["status"] == "running").any() if cached else False
-                if cached is None or sig is None or cached[0] != sig or live:
+                if cached is None or sig is None or cached[0] != sig or cached[2]:
                     todo.append((url, sig))
 
             def read(item: tuple[str, tuple | None]) -> tuple[str, tuple | None, Any]:
                 url, sig = item
                 try:
                     return url, sig, self._read_file(url)
-                except (db.StoreError, OSError, sqlite3.Error, ValueError) as e:
-                    return url, sig, e
-                except Exception as e:  # noqa: BLE001 - SQLAlchemy's errors, a driver's
+                except Exception as e:  # noqa: BLE001 - the store's, SQLAlchemy's, a driver's errors
                     return url, sig, e
 
-            if len(todo) > 1:
+            if len(todo) > BULK and not self.single:
+                results = self._read_bulk(todo)
+            elif len(todo) > 1:
                 with ThreadPoolExecutor(min(WORKERS, len(todo))) as pool:
                     results = list(pool.map(read, todo))
             else:
                 results = [read(t) for t in todo]
+            changed = bool(results) or self._last is None
             for url, sig, got in results:
                 if isinstance(got, BaseException):
                     if self.single:  # one database: its error is the page
                         raise got
                     self._files.pop(url, None)
-                    skipped[sqlite_path(url) or url] = " ".join(str(got).split())
+                    reason = " ".join(str(got).split())
+                    skipped[sqlite_path(url) or url] = reason
+                    self._failed[url] = (sig, reason)
                 else:
-                    self._files[url] = (sig, got)
+                    self._failed.pop(url, None)
+                    self._files[url] = (sig, got, any(r["status"] == "running" for r in got))
             known = set(urls)
-            for url in list(self._files):
-                if url not in known:
-                    del self._files[url]
-            frames = [self._files[u][1] for u in urls if u in self._files and len(self._files[u][1])]
-            if frames:
-                table = pd.concat(frames, ignore_index=True, sort=False)
+            for cache in (self._files, self._failed):
+                gone = [u for u in cache if u not in known]
+                changed = changed or bool(gone)
+                for url in gone:
+                    del cache[url]
+            if not changed and self._last is not None:
+                self._last = Runs(self._last.table, skipped)
+                return self._last
+            records = [r for u in urls if u in self._files for r in self._files[u][1]]
+            if records:
+                table = pd.DataFrame.from_records(records)
                 table = table.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
             else:
                 table = _empty_table()
             self._last = Runs(table, skipped)
             return self._last
+
+    def _read_bulk(self, todo: list[tuple[str, Any]]) -> list[tuple[str, Any, Any]]:
+        """Many files at once (the first read of a directory): one ``list_runs`` of the
+        directory (its thread pool), then the parameters of each file in a thread pool."""
+        reasons: dict[str, str] = {}
+        table = db.list_runs(self.source, on_skip=lambda path, reason: reasons.__setitem__(str(path), reason))
+        by_url: dict[str, list[dict[str, Any]]] = {}
+        for r in table.to_dict("records"):
+            by_url.setdefault(r["db_path"], []).append(r)
+
+        def one(item: tuple[str, Any]) -> tuple[str, Any, Any]:
+            url, sig = item
+            path = sqlite_path(url) or url
+            if path in reasons:
+                return url, sig, db.StoreError(reasons[path])
+            records = by_url.get(url, [])
+            try:
+                extras = _extras(url) if records else {}
+            except Exception as e:  # noqa: BLE001 - reported as the file's reason
+                return url, sig, e
+            for r in records:
+                r.update(extras.get(int(r["run_id"]), {}))
+            return url, sig, records
+
+        with ThreadPoolExecutor(WORKERS) as pool:
+            return list(pool.map(one, todo))
 
     def locate(self, run_id: int) -> str:
         """The URL of the database holding ``run_id`` (raises :class:`UnknownRun`)."""
@@ -461,19 +530,9 @@ class Source:
         the rows of the ``history`` view after that epoch (one short read)."""
         url = self.locate(run_id)
         rid, after = int(run_id), int(after)
-        path = sqlite_path(url)
-        if path is not None:
-            con = _ro_sqlite(path)
-            try:
-                con.execute("BEGIN")
-                status = con.execute(SQL["poll_status"].format(rid=rid)).fetchone()
-                rows = con.execute(SQL["poll_rows"].format(rid=rid, after=after)).fetchall()
-                con.execute("COMMIT")
-            finally:
-                con.close()
-        else:
-            status = (select_rows(url, SQL["poll_status"].format(rid=rid)) or [None])[0]
-            rows = select_rows(url, SQL["poll_rows"].format(rid=rid, after=after))
+        status_rows, rows = select_many(url, [SQL["poll_status"].format(rid=rid),
+                                              SQL["poll_rows"].format(rid=rid, after=after)])
+        status = status_rows[0] if status_rows else None
         if status is None:
             raise UnknownRun(f"no run {run_id} in {self.label}")
         return {"status": status[0], "epochs": status[1], "rows": rows}
