@@ -26,19 +26,13 @@ except ImportError:
 
 from conftest import trained  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
-from ui_fixtures import make_runs  # noqa: E402
+from ui_fixtures import store  # noqa: E402,F401 (a fixture)
 
 import neural_net.db as db  # noqa: E402
 from neural_net.cli import main  # noqa: E402
 from neural_net.ui import charts, command, serve  # noqa: E402
 from neural_net.ui.app import create_app  # noqa: E402
 from neural_net.ui.data import Source, read_only, select_rows  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    d = tmp_path_factory.mktemp("runs")
-    return d, make_runs(d)
 
 
 @pytest.fixture(scope="module")

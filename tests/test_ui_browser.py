@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("starlette", reason="the dashboard needs the ui extra (pip install -e '.[ui]')")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
-from ui_fixtures import make_runs, start_training  # noqa: E402
+from ui_fixtures import start_training, store  # noqa: E402,F401 (store: a fixture)
 
 import neural_net.db as db  # noqa: E402
 from neural_net.ui import serve  # noqa: E402
@@ -27,12 +27,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium chromium-driver)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    d = tmp_path_factory.mktemp("runs")
-    return d, make_runs(d)
 
 
 @pytest.fixture(scope="module")

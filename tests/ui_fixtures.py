@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from neural_net.architecture import Sequential
 from neural_net.layers import Dense
@@ -38,9 +39,17 @@ def make_runs(directory: Path) -> dict[str, int]:
     return ids
 
 
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """(directory, name → run id) of the runs of :func:`make_runs`, made once per module."""
+    d = tmp_path_factory.mktemp("runs")
+    return d, make_runs(d)
+
+
 CHILD = textwrap.dedent("""
     import sys, time
     import numpy as np
+import pytest
     from neural_net.architecture import Sequential
     from neural_net.callbacks import Callback
     from neural_net.layers import Dense

@@ -484,31 +484,29 @@ class Source:
         raise UnknownRun(f"no run {run_id} in {self.label}")
 
     # one run
-    def info(self, run_id: int) -> dict[str, Any]:
-        """``run_info`` of the run (parameters flattened in ``params``)."""
+    def _read(self, reader: Any, run_id: int, *args: Any) -> Any:
+        """``reader(url, run_id, *args)`` of the public readers, on the run's database, read-only."""
         url = self.locate(run_id)
         with read_only(url):
-            info = db.run_info(url, run_id)
+            return reader(url, run_id, *args)
+
+    def info(self, run_id: int) -> dict[str, Any]:
+        """``run_info`` of the run (parameters flattened in ``params``)."""
+        info = self._read(db.run_info, run_id)
         info["params"] = flatten_params(info.get("hyperparams"))
         return info
 
     def layers(self, run_id: int) -> pd.DataFrame:
         """``layers`` of the run."""
-        url = self.locate(run_id)
-        with read_only(url):
-            return db.layers(url, run_id)
+        return self._read(db.layers, run_id)
 
     def snapshots(self, run_id: int) -> pd.DataFrame:
         """``snapshots`` of the run."""
-        url = self.locate(run_id)
-        with read_only(url):
-            return db.snapshots(url, run_id)
+        return self._read(db.snapshots, run_id)
 
     def history(self, run_id: int) -> pd.DataFrame:
         """``history`` of the run (epoch × columns)."""
-        url = self.locate(run_id)
-        with read_only(url):
-            return db.history(url, run_id)
+        return self._read(db.history, run_id)
 
     def wall_time(self, run_id: int) -> pd.Series:
         """Seconds from the first recorded epoch to each epoch's training loss row."""
@@ -521,9 +519,7 @@ class Source:
 
     def matrices(self, run_id: int, epoch: int | None = None) -> list[np.ndarray]:
         """``weight_matrices`` of the run's snapshot at ``epoch``."""
-        url = self.locate(run_id)
-        with read_only(url):
-            return db.weight_matrices(url, run_id, epoch)
+        return self._read(db.weight_matrices, run_id, epoch)
 
     def poll(self, run_id: int, after: int) -> dict[str, Any]:
         """What a live page needs since epoch ``after``: the stored status and epochs, and
