@@ -49,7 +49,6 @@ def store(tmp_path_factory):
 CHILD = textwrap.dedent("""
     import sys, time
     import numpy as np
-import pytest
     from neural_net.architecture import Sequential
     from neural_net.callbacks import Callback
     from neural_net.layers import Dense

@@ -47,6 +47,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 import neural_net.db as db
+from neural_net import __version__
 
 from . import charts
 from .data import CHART_SQL, Source, UnknownRun
@@ -126,6 +127,7 @@ def fmt(v: Any) -> str:
 
 _env.filters["fmt"] = fmt
 _env.filters["json"] = to_json
+_env.globals["version"] = __version__
 
 
 # ----- the runs table -------------------------------------------------------------------------
@@ -502,6 +504,16 @@ async def on_other(request: Request, exc: Exception) -> Response:
     return _error(request, 500, "Internal error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:500]}")
 
 
+class Static(StaticFiles):
+    """The package's static files, cached by the browser for a day (their URLs carry the
+    library version, so an upgrade fetches them again)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
 def create_app(source: Any, *, poll_ms: int = 1000, warm: bool = False) -> Starlette:
     """The dashboard for ``source`` (a run directory, a ``.db`` file or a SQLAlchemy URL).
 
@@ -520,7 +532,7 @@ def create_app(source: Any, *, poll_ms: int = 1000, warm: bool = False) -> Starl
         Route("/compare", compare_page), Route("/live/{run_id:int}", live_page),
         Route("/api/runs/{run_id:int}/curves", api_curves), Route("/api/runs/{run_id:int}/weights", api_weights),
         Route("/api/runs/{run_id:int}/poll", api_poll),
-        Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
+        Mount("/static", app=Static(directory=str(HERE / "static")), name="static"),
     ]
     handlers = {UnknownRun: on_unknown_run, db.SchemaOutdated: on_outdated, db.StoreError: on_store_error,
                 HTTPException: on_http, Exception: on_other}

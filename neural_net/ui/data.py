@@ -35,6 +35,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -137,13 +138,20 @@ def _read_only_session(dbapi_connection: Any, _record: Any) -> None:
 
 
 _engine_lock = threading.Lock()
+#: The dashboard's read-only engines, most recently used last, kept between reads for their
+#: compiled-SQL caches (NullPool: they hold no connection while idle); at most MAX_ENGINES.
+_RO_ENGINES: OrderedDict[str, Any] = OrderedDict()
+#: Reads in progress per URL whose engine is one of ours (installed in ``db.ENGINES`` meanwhile).
+_ACTIVE: dict[str, int] = {}
+MAX_ENGINES = 32
 
 
 @contextmanager
 def read_only(url: str) -> Iterator[None]:
     """While inside, the public readers reach ``url`` through a read-only engine (SQLite
-    ``mode=ro``; PostgreSQL sessions read-only), unless this process already
-    holds an engine for it (then that one is used, untouched).
+    ``mode=ro``; PostgreSQL sessions read-only), unless this process already holds an engine
+    of its own for it (e.g. of a run training in the same notebook; then that one is used,
+    untouched). Ours is in ``neural_net.db.ENGINES`` only while a read is in progress.
 
     Example:
         >>> import neural_net.db as db
@@ -155,20 +163,30 @@ def read_only(url: str) -> Iterator[None]:
         False
     """
     with _engine_lock:
-        ours = url not in db.ENGINES
-        if ours:
-            engine = _ro_engine(url)
-            if engine is None:
-                ours = False
-            else:
+        if _ACTIVE.get(url):
+            _ACTIVE[url] += 1
+            ours = True
+        elif url in db.ENGINES:
+            ours = False
+        else:
+            engine = _RO_ENGINES.pop(url, None) or _ro_engine(url)
+            ours = engine is not None
+            if ours:
+                _RO_ENGINES[url] = engine
                 db.ENGINES[url] = engine
+                _ACTIVE[url] = 1
+                for old in [u for u in _RO_ENGINES if u not in _ACTIVE][:max(0, len(_RO_ENGINES) - MAX_ENGINES)]:
+                    _RO_ENGINES.pop(old).dispose()
     try:
         yield
     finally:
         if ours:
             with _engine_lock:
-                if db.ENGINES.get(url) is engine:
-                    db.dispose(url)
+                _ACTIVE[url] -= 1
+                if not _ACTIVE[url]:
+                    del _ACTIVE[url]
+                    if db.ENGINES.get(url) is _RO_ENGINES.get(url):
+                        db.ENGINES.pop(url)
 
 
 def select_many(url: str, statements: list[str]) -> list[list[tuple]]:
