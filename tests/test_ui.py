@@ -353,6 +353,11 @@ def test_cli_without_the_extra_says_which_to_install(monkeypatch, capsys):
                    "python -m pip install 'neural-net-numpy[ui]'"]
 
 
+def test_cli_refuses_a_missing_source(tmp_path, capsys):
+    assert main(["ui", str(tmp_path / "nowhere")]) == 1
+    assert capsys.readouterr().err.strip() == f"neural-net: no database file or run directory at {tmp_path / 'nowhere'}"
+
+
 def test_cli_serves_on_127_0_0_1_and_stops_on_ctrl_c(store):
     d, ids = store
     proc = subprocess.Popen([sys.executable, "-m", "neural_net", "ui", str(d), "--port", "0"],

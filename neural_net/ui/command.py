@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 
 #: What the dashboard needs beyond the library (the ``ui`` extra).
@@ -58,15 +59,15 @@ def missing() -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve the dashboard of ``args.source`` until Ctrl-C; returns the exit code (2 when the
-    ``ui`` extra is missing or the address cannot be used).
+    """Serve the dashboard of ``args.source`` until Ctrl-C; returns the exit code (1 when the
+    source does not exist, 2 when the ``ui`` extra is missing or the address cannot be used).
 
     Example:
         >>> import argparse, contextlib, io
         >>> from neural_net.ui.command import run
         >>> err = io.StringIO()
         >>> with contextlib.redirect_stderr(err):
-        ...     code = run(argparse.Namespace(source="run/", host="127.0.0.1", port=-1, open=False, poll=1.0))
+        ...     code = run(argparse.Namespace(source=".", host="127.0.0.1", port=-1, open=False, poll=1.0))
         >>> code, err.getvalue().strip()
         (2, 'neural-net: port must be an integer from 0 to 65535, got -1')
     """
@@ -78,13 +79,20 @@ def run(args: argparse.Namespace) -> int:
     if not 0.1 <= args.poll <= 60:
         print(f"neural-net: --poll must be between 0.1 and 60 seconds, got {args.poll}", file=sys.stderr)
         return 2
+    source = str(args.source)
+    if "://" not in source and not os.path.exists(os.path.expanduser(source)):
+        print(f"neural-net: no database file or run directory at {os.path.abspath(os.path.expanduser(source))}",
+              file=sys.stderr)
+        return 1
     from . import serve
 
     def announce(url: str) -> None:
-        print(f"neural-net ui: serving {args.source} on {url} (read-only; Ctrl-C to stop)", flush=True)
+        print(f"neural-net ui: serving {source} on {url} (read-only; Ctrl-C to stop)", flush=True)
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"neural-net ui: note: listening on {args.host}, other machines can reach it", flush=True)
 
     try:
-        serve(args.source, host=args.host, port=args.port, open_browser=args.open, poll_ms=int(args.poll * 1000),
+        serve(source, host=args.host, port=args.port, open_browser=args.open, poll_ms=int(args.poll * 1000),
               announce=announce)
     except (OSError, ValueError, TypeError) as e:
         print(f"neural-net: {e}", file=sys.stderr)
