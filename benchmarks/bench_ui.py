@@ -121,6 +121,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--browse", type=int, default=None, help="run pages opened for the memory series (default: all)")
+    ap.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = ap.parse_args()
 
@@ -174,7 +175,8 @@ def main() -> None:
                 rows.append((f"{label}: full page ({len(body) / 1e3:.0f} kB)", alls[0], statistics.median(alls)))
                 if path == "/":
                     assert body.count(b'<tr data-run="') == min(50, args.files + 1) and b"2 files could not be read" in body
-            rows += browser_times(url, long_id, args.repeat)
+            if not args.no_browser:
+                rows += browser_times(url, long_id, args.repeat)
             ids = [int(r) for r in db.list_runs(directory, on_skip=lambda p, r: None)["run_id"]]
             ids = ids[: args.browse] if args.browse else ids
             t = time.perf_counter()

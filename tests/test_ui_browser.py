@@ -74,6 +74,12 @@ def screenshot(pg, tmp_path: Path, name: str) -> Path:
     return path
 
 
+def drawn_points(pg, quantity: str) -> int:
+    """Markers of the first trace of a curve chart as drawn in the SVG (short curves have markers)."""
+    return pg.evaluate(f"() => document.querySelectorAll('#curve-{quantity} .scatterlayer .trace:first-child "
+                       f".point').length")
+
+
 def cells(pg, column: str) -> list[str]:
     return pg.eval_on_selector_all(f'#runs tbody td[data-col="{column}"]', "tds => tds.map(t => t.textContent.trim())")
 
@@ -111,8 +117,8 @@ def test_run_page_draws_every_stored_epoch(page, dashboard, store, tmp_path):
         ([q, gd]) => [q, gd.data.map(t => [t.name, t.x.length])]))""")
     assert dict(counts["loss"]) == {"loss": len(history), "val_loss": len(history)}
     assert dict(counts["accuracy"]) == {"accuracy": len(history), "val_accuracy": len(history)}
-    drawn = page.evaluate("() => document.querySelectorAll('#curve-loss .scatterlayer .trace').length")
-    assert drawn == 2
+    assert page.evaluate("() => document.querySelectorAll('#curve-loss .scatterlayer .trace').length") == 2
+    assert drawn_points(page, "loss") == len(history)  # markers drawn in the SVG, one per epoch
     n_snapshots = len(db.snapshots(d, rid))
     assert page.evaluate("() => document.getElementById('hist-0').data[0].z.length") == n_snapshots
     W = db.weight_matrices(d, rid)[0]
@@ -146,16 +152,18 @@ def test_live_page_gains_points_while_a_child_trains(page, dashboard, store, tmp
     try:
         page.goto(f"{dashboard.url}live/{rid}")
         page.wait_for_function("window.dashboard && window.dashboard.polls >= 1", timeout=10_000)
-        first = page.evaluate("() => (window.dashboard.charts.loss?.data[0].x.length) || 0")
-        page.wait_for_function(f"() => window.dashboard.charts.loss && window.dashboard.charts.loss.data[0].x.length"
-                               f" >= {first + 3}", timeout=20_000)
+        first = drawn_points(page, "loss")
+        page.wait_for_function(f"() => document.querySelectorAll('#curve-loss .scatterlayer .trace:first-child "
+                               f".point').length >= {first + 3}", timeout=20_000)
         assert page.text_content("#live-status") in ("running", "created")
         screenshot(page, tmp_path, "live")
         proc.wait(60)
         assert proc.returncode == 0
         page.wait_for_function("() => document.getElementById('live-status').textContent === 'finished'",
                                timeout=10_000)
-        assert page.evaluate("() => window.dashboard.charts.loss.data[0].x.length") == 40
+        page.wait_for_function("() => document.querySelectorAll('#curve-loss .scatterlayer .trace:first-child "
+                               ".point').length === 40", timeout=10_000)
+        assert page.evaluate("() => window.dashboard.charts.loss.data[0].x") == list(range(1, 41))
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -50,8 +50,9 @@
     for (const q of Object.keys(groups)) {
       const traces = groups[q].map(s => ({
         name: s.name, type: "scatter", mode: "lines" + (s.data.x.length < 60 ? "+markers" : ""),
-        x: opts.xaxis === "time" && s.data.t ? s.data.t : s.data.x,
-        y: ema(s.data.y, opts.smooth), line: {dash: s.split === "train" ? "solid" : "dash"}}));
+        // copies: Plotly.react redraws only data it has not seen (the live page appends to these arrays)
+        x: (opts.xaxis === "time" && s.data.t ? s.data.t : s.data.x).slice(),
+        y: ema(s.data.y, opts.smooth).slice(), line: {dash: s.split === "train" ? "solid" : "dash"}}));
       const div = chartDiv(container, "curve-" + q);
       Plotly.react(div, traces, layout(q, opts.xaxis === "time" ? "wall time (s)" : "epoch", opts.logy), config);
       window.dashboard.charts[q] = div;
