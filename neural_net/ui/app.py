@@ -242,7 +242,7 @@ def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-def runs_page(request: Request) -> Response:
+def _runs_page(request: Request) -> Response:
     source: Source = request.app.state.source
     table, skipped = _runs_table(source)
     query = _query(request)
@@ -262,7 +262,7 @@ def runs_page(request: Request) -> Response:
                  statuses=STATUSES, base=base, source=source.label, sql=CHART_SQL["runs"])
 
 
-def runs_csv(request: Request) -> Response:
+def _runs_csv(request: Request) -> Response:
     source: Source = request.app.state.source
     table, _ = _runs_table(source)
     try:
@@ -329,7 +329,7 @@ def _weights_payload(source: Source, run_id: int, snaps: pd.DataFrame) -> list[d
     return charts.histograms(per_epoch)
 
 
-def run_page(request: Request) -> Response:
+def _run_page(request: Request) -> Response:
     source: Source = request.app.state.source
     rid = _run_id(request)
     info = source.info(rid)
@@ -355,14 +355,14 @@ def run_page(request: Request) -> Response:
                  live=info.get("status") in ("running", "created"))
 
 
-def api_curves(request: Request) -> Response:
+def _api_curves(request: Request) -> Response:
     source: Source = request.app.state.source
     rid = _run_id(request)
     full = request.query_params.get("full", "") in ("1", "true", "yes")
     return _json(charts.curves(source.history(rid), source.wall_time(rid), full=full))
 
 
-def api_weights(request: Request) -> Response:
+def _api_weights(request: Request) -> Response:
     source: Source = request.app.state.source
     rid = _run_id(request)
     epoch = _int(request, "epoch", -1, 0, 2**31)
@@ -399,7 +399,7 @@ def _selected(request: Request) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def compare_page(request: Request) -> Response:
+def _compare_page(request: Request) -> Response:
     source: Source = request.app.state.source
     ids = _selected(request)
     table, _ = _runs_table(source)
@@ -435,7 +435,7 @@ def compare_page(request: Request) -> Response:
                  group=group, keys=keys, differences=charts.differences(params), payload=payload, finals=finals)
 
 
-def live_page(request: Request) -> Response:
+def _live_page(request: Request) -> Response:
     source: Source = request.app.state.source
     rid = _run_id(request)
     info = source.info(rid)
@@ -445,7 +445,7 @@ def live_page(request: Request) -> Response:
                           "status": info.get("status"), "poll_ms": request.app.state.poll_ms})
 
 
-def api_poll(request: Request) -> Response:
+def _api_poll(request: Request) -> Response:
     source: Source = request.app.state.source
     rid = _run_id(request)
     after = _int(request, "after", 0, -1, 2**31)
@@ -480,33 +480,42 @@ def _upgrade_command(message: str) -> str | None:
     return message[start + 1:end] if end > start else None
 
 
-async def on_unknown_run(request: Request, exc: Exception) -> Response:
+async def _on_unknown_run(request: Request, exc: Exception) -> Response:
     return _error(request, 404, "Run not found", str(exc).strip("'\""))
 
 
-async def on_outdated(request: Request, exc: Exception) -> Response:
+async def _on_outdated(request: Request, exc: Exception) -> Response:
     return _error(request, 409, "Database schema is outdated", str(exc), _upgrade_command(str(exc)))
 
 
-async def on_store_error(request: Request, exc: Exception) -> Response:
+async def _on_store_error(request: Request, exc: Exception) -> Response:
     status = 404 if isinstance(exc, (db.RunNotFound, db.SnapshotNotFound, db.StorePathError)) else 500
     return _error(request, status, "The store cannot be read", " ".join(str(exc).split()))
 
 
-async def on_http(request: Request, exc: Exception) -> Response:
+async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     title = {404: "Not found", 400: "Bad request"}.get(exc.status_code, "Error")
     detail = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" else f"no page at {request.url.path}"
     return _error(request, exc.status_code, title, str(detail))
 
 
-async def on_other(request: Request, exc: Exception) -> Response:
+async def _on_other(request: Request, exc: Exception) -> Response:
     return _error(request, 500, "Internal error", f"{type(exc).__name__}: {' '.join(str(exc).split())[:500]}")
 
 
 class Static(StaticFiles):
     """The package's static files, cached by the browser for a day (their URLs carry the
-    library version, so an upgrade fetches them again)."""
+    library version, so an upgrade fetches them again).
+
+    Example:
+        >>> import tempfile
+        >>> from starlette.testclient import TestClient
+        >>> from neural_net.ui.app import create_app
+        >>> r = TestClient(create_app(tempfile.mkdtemp())).get("/static/style.css")
+        >>> r.status_code, r.headers["cache-control"]
+        (200, 'public, max-age=86400')
+    """
 
     def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)
@@ -528,14 +537,14 @@ def create_app(source: Any, *, poll_ms: int = 1000, warm: bool = False) -> Starl
     """
     src = source if isinstance(source, Source) else Source(source)
     routes = [
-        Route("/", runs_page), Route("/runs.csv", runs_csv), Route("/runs/{run_id:int}", run_page),
-        Route("/compare", compare_page), Route("/live/{run_id:int}", live_page),
-        Route("/api/runs/{run_id:int}/curves", api_curves), Route("/api/runs/{run_id:int}/weights", api_weights),
-        Route("/api/runs/{run_id:int}/poll", api_poll),
+        Route("/", _runs_page), Route("/runs.csv", _runs_csv), Route("/runs/{run_id:int}", _run_page),
+        Route("/compare", _compare_page), Route("/live/{run_id:int}", _live_page),
+        Route("/api/runs/{run_id:int}/curves", _api_curves), Route("/api/runs/{run_id:int}/weights", _api_weights),
+        Route("/api/runs/{run_id:int}/poll", _api_poll),
         Mount("/static", app=Static(directory=str(HERE / "static")), name="static"),
     ]
-    handlers = {UnknownRun: on_unknown_run, db.SchemaOutdated: on_outdated, db.StoreError: on_store_error,
-                HTTPException: on_http, Exception: on_other}
+    handlers = {UnknownRun: _on_unknown_run, db.SchemaOutdated: _on_outdated, db.StoreError: _on_store_error,
+                HTTPException: _on_http, Exception: _on_other}
     app = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.source = src
     app.state.poll_ms = int(poll_ms)
