@@ -6,8 +6,9 @@ compare (overlaid curves, mean ± spread by a parameter, parallel coordinates, s
 parameter differences) and live (curves that grow while a run trains in another process).
 
 It needs the ``ui`` extra (``pip install 'neural-net-numpy[ui]'``: Starlette, uvicorn,
-Jinja2). It is offline: Plotly.js is served from this package (``static/plotly.min.js``,
-MIT licence in ``static/PLOTLY-LICENSE.txt``); the server binds 127.0.0.1 unless told
+Jinja2). It is offline: Plotly.js is served from this package (``static/plotly.min.js``;
+its 1.5 MB cartesian bundle ``static/plotly-cartesian.min.js`` on the pages that need no
+parallel coordinates; MIT licence in ``static/PLOTLY-LICENSE.txt``); the server binds 127.0.0.1 unless told
 otherwise and only reads (SQLite files are opened ``mode=ro``).
 
 From Python::
