@@ -11,6 +11,10 @@ Read-only: every SQLite file is opened ``mode=ro`` (the engines the readers use 
 installed in ``neural_net.db.ENGINES`` for the duration of one read, then disposed; an engine
 this process already holds, e.g. of a run training in the same notebook, is used as it is);
 a PostgreSQL session is ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``. Nothing here writes.
+(A ``mode=ro`` connection to a file in WAL mode creates the file's ``-wal`` and ``-shm`` if
+they are absent and cannot remove them: they stay, empty, until a read-write connection —
+the next training or ``neural_net.db`` reader — closes the file. The run files themselves
+are left byte for byte as they were.)
 
 The runs table is cached per file and refreshed only for files whose size or modification
 time (of the file or its ``-wal``) changed, and for runs still marked running: browsing a
