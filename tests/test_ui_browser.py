@@ -143,6 +143,11 @@ def test_compare_overlays_two_runs(page, dashboard, store, tmp_path):
     assert {"optimizer", "epochs"} <= set(differs) and not {"seed", "batch_size"} & set(differs)
     page.select_option("#group", "optimizer")
     page.wait_for_function("window.dashboard && window.dashboard.charts.groups")
+    # three runs grouped by optimizer: the two adam seeds make a mean with a band
+    page.goto(f"{dashboard.url}compare?" + "&".join(f"run={i}" for i in ids.values()) + "&group=optimizer")
+    page.wait_for_function("window.dashboard && window.dashboard.charts.groups")
+    names = page.evaluate("() => window.dashboard.charts.groups.data.filter(t => t.name).map(t => t.name)")
+    assert sorted(names) == ["optimizer=adam (2 runs)", "optimizer=sgd (1 run)"]
     screenshot(page, tmp_path, "compare")
 
 

@@ -121,7 +121,7 @@
           traces.push({x: g.x, y: lower, type: "scatter", mode: "lines", line: {width: 0}, fill: "tonexty",
                        fillcolor: "rgba(100,100,200,0.2)", showlegend: false, hoverinfo: "skip"});
           traces.push({x: g.x, y: g.mean, type: "scatter", mode: "lines", line: {color: color},
-                       name: `${payload.group}=${g.group} (${g.runs} runs)`});
+                       name: `${payload.group}=${g.group} (${g.runs} run${g.runs > 1 ? "s" : ""})`});
         });
         Plotly.react("groups", traces, layout(`${payload.metric} by ${payload.group}`, "epoch", logy.checked), config);
         window.dashboard.charts.groups = document.getElementById("groups");
