@@ -86,3 +86,12 @@ def test_ideas_benchmark_prints_every_variant(tmp_path: Path) -> None:
     table = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "| 128 " in line]
     assert len(table) == 12
     assert all(float(line.rsplit("|", 2)[1]) > 0 for line in table)
+
+
+def test_dashboard_benchmark_serves_every_page(tmp_path: Path) -> None:
+    pytest.importorskip("starlette", reason="the dashboard needs the ui extra")
+    result = run("bench_ui.py", "--files", "8", "--epochs", "40", "--repeat", "1", "--no-browser", tmp_path=tmp_path)
+    labels = [r[0] for r in result["rows"]]
+    assert any(label.startswith("runs page / (8 runs): first byte") for label in labels)
+    assert any("run page, 40 epochs, 21 snapshots" in label for label in labels)
+    assert [n for n, _ in result["memory"]] == [0, 9]  # after start-up, after every run's page

@@ -581,13 +581,32 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# ## Cleaning up
+# ## Opening it in the dashboard
 #
-# Close the stores and the engines, and delete the scratch folder. (Skip this cell to
-# keep the file: `neural_net.db.list_runs(path)` and the other readers open it again,
-# and so does `%sql sqlite:////absolute/path/model<ts>.db`.)
+# Everything above is also a page in a browser: `neural-net ui run/` (with the `ui`
+# extra) serves a read-only dashboard on http://127.0.0.1:5150/ — the runs with their
+# parameters and metrics, each run's curves and weights, runs compared. Inside a
+# notebook, `neural_net.ui.notebook(...)` runs it in a thread of the kernel and shows it
+# here:
 
 # %%
+import urllib.request
+import neural_net.ui
+
+frame = neural_net.ui.notebook(workdir / "run", height=600)
+page = urllib.request.urlopen(frame.dashboard.url).read().decode()
+assert str(network['id']) in page and str(twin['id']) in page
+frame
+
+# %% [markdown]
+# ## Cleaning up
+#
+# Stop the dashboard, close the stores and the engines, and delete the scratch folder.
+# (Skip this cell to keep the file: `neural_net.db.list_runs(path)` and the other
+# readers open it again, and so does `%sql sqlite:////absolute/path/model<ts>.db`.)
+
+# %%
+frame.dashboard.stop()
 for net in (network, twin, NN):
     net.store.close()
 neural_net.db.dispose()
