@@ -47,16 +47,70 @@ from urllib.parse import quote
 import pandas as pd
 
 from .engine import _SQLITE_MAGIC, open_database, sqlite_file
-from .errors import StoreError, StorePathError
+from .errors import StoredModelError, StoreError, StorePathError
 from .migrate import head_revision
 from .process import effective_status
-from .readers import RUN_COLUMNS, _RUN_SQL, _show, sources
-from .schema import utcnow
+from .readers import RUN_COLUMNS, _show, sources
+from .schema import Base, utcnow
 
 #: Seconds the catalogue waits for a file another process holds locked before skipping it.
 LOCK_TIMEOUT = 2.0
 #: Threads reading files in parallel (SQLite releases the GIL while it reads).
 WORKERS = 8
+
+def _loss(split: str, what: str) -> str:
+    base = (f"FROM Cost AS c WHERE c.Architecture_id = a.Architecture_id AND c.split = '{split}' "
+            "AND c.epoch IS NOT NULL")
+    if what == "final":
+        return f"(SELECT c.value {base} ORDER BY c.epoch DESC LIMIT 1)"
+    if what == "best":
+        return f"(SELECT min(c.value) {base})"
+    return f"(SELECT c.epoch {base} AND c.value IS NOT NULL ORDER BY c.value ASC, c.epoch ASC LIMIT 1)"
+
+
+#: One row per run, read from the tables (never from a view: a file made elsewhere may define its
+#: ``run_summary`` as anything, a recursive query that never ends included).
+RUN_SQL = f"""
+SELECT a.Architecture_id AS run_id, COALESCE(a.run_name, a.name) AS name, a.status AS stored_status,
+       a.epochs AS epochs, {_loss('train', 'final')} AS final_loss, {_loss('train', 'best')} AS best_loss,
+       {_loss('train', 'epoch')} AS best_epoch, {_loss('val', 'final')} AS final_val_loss,
+       {_loss('val', 'best')} AS best_val_loss, {_loss('val', 'epoch')} AS best_val_epoch,
+       a.created_at AS created_at, a.started_at AS started_at, a.finished_at AS finished_at,
+       a.updated_at AS updated_at, a.pid AS pid, a.hostname AS hostname, a.process_token AS process_token
+FROM Architecture AS a"""
+_KEYS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch", "final_val_loss",
+         "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at", "updated_at", "pid",
+         "hostname", "process_token"]
+#: The type each column of :data:`RUN_SQL` must have (checked per row: a file is input).
+_KINDS = dict(run_id="int", name="str", stored_status="str", epochs="int", final_loss="float", best_loss="float",
+              best_epoch="int", final_val_loss="float", best_val_loss="float", best_val_epoch="int",
+              created_at="datetime", started_at="datetime", finished_at="datetime", updated_at="datetime",
+              pid="int", hostname="str", process_token="str")
+#: Column of the table each catalogue value comes from (named in errors).
+_SOURCE = dict(run_id=("Architecture", "Architecture_id"), name=("Architecture", "run_name"),
+               stored_status=("Architecture", "status"),
+               **{k: ("Cost", "value") for k in ("final_loss", "best_loss", "final_val_loss", "best_val_loss")},
+               **{k: ("Cost", "epoch") for k in ("best_epoch", "best_val_epoch")})
+#: Tables the catalogue reads; in a file each must be a table (not a view) for the fast path.
+_TABLES = frozenset(t.lower() for t in Base.metadata.tables) | {"alembic_version"}
+
+
+def _checked(row: tuple) -> tuple:
+    """A catalogue row with each value of the type its column has, or :class:`StoredModelError`
+    naming the run, the table and the column (times stay as the database returned them)."""
+    from .values import check_value
+
+    out = list(row)
+    rid = row[0] if isinstance(row[0], int) else repr(row[0])
+    for i, (key, value) in enumerate(zip(_KEYS, row)):
+        if value is None:
+            continue
+        table, column = _SOURCE.get(key, ("Architecture", key))
+        checked = check_value(value, _KINDS[key], f"run {rid}: table {table}, column {column}")
+        if _KINDS[key] != "datetime":
+            out[i] = checked
+    return tuple(out)
+
 
 #: Statuses a run can have in the catalogue (``status`` column).
 STATUSES = ("created", "running", "finished", "failed", "interrupted")
@@ -123,10 +177,13 @@ def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
     try:
         if wal:
             con.execute("PRAGMA query_only = ON")
+        kinds = {name.lower(): kind for name, kind in con.execute("SELECT name, type FROM sqlite_master")}
+        if any(kinds.get(t) != "table" for t in _TABLES):  # a view in a table's place: the full check says why
+            return None
         revs = con.execute("SELECT version_num FROM alembic_version").fetchall()
         if len(revs) != 1 or revs[0][0] != head:
             return None
-        return con.execute(_RUN_SQL).fetchall()
+        return [_checked(r) for r in con.execute(RUN_SQL)]
     except sqlite3.OperationalError as e:
         if _is_locked(e):
             raise _Locked(str(e)) from None
@@ -153,8 +210,10 @@ def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
         return []
     try:
         with engine.connect() as c:
-            return [tuple(r) for r in c.execute(text(_RUN_SQL))]
-    except SQLAlchemyError as e:
+            return [_checked(tuple(r)) for r in c.execute(text(RUN_SQL))]
+    except (SQLAlchemyError, StoredModelError) as e:
+        if single and isinstance(e, StoredModelError):
+            raise
         on_skip(_show(url), str(e))
         return []
 
@@ -170,9 +229,7 @@ def _heartbeat(value: Any) -> datetime | None:
 
 
 def _frame(per_url: Iterable[tuple[str, list[tuple]]], stale_after: float | None) -> pd.DataFrame:
-    keys = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch", "final_val_loss",
-            "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at", "updated_at", "pid",
-            "hostname", "process_token"]
+    keys = _KEYS
     now = utcnow()
     records: list[dict[str, Any]] = []
     for url, rows in per_url:
@@ -264,14 +321,16 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
     # the fast path in threads; what it declines is then read in this thread, in order
     paths = [_file_of(u) if fast else None for u in urls]
     results: list[list[tuple] | None] = [None] * len(urls)
-    skipped: list[tuple[str, str] | None] = [None] * len(urls)
+    skipped: list[StoreError | None] = [None] * len(urls)
 
     def fast_read(i: int) -> None:
         try:
             results[i] = _fast_rows(paths[i], lock_timeout, head)  # type: ignore[arg-type]
         except _Locked as e:
-            skipped[i] = (_show(urls[i]), f"it is locked by another process ({e}; waited {lock_timeout:g} s); "
-                                          "try again when that process is done")
+            skipped[i] = StorePathError(f"{_show(urls[i])}: it is locked by another process ({e}; waited "
+                                        f"{lock_timeout:g} s); try again when that process is done")
+        except StoredModelError as e:
+            skipped[i] = StoredModelError(f"{_show(urls[i])}: {e}")
 
     todo = [i for i, p in enumerate(paths) if p is not None]
     n = min(workers or WORKERS, len(todo))
@@ -284,10 +343,10 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
     per_url: list[tuple[str, list[tuple]]] = []
     for i, url in enumerate(urls):
         if skipped[i] is not None:
-            path, reason = skipped[i]  # type: ignore[misc]
             if single:
-                raise StorePathError(f"{path}: {reason}")
-            on_skip(path, reason)
+                raise skipped[i]  # type: ignore[misc]
+            path = _show(url)
+            on_skip(path, str(skipped[i])[len(path) + 2:])
             continue
         rows = results[i]
         if rows is None:

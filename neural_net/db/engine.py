@@ -59,7 +59,8 @@ BUSY_TIMEOUT = 30.0
 #: File suffixes taken as a database file (rather than a directory) in :func:`resolve_url`.
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_CORE_TABLES = ("architecture", "layer", "neurons", "cost")
+#: Tables every neural_net database has (as tables: a view in the place of one is refused).
+_CORE_TABLES = ("architecture", "layer", "neurons", "cost", "metric", "snapshot", "weight_matrix")
 _PG_LOCK_KEY = 0x6E6E5F6D6967  # pg_advisory lock serializing schema creation
 
 

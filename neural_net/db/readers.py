@@ -42,15 +42,17 @@ from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.types import NullType
 
 from .codec import decode_matrix, loads, loads_state
 from .engine import open_database, sources, sqlite_file, sqlite_url  # noqa: F401 (sources: re-exported)
 from .errors import RunNotFound, SnapshotNotFound, StoredModelError, StoreError
 from .process import effective_status
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix, utcnow
+from .values import MAX_LAYERS, check_document, check_value, checked_row, raw_columns
 
 RUN_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
                "best_epoch", "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "finished_at",
@@ -94,24 +96,16 @@ def _locate(source: Any, run_id: Any) -> tuple[str, Engine, dict[str, Any]]:
     seen: list[int] = []
     for url, engine in _engines(source):
         with engine.connect() as c:
-            row = c.execute(select(Architecture.__table__).where(Architecture.Architecture_id == rid)).mappings().first()
+            row = c.execute(select(*raw_columns(Architecture))
+                            .where(Architecture.Architecture_id == rid)).mappings().first()
             if row is not None:
-                return url, engine, dict(row)
+                return url, engine, checked_row(Architecture, row, rid)
             seen += [r[0] for r in c.execute(select(Architecture.Architecture_id).order_by(Architecture.created_at))]
     shown = seen[:20] + (["..."] if len(seen) > 20 else [])
     raise RunNotFound(f"no run {rid} in {source}; runs there: {shown}")
 
 
 # ----- runs ------------------------------------------------------------------------------------
-_RUN_SQL = """
-SELECT Architecture_id AS run_id, name AS name, status AS stored_status, epochs AS epochs,
-       final_loss AS final_loss, best_loss AS best_loss, best_epoch AS best_epoch,
-       final_val_loss AS final_val_loss, best_val_loss AS best_val_loss, best_val_epoch AS best_val_epoch,
-       created_at AS created_at, started_at AS started_at, finished_at AS finished_at,
-       updated_at AS updated_at, pid AS pid, hostname AS hostname, process_token AS process_token
-FROM run_summary"""
-
-
 def list_runs(source: Any, *, stale_after: float | None = None, status: Any = None, name: str | None = None,
               on_skip: Any = None) -> pd.DataFrame:
     """One row per run across every database of ``source``, oldest first.
@@ -162,13 +156,19 @@ def run_info(source: Any, run_id: Any, *, stale_after: float | None = None) -> d
 def _run_info(url: str, row: dict[str, Any], stale_after: float | None = None) -> dict[str, Any]:
     """:func:`run_info` of the located run ``row`` of the database ``url``."""
     info = dict(row)
-    info["config"] = loads(row["config"], f"the configuration of run {row['Architecture_id']}")
-    info["hyperparams"] = loads(row["hyperparams"], f"the hyper-parameters of run {row['Architecture_id']}")
+    info["config"] = _document(row, "config", "the configuration")
+    info["hyperparams"] = _document(row, "hyperparams", "the hyper-parameters")
     info["stored_status"] = row["status"]
     info["status"] = effective_status(row["status"], row["pid"], row["hostname"], row["process_token"],
                                       row["updated_at"], utcnow(), stale_after)
     info["db_path"] = url
     return info
+
+
+def _document(row: dict[str, Any], column: str, what: str) -> Any:
+    """The JSON document in ``column`` of the run's row, parsed (bounded in size and depth)."""
+    where = f"{what} of run {row['Architecture_id']} (table Architecture, column {column})"
+    return loads(check_document(row[column], where), where)
 
 
 def history(source: Any, run_id: Any) -> pd.DataFrame:
@@ -210,18 +210,31 @@ def _curve(cursor: Any, dialect: str, table: str, where: str, params: tuple) -> 
             epoch, value = epoch[order], value[order]
     else:
         cursor.execute(rows, params)
-        arr = np.fromiter(cursor, dtype=_CURVE)
+        fetched = cursor.fetchall()
+        try:
+            arr = np.array(fetched, dtype=_CURVE)
+        except (TypeError, ValueError, OverflowError):
+            raise _bad_curve(fetched, table, params[0]) from None
         epoch, value = arr["epoch"], arr["value"]
     s = pd.Series(value, index=pd.Index(epoch, name="epoch"))
     return s[~s.index.duplicated(keep="last")]
 
 
+def _bad_curve(rows: list[tuple], table: str, rid: int) -> StoredModelError:
+    """The error for (epoch, value) rows of ``table`` that are not (integer, number) pairs."""
+    for epoch, value in rows:
+        check_value(epoch, "int", f"run {rid}: table {table}, column epoch")
+        check_value(value, "float", f"run {rid}: table {table}, column value")
+    return StoredModelError(f"run {rid}: table {table}: epoch and value columns cannot be read")  # pragma: no cover
+
+
 def _history_frame(engine: Engine, rid: int, max_epoch: int | None = None) -> pd.DataFrame:
     """The run's curves, read column by column over covering indexes (1M epochs in about a
     second): ``loss``/``val_loss`` from Cost, the others from metric."""
-    bound = 2**62 if max_epoch is None else int(max_epoch)
     dialect = engine.dialect.name
     mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    # no bound without max_epoch: a malformed epoch (text sorts after numbers in SQLite) is read and refused
+    upto, bound = ("", ()) if max_epoch is None else (f" AND epoch <= {mark}", (int(max_epoch),))
     columns: dict[str, pd.Series] = {}
     positions: dict[str, int] = {}
     raw = engine.raw_connection()
@@ -235,11 +248,11 @@ def _history_frame(engine: Engine, rid: int, max_epoch: int | None = None) -> pd
             nxt = cur.fetchone()[0]
             if nxt is None:
                 break
-            splits.append(nxt)
+            splits.append(check_value(nxt, "str", f"run {rid}: table Cost, column split"))
         for split in sorted(splits, key=lambda s: (s != "train", s)):
             key = "loss" if split == "train" else f"{split}_loss"
-            curve = _curve(cur, dialect, "Cost", f"Architecture_id = {mark} AND split = {mark} AND epoch IS NOT NULL "
-                                                 f"AND epoch <= {mark}", (rid, split, bound))
+            curve = _curve(cur, dialect, "Cost", f"Architecture_id = {mark} AND split = {mark} AND epoch IS NOT NULL"
+                                                 + upto, (rid, split) + bound)
             if len(curve):
                 columns[key] = curve
         last: tuple[str, str] = ("", "")
@@ -251,10 +264,13 @@ def _history_frame(engine: Engine, rid: int, max_epoch: int | None = None) -> pd
             if row is None:
                 break
             split, name, pos = row
+            where = f"run {rid}: table metric, column"
+            check_value(split, "str", f"{where} split"), check_value(name, "str", f"{where} name")
+            pos = check_value(pos, "int", f"{where} position")
             last = (split, name)
             key = name if split == "train" else f"{split}_{name}"
-            curve = _curve(cur, dialect, "metric", f"Architecture_id = {mark} AND split = {mark} AND name = {mark} "
-                                                   f"AND epoch <= {mark}", (rid, split, name, bound))
+            curve = _curve(cur, dialect, "metric", f"Architecture_id = {mark} AND split = {mark} AND name = {mark}"
+                                                   + upto, (rid, split, name) + bound)
             if len(curve):
                 columns[key] = curve
                 positions[key] = int(pos)
@@ -295,17 +311,24 @@ def layers(source: Any, run_id: Any) -> pd.DataFrame:
 
 def _layers_frame(engine: Engine, rid: int) -> pd.DataFrame:
     L, N = Layer.__table__, Neurons.__table__
-    q = (select(L.c.position, L.c.Layer_id, L.c.name, L.c.n_in, L.c.n_out, N.c.name.label("neurons"),
-                N.c.Neurons_id, L.c.config)
+    q = (select(*raw_columns(L, "position", "Layer_id", "name", "n_in", "n_out"),
+                *[type_coerce(c, NullType()).label(k) for c, k in ((N.c.name, "neurons"), (N.c.Neurons_id, "Neurons_id"))],
+                *raw_columns(L, "config"))
          .select_from(L.outerjoin(N, (N.c.Layer_id == L.c.Layer_id) & (N.c.Architecture_id == L.c.Architecture_id)))
          .where(L.c.Architecture_id == rid).order_by(L.c.position))
-    with engine.connect() as c:
-        rows = c.execute(q).fetchall()
     names = ["position", "Layer_id", "name", "n_in", "n_out", "neurons", "Neurons_id", "config"]
+    with engine.connect() as c:
+        rows = [_checked_layer(r, rid) for r in c.execute(q).mappings()]
     df = pd.DataFrame.from_records(rows, columns=names)
     for k in ("n_in", "n_out"):  # ints, and None for layers without sizes (as the seed shows)
         df[k] = pd.Series([r[names.index(k)] for r in rows], dtype=object)
     return df
+
+
+def _checked_layer(row: Any, rid: int) -> tuple:
+    r = checked_row(Layer, {k: v for k, v in row.items() if k not in ("neurons", "Neurons_id")}, rid)
+    n = checked_row(Neurons, {"name": row["neurons"], "Neurons_id": row["Neurons_id"]}, rid)
+    return (r["position"], r["Layer_id"], r["name"], r["n_in"], r["n_out"], n["name"], n["Neurons_id"], r["config"])
 
 
 def snapshots(source: Any, run_id: Any) -> pd.DataFrame:
@@ -327,14 +350,15 @@ def snapshots(source: Any, run_id: Any) -> pd.DataFrame:
 def _snapshot_frame(engine: Engine, rid: int) -> pd.DataFrame:
     S = Snapshot.__table__
     with engine.connect() as c:
-        rows = c.execute(select(S.c.seq, S.c.epoch, S.c.tag, S.c.created_at, S.c.n_params, S.c.id)
-                         .where(S.c.Architecture_id == rid).order_by(S.c.seq)).fetchall()
+        rows = [tuple(checked_row(S, r, rid).values())
+                for r in c.execute(select(*raw_columns(S, "seq", "epoch", "tag", "created_at", "n_params", "id"))
+                                   .where(S.c.Architecture_id == rid).order_by(S.c.seq)).mappings()]
     return pd.DataFrame.from_records(rows, columns=["seq", "epoch", "tag", "created_at", "n_params", "snapshot_id"])
 
 
 def _pick_snapshot(engine: Engine, rid: int, epoch: int | None, where: str) -> dict[str, Any]:
     S = Snapshot.__table__
-    q = select(S).where(S.c.Architecture_id == rid)
+    q = select(*raw_columns(S)).where(S.c.Architecture_id == rid)
     if epoch is not None:
         if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)):
             raise TypeError(f"epoch must be an int or None, got {epoch!r}")
@@ -342,24 +366,27 @@ def _pick_snapshot(engine: Engine, rid: int, epoch: int | None, where: str) -> d
     with engine.connect() as c:
         row = c.execute(q.order_by(S.c.seq.desc()).limit(1)).mappings().first()
         if row is None:
-            epochs = sorted({r[0] for r in c.execute(select(S.c.epoch).where(S.c.Architecture_id == rid))})
+            epochs = sorted({checked_row(S, r, rid)["epoch"]
+                             for r in c.execute(select(*raw_columns(S, "epoch")).where(S.c.Architecture_id == rid))
+                             .mappings()})
             what = "no snapshot" if epoch is None else f"no snapshot at epoch {epoch}"
             raise SnapshotNotFound(f"run {rid} in {where} has {what}; stored epochs: {epochs}")
-    return dict(row)
+    return checked_row(S, row, rid)
 
 
-def _read_matrices(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
+def _read_matrices(engine: Engine, snapshot_id: int, rid: int) -> list[dict[str, Any]]:
     M = WeightMatrix.__table__
     with engine.connect() as c:
-        rows = c.execute(select(M.c.position, M.c.Layer_id, M.c.Neurons_id, M.c.epoch, M.c.n_rows, M.c.n_cols,
-                                M.c.dtype, M.c.matrix, M.c.nonfinite)
+        rows = c.execute(select(*raw_columns(M, "position", "Layer_id", "Neurons_id", "epoch", "n_rows", "n_cols",
+                                             "dtype", "matrix", "nonfinite"))
                          .where(M.c.snapshot_id == snapshot_id).order_by(M.c.position)).mappings().fetchall()
     out = []
-    for r in rows:
+    for raw in rows:
+        r = checked_row(M, raw, rid)
         try:
             W = decode_matrix(r["matrix"], r["n_rows"], r["n_cols"], r["dtype"], r["nonfinite"])
         except StoredModelError as e:
-            raise StoredModelError(f"layer {r['position']}: {e}") from None
+            raise StoredModelError(f"run {rid}: table weight_matrix, layer {r['position']}: {e}") from None
         out.append({**{k: r[k] for k in ("position", "Layer_id", "Neurons_id", "epoch")}, "W": W})
     return out
 
@@ -367,7 +394,7 @@ def _read_matrices(engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
 def _snapshot_matrices(url: str, engine: Engine, rid: int, epoch: int | None) -> tuple[dict[str, Any], list]:
     """The located run's snapshot at ``epoch`` (latest if None) and its decoded matrices."""
     snap = _pick_snapshot(engine, rid, epoch, _show(url))
-    return snap, _read_matrices(engine, snap["id"])
+    return snap, _read_matrices(engine, snap["id"], rid)
 
 
 def weight_matrices(source: Any, run_id: Any, epoch: int | None = None) -> list[np.ndarray]:
@@ -438,6 +465,9 @@ def validate_config(config: Any, rid: int = 0) -> dict[str, Any]:
     steps = config.get("steps")
     if not isinstance(steps, list) or not steps:
         raise _fail(rid, "the stored configuration has no list of steps")
+    if len(steps) > MAX_LAYERS:
+        raise _fail(rid, f"the stored configuration has {len(steps):,} layers, more than the {MAX_LAYERS:,} a "
+                         "reader builds")
     cost = config.get("cost")
     if cost is not None and (not isinstance(cost, str) or cost not in COSTS):
         raise _fail(rid, f"the stored cost {cost!r} is not a registered cost (known: {sorted(COSTS)})")
@@ -480,20 +510,41 @@ def validate_config(config: Any, rid: int = 0) -> dict[str, Any]:
     return config
 
 
+#: What building from stored data may raise; each becomes a StoredModelError.
+_REBUILD_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError)
+
+
+def _check_state_numbers(state: Any, depth: int = 0) -> None:
+    """A generator state holds non-negative integers (and the names of its fields) only."""
+    if depth > 4:
+        raise ValueError("the state is nested too deeply")
+    for key, value in (state.items() if isinstance(state, dict) else enumerate(state)):
+        if key == "bit_generator":
+            continue
+        if isinstance(value, (dict, list)):
+            _check_state_numbers(value, depth + 1)
+        elif isinstance(value, np.ndarray):
+            if value.dtype.kind not in "ui" or (value.size and value.min() < 0):
+                raise ValueError(f"{key!r} must hold non-negative integers")
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{key!r} must be a non-negative integer, got {value!r:.40}")
+
+
 def _restore_rng(model: Any, state: Any, rid: int) -> None:
     if not isinstance(state, dict) or state.get("bit_generator") not in BIT_GENERATORS:
         name = state.get("bit_generator") if isinstance(state, dict) else state
         raise _fail(rid, f"the stored generator {name!r} is not one of numpy's bit generators {list(BIT_GENERATORS)}")
     name = state["bit_generator"]
-    inner = state.get("state")
-    if name == "MT19937" and isinstance(inner, dict) and isinstance(inner.get("key"), list):
-        state = {**state, "state": {**inner, "key": np.asarray(inner["key"], dtype=np.uint32)}}
     rng = model.rng
     if type(rng.bit_generator).__name__ != name:
         rng = np.random.Generator(getattr(np.random, name)())
     try:
+        inner = state.get("state")
+        if name == "MT19937" and isinstance(inner, dict) and isinstance(inner.get("key"), list):
+            state = {**state, "state": {**inner, "key": np.asarray(inner["key"], dtype=np.uint32)}}
+        _check_state_numbers(state)
         rng.bit_generator.state = state
-    except (TypeError, ValueError, KeyError) as e:
+    except _REBUILD_ERRORS as e:
         raise _fail(rid, f"the stored {name} generator state is invalid ({e})") from None
     if rng is not model.rng:
         model.set_rng(rng)
@@ -522,7 +573,7 @@ def _restore_optimizer(model: Any, state: Any, metrics: list[Any], rid: int, fre
     try:
         opt = optimizers.from_config(state["name"], state.get("config") or {})
         opt.load_state_dict(state)
-    except (TypeError, ValueError, KeyError) as e:
+    except _REBUILD_ERRORS as e:
         raise _fail(rid, f"the stored optimizer cannot be rebuilt ({e})") from None
     model.set_optimizer(opt)
 
@@ -561,8 +612,8 @@ def load_model(source: Any, run_id: Any, epoch: int | None = None, *, store: Any
 
     url, engine, row = _locate(source, run_id)
     rid = row["Architecture_id"]
-    config = validate_config(loads(row["config"], f"the configuration of run {rid}"), rid)
-    hyper = loads(row["hyperparams"], f"the hyper-parameters of run {rid}") or {}
+    config = validate_config(_document(row, "config", "the configuration"), rid)
+    hyper = _document(row, "hyperparams", "the hyper-parameters") or {}
     if not isinstance(hyper, dict):
         raise _fail(rid, "the stored hyper-parameters must be a JSON object")
     snap, matrices = _snapshot_matrices(url, engine, rid, epoch)
@@ -575,14 +626,18 @@ def load_model(source: Any, run_id: Any, epoch: int | None = None, *, store: Any
         if m["W"].shape != (step["n_in"] + 1, step["n_out"]) or m["W"].dtype.kind != "f":
             raise _fail(rid, f"layer {m['position']}: stored matrix {m['W'].shape} {m['W'].dtype} does not fit "
                              f"n_in={step['n_in']}, n_out={step['n_out']}")
-    opt_state = loads_state(snap["optimizer"])
-    rng_state = loads(snap["rng"], f"the generator state of run {rid}")
+    try:
+        opt_state = loads_state(snap["optimizer"])
+    except StoredModelError as e:
+        raise _fail(rid, f"table snapshot, column optimizer: {e}") from None
+    where = f"the generator state of run {rid} (table snapshot, column rng)"
+    rng_state = loads(check_document(snap["rng"], where), where)
 
     flag = Define._Define__store  # type: ignore[attr-defined]
     Define._Define__store = False  # type: ignore[attr-defined]
     try:
         model = Sequential.from_config(config, [m["W"] for m in matrices])
-    except (TypeError, ValueError, KeyError) as e:
+    except _REBUILD_ERRORS as e:
         raise _fail(rid, f"the stored configuration cannot be built ({e})") from None
     finally:
         Define._Define__store = flag  # type: ignore[attr-defined]
