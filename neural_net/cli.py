@@ -17,9 +17,10 @@ Sub-commands:
 ``$NEURAL_NET_DATABASE_URL``, else ``$NEURAL_NET_RUN_DIR``, else ``./run``.
 
 Errors print one line to stderr, ``neural-net: <what went wrong>``, and exit with code 1 (an
-unknown run or snapshot, a missing file) or 2 (a database that cannot be used: another
-program's file, an older schema — run ``neural-net db upgrade PATH`` — or a newer one; a
-bad command line).
+unknown run or snapshot, a missing or unusable path), 2 (a database that cannot be used:
+another program's file, an older schema — run ``neural-net db upgrade PATH`` — or a newer one,
+a malformed value in a file, an unknown schema revision; a bad command line) or 3 (an
+unexpected error: one line too; ``NEURAL_NET_DEBUG=1`` shows the traceback).
 
 Example:
     >>> from neural_net.cli import main
@@ -39,7 +40,7 @@ from datetime import date, datetime
 from typing import Any, Callable, Sequence, TextIO
 
 #: Exit codes.
-OK, NOT_FOUND, UNUSABLE = 0, 1, 2
+OK, NOT_FOUND, UNUSABLE, INTERNAL = 0, 1, 2, 3
 
 RUN_TABLE_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db"]
 
@@ -49,9 +50,10 @@ SQLAlchemy URL such as postgresql+psycopg://user@host/db; default: $NEURAL_NET_D
 else $NEURAL_NET_RUN_DIR, else ./run. RUN is an integer run id (the run_id column of
 `neural-net runs`).
 
-Exit codes: 0 success; 1 unknown run or snapshot, missing file; 2 unusable database (another
-program's file, an older schema: run `neural-net db upgrade PATH`, a newer schema) or a bad
-command line. Errors are one line on stderr."""
+Exit codes: 0 success; 1 unknown run or snapshot, missing or unusable path; 2 unusable
+database (another program's file, an older schema: run `neural-net db upgrade PATH`, a newer
+schema, a malformed value in a file, an unknown --revision) or a bad command line; 3 an
+unexpected error (NEURAL_NET_DEBUG=1 shows its traceback). Errors are one line on stderr."""
 
 
 # ----- helpers ----------------------------------------------------------------------------------
@@ -435,6 +437,19 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit code 2).
+
+    Example:
+        >>> from neural_net.cli import Parser
+        >>> Parser(prog="neural-net").format_usage().startswith("usage: neural-net")
+        True
+    """
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.exit(UNUSABLE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``neural-net`` (sub-commands register themselves here).
 
@@ -446,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     """
     from . import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="neural-net", formatter_class=_formatter, epilog=EPILOG,
         description="neural_net's command line: list, inspect, export and upgrade the runs stored in SQL "
                     "databases (SQLite files or a server), and a demo.")
@@ -603,10 +618,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:  # pragma: no cover
             pass
         return OK
-    except Exception as e:  # noqa: BLE001 - expected errors become one line, the others propagate
+    except Exception as e:  # noqa: BLE001 - every error becomes one line and an exit code
         code = _exit_code(e)
         if code is None:
-            raise
+            if os.environ.get("NEURAL_NET_DEBUG"):
+                raise
+            print(f"neural-net: unexpected error: {type(e).__name__}: {_one_line(e)} (NEURAL_NET_DEBUG=1 shows "
+                  "the traceback)", file=sys.stderr)
+            return INTERNAL
         print(f"neural-net: {_one_line(e)}", file=sys.stderr)
         return code
     finally:

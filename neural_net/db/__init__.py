@@ -55,7 +55,9 @@ Errors (all subclasses of :class:`StoreError`, with messages naming the path or 
 ``NotANeuralNetDatabase`` (ValueError: not SQLite / another application's tables — left
 untouched), ``SchemaOutdated`` (run ``neural-net db upgrade PATH``), ``SchemaTooNew``,
 ``RunNotFound`` (KeyError), ``SnapshotNotFound`` (ValueError), ``StoredModelError``
-(ValueError: stored data names unregistered code or is malformed; nothing is executed).
+(ValueError: stored data names unregistered code or is malformed — the message names the run,
+the table and the column; nothing is executed), ``UnknownRevision`` (ValueError: ``upgrade``
+to a revision this version does not ship).
 
 Concurrency: SQLite files are in WAL mode with a 30 s busy timeout and every write
 transaction is retried on "database is locked"; ids are random 63-bit integers, so several
@@ -91,7 +93,7 @@ __all__ = [
     "delete_run", "export_run", "copy_run", "upgrade", "database_state", "head_revision", "open_database",
     "resolve_url", "dispose",
     "ENGINES", "StoreError", "StorePathError", "NotANeuralNetDatabase", "SchemaOutdated", "SchemaTooNew",
-    "RunNotFound", "SnapshotNotFound", "StoredModelError",
+    "RunNotFound", "SnapshotNotFound", "StoredModelError", "UnknownRevision",
 ]
 
 _LAZY = {
@@ -105,7 +107,7 @@ _LAZY = {
     "head_revision": "migrate",
     "StoreError": "errors", "StorePathError": "errors", "NotANeuralNetDatabase": "errors",
     "SchemaOutdated": "errors", "SchemaTooNew": "errors", "RunNotFound": "errors",
-    "SnapshotNotFound": "errors", "StoredModelError": "errors",
+    "SnapshotNotFound": "errors", "StoredModelError": "errors", "UnknownRevision": "errors",
 }
 
 

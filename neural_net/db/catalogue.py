@@ -144,7 +144,7 @@ def _is_locked(e: BaseException) -> bool:
 # ----- reading one database ------------------------------------------------------------------
 def _file_of(url: str) -> str | None:
     """The path of a ``sqlite:////abs/path`` URL without parsing it (None for others)."""
-    if url.startswith("sqlite:////") and "?" not in url:
+    if url.startswith("sqlite:////") and "?" not in url and "%" not in url:
         return url[len("sqlite:///"):]
     path = sqlite_file(url) if url.startswith("sqlite") else None
     return None if path is None else str(path)

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from ..model import new_id
 from . import process
 from .codec import dumps, dumps_state, encode_matrix
-from .engine import ENGINES, open_database, resolve_url
+from .engine import ENGINES, checkpoint, discard_reserved, open_database, resolve_url
 from .errors import StoreError
 from .recorder import Recorder
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix, utcnow
@@ -422,6 +422,7 @@ class Store:
         """
         self._pending.clear()
         self.session.close()
+        checkpoint(self.db_path)  # a copy of the file alone then has every committed row
 
     def __repr__(self) -> str:
         return f"Store({self.db_path!r}, run_id={self.run_id})"
@@ -452,7 +453,12 @@ def store_factory(model: Any, target: Any = True) -> Store:
             raise ValueError(f"store options: give one of 'url', 'dir' or 'path', got {places}")
         options = {k: target[k] for k in ("checkpoint_every", "best_monitor", "best_mode") if k in target}
         target = target[places[0]] if places else True
-    return Store(model, resolve_url(target), **options)
+    url = resolve_url(target)
+    try:
+        return Store(model, url, **options)
+    except BaseException:
+        discard_reserved(url)  # leave no empty file behind
+        raise
 
 
 def sweep_target(target: Any, name: str = "sweep") -> str:

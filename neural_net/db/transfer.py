@@ -44,9 +44,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from .engine import DB_SUFFIXES, _absolute_sqlite, _display, open_database, sqlite_url
-from .errors import StoreError
+from .engine import DB_SUFFIXES, _absolute_sqlite, _display, open_database, resolve_url, sqlite_url
+from .errors import RunNotFound, StoreError
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix
+from .values import checked_row, raw_columns
 from .store import RETRIES, _is_lock_error, retry_on_lock  # noqa: F401 (RETRIES, _is_lock_error: kept importable)
 
 #: The tables a run owns, parents first (the order rows are inserted in).
@@ -120,7 +121,7 @@ def target_url(target: Any, run_id: int) -> str:
         raise TypeError(f"target must be a database URL, a .db path or a directory, got {target!r}")
     p = Path(target).expanduser()
     if p.suffix.lower() in DB_SUFFIXES and not p.is_dir():
-        return sqlite_url(p)
+        return resolve_url(p)  # its missing parents are created, as for store=
     if not p.exists():
         try:
             p.mkdir(parents=True)
@@ -150,8 +151,8 @@ def _missing_rows(source: Connection, target: Connection, table: Any, rid: int) 
     missing = [i for i in ids if i not in have]
     for start in range(0, len(missing), CHUNK):
         part = missing[start:start + CHUNK]
-        rows = source.execute(select(t).where(t.c.id.in_(part)).order_by(t.c.id)).mappings()
-        yield [dict(r) for r in rows]
+        rows = source.execute(select(*raw_columns(t)).where(t.c.id.in_(part)).order_by(t.c.id)).mappings()
+        yield [checked_row(t, r, rid) for r in rows]
 
 
 def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[str, Any],
@@ -180,16 +181,17 @@ def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[s
     report.copied = copied
 
 
-def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = False,
-             _seen: set[int] | None = None) -> TransferReport:
+def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = False) -> TransferReport:
     """Copy run ``run_id`` from ``source`` to ``target`` (see the module doc) and say what was
-    written. With ``with_parents``, the runs it was resumed from (``parent_id``) are copied
-    too, when the source has them.
+    written. With ``with_parents``, the runs it was resumed from (``parent_id``, then theirs, ...)
+    are copied too, when the source has them: one after the other (a chain of any length), each
+    in a transaction of its own, so a run is copied whole or not at all.
 
     Raises:
         RunNotFound: no such run in ``source``.
         NotANeuralNetDatabase, SchemaOutdated, SchemaTooNew, StorePathError: a database
             that cannot be used (nothing is written to it).
+        StoredModelError: a row of the run holds a malformed value (nothing of that run is written).
         StoreError: the target holds a conflicting version of the run (nothing is written).
 
     Example:
@@ -204,33 +206,42 @@ def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = Fals
     """
     from .readers import _locate
 
-    src_url, src_engine, row = _locate(source, run_id)
-    rid = int(row["Architecture_id"])
-    dst_url = target_url(target, rid)
-    report = TransferReport(rid, src_url, dst_url, {t.__tablename__: 0 for t in RUN_TABLES})
-    if dst_url != src_url:
-        dst_engine = open_database(dst_url, create=True)
-
-        def copy() -> None:
-            with _read_transaction(src_engine) as src, dst_engine.begin() as dst:
-                A = Architecture.__table__
-                run_row = dict(src.execute(select(A).where(A.c.Architecture_id == rid)).mappings().one())
-                _copy_into(dst, src, rid, run_row, report)
-
+    located = _locate(source, run_id)
+    dst_url = target_url(target, int(located[2]["Architecture_id"]))
+    report = _copy_located(*located, dst_url)
+    seen = {report.run_id}
+    parent = located[2].get("parent_id")
+    while with_parents and parent is not None and int(parent) not in seen:  # a loop, not recursion
         try:
-            retry_on_lock(copy)
-        except IntegrityError as e:
-            raise StoreError(f"run {rid} cannot be copied to {_display(dst_url)}: the rows there conflict with "
-                             f"the source's (has the run gone on differently in both?): "
-                             f"{str(e.orig).splitlines()[0]}; nothing was written") from None
-    seen = (_seen or set()) | {rid}
-    if with_parents and row.get("parent_id") is not None and int(row["parent_id"]) not in seen:
-        from .errors import RunNotFound
-
-        try:
-            report.parents.append(copy_run(source, row["parent_id"], dst_url, with_parents=True, _seen=seen))
+            located = _locate(source, parent)
         except RunNotFound:
-            pass  # the parent lives elsewhere: the link is kept, the run is not there
+            break  # the parent lives elsewhere: the link is kept, the run is not there
+        report.parents.append(_copy_located(*located, dst_url))
+        seen.add(int(parent))
+        parent = located[2].get("parent_id")
+    return report
+
+
+def _copy_located(src_url: str, src_engine: Engine, row: dict[str, Any], dst_url: str) -> TransferReport:
+    """Copy the located run ``row`` of ``src_url`` to ``dst_url`` in one transaction."""
+    rid = int(row["Architecture_id"])
+    report = TransferReport(rid, src_url, dst_url, {t.__tablename__: 0 for t in RUN_TABLES})
+    if dst_url == src_url:
+        return report
+    dst_engine = open_database(dst_url, create=True)
+
+    def copy() -> None:
+        with _read_transaction(src_engine) as src, dst_engine.begin() as dst:
+            A = Architecture.__table__
+            raw = src.execute(select(*raw_columns(A)).where(A.c.Architecture_id == rid)).mappings().one()
+            _copy_into(dst, src, rid, checked_row(A, raw, rid), report)
+
+    try:
+        retry_on_lock(copy)
+    except IntegrityError as e:
+        raise StoreError(f"run {rid} cannot be copied to {_display(dst_url)}: the rows there conflict with "
+                         f"the source's (has the run gone on differently in both?): "
+                         f"{str(e.orig).splitlines()[0]}; nothing was written") from None
     return report
 
 
