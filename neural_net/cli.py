@@ -85,10 +85,10 @@ def display_url(url: str) -> str:
         >>> display_url("sqlite:////tmp/run/a.db"), display_url("postgresql+psycopg://me:secret@host/db")
         ('/tmp/run/a.db', 'postgresql+psycopg://me:***@host/db')
     """
-    from .db.engine import _display
+    from .db.engine import display_url as display
 
     try:
-        return _display(url)
+        return display(url)
     except Exception:  # noqa: BLE001 - a display helper never fails
         return url
 
@@ -251,13 +251,13 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from .db.readers import _history_frame, _layers_frame, _locate, _run_info, _snapshot_frame
+    from .db.run import open_run
 
-    url, engine, row = _locate(args.source or default_source(), args.run)  # located once
-    info, rid = _run_info(url, row), row["Architecture_id"]
-    frame = _history_frame(engine, rid)
-    layer_rows = _records(_layers_frame(engine, rid).drop(columns=["config"]))
-    snap_rows = _records(_snapshot_frame(engine, rid))
+    run = open_run(args.source or default_source(), args.run)  # located once
+    info = run.info
+    frame = run.history()
+    layer_rows = _records(run.layers().drop(columns=["config"]))
+    snap_rows = _records(run.snapshots())
     loss = frame["loss"] if "loss" in frame else None
     summary = {
         "run_id": info["Architecture_id"], "name": info.get("run_name") or info.get("name"), "status": info["status"],

@@ -89,7 +89,7 @@ from .. import model as _model
 
 __all__ = [
     "store_factory", "Store", "Recorder", "sweep_target", "record_failed_run",
-    "list_runs", "history", "layers", "snapshots", "weights", "weight_matrices", "run_info", "load_model",
+    "open_run", "StoredRun", "runs", "list_runs", "history", "layers", "snapshots", "weights", "weight_matrices", "run_info", "load_model",
     "delete_run", "export_run", "copy_run", "upgrade", "database_state", "head_revision", "open_database",
     "resolve_url", "dispose",
     "ENGINES", "StoreError", "StorePathError", "NotANeuralNetDatabase", "SchemaOutdated", "SchemaTooNew",
@@ -99,7 +99,7 @@ __all__ = [
 _LAZY = {
     "Store": "store", "store_factory": "store", "Recorder": "recorder", "sweep_target": "store",
     "record_failed_run": "store",
-    "list_runs": "readers", "history": "readers", "layers": "readers", "snapshots": "readers",
+    "open_run": "run", "StoredRun": "run", "runs": "catalogue", "list_runs": "readers", "history": "readers", "layers": "readers", "snapshots": "readers",
     "weights": "readers", "weight_matrices": "readers", "run_info": "readers", "load_model": "readers",
     "delete_run": "readers", "export_run": "transfer", "copy_run": "transfer",
     "upgrade": "engine", "database_state": "engine", "open_database": "engine", "resolve_url": "engine",

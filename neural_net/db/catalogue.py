@@ -46,13 +46,16 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from .engine import _SQLITE_MAGIC, open_database, sqlite_file
+from .engine import SQLITE_MAGIC, display_url, open_database, sources, sqlite_file
 from .errors import StoredModelError, StoreError, StorePathError
 from .migrate import head_revision
 from .process import effective_status
-from .readers import RUN_COLUMNS, _show, sources
 from .schema import Base, utcnow
 
+#: Columns of :func:`catalogue` (and :func:`neural_net.db.list_runs`), in order.
+RUN_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
+               "best_epoch", "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "finished_at",
+               "updated_at", "pid", "hostname", "stored_status"]
 #: Seconds the catalogue waits for a file another process holds locked before skipping it.
 LOCK_TIMEOUT = 2.0
 #: Threads reading files in parallel (SQLite releases the GIL while it reads).
@@ -166,7 +169,7 @@ def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
             header = f.read(20)
     except OSError:
         return None
-    if len(header) < 20 or header[:16] != _SQLITE_MAGIC:
+    if len(header) < 20 or header[:16] != SQLITE_MAGIC:
         return None
     wal = header[18] == 2
     uri = f"file:{quote(path)}" + ("" if wal else "?mode=ro")
@@ -206,7 +209,7 @@ def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
     except (StoreError, SQLAlchemyError, OSError) as e:
         if single:
             raise
-        on_skip(_show(url), str(e))
+        on_skip(display_url(url), str(e))
         return []
     try:
         with engine.connect() as c:
@@ -214,7 +217,7 @@ def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
     except (SQLAlchemyError, StoredModelError) as e:
         if single and isinstance(e, StoredModelError):
             raise
-        on_skip(_show(url), str(e))
+        on_skip(display_url(url), str(e))
         return []
 
 
@@ -327,10 +330,10 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
         try:
             results[i] = _fast_rows(paths[i], lock_timeout, head)  # type: ignore[arg-type]
         except _Locked as e:
-            skipped[i] = StorePathError(f"{_show(urls[i])}: it is locked by another process ({e}; waited "
+            skipped[i] = StorePathError(f"{display_url(urls[i])}: it is locked by another process ({e}; waited "
                                         f"{lock_timeout:g} s); try again when that process is done")
         except StoredModelError as e:
-            skipped[i] = StoredModelError(f"{_show(urls[i])}: {e}")
+            skipped[i] = StoredModelError(f"{display_url(urls[i])}: {e}")
 
     todo = [i for i, p in enumerate(paths) if p is not None]
     n = min(workers or WORKERS, len(todo))
@@ -345,7 +348,7 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
         if skipped[i] is not None:
             if single:
                 raise skipped[i]  # type: ignore[misc]
-            path = _show(url)
+            path = display_url(url)
             on_skip(path, str(skipped[i])[len(path) + 2:])
             continue
         rows = results[i]

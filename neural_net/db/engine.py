@@ -61,7 +61,8 @@ _RESERVED: set[Path] = set()
 BUSY_TIMEOUT = 30.0
 #: File suffixes taken as a database file (rather than a directory) in :func:`resolve_url`.
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+#: The first 16 bytes of every SQLite file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Tables every neural_net database has (as tables: a view in the place of one is refused).
 _CORE_TABLES = ("architecture", "layer", "neurons", "cost", "metric", "snapshot", "weight_matrix")
 _PG_LOCK_KEY = 0x6E6E5F6D6967  # pg_advisory lock serializing schema creation
@@ -209,7 +210,7 @@ def resolve_url(target: Any = True, stem: str = "model") -> str:
         env = os.environ.get("NEURAL_NET_DATABASE_URL")
         return resolve_url(env) if env else new_file_url(None, stem)
     if isinstance(target, str) and "://" in target:
-        return _absolute_sqlite(target)
+        return absolute_url(target)
     if isinstance(target, (str, os.PathLike)):
         p = Path(target).expanduser()
         try:
@@ -224,8 +225,16 @@ def resolve_url(target: Any = True, stem: str = "model") -> str:
     raise TypeError(f"store must be True, a SQLAlchemy URL, a directory or a .db path, got {target!r}")
 
 
-def _absolute_sqlite(url: str) -> str:
-    """Make a relative ``sqlite:///rel.db`` absolute (other URLs unchanged)."""
+def absolute_url(url: str) -> str:
+    """The URL with a relative SQLite path (``sqlite:///rel.db``) made absolute; other URLs
+    unchanged.
+
+    Example:
+        >>> import os
+        >>> from neural_net.db.engine import absolute_url
+        >>> absolute_url("sqlite:///x.db") == "sqlite:///" + os.path.abspath("x.db")
+        True
+    """
     if not url.startswith("sqlite") or is_memory(url):
         return url
     u = make_url(url)
@@ -243,7 +252,7 @@ def sources(source: Any) -> list[str]:
         ['sqlite://']
     """
     if isinstance(source, str) and "://" in source:
-        return [_absolute_sqlite(source)]
+        return [absolute_url(source)]
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be a database URL, a .db path or a run directory, got {source!r}")
     p = Path(source).expanduser()
@@ -463,12 +472,12 @@ def _sqlite_state(path: Path) -> DatabaseState:
         raise StorePathError(f"{path} is a directory, not a database file")
     try:
         with open(path, "rb") as f:
-            head = f.read(len(_SQLITE_MAGIC))
+            head = f.read(len(SQLITE_MAGIC))
     except OSError as e:
         raise StorePathError(f"cannot read database file {path}: {e.strerror or e}") from None
     if not head:
         return DatabaseState("empty")
-    if head != _SQLITE_MAGIC:
+    if head != SQLITE_MAGIC:
         raise NotANeuralNetDatabase(f"{path} is not a SQLite database (it does not start with "
                                     "'SQLite format 3'); it was left untouched")
     try:
@@ -497,7 +506,14 @@ def _connection_state(conn: Any, where: str) -> DatabaseState:
     return _classify(names, rows, where)
 
 
-def _display(url: str) -> str:
+def display_url(url: str) -> str:
+    """A URL as shown to users: a SQLite file as its path, other URLs without their password.
+
+    Example:
+        >>> from neural_net.db.engine import display_url
+        >>> display_url("sqlite:////tmp/run/a%3F.db"), display_url("postgresql+psycopg://me:secret@host/db")
+        ('/tmp/run/a?.db', 'postgresql+psycopg://me:***@host/db')
+    """
     path = sqlite_file(url)
     if path is not None:
         return str(path)
@@ -518,11 +534,11 @@ def database_state(url: str) -> DatabaseState:
     if path is not None:
         return _sqlite_state(path)
     with get_engine(url).connect() as conn:
-        return _connection_state(conn, _display(url))
+        return _connection_state(conn, display_url(url))
 
 
 def _raise_for(state: DatabaseState, url: str) -> None:
-    where = _display(url)
+    where = display_url(url)
     if state.kind == "foreign":
         raise NotANeuralNetDatabase(state.detail + "; it was left untouched")
     if state.kind == "outdated":
@@ -616,7 +632,7 @@ def _create_in_place(url: str, path: Path | None) -> None:
         return
     with get_engine(url).begin() as conn:
         _pg_lock(conn)
-        state = _connection_state(conn, _display(url))
+        state = _connection_state(conn, display_url(url))
         if state.kind == "empty":
             run_upgrade(conn, "head")
         else:
@@ -645,7 +661,7 @@ def open_database(url: str, *, create: bool = True) -> Engine:
     except OSError as e:
         if isinstance(e, StoreError):
             raise
-        raise StorePathError(f"cannot use the database file {_display(url)[:300]}: {e.strerror or e}") from None
+        raise StorePathError(f"cannot use the database file {display_url(url)[:300]}: {e.strerror or e}") from None
 
 
 def _check_name_length(path: Path) -> None:
@@ -686,7 +702,7 @@ def _open_database(url: str, create: bool) -> Engine:
     state = database_state(url)
     if state.kind == "empty":
         if not create:
-            raise NotANeuralNetDatabase(f"{_display(url)} holds no neural_net schema")
+            raise NotANeuralNetDatabase(f"{display_url(url)} holds no neural_net schema")
         _create_in_place(url, None)
     elif state.kind != "current":
         _raise_for(state, url)

@@ -44,14 +44,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from .engine import DB_SUFFIXES, _absolute_sqlite, _display, open_database, resolve_url, sqlite_url
+from .engine import DB_SUFFIXES, absolute_url, display_url, open_database, resolve_url, sqlite_url
 from .errors import RunNotFound, StoreError
-from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix
+from .run import RUN_TABLES, StoredRun, open_run
+from .schema import Architecture
+from .store import retry_on_lock
 from .values import checked_row, raw_columns
-from .store import RETRIES, _is_lock_error, retry_on_lock  # noqa: F401 (RETRIES, _is_lock_error: kept importable)
 
-#: The tables a run owns, parents first (the order rows are inserted in).
-RUN_TABLES = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix)
 #: Rows read and inserted at a time (weight matrices are large).
 CHUNK = 200
 
@@ -93,13 +92,13 @@ class TransferReport:
         return self.rows == 0 and not self.updated
 
     def __str__(self) -> str:
-        where = _display(self.target)
+        where = display_url(self.target)
         if self.already_present:
             text = f"run {self.run_id} is already in {where}: nothing to copy"
         else:
             parts = ", ".join(f"{n} {t}" for t, n in self.copied.items() if n)
             what = f"{self.rows} rows ({parts})" if self.rows else "no new rows"
-            text = (f"run {self.run_id}: copied {what} from {_display(self.source)} to {where}"
+            text = (f"run {self.run_id}: copied {what} from {display_url(self.source)} to {where}"
                     + ("; updated its status" if self.updated else ""))
         return "\n".join([text] + [str(p) for p in self.parents])
 
@@ -116,7 +115,7 @@ def target_url(target: Any, run_id: int) -> str:
         'postgresql+psycopg://me@db.example/runs'
     """
     if isinstance(target, str) and "://" in target:
-        return _absolute_sqlite(target)
+        return absolute_url(target)
     if not isinstance(target, (str, os.PathLike)):
         raise TypeError(f"target must be a database URL, a .db path or a directory, got {target!r}")
     p = Path(target).expanduser()
@@ -165,7 +164,7 @@ def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[s
         target.execute(insert(A), [run_row])
         copied["Architecture"] = 1
     elif existing["id"] != run_row["id"]:
-        raise StoreError(f"run {rid} already exists in {_display(report.target)} as another record (row id "
+        raise StoreError(f"run {rid} already exists in {display_url(report.target)} as another record (row id "
                          f"{existing['id']}, not {run_row['id']}): it was not copied")
     else:
         changed = {k: v for k, v in run_row.items() if existing[k] != v}
@@ -204,27 +203,25 @@ def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = Fals
         >>> report.copied
         {'Architecture': 1, 'Layer': 1, 'Neurons': 1, 'Cost': 1, 'metric': 0, 'snapshot': 1, 'weight_matrix': 1}
     """
-    from .readers import _locate
-
-    located = _locate(source, run_id)
-    dst_url = target_url(target, int(located[2]["Architecture_id"]))
-    report = _copy_located(*located, dst_url)
-    seen = {report.run_id}
-    parent = located[2].get("parent_id")
+    run = open_run(source, run_id)
+    dst_url = target_url(target, run.run_id)
+    report = _copy_located(run, dst_url)
+    seen = {run.run_id}
+    parent = run.row.get("parent_id")
     while with_parents and parent is not None and int(parent) not in seen:  # a loop, not recursion
         try:
-            located = _locate(source, parent)
+            run = open_run(source, parent)
         except RunNotFound:
             break  # the parent lives elsewhere: the link is kept, the run is not there
-        report.parents.append(_copy_located(*located, dst_url))
-        seen.add(int(parent))
-        parent = located[2].get("parent_id")
+        report.parents.append(_copy_located(run, dst_url))
+        seen.add(run.run_id)
+        parent = run.row.get("parent_id")
     return report
 
 
-def _copy_located(src_url: str, src_engine: Engine, row: dict[str, Any], dst_url: str) -> TransferReport:
-    """Copy the located run ``row`` of ``src_url`` to ``dst_url`` in one transaction."""
-    rid = int(row["Architecture_id"])
+def _copy_located(run: StoredRun, dst_url: str) -> TransferReport:
+    """Copy the located ``run`` to ``dst_url`` in one transaction."""
+    rid, src_url, src_engine = run.run_id, run.db_path, run.engine
     report = TransferReport(rid, src_url, dst_url, {t.__tablename__: 0 for t in RUN_TABLES})
     if dst_url == src_url:
         return report
@@ -239,7 +236,7 @@ def _copy_located(src_url: str, src_engine: Engine, row: dict[str, Any], dst_url
     try:
         retry_on_lock(copy)
     except IntegrityError as e:
-        raise StoreError(f"run {rid} cannot be copied to {_display(dst_url)}: the rows there conflict with "
+        raise StoreError(f"run {rid} cannot be copied to {display_url(dst_url)}: the rows there conflict with "
                          f"the source's (has the run gone on differently in both?): "
                          f"{str(e.orig).splitlines()[0]}; nothing was written") from None
     return report

@@ -1,0 +1,169 @@
+"""One stored run as an object: the read path's entry, :func:`open_run`.
+
+``open_run(source, run_id)`` finds the run (``source``: a URL, a ``.db`` file or a run
+directory) and returns a :class:`StoredRun` holding what identifies it; each property or
+method then reads what it names, checked on the way (a database file is input):
+
+==========================  ============================================================
+``run.info``                the run's metadata (config, hyper-parameters, status, ...)
+``run.params``              its parameters, flattened (``optimizer.lr``, ``units``, ...)
+``run.history()``           epoch × [loss, accuracy, val_loss, ..., lr]
+``run.layers()``            one row per layer
+``run.snapshots()``         one row per stored snapshot
+``run.weights(epoch)``      the snapshot's weights, long format (``weight_matrices``: numpy)
+``run.load_model(epoch)``   a Sequential that resumes training bit for bit
+``run.delete()``            remove the run and every row it owns
+==========================  ============================================================
+
+Example:
+    >>> import numpy
+    >>> from neural_net.architecture import Sequential
+    >>> from neural_net.layers import Dense
+    >>> from neural_net.db import open_run
+    >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://", name="tiny", seed=0)
+    >>> _ = net.compile('sgd').fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=2, verbose=0)
+    >>> run = open_run("sqlite://", net['id'])
+    >>> run.info['status'], run.params['optimizer'], run.history().index.tolist()
+    ('finished', 'sgd', [1, 2])
+    >>> repr(run).startswith(f"StoredRun({net['id']}, 'tiny', finished, 2 epochs")
+    True
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, select
+
+from .columns import flatten_params
+from .engine import display_url
+from .frames import history_frame, layers_frame, locate, run_info_of, snapshot_frame, snapshot_matrices
+from .rebuild import build_model
+from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix
+
+#: The tables a run owns, parents first.
+RUN_TABLES = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix)
+
+
+class StoredRun:
+    """A run found in a database (see the module doc). ``run_id``, ``db_path`` (the URL) and
+    ``engine`` say where it is; the rest is read when asked for.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.db import open_run
+        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+        >>> open_run("sqlite://", net['id']).snapshots()[["epoch", "tag"]].values.tolist()
+        [[0, 'initial']]
+    """
+
+    def __init__(self, url: str, engine: Any, row: dict[str, Any]) -> None:
+        self.db_path = url
+        self.engine = engine
+        self.row = row
+        self.run_id = int(row["Architecture_id"])
+
+    def info_at(self, stale_after: float | None = None) -> dict[str, Any]:
+        """:attr:`info`, a run of another host counting as interrupted after ``stale_after``
+        seconds of silent heartbeat.
+
+        Example:
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> from neural_net.db import open_run
+            >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+            >>> open_run("sqlite://", net['id']).info_at(60)['status']
+            'created'
+        """
+        return run_info_of(self.db_path, self.row, stale_after)
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The run's ``Architecture`` row as a dict, ``config`` and ``hyperparams`` parsed,
+        ``status`` as the catalogue reports it, ``db_path``."""
+        return self.info_at()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The run's parameters, flattened (:func:`neural_net.db.columns.flatten_params`)."""
+        return flatten_params(self.info["hyperparams"])
+
+    @property
+    def name(self) -> str:
+        """The run's name (``run_name``, else the model's)."""
+        return self.row.get("run_name") or self.row.get("name") or ""
+
+    def history(self) -> pd.DataFrame:
+        """Index ``epoch``; columns ``loss``, metrics, ``val_loss``, ``val_<metric>``, ``lr``."""
+        return history_frame(self.engine, self.run_id)
+
+    def layers(self) -> pd.DataFrame:
+        """One row per layer: ``position, Layer_id, name, n_in, n_out, neurons, Neurons_id, config``."""
+        return layers_frame(self.engine, self.run_id)
+
+    def snapshots(self) -> pd.DataFrame:
+        """One row per snapshot: ``seq, epoch, tag, created_at, n_params, snapshot_id``."""
+        return snapshot_frame(self.engine, self.run_id)
+
+    def weight_matrices(self, epoch: int | None = None) -> list[np.ndarray]:
+        """The matrices (bias row last) of the snapshot at ``epoch`` (latest if None)."""
+        return [m["W"] for m in snapshot_matrices(self.db_path, self.engine, self.run_id, epoch)[1]]
+
+    def weights(self, epoch: int | None = None) -> pd.DataFrame:
+        """The snapshot's weights in long format: ``epoch, layer, Layer_id, Neurons_id, row,
+        col, value`` (``row == n_in`` is the bias)."""
+        parts = []
+        for m in snapshot_matrices(self.db_path, self.engine, self.run_id, epoch)[1]:
+            W = m["W"]
+            r, c = np.divmod(np.arange(W.size), W.shape[1])
+            parts.append(pd.DataFrame({"epoch": m["epoch"], "layer": m["position"], "Layer_id": m["Layer_id"],
+                                       "Neurons_id": m["Neurons_id"], "row": r, "col": c,
+                                       "value": W.ravel().astype(np.float64)}))
+        if not parts:
+            return pd.DataFrame(columns=["epoch", "layer", "Layer_id", "Neurons_id", "row", "col", "value"])
+        return pd.concat(parts, ignore_index=True)
+
+    def load_model(self, epoch: int | None = None, *, store: Any = False) -> Any:
+        """The model rebuilt from the snapshot at ``epoch`` (see :func:`neural_net.db.load_model`)."""
+        return build_model(self.db_path, self.engine, self.row, epoch, store=store)
+
+    def count_rows(self) -> dict[str, int]:
+        """Rows the run owns in each table."""
+        out = {}
+        with self.engine.connect() as c:
+            for table in RUN_TABLES:
+                t = table.__table__
+                out[t.name] = int(c.execute(select(func.count()).select_from(t)
+                                            .where(t.c.Architecture_id == self.run_id)).scalar())
+        return out
+
+    def delete(self) -> None:
+        """Delete the run and every row it owns, in one transaction."""
+        with self.engine.begin() as c:
+            for table in reversed(RUN_TABLES):
+                c.execute(delete(table.__table__).where(table.__table__.c.Architecture_id == self.run_id))
+
+    def __repr__(self) -> str:
+        r = self.row
+        return (f"StoredRun({self.run_id}, {self.name!r}, {r.get('status')}, {r.get('epochs')} epochs, "
+                f"in {display_url(self.db_path)})")
+
+
+def open_run(source: Any, run_id: Any) -> StoredRun:
+    """The run ``run_id`` of ``source`` (a URL, a ``.db`` file or a run directory).
+
+    Raises:
+        RunNotFound: no such run (the message lists the runs there).
+        StoredModelError: its row holds a malformed value (named: run, table, column).
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.db import open_run
+        >>> net = Sequential([Dense(3, input_dim=2)], 'mse', store="sqlite://")
+        >>> [W.shape for W in open_run("sqlite://", net['id']).weight_matrices()]
+        [(3, 3)]
+    """
+    return StoredRun(*locate(source, run_id))
