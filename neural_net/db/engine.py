@@ -329,8 +329,8 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
-def checkpoint(url: str) -> None:
-    """Copy what the write-ahead log of the SQLite file ``url`` holds into the file itself
+def checkpoint(url: str | Engine) -> None:
+    """Copy what the write-ahead log of the SQLite file ``url`` (or engine) holds into the file itself
     (``PRAGMA wal_checkpoint(PASSIVE)``: it never waits for other processes), so that a plain
     copy of the ``.db`` file has every committed row. Each writing process does it when its
     store closes and when it exits. Other databases: nothing to do.
@@ -341,8 +341,8 @@ def checkpoint(url: str) -> None:
         >>> url = sqlite_url(os.path.join(tempfile.mkdtemp(), "c.db")); _ = open_database(url)
         >>> checkpoint(url)
     """
-    engine = ENGINES.get(url)
-    if engine is None or sqlite_file(url) is None:
+    engine = url if isinstance(url, Engine) else ENGINES.get(url)
+    if engine is None or engine.dialect.name != "sqlite" or is_memory(str(engine.url)):
         return
     try:
         with engine.connect() as c:

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import NullType
@@ -31,7 +31,7 @@ from .codec import decode_matrix, loads
 from .engine import display_url, open_database, sources
 from .errors import RunNotFound, SnapshotNotFound, StoredModelError, StoreError
 from .process import effective_status
-from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix, utcnow
+from .schema import Architecture, Layer, Neurons, Snapshot, WeightMatrix, utcnow
 from .values import check_document, check_value, checked_row, raw_columns
 
 

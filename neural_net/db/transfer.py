@@ -48,8 +48,8 @@ from .engine import DB_SUFFIXES, absolute_url, display_url, open_database, resol
 from .errors import RunNotFound, StoreError
 from .run import RUN_TABLES, StoredRun, open_run
 from .schema import Architecture
-from .store import retry_on_lock
 from .values import checked_row, raw_columns
+from .writer import retry_on_lock
 
 #: Rows read and inserted at a time (weight matrices are large).
 CHUNK = 200
