@@ -26,6 +26,14 @@ For sweeps: ``sweep_target(target, name)`` (one URL shared by all trials) and
 
 Reading (pandas DataFrames; ``source`` = a URL, a ``.db`` path or a run directory)
 -------------------------------------------------------------------------------
+``open_run(source, run_id) -> StoredRun`` is the one entry to a stored run: ``.info``,
+``.params`` (flattened: ``optimizer.lr``, ``units``, ...), ``.history()``, ``.layers()``,
+``.snapshots()``, ``.weights(epoch)``, ``.weight_matrices(epoch)``, ``.load_model(epoch)``,
+``.delete()`` (:mod:`neural_net.db.run`). ``runs(source, where=..., order_by=...)`` is the
+catalogue with each run's parameters and final/best metrics as columns
+(``runs(d, where="optimizer=adam", order_by="-val_accuracy")`` — the best run of a sweep).
+The functions below are shortcuts (``history(source, run_id)`` is
+``open_run(source, run_id).history()``):
 ``list_runs(source, stale_after=None)``, ``history(source, run_id)``,
 ``layers(source, run_id)``, ``snapshots(source, run_id)``,
 ``weights(source, run_id, epoch=None)`` (long format), ``weight_matrices(...)`` (numpy),

@@ -37,6 +37,7 @@ Example:
 from __future__ import annotations
 
 import fnmatch
+import re
 import sqlite3
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -359,3 +360,171 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
     if status is not None or name:
         df = filter_runs(df, status=status, name=name)
     return df
+
+
+# ----- runs with their parameters and metrics ----------------------------------------------------
+_CHUNK = 500
+_CONDITION = re.compile(r"^\s*([^=<>!\s]+)\s*(!=|>=|<=|=|>|<)\s*(.*?)\s*$")
+#: Catalogue columns holding counts or epochs (integers, missing ones as <NA>, never 50.0).
+INTEGER_COLUMNS = ("run_id", "epochs", "best_epoch", "best_val_epoch", "pid")
+
+
+def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
+    """Parameters and final/best metric values of the runs ``ids`` of the database ``url``."""
+    from sqlalchemy import bindparam, text
+
+    from .codec import loads
+    from .columns import flatten_params, higher_is_better
+    from .values import check_document, check_value
+
+    engine = open_database(url, create=False)
+    params: dict[int, dict[str, Any]] = {}
+    metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
+    final = text("SELECT m.Architecture_id, m.split, m.name, m.value FROM metric AS m JOIN ("
+                 "SELECT Architecture_id AS a, split AS s, name AS n, max(epoch) AS e FROM metric "
+                 "WHERE Architecture_id IN :ids GROUP BY Architecture_id, split, name) AS l "
+                 "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e"
+                 ).bindparams(bindparam("ids", expanding=True))
+    best = text("SELECT Architecture_id, split, name, min(value), max(value) FROM metric "
+                "WHERE Architecture_id IN :ids GROUP BY Architecture_id, split, name"
+                ).bindparams(bindparam("ids", expanding=True))
+    hyper = text("SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN :ids"
+                 ).bindparams(bindparam("ids", expanding=True))
+    with engine.connect() as c:
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start:start + _CHUNK]
+            for rid, doc in c.execute(hyper, {"ids": part}):
+                where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
+                params[rid] = flatten_params(loads(check_document(doc, where), where))
+            for rid, split, name, value in c.execute(final, {"ids": part}):
+                where = f"run {rid}: table metric, column"
+                key = f"{check_value(name, 'str', where + ' name')}"
+                key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
+                metrics[rid][key] = check_value(value, "float", where + " value")
+            for rid, split, name, low, high in c.execute(best, {"ids": part}):
+                key = name if split == "train" else f"{split}_{name}"
+                if name != "lr":
+                    where = f"run {rid}: table metric, column value"
+                    pick = high if higher_is_better(key) else low
+                    metrics[rid][f"best_{key}"] = check_value(pick, "float", where)
+    return params, metrics
+
+
+def _match(column: pd.Series, op: str, wanted: Any) -> pd.Series:
+    if op in (">", "<", ">=", "<="):
+        values = pd.to_numeric(column, errors="coerce")
+        target = float(wanted)
+        return {">": values > target, "<": values < target, ">=": values >= target, "<=": values <= target}[op]
+    if isinstance(wanted, str):
+        same = column.map(lambda v: v is not None and not (isinstance(v, float) and v != v) and str(v) == wanted)
+    else:
+        same = column == wanted
+    return ~same if op == "!=" else same
+
+
+def _conditions(where: Any) -> list[tuple[str, str, Any]]:
+    if where is None:
+        return []
+    if isinstance(where, dict):
+        return [(str(k), "=", v) for k, v in where.items()]
+    items = [where] if isinstance(where, str) else list(where)
+    out = []
+    for item in items:
+        for part in str(item).split(","):
+            if not part.strip():
+                continue
+            m = _CONDITION.match(part)
+            if m is None:
+                raise ValueError(f"where: expected conditions such as 'optimizer=adam' or 'val_accuracy>0.9', "
+                                 f"got {part!r}")
+            out.append(m.groups())
+    return out
+
+
+def sort_runs(frame: pd.DataFrame, order_by: str | Sequence[str] | None) -> pd.DataFrame:
+    """``frame`` sorted by the columns ``order_by`` (a name, ``'-name'`` for descending, or a
+    list of them); missing values last.
+
+    Example:
+        >>> import pandas as pd
+        >>> from neural_net.db.catalogue import sort_runs
+        >>> frame = pd.DataFrame({"run": [1, 2, 3], "acc": [0.5, None, 0.9]})
+        >>> sort_runs(frame, "-acc").run.tolist()
+        [3, 1, 2]
+    """
+    keys = [order_by] if isinstance(order_by, str) else list(order_by or [])
+    if not keys:
+        return frame
+    names = [k[1:] if k.startswith(("-", "+")) else k for k in keys]
+    unknown = [n for n in names if n not in frame.columns]
+    if unknown:
+        raise ValueError(f"order_by: no column {unknown[0]!r}; columns are {', '.join(frame.columns)}")
+    return frame.sort_values(names, ascending=[not k.startswith("-") for k in keys], na_position="last",
+                             kind="stable").reset_index(drop=True)
+
+
+def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None = None,
+         status: str | Sequence[str] | None = None, name: str | None = None, stale_after: float | None = None,
+         on_skip: OnSkip | None = None) -> pd.DataFrame:
+    """One row per run of ``source`` with the catalogue's columns (:func:`catalogue`), then its
+    parameters (``optimizer``, ``optimizer.lr``, ``batch_size``, a sweep's grid values, ...; a
+    parameter whose key is a catalogue column is ``params.<key>``), then its final metric values
+    (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``, ``lr``, ...) and their best values
+    (``best_<metric>``: the largest accuracy or AUC, the smallest of the others).
+
+    Args:
+        where: keep rows matching every condition: a dict ``{column: value}`` or text such as
+            ``"optimizer=adam,units=32"`` (also ``!=``, ``>``, ``<``, ``>=``, ``<=``), or a list.
+        order_by: a column, ``'-column'`` for descending, or a list (missing values last).
+        status, name, stale_after, on_skip: as for :func:`catalogue`.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.db import runs
+        >>> X, y = numpy.array([[0., 1.], [1., 0.]] * 4), numpy.array([[1.], [0.]] * 4)
+        >>> for opt in ("sgd", "adam"):
+        ...     net = Sequential([Dense(1, activation='sigmoid', input_dim=2)], 'bce', store="sqlite://", name=opt, seed=0)
+        ...     _ = net.compile(opt, metrics=['accuracy']).fit(X, y, epochs=3, verbose=0)
+        >>> best = runs("sqlite://", where="optimizer=adam", order_by="-accuracy")
+        >>> best[["name", "optimizer", "epochs"]].values.tolist(), "best_accuracy" in best
+        ([['adam', 'adam', 3]], True)
+    """
+    skip = on_skip or warn_skip
+    base = catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip)
+    single = len(set(base.db_path)) <= 1 and len(sources(source)) == 1
+    params: dict[tuple[str, int], dict[str, Any]] = {}
+    metrics: dict[tuple[str, int], dict[str, float]] = {}
+    bad: set[str] = set()
+    for url in dict.fromkeys(base.db_path):
+        ids = [int(i) for i in base.run_id[base.db_path == url]]
+        try:
+            p, m = _extras(url, ids)
+        except (StoreError, OSError) as e:
+            if single:
+                raise
+            skip(display_url(url), str(e))
+            bad.add(url)
+            continue
+        params.update({(url, k): v for k, v in p.items()})
+        metrics.update({(url, k): v for k, v in m.items()})
+    frame = base[~base.db_path.isin(bad)].reset_index(drop=True)
+    keys = list(zip(frame.db_path, frame.run_id))
+    p_names = list(dict.fromkeys(k for key in keys for k in params.get(key, {})))
+    m_names = list(dict.fromkeys(k for key in keys for k in metrics.get(key, {})))
+    columns: dict[str, Any] = {}
+    for k in p_names:
+        columns[f"params.{k}" if k in frame.columns else k] = [params.get(key, {}).get(k) for key in keys]
+    columns["loss"], columns["val_loss"] = frame["final_loss"], frame["final_val_loss"]
+    for k in sorted(m_names, key=lambda k: (k.startswith("best_"), m_names.index(k))):
+        if k not in columns and k not in frame.columns:
+            columns[k] = [metrics.get(key, {}).get(k, float("nan")) for key in keys]
+    frame = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
+    for k in INTEGER_COLUMNS:
+        frame[k] = pd.array([None if pd.isna(v) else int(v) for v in frame[k]], dtype="Int64")
+    for column, op, wanted in _conditions(where):
+        if column not in frame.columns:
+            raise ValueError(f"where: no column {column!r}; columns are {', '.join(frame.columns)}")
+        frame = frame[_match(frame[column], op, wanted)]
+    return sort_runs(frame.reset_index(drop=True), order_by)
