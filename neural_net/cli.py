@@ -12,7 +12,13 @@ Sub-commands:
 * ``neural-net db upgrade PATH`` / ``neural-net db status PATH`` — schema revisions.
 * ``neural-net demo`` — train a small network on the embedded iris data and print its history.
 
-``RUN`` is the integer run id (``Architecture_id``, the ``run_id`` column of ``runs``).
+* ``neural-net runs --sort -val_accuracy --where optimizer=adam --columns lr,units,val_accuracy
+  --limit 10`` — with parameters and metrics as columns (:func:`neural_net.db.runs`).
+* ``neural-net rename RUN NAME``, ``neural-net delete RUN [--yes]`` (a file left with no run is
+  removed).
+
+``RUN`` is a run id (``Architecture_id``, the ``run_id`` column of ``runs``), a unique prefix
+of one, ``latest`` (the run created last) or a run name.
 ``SOURCE`` is a run directory, a ``.db`` file or a SQLAlchemy URL; it defaults to
 ``$NEURAL_NET_DATABASE_URL``, else ``$NEURAL_NET_RUN_DIR``, else ``./run``.
 
@@ -47,8 +53,8 @@ RUN_TABLE_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_l
 EPILOG = """\
 SOURCE (where runs are read) is a run directory (every *.db file in it), a .db file or a
 SQLAlchemy URL such as postgresql+psycopg://user@host/db; default: $NEURAL_NET_DATABASE_URL,
-else $NEURAL_NET_RUN_DIR, else ./run. RUN is an integer run id (the run_id column of
-`neural-net runs`).
+else $NEURAL_NET_RUN_DIR, else ./run. RUN is a run id (the run_id column of
+`neural-net runs`), a unique prefix of one, `latest` or a run name.
 
 Exit codes: 0 success; 1 unknown run or snapshot, missing or unusable path; 2 unusable
 database (another program's file, an older schema: run `neural-net db upgrade PATH`, a newer
@@ -216,12 +222,24 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from .db.catalogue import filter_runs
-    from .db.readers import list_runs
+    from .db.catalogue import INTEGER_COLUMNS, catalogue, runs as runs_with_columns
 
     source = args.source or default_source()
-    runs = list_runs(source, stale_after=args.stale_after, on_skip=_skip_to_stderr)
-    runs = filter_runs(runs, status=args.status, name=args.name)
+    options = dict(stale_after=args.stale_after, status=args.status, name=args.name, on_skip=_skip_to_stderr)
+    if args.sort or args.where or args.columns:  # parameters and metrics as columns
+        runs = runs_with_columns(source, where=args.where, order_by=args.sort, **options)
+    else:
+        runs = catalogue(source, **options)
+        for c in INTEGER_COLUMNS:  # 50 in every format, not 50.0
+            runs[c] = runs[c].astype("Int64")
+    if args.limit is not None:
+        runs = runs.head(args.limit)
+    columns = None
+    if args.columns:
+        columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+        unknown = [c for c in columns if c not in runs.columns and c != "db"]
+        if unknown:
+            raise ValueError(f"--columns: no column {unknown[0]!r}; columns are {', '.join(runs.columns)}")
     rows = _records(runs)
     for r in rows:
         r["db_path"] = display_url(r["db_path"])
@@ -230,16 +248,24 @@ def _runs(args: argparse.Namespace) -> int:
         if not rows:
             print(f"no runs in {display_url(str(source))}" + (" match" if args.status or args.name else ""))
             return OK
-        print_table(rows, RUN_TABLE_COLUMNS, sys.stdout, right=["run_id", "epochs", "final_loss", "best_loss"])
+        shown = columns or RUN_TABLE_COLUMNS
+        print_table(rows, shown, sys.stdout,
+                    right=[c for c in shown if c not in ("name", "status", "db", "db_path") and not c.endswith("_at")])
     else:
-        write_rows(rows, [c for c in runs.columns], args.format, sys.stdout)
+        write_rows(rows, columns or [c for c in runs.columns], args.format, sys.stdout)
     return OK
 
 
-def _history(args: argparse.Namespace) -> int:
-    from .db.readers import history
+def _locate(args: argparse.Namespace) -> Any:
+    """The StoredRun ``args.run`` names (an id, a unique id prefix, ``latest`` or a name)."""
+    from .db.run import find_run, open_run
 
-    frame = history(args.source or default_source(), args.run)
+    source = args.source or default_source()
+    return open_run(source, find_run(source, args.run))
+
+
+def _history(args: argparse.Namespace) -> int:
+    frame = _locate(args).history()
     rows = [{"epoch": int(e), **dict(zip(frame.columns, values))}
             for e, values in zip(frame.index, frame.itertuples(index=False, name=None))]
     columns = ["epoch", *frame.columns]
@@ -251,9 +277,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from .db.run import open_run
-
-    run = open_run(args.source or default_source(), args.run)  # located once
+    run = _locate(args)  # located once
     info = run.info
     frame = run.history()
     layer_rows = _records(run.layers().drop(columns=["config"]))
@@ -317,10 +341,35 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .db.run import find_run
     from .db.transfer import copy_run
 
-    report = copy_run(args.source or default_source(), args.run, args.to, with_parents=args.with_parents)
+    source = args.source or default_source()
+    report = copy_run(source, find_run(source, args.run), args.to, with_parents=args.with_parents)
     print(report)
+    return OK
+
+
+def _rename(args: argparse.Namespace) -> int:
+    run = _locate(args)
+    old = run.name
+    run.rename(args.name)
+    print(f"run {run.run_id}: renamed {old!r} to {args.name!r}")
+    return OK
+
+
+def _delete(args: argparse.Namespace) -> int:
+    run = _locate(args)
+    what = f"run {run.run_id} ({run.name!r}, {run.row.get('status')}, {run.row.get('epochs')} epochs) from " \
+           f"{display_url(run.db_path)}"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ValueError(f"refusing to delete {what} without --yes (standard input is not a terminal)")
+        if input(f"delete {what}? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return OK
+    removed = run.delete(remove_empty_file=True)
+    print(f"deleted {what}" + ("; the file held no other run and was removed" if removed else ""))
     return OK
 
 
@@ -408,12 +457,20 @@ def _db_status(args: argparse.Namespace) -> int:
 
 
 # ----- parser -----------------------------------------------------------------------------------
-def _run_id(text: str) -> int:
+def _run_ref(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("RUN must be a run id, a unique prefix of one, 'latest' or a run name")
+    return text.strip()
+
+
+def _positive(text: str) -> int:
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"RUN must be an integer run id (the run_id column of `neural-net runs`), "
-                                         f"got {text!r}") from None
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def _status(text: str) -> str:
@@ -458,6 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
         >>> args = build_parser().parse_args(["runs", "run/", "--status", "finished", "--format", "json"])
         >>> args.command, args.source, args.status, args.format
         ('runs', 'run/', 'finished', 'json')
+        >>> build_parser().parse_args(["runs", "--sort", "-val_accuracy", "--where", "optimizer=adam"]).sort
+        ['-val_accuracy']
     """
     from . import __version__
 
@@ -489,13 +548,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="table (default), csv or json (a list of objects with every column)")
     runs.add_argument("--stale-after", type=float, metavar="SECONDS",
                       help="show runs of other hosts whose heartbeat is older than this as interrupted")
+    runs.add_argument("--sort", metavar="COLUMN", action="append",
+                      help="sort by a column (a metric or parameter too); -COLUMN for descending; repeatable")
+    runs.add_argument("--where", metavar="COND", action="append",
+                      help="keep runs matching COND: column=value (also !=, >, <, >=, <=; several: comma-separated "
+                           "or repeated), e.g. optimizer=adam")
+    runs.add_argument("--columns", metavar="A,B,...",
+                      help="columns to show (parameters such as lr, units; metrics such as loss, val_accuracy, "
+                           "best_val_accuracy)")
+    runs.add_argument("--limit", type=_positive, metavar="N", help="show the first N runs only")
     runs.set_defaults(func=_runs)
 
     hist = sub.add_parser("history", help="a run's loss and metrics per epoch", formatter_class=_formatter,
                           description="The run's per-epoch values: loss, metrics, validation values, learning "
                                       "rate (one row per epoch).",
                           epilog="example:\n  neural-net history 1234567890 --from run/ --format csv")
-    hist.add_argument("run", type=_run_id, metavar="RUN", help="the run id")
+    hist.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     _source_option(hist)
     hist.add_argument("--format", choices=["table", "csv", "json"], default="table",
                       help="table (default), csv or json (a list of objects, one per epoch)")
@@ -505,7 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=_formatter,
                           description="Everything stored about one run except its weights: status, times, "
                                       "process, optimizer and hyper-parameters, parent run, layers, snapshots.")
-    show.add_argument("run", type=_run_id, metavar="RUN", help="the run id")
+    show.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     _source_option(show)
     show.add_argument("--format", choices=["table", "json"], default="table",
                       help="text (default) or json (with the full configuration)")
@@ -519,12 +587,27 @@ def build_parser() -> argparse.ArgumentParser:
                     "Exporting again copies only what is new; a run already there is reported, not duplicated.",
         epilog="examples:\n  neural-net export 1234567890 --to postgresql+psycopg://me@host/db\n"
                "  neural-net export 1234567890 --from run/ --to best.db")
-    export.add_argument("run", type=_run_id, metavar="RUN", help="the run id")
+    export.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     export.add_argument("--to", required=True, metavar="TARGET", help="database URL, .db path or directory")
     _source_option(export)
     export.add_argument("--with-parents", action="store_true",
                         help="also copy the runs this one was resumed from (parent_id), when SOURCE has them")
     export.set_defaults(func=_export)
+
+    ren = sub.add_parser("rename", help="give a run a name", formatter_class=_formatter,
+                         description="Set the run's name (what `neural-net runs` shows and --name matches).")
+    ren.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
+    ren.add_argument("name", metavar="NAME", help="the new name")
+    _source_option(ren)
+    ren.set_defaults(func=_rename)
+
+    dele = sub.add_parser("delete", help="delete a run and every row it owns", formatter_class=_formatter,
+                          description="Delete the run (layers, costs, metrics, snapshots, weights). A SQLite file "
+                                      "left with no run is removed. Asks first unless --yes.")
+    dele.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
+    _source_option(dele)
+    dele.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dele.set_defaults(func=_delete)
 
     dbp = sub.add_parser("db", help="database schema: status and upgrade", formatter_class=_formatter,
                          description="Schema revisions of neural_net databases (Alembic migrations shipped with "
@@ -571,7 +654,7 @@ def _exit_code(e: BaseException) -> int | None:
 
     if isinstance(e, (RunNotFound, SnapshotNotFound, StorePathError)):
         return NOT_FOUND
-    if isinstance(e, StoreError):
+    if isinstance(e, (StoreError, ValueError)):  # ValueError: a bad value given on the command line
         return UNUSABLE
     try:
         from sqlalchemy.exc import SQLAlchemyError
@@ -589,6 +672,21 @@ def _show_warning(message: Any, category: type, filename: str, lineno: int, file
     print(f"neural-net: warning: {text}", file=sys.stderr)
 
 
+def _glue_sort_values(argv: list[str]) -> list[str]:
+    """``--sort -val_accuracy`` as ``--sort=-val_accuracy`` (argparse would take the descending
+    column for an option)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--sort" and i + 1 < len(argv) and argv[i + 1].startswith("-") and len(argv[i + 1]) > 1:
+            out.append(f"--sort={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code.
 
@@ -603,7 +701,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         []
         0
     """
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_glue_sort_values(list(sys.argv[1:] if argv is None else argv)))
     func: Callable[[argparse.Namespace], int] = args.func
     previous = warnings.showwarning
     warnings.showwarning = _show_warning  # library warnings as one line, not file:line: source

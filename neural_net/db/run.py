@@ -34,11 +34,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from .columns import flatten_params
-from .engine import display_url
+from .engine import display_url, dispose, sqlite_file
 from .frames import history_frame, layers_frame, locate, run_info_of, snapshot_frame, snapshot_matrices
+from .errors import RunNotFound
 from .rebuild import build_model
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix
 
@@ -139,16 +140,91 @@ class StoredRun:
                                             .where(t.c.Architecture_id == self.run_id)).scalar())
         return out
 
-    def delete(self) -> None:
-        """Delete the run and every row it owns, in one transaction."""
+    def delete(self, *, remove_empty_file: bool = False) -> bool:
+        """Delete the run and every row it owns, in one transaction. With ``remove_empty_file``,
+        a SQLite file left with no run is removed too (with its ``-wal``/``-shm`` files); returns
+        whether it was."""
         with self.engine.begin() as c:
             for table in reversed(RUN_TABLES):
                 c.execute(delete(table.__table__).where(table.__table__.c.Architecture_id == self.run_id))
+            left = c.execute(select(func.count()).select_from(Architecture.__table__)).scalar()
+        path = sqlite_file(self.db_path)
+        if not remove_empty_file or path is None or left:
+            return False
+        dispose(self.db_path)
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+        return True
+
+    def rename(self, name: str) -> None:
+        """Set the run's name (``run_name``: what ``runs`` shows and ``--name`` matches).
+
+        Example:
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> from neural_net.db import open_run
+            >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+            >>> open_run("sqlite://", net['id']).rename("baseline"); open_run("sqlite://", net['id']).name
+            'baseline'
+        """
+        if not isinstance(name, str) or not name.strip() or len(name) > 200 or any(ord(ch) < 32 for ch in name):
+            raise ValueError(f"name must be a non-empty string of at most 200 printable characters, got {name!r:.80}")
+        A = Architecture.__table__
+        with self.engine.begin() as c:
+            c.execute(update(A).where(A.c.Architecture_id == self.run_id).values(run_name=name))
+        self.row = {**self.row, "run_name": name}
 
     def __repr__(self) -> str:
         r = self.row
         return (f"StoredRun({self.run_id}, {self.name!r}, {r.get('status')}, {r.get('epochs')} epochs, "
                 f"in {display_url(self.db_path)})")
+
+
+def find_run(source: Any, ref: Any) -> int:
+    """The id of the run ``ref`` names in ``source``: an id, a unique prefix of an id, ``latest``
+    (the run created last) or a run name (unique).
+
+    Raises:
+        RunNotFound: no run matches, or several do (the message lists them).
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.db.run import find_run
+        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://", name="named")
+        >>> find_run("sqlite://", "latest") == find_run("sqlite://", "named") == net['id']
+        True
+        >>> find_run("sqlite://", str(net['id'])[:12]) == net['id']
+        True
+    """
+    from .catalogue import catalogue
+
+    if isinstance(ref, (int, np.integer)) and not isinstance(ref, bool):
+        return int(ref)
+    text = str(ref).strip()
+    frame = catalogue(source, on_skip=lambda path, reason: None)
+    ids = [int(i) for i in frame.run_id]
+    if text == "latest":
+        if not ids:
+            raise RunNotFound(f"no runs in {source}")
+        return int(frame.sort_values(["created_at", "run_id"], kind="stable").run_id.iloc[-1])
+    if text.lstrip("-").isdigit() and int(text) in ids:
+        return int(text)
+    matches = [i for i in ids if text.isdigit() and str(i).startswith(text)]
+    if not matches:
+        matches = [int(i) for i, n in zip(frame.run_id, frame.name) if n == text]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches and text.lstrip("-").isdigit():
+        return int(text)  # an id that is not there: open_run says so, listing the runs there
+    if not matches:
+        raise RunNotFound(f"no run {text!r} in {source}: give a run id, a unique prefix of one, 'latest' or a "
+                          "run name")
+    shown = ", ".join(str(m) for m in matches[:10]) + (", ..." if len(matches) > 10 else "")
+    raise RunNotFound(f"{text!r} matches {len(matches)} runs in {source} ({shown}): give more of the id")
 
 
 def open_run(source: Any, run_id: Any) -> StoredRun:
