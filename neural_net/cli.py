@@ -14,8 +14,8 @@ Sub-commands:
 
 * ``neural-net runs --sort -val_accuracy --where optimizer=adam --columns lr,units,val_accuracy
   --limit 10`` — with parameters and metrics as columns (:func:`neural_net.db.runs`).
-* ``neural-net rename RUN NAME``, ``neural-net delete RUN [--yes]`` (a file left with no run is
-  removed).
+* ``neural-net tag RUN key=value ...``, ``neural-net note RUN "text"``, ``neural-net rename RUN
+  NAME``, ``neural-net delete RUN [--yes]`` (a file left with no run is removed).
 
 ``RUN`` is a run id (``Architecture_id``, the ``run_id`` column of ``runs``), a unique prefix
 of one, ``latest`` (the run created last) or a run name.
@@ -293,10 +293,11 @@ def _show(args: argparse.Namespace) -> int:
         "parent_id": info["parent_id"], "parent_epoch": info["parent_epoch"], "pid": info["pid"],
         "hostname": info["hostname"], "library_version": info["library_version"],
         "numpy_version": info["numpy_version"], "python_version": info["python_version"],
-        "error": info["error"],
+        "error": info["error"], "note": info.get("note"),
     }
+    tags = run.tags
     if args.format == "json":
-        doc = {"run": {k: _plain(v) for k, v in summary.items()}, "hyperparams": info["hyperparams"],
+        doc = {"run": {k: _plain(v) for k, v in summary.items()}, "tags": tags, "hyperparams": info["hyperparams"],
                "config": info["config"],
                "layers": [{k: _plain(v) for k, v in r.items()} for r in layer_rows],
                "snapshots": [{k: _plain(v) for k, v in r.items()} for r in snap_rows]}
@@ -326,6 +327,10 @@ def _show(args: argparse.Namespace) -> int:
             shown[k] = ", ".join(hyper[k]) if isinstance(hyper[k], list) else hyper[k]
     if hyper.get("params"):
         shown["params"] = json.dumps(hyper["params"], ensure_ascii=False)
+    if tags:
+        shown["tags"] = ", ".join(f"{k}={v}" for k, v in tags.items())
+    if shown.get("note") is None:
+        shown.pop("note")
     width = max(len(k) for k in shown)
     for k, v in shown.items():
         out.write(f"  {k.ljust(width)}  {_cell(v, k)}\n")
@@ -347,6 +352,25 @@ def _export(args: argparse.Namespace) -> int:
     source = args.source or default_source()
     report = copy_run(source, find_run(source, args.run), args.to, with_parents=args.with_parents)
     print(report)
+    return OK
+
+
+def _tag(args: argparse.Namespace) -> int:
+    run = _locate(args)
+    for item in args.tags:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"tag: expected key=value (key= removes the tag), got {item!r}")
+        run.set_tag(key.strip(), value if value != "" else None)
+    shown = ", ".join(f"{k}={v}" for k, v in run.tags.items()) or "none"
+    print(f"run {run.run_id}: tags {shown}")
+    return OK
+
+
+def _note(args: argparse.Namespace) -> int:
+    run = _locate(args)
+    run.set_note(args.text if args.text else None)
+    print(f"run {run.run_id}: " + (f"note set ({len(args.text)} characters)" if args.text else "note cleared"))
     return OK
 
 
@@ -515,7 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
         >>> args = build_parser().parse_args(["runs", "run/", "--status", "finished", "--format", "json"])
         >>> args.command, args.source, args.status, args.format
         ('runs', 'run/', 'finished', 'json')
-        >>> build_parser().parse_args(["runs", "--sort", "-val_accuracy", "--where", "optimizer=adam"]).sort
+        >>> build_parser().parse_args(["runs", "--sort=-val_accuracy", "--where", "optimizer=adam"]).sort
         ['-val_accuracy']
     """
     from . import __version__
@@ -593,6 +617,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--with-parents", action="store_true",
                         help="also copy the runs this one was resumed from (parent_id), when SOURCE has them")
     export.set_defaults(func=_export)
+
+    tag = sub.add_parser("tag", help="set tags of a run (key=value; key= removes one)", formatter_class=_formatter,
+                         description="Set tags of a run: KEY=VALUE pairs (KEY= removes the tag). Tags are rows of "
+                                     "the tag table (SELECT ... JOIN tag ...).")
+    tag.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
+    tag.add_argument("tags", nargs="+", metavar="KEY=VALUE")
+    _source_option(tag)
+    tag.set_defaults(func=_tag)
+
+    note = sub.add_parser("note", help="describe a run in a sentence", formatter_class=_formatter,
+                          description="Set the run's note (Architecture.note); an empty TEXT clears it.")
+    note.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
+    note.add_argument("text", metavar="TEXT")
+    _source_option(note)
+    note.set_defaults(func=_note)
 
     ren = sub.add_parser("rename", help="give a run a name", formatter_class=_formatter,
                          description="Set the run's name (what `neural-net runs` shows and --name matches).")
@@ -695,7 +734,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> from neural_net.cli import main
         >>> path = os.path.join(tempfile.mkdtemp(), "runs.db")
         >>> main(["db", "upgrade", path])  # doctest: +ELLIPSIS
-        created .../runs.db at schema revision 0002
+        created .../runs.db at schema revision 0003
         0
         >>> main(["runs", path, "--format", "json"])
         []

@@ -73,7 +73,7 @@ def test_cli_failures_are_one_line_with_a_documented_code(tmp_path, capsys):
     assert "bogus" in err and "0001" in err
     assert open(path, "rb").read() == before
     with pytest.raises(SystemExit) as e:
-        main(["show", "not-a-number"])
+        main(["runs", path, "--limit", "many"])
     assert e.value.code == 2 and capsys.readouterr().err.count("\n") == 1
     _one_line_failure(capsys, ["show", "12345", "--from", path], 1)
     sqlite_exec(path, "UPDATE Architecture SET config = '" + "[" * 50_000 + "]" * 50_000 + "'")

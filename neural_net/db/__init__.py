@@ -29,7 +29,9 @@ Reading (pandas DataFrames; ``source`` = a URL, a ``.db`` path or a run director
 ``open_run(source, run_id) -> StoredRun`` is the one entry to a stored run: ``.info``,
 ``.params`` (flattened: ``optimizer.lr``, ``units``, ...), ``.history()``, ``.layers()``,
 ``.snapshots()``, ``.weights(epoch)``, ``.weight_matrices(epoch)``, ``.load_model(epoch)``,
-``.delete()`` (:mod:`neural_net.db.run`). ``runs(source, where=..., order_by=...)`` is the
+``.delete()``, ``.tags``, ``.note``, ``.set_tag(key, value)``, ``.set_note(text)``,
+``.rename(name)`` (:mod:`neural_net.db.run`); ``set_tag(source, run_id, key, value)`` and
+``set_note(source, run_id, text)`` are shortcuts. ``runs(source, where=..., order_by=...)`` is the
 catalogue with each run's parameters and final/best metrics as columns
 (``runs(d, where="optimizer=adam", order_by="-val_accuracy")`` — the best run of a sweep).
 The functions below are shortcuts (``history(source, run_id)`` is
@@ -97,7 +99,7 @@ from .. import model as _model
 
 __all__ = [
     "store_factory", "Store", "Recorder", "sweep_target", "record_failed_run",
-    "open_run", "StoredRun", "runs", "list_runs", "history", "layers", "snapshots", "weights", "weight_matrices", "run_info", "load_model",
+    "open_run", "StoredRun", "set_tag", "set_note", "runs", "list_runs", "history", "layers", "snapshots", "weights", "weight_matrices", "run_info", "load_model",
     "delete_run", "export_run", "copy_run", "upgrade", "database_state", "head_revision", "open_database",
     "resolve_url", "dispose",
     "ENGINES", "StoreError", "StorePathError", "NotANeuralNetDatabase", "SchemaOutdated", "SchemaTooNew",
@@ -107,7 +109,7 @@ __all__ = [
 _LAZY = {
     "Store": "store", "store_factory": "store", "Recorder": "recorder", "sweep_target": "store",
     "record_failed_run": "store",
-    "open_run": "run", "StoredRun": "run", "runs": "catalogue", "list_runs": "readers", "history": "readers", "layers": "readers", "snapshots": "readers",
+    "open_run": "run", "StoredRun": "run", "set_tag": "run", "set_note": "run", "runs": "catalogue", "list_runs": "readers", "history": "readers", "layers": "readers", "snapshots": "readers",
     "weights": "readers", "weight_matrices": "readers", "run_info": "readers", "load_model": "readers",
     "delete_run": "readers", "export_run": "transfer", "copy_run": "transfer",
     "upgrade": "engine", "database_state": "engine", "open_database": "engine", "resolve_url": "engine",

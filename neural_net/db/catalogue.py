@@ -479,15 +479,16 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         status, name, stale_after, on_skip: as for :func:`catalogue`.
 
     Example:
-        >>> import numpy
+        >>> import numpy, os, tempfile
         >>> from neural_net.architecture import Sequential
         >>> from neural_net.layers import Dense
         >>> from neural_net.db import runs
+        >>> path = os.path.join(tempfile.mkdtemp(), "sweep.db")
         >>> X, y = numpy.array([[0., 1.], [1., 0.]] * 4), numpy.array([[1.], [0.]] * 4)
         >>> for opt in ("sgd", "adam"):
-        ...     net = Sequential([Dense(1, activation='sigmoid', input_dim=2)], 'bce', store="sqlite://", name=opt, seed=0)
+        ...     net = Sequential([Dense(1, activation='sigmoid', input_dim=2)], 'bce', store=path, name=opt, seed=0)
         ...     _ = net.compile(opt, metrics=['accuracy']).fit(X, y, epochs=3, verbose=0)
-        >>> best = runs("sqlite://", where="optimizer=adam", order_by="-accuracy")
+        >>> best = runs(path, where="optimizer=adam", order_by="-accuracy")
         >>> best[["name", "optimizer", "epochs"]].values.tolist(), "best_accuracy" in best
         ([['adam', 'adam', 3]], True)
     """

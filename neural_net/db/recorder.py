@@ -83,7 +83,8 @@ class Recorder(Callback):
         """Status ``running``, hyper-parameters, pid/host, cost row if new; one commit."""
         store, model = self.store, self.model
         writer = store.writer
-        hyper_json = rows.jsonable(rows.hyperparams(model, logs or {}, store.params), "the hyper-parameters")
+        hyper = rows.hyperparams(model, logs or {}, store.params)
+        hyper_json = rows.jsonable(hyper, "the hyper-parameters")
         config_json = rows.jsonable(model.get_config(), "the model configuration")
         pid, host, token = process.identity()
         now = utcnow()
@@ -93,7 +94,8 @@ class Recorder(Callback):
         writer.write(costs=[rows.cost_definition(model, store.run_id, now)] if add_cost else [],
                      update_run=dict(status="running", hyperparams=hyper_json, config=config_json, updated_at=now,
                                      started_at=func.coalesce(Architecture.started_at, now), finished_at=None,
-                                     error=None, pid=pid, hostname=host, process_token=token))
+                                     error=None, pid=pid, hostname=host, process_token=token),
+                     params=rows.param_rows(store.run_id, hyper))
         if add_cost:
             writer.cost_written = True
 

@@ -11,6 +11,7 @@ here touches a database (:class:`~neural_net.db.writer.RunWriter` writes them).
 ``snapshot_rows``         a ``snapshot`` row and its ``weight_matrix`` rows
 ``hyperparams``           the hyper-parameters document written when training begins
 ``failed_run_row``        the row of a run that failed before it had a model
+``param_rows``            the ``param`` rows of a run's hyper-parameters (flattened keys)
 ========================  ==============================================================
 
 Example:
@@ -35,6 +36,7 @@ import sqlalchemy
 from ..model import new_id
 from . import process
 from .codec import dumps, dumps_state, encode_matrix
+from .columns import flatten_params
 from .errors import StoreError
 
 Row = dict[str, Any]
@@ -290,3 +292,32 @@ def failed_run_row(run_id: int, name: str | None, params: dict[str, Any] | None,
                 finished_at=now, error=str(error), **provenance(),
                 config=jsonable({"steps": [], "cost": None, "name": name}, "the configuration"),
                 hyperparams=jsonable({"params": params} if params is not None else {}, "the parameters"))
+
+
+def param_rows(run_id: int, hyper: Any) -> list[Row]:
+    """One ``param`` row per parameter of the hyper-parameters document ``hyper``
+    (:func:`~neural_net.db.columns.flatten_params`): ``value`` its JSON, ``number`` the value
+    when it is a finite number. Keys longer than the column (200) are left out.
+
+    Example:
+        >>> from neural_net.db.rows import param_rows
+        >>> [(r['key'], r['value'], r['number']) for r in param_rows(7, {"optimizer": {"name": "sgd",
+        ...                                                                  "config": {"lr": 0.1}}})]
+        [('optimizer', '"sgd"', None), ('optimizer.lr', '0.1', 0.1)]
+    """
+    out = []
+    for key, value in flatten_params(hyper).items():
+        if len(key) > 200:
+            continue
+        number = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                number = float(value) if math.isfinite(float(value)) else None
+            except OverflowError:  # an integer beyond any float
+                number = None
+        try:
+            text = dumps(value)
+        except (TypeError, ValueError):
+            text = None
+        out.append(dict(id=new_id(), Architecture_id=run_id, key=key, value=text, number=number))
+    return out

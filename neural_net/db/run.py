@@ -12,6 +12,7 @@ method then reads what it names, checked on the way (a database file is input):
 ``run.snapshots()``         one row per stored snapshot
 ``run.weights(epoch)``      the snapshot's weights, long format (``weight_matrices``: numpy)
 ``run.load_model(epoch)``   a Sequential that resumes training bit for bit
+``run.tags``, ``run.note``  its tags and description (``set_tag``, ``set_note``, ``rename``)
 ``run.delete()``            remove the run and every row it owns
 ==========================  ============================================================
 
@@ -34,17 +35,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
+from ..model import new_id
 from .columns import flatten_params
 from .engine import display_url, dispose, sqlite_file
 from .frames import history_frame, layers_frame, locate, run_info_of, snapshot_frame, snapshot_matrices
 from .errors import RunNotFound
 from .rebuild import build_model
-from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix
+from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, Tag, WeightMatrix
+from .values import checked_row, raw_columns
 
 #: The tables a run owns, parents first.
-RUN_TABLES = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix)
+RUN_TABLES = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix, Param, Tag)
 
 
 class StoredRun:
@@ -159,6 +162,59 @@ class StoredRun:
                 pass
         return True
 
+    @property
+    def tags(self) -> dict[str, str]:
+        """The run's tags, ``{key: value}``."""
+        T = Tag.__table__
+        with self.engine.connect() as c:
+            found = c.execute(select(*raw_columns(T, "key", "value")).where(T.c.Architecture_id == self.run_id)
+                              .order_by(T.c.key)).mappings().fetchall()
+        return {r["key"]: r["value"] for r in (checked_row(T, f, self.run_id) for f in found)}
+
+    @property
+    def note(self) -> str | None:
+        """The run's description (``Architecture.note``), or None."""
+        return self.row.get("note")
+
+    def set_tag(self, key: str, value: Any) -> None:
+        """Set tag ``key`` of the run to ``value`` (text; None removes the tag).
+
+        Example:
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> from neural_net.db import open_run
+            >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+            >>> run = open_run("sqlite://", net['id']); run.set_tag("dataset", "iris"); run.tags
+            {'dataset': 'iris'}
+        """
+        _check_text(key, "key", 200)
+        T = Tag.__table__
+        with self.engine.begin() as c:
+            c.execute(delete(T).where((T.c.Architecture_id == self.run_id) & (T.c.key == key)))
+            if value is not None:
+                c.execute(insert(T), [dict(id=new_id(), Architecture_id=self.run_id, key=key, value=str(value))])
+
+    def set_note(self, text: str | None) -> None:
+        """Set the run's description (None clears it).
+
+        Example:
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> from neural_net.db import open_run
+            >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+            >>> open_run("sqlite://", net['id']).set_note("first try"); open_run("sqlite://", net['id']).note
+            'first try'
+        """
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"note must be text or None, got {type(text).__name__}")
+        self._update(note=text)
+
+    def _update(self, **values: Any) -> None:
+        A = Architecture.__table__
+        with self.engine.begin() as c:
+            c.execute(update(A).where(A.c.Architecture_id == self.run_id).values(**values))
+        self.row = {**self.row, **values}
+
     def rename(self, name: str) -> None:
         """Set the run's name (``run_name``: what ``runs`` shows and ``--name`` matches).
 
@@ -170,17 +226,47 @@ class StoredRun:
             >>> open_run("sqlite://", net['id']).rename("baseline"); open_run("sqlite://", net['id']).name
             'baseline'
         """
-        if not isinstance(name, str) or not name.strip() or len(name) > 200 or any(ord(ch) < 32 for ch in name):
-            raise ValueError(f"name must be a non-empty string of at most 200 printable characters, got {name!r:.80}")
-        A = Architecture.__table__
-        with self.engine.begin() as c:
-            c.execute(update(A).where(A.c.Architecture_id == self.run_id).values(run_name=name))
-        self.row = {**self.row, "run_name": name}
+        _check_text(name, "name", 200)
+        self._update(run_name=name)
 
     def __repr__(self) -> str:
         r = self.row
         return (f"StoredRun({self.run_id}, {self.name!r}, {r.get('status')}, {r.get('epochs')} epochs, "
                 f"in {display_url(self.db_path)})")
+
+
+def _check_text(text: Any, what: str, limit: int) -> None:
+    if not isinstance(text, str) or not text.strip() or len(text) > limit or any(ord(ch) < 32 for ch in text):
+        raise ValueError(f"{what} must be a non-empty string of at most {limit} printable characters, "
+                         f"got {text!r:.80}")
+
+
+def set_tag(source: Any, run_id: Any, key: str, value: Any) -> None:
+    """Set tag ``key`` of run ``run_id`` to ``value`` (None removes it): :meth:`StoredRun.set_tag`.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.db import open_run, set_tag
+        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+        >>> set_tag("sqlite://", net['id'], "stage", "baseline"); open_run("sqlite://", net['id']).tags
+        {'stage': 'baseline'}
+    """
+    open_run(source, run_id).set_tag(key, value)
+
+
+def set_note(source: Any, run_id: Any, text: str | None) -> None:
+    """Set the description of run ``run_id``: :meth:`StoredRun.set_note`.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.db import open_run, set_note
+        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+        >>> set_note("sqlite://", net['id'], "lr too high"); open_run("sqlite://", net['id']).note
+        'lr too high'
+    """
+    open_run(source, run_id).set_note(text)
 
 
 def find_run(source: Any, ref: Any) -> int:
@@ -205,6 +291,11 @@ def find_run(source: Any, ref: Any) -> int:
     if isinstance(ref, (int, np.integer)) and not isinstance(ref, bool):
         return int(ref)
     text = str(ref).strip()
+    if text.lstrip("-").isdigit():
+        try:
+            return StoredRun(*locate(source, int(text))).run_id  # an exact id: no catalogue needed
+        except RunNotFound:
+            pass
     frame = catalogue(source, on_skip=lambda path, reason: None)
     ids = [int(i) for i in frame.run_id]
     if text == "latest":

@@ -43,8 +43,7 @@ from . import rows
 from .codec import loads
 from .engine import ENGINES, discard_reserved, open_database, resolve_url
 from .recorder import Recorder
-from .rows import split_logs  # noqa: F401 (its historical home)
-from .schema import Architecture, Snapshot, utcnow
+from .schema import Architecture, Param, Snapshot, utcnow
 from .writer import RunWriter, retry_on_lock
 
 class Store:
@@ -190,7 +189,8 @@ class Store:
         self.params = {**(self.params or {}), **params}
         hyper = dict(self._stored_hyperparams() or {})
         hyper["params"] = self.params
-        self.writer.update_run(hyperparams=rows.jsonable(hyper, "the hyper-parameters"), updated_at=utcnow())
+        self.writer.write(update_run=dict(hyperparams=rows.jsonable(hyper, "the hyper-parameters"), updated_at=utcnow()),
+                          params=rows.param_rows(self.run_id, hyper))
 
     def _stored_hyperparams(self) -> dict[str, Any] | None:
         with self.engine.connect() as c:
@@ -308,10 +308,13 @@ def record_failed_run(target: Any, name: str, params: dict[str, Any] | None, err
     engine = open_database(url, create=True)
     rid = new_id()
     row = rows.failed_run_row(rid, name, params, error, utcnow())
+    param_rows = rows.param_rows(rid, {"params": params} if params is not None else None)
 
     def write() -> None:
         with engine.begin() as c:
             c.execute(insert(Architecture.__table__), [row])
+            if param_rows:
+                c.execute(insert(Param.__table__), param_rows)
 
     retry_on_lock(write)
     return rid

@@ -40,17 +40,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from .engine import DB_SUFFIXES, absolute_url, display_url, open_database, resolve_url, sqlite_url
 from .errors import RunNotFound, StoreError
 from .run import RUN_TABLES, StoredRun, open_run
-from .schema import Architecture
+from .schema import Architecture, Param, Tag
 from .values import checked_row, raw_columns
 from .writer import retry_on_lock
 
+#: Tables whose rows of a run are replaced as a whole (not only added to) when a run is copied again.
+REPLACED = (Param, Tag)
 #: Rows read and inserted at a time (weight matrices are large).
 CHUNK = 200
 
@@ -174,6 +176,17 @@ def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[s
             report.updated = True
     for table in RUN_TABLES[1:]:
         t = table.__table__
+        if table in REPLACED:  # the run's current parameters and tags: the source's set, as it is now
+            src = set(source.execute(select(t.c.id).where(t.c.Architecture_id == rid)).scalars())
+            dst = set(target.execute(select(t.c.id).where(t.c.Architecture_id == rid)).scalars())
+            if src != dst:
+                target.execute(delete(t).where(t.c.Architecture_id == rid))
+                found = source.execute(select(*raw_columns(t)).where(t.c.Architecture_id == rid)).mappings()
+                rows = [checked_row(t, r, rid) for r in found]
+                if rows:
+                    target.execute(insert(t), rows)
+                copied[t.name] += len(src - dst)
+            continue
         for rows in _missing_rows(source, target, table, rid):
             target.execute(insert(t), rows)
             copied[t.name] += len(rows)
@@ -201,7 +214,7 @@ def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = Fals
         >>> net = Sequential([Dense(2, input_dim=2)], 'mse', store="sqlite://")
         >>> report = copy_run("sqlite://", net['id'], os.path.join(tempfile.mkdtemp(), "copy.db"))
         >>> report.copied
-        {'Architecture': 1, 'Layer': 1, 'Neurons': 1, 'Cost': 1, 'metric': 0, 'snapshot': 1, 'weight_matrix': 1}
+        {'Architecture': 1, 'Layer': 1, 'Neurons': 1, 'Cost': 1, 'metric': 0, 'snapshot': 1, 'weight_matrix': 1, 'param': 0, 'tag': 0}
     """
     run = open_run(source, run_id)
     dst_url = target_url(target, run.run_id)

@@ -22,13 +22,13 @@ import traceback
 import warnings
 from typing import Any, Callable, Iterable, TypeVar
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from .engine import checkpoint
-from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix
+from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, WeightMatrix
 
 #: Attempts of a write transaction that SQLite refuses with "database is locked".
 RETRIES = 8
@@ -98,9 +98,10 @@ class RunWriter:
 
     def write(self, *, run: Row | None = None, layers: list[Row] = (), neurons: list[Row] = (),  # type: ignore[assignment]
               costs: list[Row] = (), metrics: list[Row] = (), snapshots: Snapshots = (),  # type: ignore[assignment]
-              update_run: Row | None = None) -> None:
-        """Insert the rows given (parents first) and apply ``update_run`` to the run's row, in
-        one committed transaction (retried while the database is locked)."""
+              update_run: Row | None = None, params: list[Row] | None = None) -> None:
+        """Insert the rows given (parents first), apply ``update_run`` to the run's row and, with
+        ``params``, replace the run's ``param`` rows, in one committed transaction (retried while
+        the database is locked)."""
         snapshots = list(snapshots)
         inserts = [(Architecture, [run] if run is not None else []), (Layer, layers), (Neurons, neurons),
                    (Cost, costs), (Metric, metrics), (Snapshot, [s for s, _ in snapshots]),
@@ -115,6 +116,10 @@ class RunWriter:
                 if update_run:
                     s.execute(update(Architecture).where(Architecture.Architecture_id == self.run_id)
                               .values(**update_run))
+                if params is not None:
+                    s.execute(delete(Param).where(Param.Architecture_id == self.run_id))
+                    if params:
+                        s.execute(insert(Param), list(params))
                 s.commit()
             except BaseException:
                 s.rollback()
