@@ -56,6 +56,8 @@ class Store:
         db_path: the SQLAlchemy URL (``sqlite:////abs/run/model1709575905.db``).
         run_id: the run's id, ``model['id']`` (``Architecture.Architecture_id``).
         recorder: the callback that writes the training as it happens.
+        writer: the :class:`~neural_net.db.writer.RunWriter` through which the store and the
+            recorder write every row.
 
     Args:
         model: the ``Sequential`` to store.
