@@ -61,7 +61,7 @@ def upgrade() -> None:
         op.execute(CreateTable(table))
         for index in sorted(table.indexes, key=lambda i: i.name):
             op.execute(CreateIndex(index))
-    op.add_column("Architecture", sa.Column("note", sa.Text, quote=False))
+    op.execute("ALTER TABLE Architecture ADD COLUMN note TEXT")  # unquoted: Architecture / architecture
     conn = op.get_bind()
     rows = []
     for rid, hyper in conn.execute(sa.text("SELECT Architecture_id, hyperparams FROM Architecture")):
@@ -76,7 +76,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("Architecture") as batch:
-        batch.drop_column("note")
+    op.execute("ALTER TABLE Architecture DROP COLUMN note")
     for table in reversed(_tables()):
         op.execute(DropTable(table))
