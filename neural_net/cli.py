@@ -13,14 +13,21 @@ Sub-commands:
 * ``neural-net demo`` — train a small network on the embedded iris data and print its history.
 * ``neural-net ui [SOURCE]`` — a read-only dashboard in the browser (:mod:`neural_net.ui`; the ``ui`` extra).
 
-``RUN`` is the integer run id (``Architecture_id``, the ``run_id`` column of ``runs``).
+* ``neural-net runs --sort -val_accuracy --where optimizer=adam --columns lr,units,val_accuracy
+  --limit 10`` — with parameters and metrics as columns (:func:`neural_net.db.runs`).
+* ``neural-net tag RUN key=value ...``, ``neural-net note RUN "text"``, ``neural-net rename RUN
+  NAME``, ``neural-net delete RUN [--yes]`` (a file left with no run is removed).
+
+``RUN`` is a run id (``Architecture_id``, the ``run_id`` column of ``runs``), a unique prefix
+of one, ``latest`` (the run created last) or a run name.
 ``SOURCE`` is a run directory, a ``.db`` file or a SQLAlchemy URL; it defaults to
 ``$NEURAL_NET_DATABASE_URL``, else ``$NEURAL_NET_RUN_DIR``, else ``./run``.
 
 Errors print one line to stderr, ``neural-net: <what went wrong>``, and exit with code 1 (an
-unknown run or snapshot, a missing file) or 2 (a database that cannot be used: another
-program's file, an older schema — run ``neural-net db upgrade PATH`` — or a newer one; a
-bad command line).
+unknown run or snapshot, a missing or unusable path), 2 (a database that cannot be used:
+another program's file, an older schema — run ``neural-net db upgrade PATH`` — or a newer one,
+a malformed value in a file, an unknown schema revision; a bad command line) or 3 (an
+unexpected error: one line too; ``NEURAL_NET_DEBUG=1`` shows the traceback).
 
 Example:
     >>> from neural_net.cli import main
@@ -41,19 +48,20 @@ from datetime import date, datetime
 from typing import Any, Callable, Sequence, TextIO
 
 #: Exit codes.
-OK, NOT_FOUND, UNUSABLE = 0, 1, 2
+OK, NOT_FOUND, UNUSABLE, INTERNAL = 0, 1, 2, 3
 
 RUN_TABLE_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db"]
 
 EPILOG = """\
 SOURCE (where runs are read) is a run directory (every *.db file in it), a .db file or a
 SQLAlchemy URL such as postgresql+psycopg://user@host/db; default: $NEURAL_NET_DATABASE_URL,
-else $NEURAL_NET_RUN_DIR, else ./run. RUN is an integer run id (the run_id column of
-`neural-net runs`).
+else $NEURAL_NET_RUN_DIR, else ./run. RUN is a run id (the run_id column of
+`neural-net runs`), a unique prefix of one, `latest` or a run name.
 
-Exit codes: 0 success; 1 unknown run or snapshot, missing file; 2 unusable database (another
-program's file, an older schema: run `neural-net db upgrade PATH`, a newer schema) or a bad
-command line. Errors are one line on stderr."""
+Exit codes: 0 success; 1 unknown run or snapshot, missing or unusable path; 2 unusable
+database (another program's file, an older schema: run `neural-net db upgrade PATH`, a newer
+schema, a malformed value in a file, an unknown --revision) or a bad command line; 3 an
+unexpected error (NEURAL_NET_DEBUG=1 shows its traceback). Errors are one line on stderr."""
 
 
 # ----- helpers ----------------------------------------------------------------------------------
@@ -85,10 +93,10 @@ def display_url(url: str) -> str:
         >>> display_url("sqlite:////tmp/run/a.db"), display_url("postgresql+psycopg://me:secret@host/db")
         ('/tmp/run/a.db', 'postgresql+psycopg://me:***@host/db')
     """
-    from .db.engine import _display
+    from .db.engine import display_url as display
 
     try:
-        return _display(url)
+        return display(url)
     except Exception:  # noqa: BLE001 - a display helper never fails
         return url
 
@@ -216,12 +224,24 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from .db.catalogue import filter_runs
-    from .db.readers import list_runs
+    from .db.catalogue import INTEGER_COLUMNS, catalogue, runs as runs_with_columns
 
     source = args.source or default_source()
-    runs = list_runs(source, stale_after=args.stale_after, on_skip=_skip_to_stderr)
-    runs = filter_runs(runs, status=args.status, name=args.name)
+    options = dict(stale_after=args.stale_after, status=args.status, name=args.name, on_skip=_skip_to_stderr)
+    if args.sort or args.where or args.columns:  # parameters and metrics as columns
+        runs = runs_with_columns(source, where=args.where, order_by=args.sort, **options)
+    else:
+        runs = catalogue(source, **options)
+        for c in INTEGER_COLUMNS:  # 50 in every format, not 50.0
+            runs[c] = runs[c].astype("Int64")
+    if args.limit is not None:
+        runs = runs.head(args.limit)
+    columns = None
+    if args.columns:
+        columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+        unknown = [c for c in columns if c not in runs.columns and c != "db"]
+        if unknown:
+            raise ValueError(f"--columns: no column {unknown[0]!r}; columns are {', '.join(runs.columns)}")
     rows = _records(runs)
     for r in rows:
         r["db_path"] = display_url(r["db_path"])
@@ -230,16 +250,24 @@ def _runs(args: argparse.Namespace) -> int:
         if not rows:
             print(f"no runs in {display_url(str(source))}" + (" match" if args.status or args.name else ""))
             return OK
-        print_table(rows, RUN_TABLE_COLUMNS, sys.stdout, right=["run_id", "epochs", "final_loss", "best_loss"])
+        shown = columns or RUN_TABLE_COLUMNS
+        print_table(rows, shown, sys.stdout,
+                    right=[c for c in shown if c not in ("name", "status", "db", "db_path") and not c.endswith("_at")])
     else:
-        write_rows(rows, [c for c in runs.columns], args.format, sys.stdout)
+        write_rows(rows, columns or [c for c in runs.columns], args.format, sys.stdout)
     return OK
 
 
-def _history(args: argparse.Namespace) -> int:
-    from .db.readers import history
+def _locate(args: argparse.Namespace) -> Any:
+    """The StoredRun ``args.run`` names (an id, a unique id prefix, ``latest`` or a name)."""
+    from .db.run import find_run, open_run
 
-    frame = history(args.source or default_source(), args.run)
+    source = args.source or default_source()
+    return open_run(source, find_run(source, args.run))
+
+
+def _history(args: argparse.Namespace) -> int:
+    frame = _locate(args).history()
     rows = [{"epoch": int(e), **dict(zip(frame.columns, values))}
             for e, values in zip(frame.index, frame.itertuples(index=False, name=None))]
     columns = ["epoch", *frame.columns]
@@ -251,13 +279,11 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from .db.readers import _history_frame, _layers_frame, _locate, _run_info, _snapshot_frame
-
-    url, engine, row = _locate(args.source or default_source(), args.run)  # located once
-    info, rid = _run_info(url, row), row["Architecture_id"]
-    frame = _history_frame(engine, rid)
-    layer_rows = _records(_layers_frame(engine, rid).drop(columns=["config"]))
-    snap_rows = _records(_snapshot_frame(engine, rid))
+    run = _locate(args)  # located once
+    info = run.info
+    frame = run.history()
+    layer_rows = _records(run.layers().drop(columns=["config"]))
+    snap_rows = _records(run.snapshots())
     loss = frame["loss"] if "loss" in frame else None
     summary = {
         "run_id": info["Architecture_id"], "name": info.get("run_name") or info.get("name"), "status": info["status"],
@@ -269,10 +295,11 @@ def _show(args: argparse.Namespace) -> int:
         "parent_id": info["parent_id"], "parent_epoch": info["parent_epoch"], "pid": info["pid"],
         "hostname": info["hostname"], "library_version": info["library_version"],
         "numpy_version": info["numpy_version"], "python_version": info["python_version"],
-        "error": info["error"],
+        "error": info["error"], "note": info.get("note"),
     }
+    tags = run.tags
     if args.format == "json":
-        doc = {"run": {k: _plain(v) for k, v in summary.items()}, "hyperparams": info["hyperparams"],
+        doc = {"run": {k: _plain(v) for k, v in summary.items()}, "tags": tags, "hyperparams": info["hyperparams"],
                "config": info["config"],
                "layers": [{k: _plain(v) for k, v in r.items()} for r in layer_rows],
                "snapshots": [{k: _plain(v) for k, v in r.items()} for r in snap_rows]}
@@ -302,6 +329,10 @@ def _show(args: argparse.Namespace) -> int:
             shown[k] = ", ".join(hyper[k]) if isinstance(hyper[k], list) else hyper[k]
     if hyper.get("params"):
         shown["params"] = json.dumps(hyper["params"], ensure_ascii=False)
+    if tags:
+        shown["tags"] = ", ".join(f"{k}={v}" for k, v in tags.items())
+    if shown.get("note") is None:
+        shown.pop("note")
     width = max(len(k) for k in shown)
     for k, v in shown.items():
         out.write(f"  {k.ljust(width)}  {_cell(v, k)}\n")
@@ -317,10 +348,54 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .db.run import find_run
     from .db.transfer import copy_run
 
-    report = copy_run(args.source or default_source(), args.run, args.to, with_parents=args.with_parents)
+    source = args.source or default_source()
+    report = copy_run(source, find_run(source, args.run), args.to, with_parents=args.with_parents)
     print(report)
+    return OK
+
+
+def _tag(args: argparse.Namespace) -> int:
+    run = _locate(args)
+    for item in args.tags:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"tag: expected key=value (key= removes the tag), got {item!r}")
+        run.set_tag(key.strip(), value if value != "" else None)
+    shown = ", ".join(f"{k}={v}" for k, v in run.tags.items()) or "none"
+    print(f"run {run.run_id}: tags {shown}")
+    return OK
+
+
+def _note(args: argparse.Namespace) -> int:
+    run = _locate(args)
+    run.set_note(args.text if args.text else None)
+    print(f"run {run.run_id}: " + (f"note set ({len(args.text)} characters)" if args.text else "note cleared"))
+    return OK
+
+
+def _rename(args: argparse.Namespace) -> int:
+    run = _locate(args)
+    old = run.name
+    run.rename(args.name)
+    print(f"run {run.run_id}: renamed {old!r} to {args.name!r}")
+    return OK
+
+
+def _delete(args: argparse.Namespace) -> int:
+    run = _locate(args)
+    what = f"run {run.run_id} ({run.name!r}, {run.row.get('status')}, {run.row.get('epochs')} epochs) from " \
+           f"{display_url(run.db_path)}"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ValueError(f"refusing to delete {what} without --yes (standard input is not a terminal)")
+        if input(f"delete {what}? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return OK
+    removed = run.delete(remove_empty_file=True)
+    print(f"deleted {what}" + ("; the file held no other run and was removed" if removed else ""))
     return OK
 
 
@@ -408,12 +483,20 @@ def _db_status(args: argparse.Namespace) -> int:
 
 
 # ----- parser -----------------------------------------------------------------------------------
-def _run_id(text: str) -> int:
+def _run_ref(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("RUN must be a run id, a unique prefix of one, 'latest' or a run name")
+    return text.strip()
+
+
+def _positive(text: str) -> int:
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"RUN must be an integer run id (the run_id column of `neural-net runs`), "
-                                         f"got {text!r}") from None
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def _status(text: str) -> str:
@@ -437,6 +520,19 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit code 2).
+
+    Example:
+        >>> from neural_net.cli import Parser
+        >>> Parser(prog="neural-net").format_usage().startswith("usage: neural-net")
+        True
+    """
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.exit(UNUSABLE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``neural-net`` (sub-commands register themselves here).
 
@@ -445,10 +541,12 @@ def build_parser() -> argparse.ArgumentParser:
         >>> args = build_parser().parse_args(["runs", "run/", "--status", "finished", "--format", "json"])
         >>> args.command, args.source, args.status, args.format
         ('runs', 'run/', 'finished', 'json')
+        >>> build_parser().parse_args(["runs", "--sort=-val_accuracy", "--where", "optimizer=adam"]).sort
+        ['-val_accuracy']
     """
     from . import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="neural-net", formatter_class=_formatter, epilog=EPILOG,
         description="neural_net's command line: list, inspect, export and upgrade the runs stored in SQL "
                     "databases (SQLite files or a server), and a demo.")
@@ -476,13 +574,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="table (default), csv or json (a list of objects with every column)")
     runs.add_argument("--stale-after", type=float, metavar="SECONDS",
                       help="show runs of other hosts whose heartbeat is older than this as interrupted")
+    runs.add_argument("--sort", metavar="COLUMN", action="append",
+                      help="sort by a column (a metric or parameter too); -COLUMN for descending; repeatable")
+    runs.add_argument("--where", metavar="COND", action="append",
+                      help="keep runs matching COND: column=value (also !=, >, <, >=, <=; several: comma-separated "
+                           "or repeated), e.g. optimizer=adam")
+    runs.add_argument("--columns", metavar="A,B,...",
+                      help="columns to show (parameters such as lr, units; metrics such as loss, val_accuracy, "
+                           "best_val_accuracy)")
+    runs.add_argument("--limit", type=_positive, metavar="N", help="show the first N runs only")
     runs.set_defaults(func=_runs)
 
     hist = sub.add_parser("history", help="a run's loss and metrics per epoch", formatter_class=_formatter,
                           description="The run's per-epoch values: loss, metrics, validation values, learning "
                                       "rate (one row per epoch).",
                           epilog="example:\n  neural-net history 1234567890 --from run/ --format csv")
-    hist.add_argument("run", type=_run_id, metavar="RUN", help="the run id")
+    hist.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     _source_option(hist)
     hist.add_argument("--format", choices=["table", "csv", "json"], default="table",
                       help="table (default), csv or json (a list of objects, one per epoch)")
@@ -492,7 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=_formatter,
                           description="Everything stored about one run except its weights: status, times, "
                                       "process, optimizer and hyper-parameters, parent run, layers, snapshots.")
-    show.add_argument("run", type=_run_id, metavar="RUN", help="the run id")
+    show.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     _source_option(show)
     show.add_argument("--format", choices=["table", "json"], default="table",
                       help="text (default) or json (with the full configuration)")
@@ -506,12 +613,42 @@ def build_parser() -> argparse.ArgumentParser:
                     "Exporting again copies only what is new; a run already there is reported, not duplicated.",
         epilog="examples:\n  neural-net export 1234567890 --to postgresql+psycopg://me@host/db\n"
                "  neural-net export 1234567890 --from run/ --to best.db")
-    export.add_argument("run", type=_run_id, metavar="RUN", help="the run id")
+    export.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     export.add_argument("--to", required=True, metavar="TARGET", help="database URL, .db path or directory")
     _source_option(export)
     export.add_argument("--with-parents", action="store_true",
                         help="also copy the runs this one was resumed from (parent_id), when SOURCE has them")
     export.set_defaults(func=_export)
+
+    tag = sub.add_parser("tag", help="set tags of a run (key=value; key= removes one)", formatter_class=_formatter,
+                         description="Set tags of a run: KEY=VALUE pairs (KEY= removes the tag). Tags are rows of "
+                                     "the tag table (SELECT ... JOIN tag ...).")
+    tag.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
+    tag.add_argument("tags", nargs="+", metavar="KEY=VALUE")
+    _source_option(tag)
+    tag.set_defaults(func=_tag)
+
+    note = sub.add_parser("note", help="describe a run in a sentence", formatter_class=_formatter,
+                          description="Set the run's note (Architecture.note); an empty TEXT clears it.")
+    note.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
+    note.add_argument("text", metavar="TEXT")
+    _source_option(note)
+    note.set_defaults(func=_note)
+
+    ren = sub.add_parser("rename", help="give a run a name", formatter_class=_formatter,
+                         description="Set the run's name (what `neural-net runs` shows and --name matches).")
+    ren.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
+    ren.add_argument("name", metavar="NAME", help="the new name")
+    _source_option(ren)
+    ren.set_defaults(func=_rename)
+
+    dele = sub.add_parser("delete", help="delete a run and every row it owns", formatter_class=_formatter,
+                          description="Delete the run (layers, costs, metrics, snapshots, weights). A SQLite file "
+                                      "left with no run is removed. Asks first unless --yes.")
+    dele.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
+    _source_option(dele)
+    dele.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dele.set_defaults(func=_delete)
 
     dbp = sub.add_parser("db", help="database schema: status and upgrade", formatter_class=_formatter,
                          description="Schema revisions of neural_net databases (Alembic migrations shipped with "
@@ -569,7 +706,7 @@ def _exit_code(e: BaseException) -> int | None:
 
     if isinstance(e, (RunNotFound, SnapshotNotFound, StorePathError)):
         return NOT_FOUND
-    if isinstance(e, StoreError):
+    if isinstance(e, (StoreError, ValueError)):  # ValueError: a bad value given on the command line
         return UNUSABLE
     try:
         from sqlalchemy.exc import SQLAlchemyError
@@ -587,6 +724,21 @@ def _show_warning(message: Any, category: type, filename: str, lineno: int, file
     print(f"neural-net: warning: {text}", file=sys.stderr)
 
 
+def _glue_sort_values(argv: list[str]) -> list[str]:
+    """``--sort -val_accuracy`` as ``--sort=-val_accuracy`` (argparse would take the descending
+    column for an option)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--sort" and i + 1 < len(argv) and argv[i + 1].startswith("-") and len(argv[i + 1]) > 1:
+            out.append(f"--sort={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code.
 
@@ -595,13 +747,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> from neural_net.cli import main
         >>> path = os.path.join(tempfile.mkdtemp(), "runs.db")
         >>> main(["db", "upgrade", path])  # doctest: +ELLIPSIS
-        created .../runs.db at schema revision 0002
+        created .../runs.db at schema revision 0003
         0
         >>> main(["runs", path, "--format", "json"])
         []
         0
     """
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_glue_sort_values(list(sys.argv[1:] if argv is None else argv)))
     func: Callable[[argparse.Namespace], int] = args.func
     previous = warnings.showwarning
     warnings.showwarning = _show_warning  # library warnings as one line, not file:line: source
@@ -616,10 +768,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:  # pragma: no cover
             pass
         return OK
-    except Exception as e:  # noqa: BLE001 - expected errors become one line, the others propagate
+    except Exception as e:  # noqa: BLE001 - every error becomes one line and an exit code
         code = _exit_code(e)
         if code is None:
-            raise
+            if os.environ.get("NEURAL_NET_DEBUG"):
+                raise
+            print(f"neural-net: unexpected error: {type(e).__name__}: {_one_line(e)} (NEURAL_NET_DEBUG=1 shows "
+                  "the traceback)", file=sys.stderr)
+            return INTERNAL
         print(f"neural-net: {_one_line(e)}", file=sys.stderr)
         return code
     finally:

@@ -78,7 +78,7 @@ def test_help_of_the_command_and_of_every_sub_command(capsys):
 
 
 def test_bad_command_lines_exit_2_with_a_message(capsys):
-    for argv in (["history", "abc"], ["runs", "--status", "done"], ["export", "12"], ["nope"]):
+    for argv in (["history", " "], ["runs", "--status", "done"], ["export", "12"], ["nope"], ["runs", "--limit", "0"]):
         with pytest.raises(SystemExit) as e:
             main(argv)
         err = capsys.readouterr().err

@@ -101,7 +101,8 @@ def check_every_row(url, reports, epochs):
         counts = count_rows(url, rid)
         assert counts == {"Architecture": 1, "Layer": 4, "Neurons": 4, "Cost": 1 + 2 * epochs,
                           "metric": 3 * epochs,  # accuracy, val_accuracy, lr
-                          "snapshot": 1 + epochs, "weight_matrix": 2 * (1 + epochs)}, (rid, counts)
+                          "snapshot": 1 + epochs, "weight_matrix": 2 * (1 + epochs),
+                          "param": len(db.open_run(url, rid).params), "tag": 0}, (rid, counts)
         assert db.snapshots(url, rid)["epoch"].tolist() == list(range(epochs + 1))
         assert [W.tolist() for W in db.weight_matrices(url, rid)] == r["weights"]
     # the runs did train at the same time (the test would prove little otherwise)

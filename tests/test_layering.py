@@ -9,17 +9,12 @@ An AST scan of every module of ``neural_net/`` (migrations excepted) that counts
   imports nothing of ``neural_net.db``;
 * ``Sequential`` stays a short class (the loop, the store proxies and serialization live
   elsewhere).
-
-The database package is being reorganised separately: the cycles and private imports that lie
-entirely inside ``neural_net/db`` and ``neural_net/cli.py`` are listed in ``KNOWN_STORE`` and
-their test is marked ``xfail(strict=False)``; everything else must be clean now.
 """
 from __future__ import annotations
 
 import ast
 import pathlib
 
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1] / "neural_net"
 FRONT = ("neural_net.db", "neural_net.cli", "neural_net.sweep", "neural_net.ui", "neural_net.__main__")
@@ -114,19 +109,8 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def in_store(module: str) -> bool:
-    return module.startswith(("neural_net.db", "neural_net.cli"))
-
-
 EDGES, PRIVATE = scan()
 CYCLES = cycles(EDGES)
-
-#: Cycles and private imports entirely inside neural_net/db and neural_net/cli.py, left to the
-#: reorganisation of the store (see the module docstring).
-KNOWN_STORE = {
-    "cycles": [c for c in CYCLES if all(in_store(m) for m in c)],
-    "private": [p for p in PRIVATE if in_store(p[0]) and in_store(p[1])],
-}
 
 
 def test_the_scan_sees_the_package():
@@ -137,20 +121,18 @@ def test_the_scan_sees_the_package():
 
 
 def test_the_scan_counts_function_local_imports():
-    # load_model imports Sequential inside the function body: the edge must be seen
-    source = MODS["neural_net.db.readers"].read_text(encoding="utf-8")
+    # build_model imports Sequential inside the function body: the edge must be seen
+    source = MODS["neural_net.db.rebuild"].read_text(encoding="utf-8")
     assert "    from ..architecture import Sequential" in source
-    assert "neural_net.architecture" in EDGES["neural_net.db.readers"]
+    assert "neural_net.architecture" in EDGES["neural_net.db.rebuild"]
 
 
-def test_no_import_cycle_outside_the_store():
-    outside = [c for c in CYCLES if c not in KNOWN_STORE["cycles"]]
-    assert outside == []
+def test_no_import_cycle():
+    assert CYCLES == []
 
 
-def test_no_private_import_outside_the_store():
-    outside = [p for p in PRIVATE if p not in KNOWN_STORE["private"]]
-    assert outside == []
+def test_no_private_import_across_modules():
+    assert PRIVATE == []
 
 
 def test_the_engine_imports_nothing_of_the_store():
@@ -168,13 +150,6 @@ def test_sequential_is_a_short_class():
     tree = ast.parse(MODS["neural_net.architecture"].read_text(encoding="utf-8"))
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Sequential")
     assert cls.end_lineno - cls.lineno + 1 <= 200
-
-
-@pytest.mark.xfail(strict=False, reason="the store's own cycles (e.g. db.store <-> db.recorder, "
-                                        "db.readers <-> db.catalogue) and cli's private imports of db.readers / "
-                                        "db.engine are being removed by the reorganisation of neural_net/db")
-def test_no_cycle_and_no_private_import_inside_the_store():
-    assert KNOWN_STORE == {"cycles": [], "private": []}
 
 
 def test_the_seed_import_paths_still_work():

@@ -26,6 +26,16 @@ For sweeps: ``sweep_target(target, name)`` (one URL shared by all trials) and
 
 Reading (pandas DataFrames; ``source`` = a URL, a ``.db`` path or a run directory)
 -------------------------------------------------------------------------------
+``open_run(source, run_id) -> StoredRun`` is the one entry to a stored run: ``.info``,
+``.params`` (flattened: ``optimizer.lr``, ``units``, ...), ``.history()``, ``.layers()``,
+``.snapshots()``, ``.weights(epoch)``, ``.weight_matrices(epoch)``, ``.load_model(epoch)``,
+``.delete()``, ``.tags``, ``.note``, ``.set_tag(key, value)``, ``.set_note(text)``,
+``.rename(name)`` (:mod:`neural_net.db.run`); ``set_tag(source, run_id, key, value)`` and
+``set_note(source, run_id, text)`` are shortcuts. ``runs(source, where=..., order_by=...)`` is the
+catalogue with each run's parameters and final/best metrics as columns
+(``runs(d, where="optimizer=adam", order_by="-val_accuracy")`` — the best run of a sweep).
+The functions below are shortcuts (``history(source, run_id)`` is
+``open_run(source, run_id).history()``):
 ``list_runs(source, stale_after=None)``, ``history(source, run_id)``,
 ``layers(source, run_id)``, ``snapshots(source, run_id)``,
 ``weights(source, run_id, epoch=None)`` (long format), ``weight_matrices(...)`` (numpy),
@@ -55,7 +65,9 @@ Errors (all subclasses of :class:`StoreError`, with messages naming the path or 
 ``NotANeuralNetDatabase`` (ValueError: not SQLite / another application's tables — left
 untouched), ``SchemaOutdated`` (run ``neural-net db upgrade PATH``), ``SchemaTooNew``,
 ``RunNotFound`` (KeyError), ``SnapshotNotFound`` (ValueError), ``StoredModelError``
-(ValueError: stored data names unregistered code or is malformed; nothing is executed).
+(ValueError: stored data names unregistered code or is malformed — the message names the run,
+the table and the column; nothing is executed), ``UnknownRevision`` (ValueError: ``upgrade``
+to a revision this version does not ship).
 
 Concurrency: SQLite files are in WAL mode with a 30 s busy timeout and every write
 transaction is retried on "database is locked"; ids are random 63-bit integers, so several
@@ -87,17 +99,17 @@ from .. import stored as _stored
 
 __all__ = [
     "store_factory", "Store", "Recorder", "sweep_target", "record_failed_run",
-    "list_runs", "history", "layers", "snapshots", "weights", "weight_matrices", "run_info", "load_model",
+    "open_run", "StoredRun", "set_tag", "set_note", "runs", "list_runs", "history", "layers", "snapshots", "weights", "weight_matrices", "run_info", "load_model",
     "delete_run", "export_run", "copy_run", "upgrade", "database_state", "head_revision", "open_database",
     "resolve_url", "dispose",
     "ENGINES", "StoreError", "StorePathError", "NotANeuralNetDatabase", "SchemaOutdated", "SchemaTooNew",
-    "RunNotFound", "SnapshotNotFound", "StoredModelError",
+    "RunNotFound", "SnapshotNotFound", "StoredModelError", "UnknownRevision",
 ]
 
 _LAZY = {
     "Store": "store", "store_factory": "store", "Recorder": "recorder", "sweep_target": "store",
     "record_failed_run": "store",
-    "list_runs": "readers", "history": "readers", "layers": "readers", "snapshots": "readers",
+    "open_run": "run", "StoredRun": "run", "set_tag": "run", "set_note": "run", "runs": "catalogue", "list_runs": "readers", "history": "readers", "layers": "readers", "snapshots": "readers",
     "weights": "readers", "weight_matrices": "readers", "run_info": "readers", "load_model": "readers",
     "delete_run": "readers", "export_run": "transfer", "copy_run": "transfer",
     "upgrade": "engine", "database_state": "engine", "open_database": "engine", "resolve_url": "engine",
@@ -105,7 +117,7 @@ _LAZY = {
     "head_revision": "migrate",
     "StoreError": "errors", "StorePathError": "errors", "NotANeuralNetDatabase": "errors",
     "SchemaOutdated": "errors", "SchemaTooNew": "errors", "RunNotFound": "errors",
-    "SnapshotNotFound": "errors", "StoredModelError": "errors",
+    "SnapshotNotFound": "errors", "StoredModelError": "errors", "UnknownRevision": "errors",
 }
 
 

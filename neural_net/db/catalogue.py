@@ -37,6 +37,7 @@ Example:
 from __future__ import annotations
 
 import fnmatch
+import re
 import sqlite3
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -46,17 +47,74 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from .engine import _SQLITE_MAGIC, open_database, sqlite_file
-from .errors import StoreError, StorePathError
+from .engine import SQLITE_MAGIC, display_url, open_database, sources, sqlite_file
+from .errors import StoredModelError, StoreError, StorePathError
 from .migrate import head_revision
 from .process import effective_status
-from .readers import RUN_COLUMNS, _RUN_SQL, _show, sources
-from .schema import utcnow
+from .schema import Base, utcnow
 
+#: Columns of :func:`catalogue` (and :func:`neural_net.db.list_runs`), in order.
+RUN_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
+               "best_epoch", "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "finished_at",
+               "updated_at", "pid", "hostname", "stored_status"]
 #: Seconds the catalogue waits for a file another process holds locked before skipping it.
 LOCK_TIMEOUT = 2.0
 #: Threads reading files in parallel (SQLite releases the GIL while it reads).
 WORKERS = 8
+
+def _loss(split: str, what: str) -> str:
+    base = (f"FROM Cost AS c WHERE c.Architecture_id = a.Architecture_id AND c.split = '{split}' "
+            "AND c.epoch IS NOT NULL")
+    if what == "final":
+        return f"(SELECT c.value {base} ORDER BY c.epoch DESC LIMIT 1)"
+    if what == "best":
+        return f"(SELECT min(c.value) {base})"
+    return f"(SELECT c.epoch {base} AND c.value IS NOT NULL ORDER BY c.value ASC, c.epoch ASC LIMIT 1)"
+
+
+#: One row per run, read from the tables (never from a view: a file made elsewhere may define its
+#: ``run_summary`` as anything, a recursive query that never ends included).
+RUN_SQL = f"""
+SELECT a.Architecture_id AS run_id, COALESCE(a.run_name, a.name) AS name, a.status AS stored_status,
+       a.epochs AS epochs, {_loss('train', 'final')} AS final_loss, {_loss('train', 'best')} AS best_loss,
+       {_loss('train', 'epoch')} AS best_epoch, {_loss('val', 'final')} AS final_val_loss,
+       {_loss('val', 'best')} AS best_val_loss, {_loss('val', 'epoch')} AS best_val_epoch,
+       a.created_at AS created_at, a.started_at AS started_at, a.finished_at AS finished_at,
+       a.updated_at AS updated_at, a.pid AS pid, a.hostname AS hostname, a.process_token AS process_token
+FROM Architecture AS a"""
+_KEYS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch", "final_val_loss",
+         "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at", "updated_at", "pid",
+         "hostname", "process_token"]
+#: The type each column of :data:`RUN_SQL` must have (checked per row: a file is input).
+_KINDS = dict(run_id="int", name="str", stored_status="str", epochs="int", final_loss="float", best_loss="float",
+              best_epoch="int", final_val_loss="float", best_val_loss="float", best_val_epoch="int",
+              created_at="datetime", started_at="datetime", finished_at="datetime", updated_at="datetime",
+              pid="int", hostname="str", process_token="str")
+#: Column of the table each catalogue value comes from (named in errors).
+_SOURCE = dict(run_id=("Architecture", "Architecture_id"), name=("Architecture", "run_name"),
+               stored_status=("Architecture", "status"),
+               **{k: ("Cost", "value") for k in ("final_loss", "best_loss", "final_val_loss", "best_val_loss")},
+               **{k: ("Cost", "epoch") for k in ("best_epoch", "best_val_epoch")})
+#: Tables the catalogue reads; in a file each must be a table (not a view) for the fast path.
+_TABLES = frozenset(t.lower() for t in Base.metadata.tables) | {"alembic_version"}
+
+
+def _checked(row: tuple) -> tuple:
+    """A catalogue row with each value of the type its column has, or :class:`StoredModelError`
+    naming the run, the table and the column (times stay as the database returned them)."""
+    from .values import check_value
+
+    out = list(row)
+    rid = row[0] if isinstance(row[0], int) else repr(row[0])
+    for i, (key, value) in enumerate(zip(_KEYS, row)):
+        if value is None:
+            continue
+        table, column = _SOURCE.get(key, ("Architecture", key))
+        checked = check_value(value, _KINDS[key], f"run {rid}: table {table}, column {column}")
+        if _KINDS[key] != "datetime":
+            out[i] = checked
+    return tuple(out)
+
 
 #: Statuses a run can have in the catalogue (``status`` column).
 STATUSES = ("created", "running", "finished", "failed", "interrupted", "diverged")
@@ -90,7 +148,7 @@ def _is_locked(e: BaseException) -> bool:
 # ----- reading one database ------------------------------------------------------------------
 def _file_of(url: str) -> str | None:
     """The path of a ``sqlite:////abs/path`` URL without parsing it (None for others)."""
-    if url.startswith("sqlite:////") and "?" not in url:
+    if url.startswith("sqlite:////") and "?" not in url and "%" not in url:
         return url[len("sqlite:///"):]
     path = sqlite_file(url) if url.startswith("sqlite") else None
     return None if path is None else str(path)
@@ -112,7 +170,7 @@ def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
             header = f.read(20)
     except OSError:
         return None
-    if len(header) < 20 or header[:16] != _SQLITE_MAGIC:
+    if len(header) < 20 or header[:16] != SQLITE_MAGIC:
         return None
     wal = header[18] == 2
     uri = f"file:{quote(path)}" + ("" if wal else "?mode=ro")
@@ -123,10 +181,13 @@ def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
     try:
         if wal:
             con.execute("PRAGMA query_only = ON")
+        kinds = {name.lower(): kind for name, kind in con.execute("SELECT name, type FROM sqlite_master")}
+        if any(kinds.get(t) != "table" for t in _TABLES):  # a view in a table's place: the full check says why
+            return None
         revs = con.execute("SELECT version_num FROM alembic_version").fetchall()
         if len(revs) != 1 or revs[0][0] != head:
             return None
-        return con.execute(_RUN_SQL).fetchall()
+        return [_checked(r) for r in con.execute(RUN_SQL)]
     except sqlite3.OperationalError as e:
         if _is_locked(e):
             raise _Locked(str(e)) from None
@@ -149,13 +210,15 @@ def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
     except (StoreError, SQLAlchemyError, OSError) as e:
         if single:
             raise
-        on_skip(_show(url), str(e))
+        on_skip(display_url(url), str(e))
         return []
     try:
         with engine.connect() as c:
-            return [tuple(r) for r in c.execute(text(_RUN_SQL))]
-    except SQLAlchemyError as e:
-        on_skip(_show(url), str(e))
+            return [_checked(tuple(r)) for r in c.execute(text(RUN_SQL))]
+    except (SQLAlchemyError, StoredModelError) as e:
+        if single and isinstance(e, StoredModelError):
+            raise
+        on_skip(display_url(url), str(e))
         return []
 
 
@@ -170,9 +233,7 @@ def _heartbeat(value: Any) -> datetime | None:
 
 
 def _frame(per_url: Iterable[tuple[str, list[tuple]]], stale_after: float | None) -> pd.DataFrame:
-    keys = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch", "final_val_loss",
-            "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at", "updated_at", "pid",
-            "hostname", "process_token"]
+    keys = _KEYS
     now = utcnow()
     records: list[dict[str, Any]] = []
     for url, rows in per_url:
@@ -264,14 +325,16 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
     # the fast path in threads; what it declines is then read in this thread, in order
     paths = [_file_of(u) if fast else None for u in urls]
     results: list[list[tuple] | None] = [None] * len(urls)
-    skipped: list[tuple[str, str] | None] = [None] * len(urls)
+    skipped: list[StoreError | None] = [None] * len(urls)
 
     def fast_read(i: int) -> None:
         try:
             results[i] = _fast_rows(paths[i], lock_timeout, head)  # type: ignore[arg-type]
         except _Locked as e:
-            skipped[i] = (_show(urls[i]), f"it is locked by another process ({e}; waited {lock_timeout:g} s); "
-                                          "try again when that process is done")
+            skipped[i] = StorePathError(f"{display_url(urls[i])}: it is locked by another process ({e}; waited "
+                                        f"{lock_timeout:g} s); try again when that process is done")
+        except StoredModelError as e:
+            skipped[i] = StoredModelError(f"{display_url(urls[i])}: {e}")
 
     todo = [i for i, p in enumerate(paths) if p is not None]
     n = min(workers or WORKERS, len(todo))
@@ -284,10 +347,10 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
     per_url: list[tuple[str, list[tuple]]] = []
     for i, url in enumerate(urls):
         if skipped[i] is not None:
-            path, reason = skipped[i]  # type: ignore[misc]
             if single:
-                raise StorePathError(f"{path}: {reason}")
-            on_skip(path, reason)
+                raise skipped[i]  # type: ignore[misc]
+            path = display_url(url)
+            on_skip(path, str(skipped[i])[len(path) + 2:])
             continue
         rows = results[i]
         if rows is None:
@@ -297,3 +360,172 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
     if status is not None or name:
         df = filter_runs(df, status=status, name=name)
     return df
+
+
+# ----- runs with their parameters and metrics ----------------------------------------------------
+_CHUNK = 500
+_CONDITION = re.compile(r"^\s*([^=<>!\s]+)\s*(!=|>=|<=|=|>|<)\s*(.*?)\s*$")
+#: Catalogue columns holding counts or epochs (integers, missing ones as <NA>, never 50.0).
+INTEGER_COLUMNS = ("run_id", "epochs", "best_epoch", "best_val_epoch", "pid")
+
+
+def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
+    """Parameters and final/best metric values of the runs ``ids`` of the database ``url``."""
+    from sqlalchemy import bindparam, text
+
+    from .codec import loads
+    from .columns import flatten_params, higher_is_better
+    from .values import check_document, check_value
+
+    engine = open_database(url, create=False)
+    params: dict[int, dict[str, Any]] = {}
+    metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
+    final = text("SELECT m.Architecture_id, m.split, m.name, m.value FROM metric AS m JOIN ("
+                 "SELECT Architecture_id AS a, split AS s, name AS n, max(epoch) AS e FROM metric "
+                 "WHERE Architecture_id IN :ids GROUP BY Architecture_id, split, name) AS l "
+                 "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e"
+                 ).bindparams(bindparam("ids", expanding=True))
+    best = text("SELECT Architecture_id, split, name, min(value), max(value) FROM metric "
+                "WHERE Architecture_id IN :ids GROUP BY Architecture_id, split, name"
+                ).bindparams(bindparam("ids", expanding=True))
+    hyper = text("SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN :ids"
+                 ).bindparams(bindparam("ids", expanding=True))
+    with engine.connect() as c:
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start:start + _CHUNK]
+            for rid, doc in c.execute(hyper, {"ids": part}):
+                where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
+                params[rid] = flatten_params(loads(check_document(doc, where), where))
+            for rid, split, name, value in c.execute(final, {"ids": part}):
+                where = f"run {rid}: table metric, column"
+                key = f"{check_value(name, 'str', where + ' name')}"
+                key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
+                metrics[rid][key] = check_value(value, "float", where + " value")
+            for rid, split, name, low, high in c.execute(best, {"ids": part}):
+                key = name if split == "train" else f"{split}_{name}"
+                if name != "lr":
+                    where = f"run {rid}: table metric, column value"
+                    pick = high if higher_is_better(key) else low
+                    metrics[rid][f"best_{key}"] = check_value(pick, "float", where)
+    return params, metrics
+
+
+def _match(column: pd.Series, op: str, wanted: Any) -> pd.Series:
+    if op in (">", "<", ">=", "<="):
+        values = pd.to_numeric(column, errors="coerce")
+        target = float(wanted)
+        return {">": values > target, "<": values < target, ">=": values >= target, "<=": values <= target}[op]
+    if isinstance(wanted, str):
+        same = column.map(lambda v: v is not None and not (isinstance(v, float) and v != v) and str(v) == wanted)
+    else:
+        same = column == wanted
+    return ~same if op == "!=" else same
+
+
+def _conditions(where: Any) -> list[tuple[str, str, Any]]:
+    if where is None:
+        return []
+    if isinstance(where, dict):
+        return [(str(k), "=", v) for k, v in where.items()]
+    items = [where] if isinstance(where, str) else list(where)
+    out = []
+    for item in items:
+        for part in str(item).split(","):
+            if not part.strip():
+                continue
+            m = _CONDITION.match(part)
+            if m is None:
+                raise ValueError(f"where: expected conditions such as 'optimizer=adam' or 'val_accuracy>0.9', "
+                                 f"got {part!r}")
+            out.append(m.groups())
+    return out
+
+
+def sort_runs(frame: pd.DataFrame, order_by: str | Sequence[str] | None) -> pd.DataFrame:
+    """``frame`` sorted by the columns ``order_by`` (a name, ``'-name'`` for descending, or a
+    list of them); missing values last.
+
+    Example:
+        >>> import pandas as pd
+        >>> from neural_net.db.catalogue import sort_runs
+        >>> frame = pd.DataFrame({"run": [1, 2, 3], "acc": [0.5, None, 0.9]})
+        >>> sort_runs(frame, "-acc").run.tolist()
+        [3, 1, 2]
+    """
+    keys = [order_by] if isinstance(order_by, str) else list(order_by or [])
+    if not keys:
+        return frame
+    names = [k[1:] if k.startswith(("-", "+")) else k for k in keys]
+    unknown = [n for n in names if n not in frame.columns]
+    if unknown:
+        raise ValueError(f"order_by: no column {unknown[0]!r}; columns are {', '.join(frame.columns)}")
+    return frame.sort_values(names, ascending=[not k.startswith("-") for k in keys], na_position="last",
+                             kind="stable").reset_index(drop=True)
+
+
+def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None = None,
+         status: str | Sequence[str] | None = None, name: str | None = None, stale_after: float | None = None,
+         on_skip: OnSkip | None = None) -> pd.DataFrame:
+    """One row per run of ``source`` with the catalogue's columns (:func:`catalogue`), then its
+    parameters (``optimizer``, ``optimizer.lr``, ``batch_size``, a sweep's grid values, ...; a
+    parameter whose key is a catalogue column is ``params.<key>``), then its final metric values
+    (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``, ``lr``, ...) and their best values
+    (``best_<metric>``: the largest accuracy or AUC, the smallest of the others).
+
+    Args:
+        where: keep rows matching every condition: a dict ``{column: value}`` or text such as
+            ``"optimizer=adam,units=32"`` (also ``!=``, ``>``, ``<``, ``>=``, ``<=``), or a list.
+        order_by: a column, ``'-column'`` for descending, or a list (missing values last).
+        status, name, stale_after, on_skip: as for :func:`catalogue`.
+
+    Example:
+        >>> import numpy, os, tempfile
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.db import runs
+        >>> path = os.path.join(tempfile.mkdtemp(), "sweep.db")
+        >>> X, y = numpy.array([[0., 1.], [1., 0.]] * 4), numpy.array([[1.], [0.]] * 4)
+        >>> for opt in ("sgd", "adam"):
+        ...     net = Sequential([Dense(1, activation='sigmoid', input_dim=2)], 'bce', store=path, name=opt, seed=0)
+        ...     _ = net.compile(opt, metrics=['accuracy']).fit(X, y, epochs=3, verbose=0)
+        >>> best = runs(path, where="optimizer=adam", order_by="-accuracy")
+        >>> best[["name", "optimizer", "epochs"]].values.tolist(), "best_accuracy" in best
+        ([['adam', 'adam', 3]], True)
+    """
+    skip = on_skip or warn_skip
+    base = catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip)
+    single = len(set(base.db_path)) <= 1 and len(sources(source)) == 1
+    params: dict[tuple[str, int], dict[str, Any]] = {}
+    metrics: dict[tuple[str, int], dict[str, float]] = {}
+    bad: set[str] = set()
+    for url in dict.fromkeys(base.db_path):
+        ids = [int(i) for i in base.run_id[base.db_path == url]]
+        try:
+            p, m = _extras(url, ids)
+        except (StoreError, OSError) as e:
+            if single:
+                raise
+            skip(display_url(url), str(e))
+            bad.add(url)
+            continue
+        params.update({(url, k): v for k, v in p.items()})
+        metrics.update({(url, k): v for k, v in m.items()})
+    frame = base[~base.db_path.isin(bad)].reset_index(drop=True)
+    keys = list(zip(frame.db_path, frame.run_id))
+    p_names = list(dict.fromkeys(k for key in keys for k in params.get(key, {})))
+    m_names = list(dict.fromkeys(k for key in keys for k in metrics.get(key, {})))
+    columns: dict[str, Any] = {}
+    for k in p_names:
+        columns[f"params.{k}" if k in frame.columns else k] = [params.get(key, {}).get(k) for key in keys]
+    columns["loss"], columns["val_loss"] = frame["final_loss"], frame["final_val_loss"]
+    for k in sorted(m_names, key=lambda k: (k.startswith("best_"), m_names.index(k))):
+        if k not in columns and k not in frame.columns:
+            columns[k] = [metrics.get(key, {}).get(k, float("nan")) for key in keys]
+    frame = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
+    for k in INTEGER_COLUMNS:
+        frame[k] = pd.array([None if pd.isna(v) else int(v) for v in frame[k]], dtype="Int64")
+    for column, op, wanted in _conditions(where):
+        if column not in frame.columns:
+            raise ValueError(f"where: no column {column!r}; columns are {', '.join(frame.columns)}")
+        frame = frame[_match(frame[column], op, wanted)]
+    return sort_runs(frame.reset_index(drop=True), order_by)

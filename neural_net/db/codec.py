@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -92,6 +93,11 @@ def decode_matrix(text: str, n_rows: int, n_cols: int, dtype: str, nonfinite: st
                [nan, 4. ]])
     """
     dt = check_dtype(dtype, "weight matrix")
+    for what, n in (("n_rows", n_rows), ("n_cols", n_cols)):
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise StoredModelError(f"weight matrix: {what} must be a non-negative integer, got {n!r}")
+    if not isinstance(text, str) or n_rows * n_cols > len(text):  # each value takes a character at least
+        raise StoredModelError(f"weight matrix: the stored values cannot hold shape ({n_rows}, {n_cols})")
     try:
         values = orjson.loads(text)
     except (orjson.JSONDecodeError, TypeError) as e:
@@ -99,14 +105,17 @@ def decode_matrix(text: str, n_rows: int, n_cols: int, dtype: str, nonfinite: st
     if not isinstance(values, list):
         raise StoredModelError(f"weight matrix: stored values must be a JSON array, got {type(values).__name__}")
     try:
-        n_rows, n_cols = int(n_rows), int(n_cols)
         flat = np.array(values, dtype=np.float64 if dt.kind == "f" else dt)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise StoredModelError(f"weight matrix: stored values are not numbers ({e})") from None
     if flat.ndim != 1 or flat.size != n_rows * n_cols:
         raise StoredModelError(f"weight matrix: {flat.size} values stored for shape ({n_rows}, {n_cols})")
     if nonfinite:
-        _apply_nonfinite(flat, orjson.loads(nonfinite))
+        try:
+            items = orjson.loads(nonfinite)
+        except (orjson.JSONDecodeError, TypeError) as e:
+            raise StoredModelError(f"weight matrix: the non-finite list is not JSON ({e})") from None
+        _apply_nonfinite(flat, items)
     return flat.astype(dt, copy=False).reshape(n_rows, n_cols)
 
 
@@ -116,7 +125,7 @@ def _apply_nonfinite(flat: np.ndarray, items: Any) -> None:
         raise StoredModelError("weight matrix: the non-finite list must be a JSON array")
     for item in items:
         if (not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], int)
-                or item[1] not in special or not 0 <= item[0] < flat.size):
+                or isinstance(item[0], bool) or not isinstance(item[1], str) or item[1] not in special or not 0 <= item[0] < flat.size):
             raise StoredModelError(f"weight matrix: bad non-finite entry {item!r}")
         flat[item[0]] = special[item[1]]
 
@@ -142,16 +151,19 @@ def _untag_arrays(obj: Any) -> Any:
         if "__ndarray__" in obj:
             dt = check_dtype(obj.get("dtype"), "stored array")
             shape = obj.get("shape")
-            if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+            if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                                      for n in shape):
                 raise StoredModelError(f"stored array: bad shape {shape!r}")
             values = obj["__ndarray__"]
             if not isinstance(values, list):
                 raise StoredModelError("stored array: values must be a JSON array")
+            if math.prod(shape) != len(values):  # exact (Python integers never overflow)
+                raise StoredModelError(f"stored array: {len(values)} values for shape {shape}")
             try:
                 flat = np.array(values, dtype=np.float64 if dt.kind == "f" else dt)
-            except (TypeError, ValueError) as e:
+            except (TypeError, ValueError, OverflowError) as e:
                 raise StoredModelError(f"stored array: values are not numbers ({e})") from None
-            if flat.ndim != 1 or flat.size != int(np.prod(shape, dtype=np.int64)):
+            if flat.ndim != 1:
                 raise StoredModelError(f"stored array: {flat.size} values for shape {shape}")
             if obj.get("nonfinite"):
                 _apply_nonfinite(flat, obj["nonfinite"])
@@ -187,8 +199,10 @@ def loads_state(text: str | None) -> Any:
         return None
     try:
         return _untag_arrays(orjson.loads(text))
-    except orjson.JSONDecodeError as e:
+    except (orjson.JSONDecodeError, TypeError) as e:
         raise StoredModelError(f"stored state is not valid JSON ({e})") from None
+    except RecursionError:
+        raise StoredModelError("stored state is nested too deeply to be a neural_net state") from None
 
 
 def _default(o: Any) -> Any:
@@ -230,3 +244,5 @@ def loads(text: str | None, what: str = "stored document") -> Any:
         return json.loads(text, parse_constant=_no_constants)
     except (ValueError, TypeError) as e:
         raise StoredModelError(f"{what} is not valid JSON ({e})") from None
+    except RecursionError:
+        raise StoredModelError(f"{what} is nested too deeply to be a neural_net document") from None

@@ -41,10 +41,11 @@ from typing import Any, Iterator
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import NullPool, StaticPool
 
-from .errors import NotANeuralNetDatabase, SchemaOutdated, SchemaTooNew, StorePathError
+from .errors import (NotANeuralNetDatabase, SchemaOutdated, SchemaTooNew, StoreError, StorePathError,
+                     UnknownRevision)
 from .migrate import head_revision, revisions, run_upgrade
 
 try:  # POSIX only; elsewhere in-place creation of an empty file is not serialized
@@ -54,12 +55,16 @@ except ImportError:  # pragma: no cover
 
 #: One engine per URL opened in this process (``Store.engines`` is this dict).
 ENGINES: dict[str, Engine] = {}
+#: Files reserved by :func:`new_file_url` in this process (see :func:`discard_reserved`).
+_RESERVED: set[Path] = set()
 #: Seconds a SQLite connection waits for a lock before "database is locked".
 BUSY_TIMEOUT = 30.0
 #: File suffixes taken as a database file (rather than a directory) in :func:`resolve_url`.
 DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_CORE_TABLES = ("architecture", "layer", "neurons", "cost")
+#: The first 16 bytes of every SQLite file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Tables every neural_net database has (as tables: a view in the place of one is refused).
+_CORE_TABLES = ("architecture", "layer", "neurons", "cost", "metric", "snapshot", "weight_matrix")
 _PG_LOCK_KEY = 0x6E6E5F6D6967  # pg_advisory lock serializing schema creation
 
 
@@ -100,20 +105,52 @@ def default_run_dir() -> Path:
 
 
 def sqlite_url(path: str | os.PathLike) -> str:
-    """``sqlite:////abs/path`` for a file path (made absolute).
+    """``sqlite:////abs/path`` for a file path (made absolute), built by SQLAlchemy's
+    :meth:`URL.create <sqlalchemy.engine.URL.create>`: characters such as ``?``, ``%``, ``#``
+    are escaped, so the URL names exactly that file.
 
     Example:
-        >>> from neural_net.db.engine import sqlite_url
+        >>> from neural_net.db.engine import sqlite_url, sqlite_file
         >>> sqlite_url("/tmp/run/model1709575905.db")
         'sqlite:////tmp/run/model1709575905.db'
+        >>> sqlite_url("/tmp/trial?1.db"), str(sqlite_file(sqlite_url("/tmp/trial?1.db")))
+        ('sqlite:////tmp/trial%3F1.db', '/tmp/trial?1.db')
     """
-    return "sqlite:///" + str(Path(path).expanduser().resolve())
+    return _file_url(str(_resolved(path)))
+
+
+def _resolved(path: str | os.PathLike) -> Path:
+    """``path`` made absolute; an unusable one (e.g. a name longer than the file system allows)
+    is a :class:`StorePathError`."""
+    try:
+        return Path(path).expanduser().resolve()
+    except OSError as e:
+        raise StorePathError(f"cannot use the path {str(path)[:200]!r}: {e.strerror or e}") from None
+
+
+def _file_url(absolute: str) -> str:
+    return URL.create("sqlite", database=absolute).render_as_string(hide_password=False)
+
+
+def _make_dir(d: Path) -> None:
+    """Create directory ``d`` and its parents, or raise :class:`StorePathError`."""
+    try:
+        if d.exists() and not d.is_dir():
+            raise StorePathError(f"cannot store runs in {d}: it exists and is not a directory")
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        if isinstance(e, StorePathError):
+            raise
+        raise StorePathError(f"cannot create the run directory {d}: {e.strerror or e}") from None
 
 
 def new_file_url(directory: str | os.PathLike | None = None, stem: str = "model") -> str:
     """URL of a new timestamped file ``<stem><unix-seconds>.db`` (``model`` by default) in
     ``directory`` (created if missing; default :func:`default_run_dir`). The seed reads the
-    time back with ``db_path.split('/')[-1][5:-3]``.
+    time back with ``db_path.split('/')[-1][5:-3]``. The name is reserved by creating the
+    (empty) file exclusively; when that second's name is taken (two runs started in the same
+    second, in one process or in several), the next free second is used, so runs never share
+    a file and the digits stay a unix time.
 
     Example:
         >>> import tempfile
@@ -122,16 +159,42 @@ def new_file_url(directory: str | os.PathLike | None = None, stem: str = "model"
         >>> url.split('/')[-1][5:-3].isdigit()
         True
     """
-    d = Path(directory).expanduser().resolve() if directory is not None else default_run_dir()
-    if d.exists() and not d.is_dir():
-        raise StorePathError(f"cannot store runs in {d}: it exists and is not a directory")
-    if not d.exists():
-        try:
-            d.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise StorePathError(f"cannot create the run directory {d}: {e.strerror or e}") from None
+    d = _resolved(directory) if directory is not None else default_run_dir()
+    _make_dir(d)
     _check_dir_writable(d)
-    return sqlite_url(d / f"{stem}{int(time.time())}.db")
+    stamp = int(time.time())
+    while True:
+        path = d / f"{stem}{stamp}.db"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except FileExistsError:
+            stamp += 1  # taken: the next second
+            continue
+        except OSError as e:
+            raise StorePathError(f"cannot create a database file in {d}: {e.strerror or e}") from None
+        _RESERVED.add(path)
+        return _file_url(str(path))
+
+
+def discard_reserved(url: str) -> None:
+    """Remove the file :func:`new_file_url` reserved for ``url`` if it is still empty (the run
+    that was to fill it failed before writing); any other file is left alone.
+
+    Example:
+        >>> import os, tempfile
+        >>> from neural_net.db.engine import new_file_url, discard_reserved, sqlite_file
+        >>> url = new_file_url(tempfile.mkdtemp()); discard_reserved(url); sqlite_file(url).exists()
+        False
+    """
+    path = sqlite_file(url)
+    if path is None or path not in _RESERVED:
+        return
+    _RESERVED.discard(path)
+    try:
+        if path.stat().st_size == 0:
+            path.unlink()
+    except OSError:
+        pass
 
 
 def resolve_url(target: Any = True, stem: str = "model") -> str:
@@ -147,23 +210,36 @@ def resolve_url(target: Any = True, stem: str = "model") -> str:
         env = os.environ.get("NEURAL_NET_DATABASE_URL")
         return resolve_url(env) if env else new_file_url(None, stem)
     if isinstance(target, str) and "://" in target:
-        return _absolute_sqlite(target)
+        return absolute_url(target)
     if isinstance(target, (str, os.PathLike)):
         p = Path(target).expanduser()
-        if p.suffix.lower() in DB_SUFFIXES and not p.is_dir():
-            return sqlite_url(p)
+        try:
+            is_file = p.suffix.lower() in DB_SUFFIXES and not p.is_dir()
+        except OSError as e:
+            raise StorePathError(f"cannot use the path {str(p)[:200]!r}: {e.strerror or e}") from None
+        if is_file:
+            path = _resolved(p)
+            _make_dir(path.parent)  # as for a directory: the parents are created
+            return _file_url(str(path))
         return new_file_url(p, stem)
     raise TypeError(f"store must be True, a SQLAlchemy URL, a directory or a .db path, got {target!r}")
 
 
-def _absolute_sqlite(url: str) -> str:
-    """Make a relative ``sqlite:///rel.db`` absolute (other URLs unchanged)."""
+def absolute_url(url: str) -> str:
+    """The URL with a relative SQLite path (``sqlite:///rel.db``) made absolute; other URLs
+    unchanged.
+
+    Example:
+        >>> import os
+        >>> from neural_net.db.engine import absolute_url
+        >>> absolute_url("sqlite:///x.db") == "sqlite:///" + os.path.abspath("x.db")
+        True
+    """
     if not url.startswith("sqlite") or is_memory(url):
         return url
     u = make_url(url)
     if u.database and not os.path.isabs(u.database) and not u.database.startswith("file:"):
-        rest = url[url.index(u.database) + len(u.database):] if u.database in url else ""
-        return "sqlite:///" + str(Path(u.database).expanduser().resolve()) + rest
+        return u.set(database=str(Path(u.database).expanduser().resolve())).render_as_string(hide_password=False)
     return url
 
 
@@ -176,13 +252,13 @@ def sources(source: Any) -> list[str]:
         ['sqlite://']
     """
     if isinstance(source, str) and "://" in source:
-        return [_absolute_sqlite(source)]
+        return [absolute_url(source)]
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be a database URL, a .db path or a run directory, got {source!r}")
     p = Path(source).expanduser()
     if p.is_dir():  # the directory is resolved once, not each of its files (a symbolic link still is)
         base = str(p.resolve())
-        return [sqlite_url(f) if f.is_symlink() else "sqlite:///" + os.path.join(base, f.name)
+        return [sqlite_url(f) if f.is_symlink() else _file_url(os.path.join(base, f.name))
                 for f in sorted(p.glob("*.db")) if f.is_file()]
     if p.exists():
         return [sqlite_url(p)]
@@ -249,7 +325,52 @@ def get_engine(url: str) -> Engine:
     engine = ENGINES.get(url)
     if engine is None:
         engine = ENGINES[url] = _make_engine(url)
+        _close_at_exit()
     return engine
+
+
+def checkpoint(url: str | Engine) -> None:
+    """Copy what the write-ahead log of the SQLite file ``url`` (or engine) holds into the file itself
+    (``PRAGMA wal_checkpoint(PASSIVE)``: it never waits for other processes), so that a plain
+    copy of the ``.db`` file has every committed row. Each writing process does it when its
+    store closes and when it exits. Other databases: nothing to do.
+
+    Example:
+        >>> import os, tempfile
+        >>> from neural_net.db.engine import checkpoint, open_database, sqlite_url
+        >>> url = sqlite_url(os.path.join(tempfile.mkdtemp(), "c.db")); _ = open_database(url)
+        >>> checkpoint(url)
+    """
+    engine = url if isinstance(url, Engine) else ENGINES.get(url)
+    if engine is None or engine.dialect.name != "sqlite" or is_memory(str(engine.url)):
+        return
+    try:
+        with engine.connect() as c:
+            c.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception:  # noqa: BLE001 - a checkpoint is an optimisation of the file's layout, never an error
+        pass
+
+
+def _checkpoint_and_dispose_all() -> None:
+    for url in list(ENGINES):
+        checkpoint(url)
+    dispose()
+
+
+_HOOKED_PID: int | None = None
+
+
+def _close_at_exit() -> None:
+    """Register (once per process, forked children included) the exit hook that checkpoints and
+    closes every engine: a worker of a process pool exits through multiprocessing, which runs
+    its finalizers but not :mod:`atexit` handlers."""
+    global _HOOKED_PID
+    if _HOOKED_PID == os.getpid():
+        return
+    _HOOKED_PID = os.getpid()
+    from multiprocessing import util
+
+    util.Finalize(None, _checkpoint_and_dispose_all, exitpriority=10)
 
 
 def dispose(url: str | None = None) -> None:
@@ -341,18 +462,22 @@ def _classify(table_names: list[str], revision_rows: list[str] | None, where: st
 
 
 def _sqlite_state(path: Path) -> DatabaseState:
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as e:  # e.g. ENAMETOOLONG
+        raise StorePathError(f"cannot use the path {str(path)[:300]}: {e.strerror or e}") from None
+    if not exists:
         return DatabaseState("missing")
     if path.is_dir():
         raise StorePathError(f"{path} is a directory, not a database file")
     try:
         with open(path, "rb") as f:
-            head = f.read(len(_SQLITE_MAGIC))
+            head = f.read(len(SQLITE_MAGIC))
     except OSError as e:
         raise StorePathError(f"cannot read database file {path}: {e.strerror or e}") from None
     if not head:
         return DatabaseState("empty")
-    if head != _SQLITE_MAGIC:
+    if head != SQLITE_MAGIC:
         raise NotANeuralNetDatabase(f"{path} is not a SQLite database (it does not start with "
                                     "'SQLite format 3'); it was left untouched")
     try:
@@ -381,7 +506,14 @@ def _connection_state(conn: Any, where: str) -> DatabaseState:
     return _classify(names, rows, where)
 
 
-def _display(url: str) -> str:
+def display_url(url: str) -> str:
+    """A URL as shown to users: a SQLite file as its path, other URLs without their password.
+
+    Example:
+        >>> from neural_net.db.engine import display_url
+        >>> display_url("sqlite:////tmp/run/a%3F.db"), display_url("postgresql+psycopg://me:secret@host/db")
+        ('/tmp/run/a?.db', 'postgresql+psycopg://me:***@host/db')
+    """
     path = sqlite_file(url)
     if path is not None:
         return str(path)
@@ -402,11 +534,11 @@ def database_state(url: str) -> DatabaseState:
     if path is not None:
         return _sqlite_state(path)
     with get_engine(url).connect() as conn:
-        return _connection_state(conn, _display(url))
+        return _connection_state(conn, display_url(url))
 
 
 def _raise_for(state: DatabaseState, url: str) -> None:
-    where = _display(url)
+    where = display_url(url)
     if state.kind == "foreign":
         raise NotANeuralNetDatabase(state.detail + "; it was left untouched")
     if state.kind == "outdated":
@@ -466,7 +598,7 @@ def _fsync(path: Path) -> None:
 
 def _create_sqlite_file(path: Path, revision: str = "head") -> None:
     """Build the schema in a temporary file, then link it to ``path`` (atomic, never clobbers)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".nn-{os.getpid()}-{secrets.token_hex(4)}.tmp")  # short: any valid name fits
     try:
         _migrate_sqlite(sqlite_url(tmp), revision, scratch=True)
         _fsync(tmp)
@@ -500,7 +632,7 @@ def _create_in_place(url: str, path: Path | None) -> None:
         return
     with get_engine(url).begin() as conn:
         _pg_lock(conn)
-        state = _connection_state(conn, _display(url))
+        state = _connection_state(conn, display_url(url))
         if state.kind == "empty":
             run_upgrade(conn, "head")
         else:
@@ -524,8 +656,30 @@ def open_database(url: str, *, create: bool = True) -> Engine:
         >>> "Architecture" in inspect(open_database("sqlite://")).get_table_names()
         True
     """
+    try:
+        return _open_database(url, create)
+    except OSError as e:
+        if isinstance(e, StoreError):
+            raise
+        raise StorePathError(f"cannot use the database file {display_url(url)[:300]}: {e.strerror or e}") from None
+
+
+def _check_name_length(path: Path) -> None:
+    """SQLite keeps ``NAME-wal`` and ``NAME-shm`` beside ``NAME``: refuse a name that leaves no
+    room for them (a plain "unable to open database file" later otherwise)."""
+    try:
+        limit = os.pathconf(path.parent, "PC_NAME_MAX") if path.parent.exists() else 255
+    except (OSError, ValueError):
+        limit = 255
+    if len(os.fsencode(path.name)) + len("-wal") > limit:
+        raise StorePathError(f"the file name {path.name[:60]}... is too long: {len(os.fsencode(path.name))} bytes, "
+                             f"at most {limit - 4} (SQLite adds -wal and -shm files beside it)")
+
+
+def _open_database(url: str, create: bool) -> Engine:
     path = sqlite_file(url)
     if path is not None:
+        _check_name_length(path)
         state = _sqlite_state(path)
         if state.kind in ("foreign", "outdated", "newer"):
             _raise_for(state, url)
@@ -548,7 +702,7 @@ def open_database(url: str, *, create: bool = True) -> Engine:
     state = database_state(url)
     if state.kind == "empty":
         if not create:
-            raise NotANeuralNetDatabase(f"{_display(url)} holds no neural_net schema")
+            raise NotANeuralNetDatabase(f"{display_url(url)} holds no neural_net schema")
         _create_in_place(url, None)
     elif state.kind != "current":
         _raise_for(state, url)
@@ -563,8 +717,12 @@ def upgrade(url: str, revision: str = "head") -> str:
         >>> import tempfile, os
         >>> from neural_net.db.engine import upgrade
         >>> upgrade(os.path.join(tempfile.mkdtemp(), "x.db"))
-        '0002'
+        '0003'
     """
+    known = revisions()
+    if not isinstance(revision, str) or revision not in ("head", *known):
+        raise UnknownRevision(f"unknown schema revision {revision!r}: this neural_net knows {', '.join(known)} "
+                              "(or 'head', the newest); nothing was changed")
     url = url if "://" in str(url) else sqlite_url(url)
     path = sqlite_file(url)
     state = database_state(url)

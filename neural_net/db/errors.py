@@ -96,3 +96,14 @@ class StoredModelError(StoreError, ValueError):
         >>> issubclass(StoredModelError, ValueError)
         True
     """
+
+
+class UnknownRevision(StoreError, ValueError):
+    """A schema revision that this neural_net does not ship (``neural-net db upgrade PATH
+    --revision R``); nothing was changed.
+
+    Example:
+        >>> from neural_net.db.errors import UnknownRevision
+        >>> issubclass(UnknownRevision, ValueError)
+        True
+    """

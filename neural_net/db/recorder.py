@@ -35,17 +35,14 @@ from __future__ import annotations
 
 import math
 import traceback
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import func
 
 from ..callbacks.base import Callback, auto_mode
-from . import process
-from .schema import Architecture, Cost, Snapshot, WeightMatrix, utcnow
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .store import Store
-
+from . import process, rows
+from .schema import Architecture, utcnow
+from .writer import warn_failure
 
 class Recorder(Callback):
     """Writes a run's training to its :class:`~neural_net.db.store.Store` (see the module doc).
@@ -63,7 +60,7 @@ class Recorder(Callback):
         'min'
     """
 
-    def __init__(self, store: "Store") -> None:
+    def __init__(self, store: Any) -> None:  # a Store: its model, run_id, params, writer, snapshot_rows
         self.store = store
         self.every: int | None = None
         self.best_monitor: str | None = None
@@ -85,53 +82,31 @@ class Recorder(Callback):
     def on_train_begin(self, logs: dict | None = None) -> None:
         """Status ``running``, hyper-parameters, pid/host, cost row if new; one commit."""
         store, model = self.store, self.model
-        logs = logs or {}
-        opt = model.optimizer
-        seed = getattr(model, "seed", None)
-        hyper = {
-            "optimizer": None if opt is None else {"name": opt.name, "config": opt.get_config()},
-            "batch_size": logs.get("batch_size"),
-            "epochs": logs.get("epochs"),
-            "samples": logs.get("samples"),
-            "start_epoch": int(model.epoch),
-            "seed": None if seed is None else int(seed),
-            "cost": None if model.cost is None else model.cost.name,
-            "metrics": [m.name for m in getattr(model, "metrics", [])],
-        }
-        if store.params is not None:
-            hyper["params"] = store.params
-        from .store import _jsonable  # (not at the top: store imports this module)
-
-        hyper_json = _jsonable(hyper, "the hyper-parameters")
-        config_json = _jsonable(model.get_config(), "the model configuration")
+        writer = store.writer
+        hyper = rows.hyperparams(model, logs or {}, store.params)
+        hyper_json = rows.jsonable(hyper, "the hyper-parameters")
+        config_json = rows.jsonable(model.get_config(), "the model configuration")
         pid, host, token = process.identity()
         now = utcnow()
-        add_cost = model.cost is not None and not store._cost_written
-        cost_row = store._cost_definition(now) if add_cost else None
+        add_cost = model.cost is not None and not writer.cost_written
         # training casts the weights to the data's dtype (float32 stays float32): an untrained
         # model's initial snapshot is stored again in that dtype, the one it starts from
         initial, recast = getattr(store, "initial_snapshot", None), None
         if initial is not None and int(model.epoch) == 0 and \
                 [s.func.W.dtype.name for s in model.steps if hasattr(s.func, "W")] != initial[1]:
-            recast = store._snapshot_rows("initial", now)
+            recast = store.snapshot_rows("initial", now)
         self._last_snapshot_epoch = None
         self._recorded_epoch = int(model.epoch)
-
-        def work(s: Any) -> None:
-            store._update_run(s, status="running", hyperparams=hyper_json, config=config_json, updated_at=now,
-                              started_at=func.coalesce(Architecture.started_at, now), finished_at=None,
-                              error=None, pid=pid, hostname=host, process_token=token)
-            if cost_row is not None:
-                s.execute(insert(Cost), [cost_row])
-            if recast is not None:
-                s.execute(delete(WeightMatrix).where(WeightMatrix.snapshot_id == initial[0]))
-                s.execute(delete(Snapshot).where(Snapshot.id == initial[0]))
-                store._insert_snapshots(s, [recast])
-
-        store._transaction(work)
+        writer.write(costs=[rows.cost_definition(model, store.run_id, now)] if add_cost else [],
+                     snapshots=[recast] if recast is not None else [],
+                     replace_snapshot=initial[0] if recast is not None else None,
+                     update_run=dict(status="running", hyperparams=hyper_json, config=config_json, updated_at=now,
+                                     started_at=func.coalesce(Architecture.started_at, now), finished_at=None,
+                                     error=None, pid=pid, hostname=host, process_token=token),
+                     params=rows.param_rows(store.run_id, hyper))
         store.initial_snapshot = None
         if add_cost:
-            store._cost_written = True
+            writer.cost_written = True
 
     def _due(self, epoch: int, logs: dict) -> str | None:
         tag = None
@@ -150,39 +125,29 @@ class Recorder(Callback):
         store = self.store
         logs = logs or {}
         now = utcnow()
-        costs, metrics = store._epoch_rows(int(epoch), logs, now)
+        costs, metrics = rows.epoch_rows(self.model, store.run_id, int(epoch), logs, now)
         tag = self._due(int(epoch), logs)
-        snapshot = store._snapshot_rows(tag, now) if tag is not None else None
-
-        def work(s: Any) -> None:
-            store._insert_epoch_rows(s, costs, metrics)
-            if snapshot is not None:
-                store._insert_snapshots(s, [snapshot])
-            store._update_run(s, updated_at=now, epochs=int(epoch))
-
-        store._transaction(work)
+        snapshot = store.snapshot_rows(tag, now) if tag is not None else None
+        store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],
+                           update_run=dict(updated_at=now, epochs=int(epoch)))
         self._recorded_epoch = int(epoch)
         if snapshot is not None:
             self._last_snapshot_epoch = int(epoch)
 
     def _unrecorded_rows(self, now: Any) -> tuple[list[dict], list[dict], int | None]:
         """Rows of completed epochs the recorder did not see (a callback before it failed)."""
-        return self.store._history_rows(self.model.history, now, after=self._recorded_epoch, drop_nan=True)
+        return rows.history_rows(self.model, self.store.run_id, self.model.history, now, after=self._recorded_epoch,
+                                 drop_nan=True)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         """Final snapshot (unless the last epoch was just saved) and status ``finished``."""
         store, model = self.store, self.model
         now = utcnow()
-        snapshot = None
+        snapshots = []
         if self._last_snapshot_epoch != int(model.epoch):
-            snapshot = store._snapshot_rows("final", now)
-
-        def work(s: Any) -> None:
-            if snapshot is not None:
-                store._insert_snapshots(s, [snapshot])
-            store._update_run(s, status="finished", finished_at=now, updated_at=now, epochs=int(model.epoch))
-
-        store._transaction(work)
+            snapshots.append(store.snapshot_rows("final", now))
+        store.writer.insert_snapshots(snapshots, status="finished", finished_at=now, updated_at=now,
+                                      epochs=int(model.epoch))
         self._last_snapshot_epoch = int(model.epoch)
 
     def on_train_failed(self, error: BaseException) -> None:
@@ -194,25 +159,17 @@ class Recorder(Callback):
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-20000:]
         now = utcnow()
         try:
-            store.session.rollback()
+            store.writer.rollback()
             costs, metrics, last = self._unrecorded_rows(now)
             snapshot = None  # diverged: the last finite weights; interrupted: the weights reached
             if status != "failed" and self._last_snapshot_epoch != int(self.model.epoch):
-                snapshot = store._snapshot_rows("final", now)
-
-            def work(s: Any) -> None:
-                store._insert_epoch_rows(s, costs, metrics)
-                if snapshot is not None:
-                    store._insert_snapshots(s, [snapshot])
-                values = dict(status=status, error=text, finished_at=now, updated_at=now)
-                if last is not None:
-                    values["epochs"] = last
-                store._update_run(s, **values)
-
-            store._transaction(work)
+                snapshot = store.snapshot_rows("final", now)
+            values = dict(status=status, error=text, finished_at=now, updated_at=now)
+            if last is not None:
+                values["epochs"] = last
+            store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],
+                               update_run=values)
             if last is not None:
                 self._recorded_epoch = last
         except Exception as e:  # never hide the training error behind a database one
-            from .store import warn_failure
-
             warn_failure(f"record the {status} status of run {store.run_id}", e)

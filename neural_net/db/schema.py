@@ -16,6 +16,8 @@ Cost            the cost: one definition row (``value`` NULL, ``epoch`` NULL) an
 metric          other per-epoch values (``accuracy``, ``lr``, ...) per epoch and split
 snapshot        saved state of a run at an epoch: optimizer state, generator state, tag
 weight_matrix   one weight matrix of a snapshot, its values as a JSON array
+param           parameter of a run (dotted ``key``, JSON ``value``, numeric ``number``)
+tag             tag of a run (``key``, ``value``); the run's description is ``Architecture.note``
 ==============  ==========================================================================
 
 Views (created by the migrations, dialect by dialect): ``Weight`` (each value of the latest
@@ -76,7 +78,7 @@ class Base(DeclarativeBase):
     Example:
         >>> from neural_net.db.schema import Base
         >>> sorted(Base.metadata.tables)
-        ['Architecture', 'Cost', 'Layer', 'Neurons', 'metric', 'snapshot', 'weight_matrix']
+        ['Architecture', 'Cost', 'Layer', 'Neurons', 'metric', 'param', 'snapshot', 'tag', 'weight_matrix']
     """
 
     metadata = MetaData()
@@ -117,6 +119,7 @@ class Architecture(Base):
     sqlalchemy_version: Mapped[Optional[str]] = col("sqlalchemy_version", String(50))
     parent_id: Mapped[Optional[int]] = col("parent_id", BigInteger)
     parent_epoch: Mapped[Optional[int]] = col("parent_epoch", Integer)
+    note: Mapped[Optional[str]] = col("note", Text)
 
 
 class Layer(Base):
@@ -274,6 +277,48 @@ class WeightMatrix(Base):
     matrix: Mapped[str] = col("matrix", Text, nullable=False)
     nonfinite: Mapped[Optional[str]] = col("nonfinite", Text)
     created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
+
+
+class Param(Base):
+    """A parameter of a run: ``key`` (dotted: ``optimizer.lr``, ``units``), ``value`` (JSON
+    text) and ``number`` (the value when it is a number, else NULL), so that
+    ``SELECT ... JOIN param ON ... WHERE key = 'optimizer.lr' AND number < 0.01`` runs the same
+    on SQLite and PostgreSQL.
+
+    Example:
+        >>> from neural_net.db.schema import Param
+        >>> [c.name for c in Param.__table__.columns]
+        ['id', 'Architecture_id', 'key', 'value', 'number']
+    """
+
+    __tablename__ = "param"
+    __table_args__ = (UniqueConstraint("Architecture_id", "key", name="uq_param_run_key"),
+                      Index("ix_param_key_number", "key", "number"), {"quote": False})
+
+    id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
+    Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, _fk_run(), nullable=False)
+    key: Mapped[str] = col("key", String(200), nullable=False)
+    value: Mapped[Optional[str]] = col("value", Text)
+    number: Mapped[Optional[float]] = col("number", Double)
+
+
+class Tag(Base):
+    """A tag of a run: ``key`` and ``value`` (text), one value per key.
+
+    Example:
+        >>> from neural_net.db.schema import Tag
+        >>> [c.name for c in Tag.__table__.columns]
+        ['id', 'Architecture_id', 'key', 'value']
+    """
+
+    __tablename__ = "tag"
+    __table_args__ = (UniqueConstraint("Architecture_id", "key", name="uq_tag_run_key"),
+                      Index("ix_tag_key_value", "key"), {"quote": False})
+
+    id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
+    Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, _fk_run(), nullable=False)
+    key: Mapped[str] = col("key", String(200), nullable=False)
+    value: Mapped[Optional[str]] = col("value", Text)
 
 
 #: Views created by the migrations (read-only), in creation order.

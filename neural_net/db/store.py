@@ -11,8 +11,9 @@ Then ``store.recorder`` — a :class:`~neural_net.callbacks.Callback` the traini
 writes each epoch in one short transaction (see :mod:`neural_net.db.recorder`), and the
 seed's ``updateW()`` / ``commit()`` stage and commit snapshots by hand.
 
-Every write transaction is retried when SQLite answers "database is locked" (several
-processes may share one file: ids are random 63-bit integers, so rows never clobber).
+Rows are built by :mod:`neural_net.db.rows` and written by the store's
+:class:`~neural_net.db.writer.RunWriter` (``store.writer``), which the recorder shares; every
+write transaction is retried when SQLite answers "database is locked".
 
 Example:
     >>> from neural_net.architecture import Sequential
@@ -31,91 +32,20 @@ Example:
 """
 from __future__ import annotations
 
-import math
-import platform
 import re
-import time
-import traceback
-import warnings
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 import numpy as np
-import sqlalchemy
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select
 
 from ..checks import check_name
 from ..model import new_id
-from . import process
-from .codec import dumps, dumps_state, encode_matrix
-from .engine import ENGINES, open_database, resolve_url
-from .errors import StoreError
+from . import rows
+from .codec import loads
+from .engine import ENGINES, discard_reserved, open_database, resolve_url
 from .recorder import Recorder
-from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix, utcnow
-
-#: Attempts of a write transaction that SQLite refuses with "database is locked".
-RETRIES = 8
-_MAX_INT64 = 2**63 - 1
-_T = TypeVar("_T")
-
-
-def _library_version() -> str:
-    from ..version import __version__
-
-    return __version__
-
-
-def _provenance() -> dict[str, Any]:
-    """The ``Architecture`` columns naming the writing process and the library versions."""
-    pid, host, token = process.identity()
-    return dict(pid=pid, hostname=host, process_token=token, library_version=_library_version(),
-                numpy_version=np.__version__, python_version=platform.python_version(),
-                sqlalchemy_version=sqlalchemy.__version__)
-
-
-def _is_lock_error(e: OperationalError) -> bool:
-    msg = str(getattr(e, "orig", e)).lower()
-    return "locked" in msg or "busy" in msg
-
-
-def retry_on_lock(fn: Callable[[], _T]) -> _T:
-    """Return ``fn()``, calling it again (up to :data:`RETRIES` more times, after a growing
-    pause) while it fails with SQLite's "database is locked"; other errors are raised at once."""
-    delay = 0.05
-    for attempt in range(RETRIES + 1):
-        try:
-            return fn()
-        except OperationalError as e:
-            if attempt == RETRIES or not _is_lock_error(e):
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _jsonable(obj: Any, what: str) -> str:
-    try:
-        return dumps(obj)
-    except (TypeError, ValueError) as e:
-        raise StoreError(f"cannot store {what}: it is not JSON-serializable ({e})") from None
-
-
-def split_logs(logs: dict[str, Any]) -> list[tuple[str, str, float, int]]:
-    """``(split, name, value, position)`` for each entry of an epoch's logs: ``val_x`` →
-    (``'val'``, ``x``), anything else → (``'train'``, name).
-
-    Example:
-        >>> from neural_net.db.store import split_logs
-        >>> split_logs({'loss': 0.5, 'accuracy': 0.9, 'val_loss': 0.6, 'lr': 0.1})
-        [('train', 'loss', 0.5, 0), ('train', 'accuracy', 0.9, 1), ('val', 'loss', 0.6, 2), ('train', 'lr', 0.1, 3)]
-    """
-    out = []
-    for pos, (key, value) in enumerate(logs.items()):
-        split, name = ("val", key[4:]) if key.startswith("val_") else ("train", key)
-        out.append((split, name, float(value), pos))
-    return out
-
+from .schema import Architecture, Param, Snapshot, utcnow
+from .writer import RunWriter, retry_on_lock
 
 class Store:
     """A run stored in a database (see the module doc).
@@ -127,6 +57,8 @@ class Store:
         db_path: the SQLAlchemy URL (``sqlite:////abs/run/model1709575905.db``).
         run_id: the run's id, ``model['id']`` (``Architecture.Architecture_id``).
         recorder: the callback that writes the training as it happens.
+        writer: the :class:`~neural_net.db.writer.RunWriter` through which the store and the
+            recorder write every row.
 
     Args:
         model: the ``Sequential`` to store.
@@ -152,7 +84,7 @@ class Store:
             if not hasattr(model, attr):
                 raise TypeError(f"Store: model must be a neural_net Sequential, got {type(model).__name__} "
                                 f"(no {attr!r})")
-        config = _jsonable(model.get_config(), "the model configuration")
+        config = rows.jsonable(model.get_config(), "the model configuration")
         self.model = model
         self.run_id = int(model["id"])
         self.db_path = url
@@ -161,10 +93,9 @@ class Store:
         self.checkpoint_every(checkpoint_every, best_monitor, best_mode)
         self.engine = open_database(url, create=True)
         self.engines = ENGINES
-        self.session = Session(self.engine, expire_on_commit=False)
-        self._seq = 0
+        self.writer = RunWriter(self.engine, self.run_id)
+        self.session = self.writer.session
         self._pending: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-        self._cost_written = False
         self.params: dict[str, Any] | None = None
         self._write_initial(config)
 
@@ -190,132 +121,29 @@ class Store:
         self.recorder.configure(None if k is None else int(k), best_monitor, mode)
         return self
 
-    # ----- transactions ----------------------------------------------------------------
-    def _transaction(self, work: Callable[[Session], None]) -> None:
-        """Run ``work(session)`` and commit, retrying on "database is locked"."""
-        def attempt() -> None:
-            try:
-                work(self.session)
-                self.session.commit()
-            except BaseException:
-                self.session.rollback()
-                raise
-
-        retry_on_lock(attempt)
-
-    def _update_run(self, session: Session, **values: Any) -> None:
-        session.execute(update(Architecture).where(Architecture.Architecture_id == self.run_id).values(**values))
-
     # ----- rows --------------------------------------------------------------------------
     def _write_initial(self, config: str) -> None:
-        model, now = self.model, utcnow()
-        seed = getattr(model, "seed", None)
-        run = dict(id=new_id(), created_at=now, updated_at=now, name=repr(model), Architecture_id=self.run_id,
-                   run_name=getattr(model, "run_name", None), status="created", epochs=int(model.epoch),
-                   config=config, **_provenance(),
-                   seed=int(seed) if isinstance(seed, (int, np.integer)) and abs(int(seed)) <= _MAX_INT64 else None)
-        layers, neurons = [], []
-        for pos, layer in enumerate(model.steps):
-            layers.append(dict(Architecture_id=self.run_id, n_in=getattr(layer, "n_in", None),
-                               n_out=getattr(layer, "n_out", None), id=new_id(), created_at=now, updated_at=now,
-                               name=repr(layer), Layer_id=int(layer["id"]), position=pos,
-                               config=_jsonable(layer.config(), f"the configuration of layer {pos}")))
-            func = layer.func
-            neurons.append(dict(Layer_id=int(layer["id"]), id=new_id(), created_at=now, updated_at=now,
-                                name=repr(func), Neurons_id=int(func["id"]), Architecture_id=self.run_id,
-                                config=_jsonable(func.config(), f"the neurons of layer {pos}")))
-        costs = [self._cost_definition(now)] if model.cost is not None else []
-        history_costs, history_metrics, _ = self._history_rows(model.history, now)
-        snapshot = self._snapshot_rows("initial", now)
+        model, now, rid = self.model, utcnow(), self.run_id
+        layers, neurons = rows.layer_rows(model, rid, now)
+        costs = [rows.cost_definition(model, rid, now)] if model.cost is not None else []
+        history_costs, history_metrics, _ = rows.history_rows(model, rid, model.history, now)
+        snapshot = self.snapshot_rows("initial", now)
         self.initial_snapshot = (snapshot[0]["id"], [m["dtype"] for m in snapshot[1]])  # the recorder recasts it
+        self.writer.write(run=rows.run_row(model, rid, config, now), layers=layers, neurons=neurons,
+                          costs=costs + history_costs, metrics=history_metrics, snapshots=[snapshot])
+        self.writer.cost_written = bool(costs)
 
-        def work(s: Session) -> None:
-            s.execute(insert(Architecture), [run])
-            s.execute(insert(Layer), layers)
-            s.execute(insert(Neurons), neurons)
-            self._insert_epoch_rows(s, costs + history_costs, history_metrics)
-            self._insert_snapshots(s, [snapshot])
+    def snapshot_rows(self, tag: str | None, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The rows of a snapshot of the model as it is now (the run's next ``seq``).
 
-        self._transaction(work)
-        self._cost_written = bool(costs)
-
-    def _cost_definition(self, now: Any) -> dict[str, Any]:
-        cost = self.model.cost
-        return dict(Architecture_id=self.run_id, value=None, id=new_id(), created_at=now, updated_at=now,
-                    name=repr(cost), Cost_id=int(cost["id"]), epoch=None, split=None)
-
-    def _epoch_rows(self, epoch: int, logs: dict[str, Any], now: Any) -> tuple[list[dict], list[dict]]:
-        cost = self.model.cost
-        cost_name = repr(cost) if cost is not None else "loss"
-        cost_id = int(cost["id"]) if cost is not None else 0
-        costs, metrics = [], []
-        for split, name, value, pos in split_logs(logs):
-            if name == "loss":
-                costs.append(dict(Architecture_id=self.run_id, value=value, id=new_id(), created_at=now,
-                                  updated_at=now, name=cost_name, Cost_id=cost_id, epoch=epoch, split=split))
-            else:
-                metrics.append(dict(id=new_id(), Architecture_id=self.run_id, epoch=epoch, split=split,
-                                    name=name, value=value, position=pos, created_at=now))
-        return costs, metrics
-
-    def _history_rows(self, h: Any, now: Any, after: int | None = None,
-                      drop_nan: bool = False) -> tuple[list[dict], list[dict], int | None]:
-        """Cost and metric rows of the epochs of history ``h`` (only those after ``after`` when
-        given; with ``drop_nan``, NaN values other than the loss left out), and the last epoch."""
-        costs, metrics, last = [], [], None
-        keys = list(h.history)
-        for i, epoch in enumerate(h.epoch):
-            if after is None or epoch > after:
-                logs = {k: h.history[k][i] for k in keys
-                        if not drop_nan or k == "loss" or not math.isnan(h.history[k][i])}
-                c, m = self._epoch_rows(int(epoch), logs, now)
-                costs += c
-                metrics += m
-                last = int(epoch)
-        return costs, metrics, last
-
-    @staticmethod
-    def _insert_epoch_rows(s: Session, costs: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> None:
-        if costs:
-            s.execute(insert(Cost), costs)
-        if metrics:
-            s.execute(insert(Metric), metrics)
-
-    def _snapshot_rows(self, tag: str | None, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        model = self.model
-        epoch = int(model.epoch)
-        snap_id, seq = new_id(), self._seq
-        self._seq += 1
-        matrices, n_params = [], 0
-        for pos, layer in enumerate(model.steps):
-            W = getattr(layer.func, "W", None)
-            if W is None:
-                continue
-            W = np.asarray(W)
-            if W.ndim != 2:
-                raise StoreError(f"cannot store the weights of layer {pos}: expected a matrix, got shape {W.shape}")
-            values, nonfinite = encode_matrix(W)
-            n_params += W.size
-            matrices.append(dict(id=new_id(), snapshot_id=snap_id, Architecture_id=self.run_id,
-                                 Layer_id=int(layer["id"]), Neurons_id=int(layer.func["id"]), position=pos,
-                                 seq=seq, epoch=epoch, n_rows=W.shape[0], n_cols=W.shape[1], dtype=W.dtype.name,
-                                 matrix=values, nonfinite=nonfinite, created_at=now))
-        opt = getattr(model, "optimizer", None)
-        optimizer = dumps_state(opt.state_dict()) if opt is not None else None
-        rng = getattr(model, "rng", None)
-        rng_state = _jsonable(rng.bit_generator.state, "the generator state") if rng is not None else None
-        snapshot = dict(id=snap_id, Architecture_id=self.run_id, seq=seq, epoch=epoch, tag=tag, created_at=now,
-                        n_params=n_params, optimizer=optimizer, rng=rng_state)
-        return snapshot, matrices
-
-    @staticmethod
-    def _insert_snapshots(s: Session, snapshots: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
-        if not snapshots:
-            return
-        s.execute(insert(Snapshot), [snap for snap, _ in snapshots])
-        matrices = [m for _, ms in snapshots for m in ms]
-        if matrices:
-            s.execute(insert(WeightMatrix), matrices)
+        Example:
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+            >>> net.store.snapshot_rows("manual", None)[0]["seq"]
+            1
+        """
+        return rows.snapshot_rows(self.model, self.run_id, self.writer.next_seq(), tag, now)
 
     # ----- the seed's API ------------------------------------------------------------------
     def update_weights(self, tag: str | None = None) -> None:
@@ -330,7 +158,7 @@ class Store:
             >>> net.updateW(); net.commit(); net.store.snapshot_count()
             2
         """
-        self._pending.append(self._snapshot_rows(tag, utcnow()))
+        self._pending.append(self.snapshot_rows(tag, utcnow()))
 
     def commit(self) -> None:
         """Write the staged snapshots and commit the session (retrying while the database is
@@ -343,13 +171,7 @@ class Store:
             >>> net.commit()
         """
         pending = list(self._pending)
-
-        def work(s: Session) -> None:
-            self._insert_snapshots(s, pending)
-            if pending:
-                self._update_run(s, updated_at=utcnow())
-
-        self._transaction(work)
+        self.writer.insert_snapshots(pending, **({"updated_at": utcnow()} if pending else {}))
         self._pending.clear()
 
     def record_params(self, params: dict[str, Any]) -> None:
@@ -369,16 +191,14 @@ class Store:
             raise TypeError(f"record_params: params must be a dict, got {type(params).__name__}")
         for key in params:
             check_name(key, "record_params: parameter name")
-        _jsonable(params, "the parameters")
+        rows.jsonable(params, "the parameters")
         self.params = {**(self.params or {}), **params}
         hyper = dict(self._stored_hyperparams() or {})
         hyper["params"] = self.params
-        text = _jsonable(hyper, "the hyper-parameters")
-        self._transaction(lambda s: self._update_run(s, hyperparams=text, updated_at=utcnow()))
+        self.writer.write(update_run=dict(hyperparams=rows.jsonable(hyper, "the hyper-parameters"), updated_at=utcnow()),
+                          params=rows.param_rows(self.run_id, hyper))
 
     def _stored_hyperparams(self) -> dict[str, Any] | None:
-        from .codec import loads
-
         with self.engine.connect() as c:
             text = c.scalar(select(Architecture.hyperparams).where(Architecture.Architecture_id == self.run_id))
         return loads(text, "the stored hyper-parameters")
@@ -393,8 +213,6 @@ class Store:
             >>> Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://").store.snapshot_count()
             1
         """
-        from sqlalchemy import func
-
         with self.engine.connect() as c:  # not the session: leave no transaction open
             return int(c.scalar(select(func.count()).select_from(Snapshot)
                                 .where(Snapshot.Architecture_id == self.run_id)) or 0)
@@ -411,7 +229,7 @@ class Store:
             >>> net.store.set_parent(42, 3); run_info("sqlite://", net['id'])['parent_epoch']
             3
         """
-        self._transaction(lambda s: self._update_run(s, parent_id=int(run_id), parent_epoch=int(epoch)))
+        self.writer.update_run(parent_id=int(run_id), parent_epoch=int(epoch))
 
     def close(self) -> None:
         """Close the session (staged, uncommitted snapshots are dropped). The engine stays in
@@ -425,7 +243,7 @@ class Store:
             1
         """
         self._pending.clear()
-        self.session.close()
+        self.writer.close()  # checkpoints: a copy of the file alone then has every committed row
 
     def __repr__(self) -> str:
         return f"Store({self.db_path!r}, run_id={self.run_id})"
@@ -456,7 +274,12 @@ def store_factory(model: Any, target: Any = True) -> Store:
             raise ValueError(f"store options: give one of 'url', 'dir' or 'path', got {places}")
         options = {k: target[k] for k in ("checkpoint_every", "best_monitor", "best_mode") if k in target}
         target = target[places[0]] if places else True
-    return Store(model, resolve_url(target), **options)
+    url = resolve_url(target)
+    try:
+        return Store(model, url, **options)
+    except BaseException:
+        discard_reserved(url)  # leave no empty file behind
+        raise
 
 
 def sweep_target(target: Any, name: str = "sweep") -> str:
@@ -489,31 +312,15 @@ def record_failed_run(target: Any, name: str, params: dict[str, Any] | None, err
     """
     url = resolve_url(target)
     engine = open_database(url, create=True)
-    now, rid = utcnow(), new_id()
-    row = dict(id=new_id(), created_at=now, updated_at=now, name="Sequential", Architecture_id=rid,
-               run_name=None if name is None else str(name), status="failed", epochs=0, started_at=now,
-               finished_at=now, error=str(error), **_provenance(),
-               config=_jsonable({"steps": [], "cost": None, "name": name}, "the configuration"),
-               hyperparams=_jsonable({"params": params} if params is not None else {}, "the parameters"))
+    rid = new_id()
+    row = rows.failed_run_row(rid, name, params, error, utcnow())
+    param_rows = rows.param_rows(rid, {"params": params} if params is not None else None)
 
     def write() -> None:
         with engine.begin() as c:
             c.execute(insert(Architecture.__table__), [row])
+            if param_rows:
+                c.execute(insert(Param.__table__), param_rows)
 
     retry_on_lock(write)
     return rid
-
-
-def warn_failure(what: str, error: BaseException) -> None:
-    """Warn (not raise) about a store write that failed while handling another error.
-
-    Example:
-        >>> import warnings
-        >>> from neural_net.db.store import warn_failure
-        >>> with warnings.catch_warnings(record=True) as w:
-        ...     warnings.simplefilter("always"); warn_failure("save", OSError("disk full"))
-        >>> str(w[0].message)
-        'neural_net.db: could not save: OSError: disk full'
-    """
-    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-    warnings.warn(f"neural_net.db: could not {what}: {detail}", RuntimeWarning, stacklevel=3)

@@ -40,17 +40,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from .engine import DB_SUFFIXES, _absolute_sqlite, _display, open_database, sqlite_url
-from .errors import StoreError
-from .schema import Architecture, Cost, Layer, Metric, Neurons, Snapshot, WeightMatrix
-from .store import RETRIES, _is_lock_error, retry_on_lock  # noqa: F401 (RETRIES, _is_lock_error: kept importable)
+from .engine import DB_SUFFIXES, absolute_url, display_url, open_database, resolve_url, sqlite_url
+from .errors import RunNotFound, StoreError
+from .run import RUN_TABLES, StoredRun, open_run
+from .schema import Architecture, Param, Tag
+from .values import checked_row, raw_columns
+from .writer import retry_on_lock
 
-#: The tables a run owns, parents first (the order rows are inserted in).
-RUN_TABLES = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix)
+#: Tables whose rows of a run are replaced as a whole (not only added to) when a run is copied again.
+REPLACED = (Param, Tag)
 #: Rows read and inserted at a time (weight matrices are large).
 CHUNK = 200
 
@@ -92,13 +94,13 @@ class TransferReport:
         return self.rows == 0 and not self.updated
 
     def __str__(self) -> str:
-        where = _display(self.target)
+        where = display_url(self.target)
         if self.already_present:
             text = f"run {self.run_id} is already in {where}: nothing to copy"
         else:
             parts = ", ".join(f"{n} {t}" for t, n in self.copied.items() if n)
             what = f"{self.rows} rows ({parts})" if self.rows else "no new rows"
-            text = (f"run {self.run_id}: copied {what} from {_display(self.source)} to {where}"
+            text = (f"run {self.run_id}: copied {what} from {display_url(self.source)} to {where}"
                     + ("; updated its status" if self.updated else ""))
         return "\n".join([text] + [str(p) for p in self.parents])
 
@@ -115,12 +117,12 @@ def target_url(target: Any, run_id: int) -> str:
         'postgresql+psycopg://me@db.example/runs'
     """
     if isinstance(target, str) and "://" in target:
-        return _absolute_sqlite(target)
+        return absolute_url(target)
     if not isinstance(target, (str, os.PathLike)):
         raise TypeError(f"target must be a database URL, a .db path or a directory, got {target!r}")
     p = Path(target).expanduser()
     if p.suffix.lower() in DB_SUFFIXES and not p.is_dir():
-        return sqlite_url(p)
+        return resolve_url(p)  # its missing parents are created, as for store=
     if not p.exists():
         try:
             p.mkdir(parents=True)
@@ -150,8 +152,8 @@ def _missing_rows(source: Connection, target: Connection, table: Any, rid: int) 
     missing = [i for i in ids if i not in have]
     for start in range(0, len(missing), CHUNK):
         part = missing[start:start + CHUNK]
-        rows = source.execute(select(t).where(t.c.id.in_(part)).order_by(t.c.id)).mappings()
-        yield [dict(r) for r in rows]
+        rows = source.execute(select(*raw_columns(t)).where(t.c.id.in_(part)).order_by(t.c.id)).mappings()
+        yield [checked_row(t, r, rid) for r in rows]
 
 
 def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[str, Any],
@@ -164,7 +166,7 @@ def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[s
         target.execute(insert(A), [run_row])
         copied["Architecture"] = 1
     elif existing["id"] != run_row["id"]:
-        raise StoreError(f"run {rid} already exists in {_display(report.target)} as another record (row id "
+        raise StoreError(f"run {rid} already exists in {display_url(report.target)} as another record (row id "
                          f"{existing['id']}, not {run_row['id']}): it was not copied")
     else:
         changed = {k: v for k, v in run_row.items() if existing[k] != v}
@@ -174,22 +176,34 @@ def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[s
             report.updated = True
     for table in RUN_TABLES[1:]:
         t = table.__table__
+        if table in REPLACED:  # the run's current parameters and tags: the source's set, as it is now
+            src = set(source.execute(select(t.c.id).where(t.c.Architecture_id == rid)).scalars())
+            dst = set(target.execute(select(t.c.id).where(t.c.Architecture_id == rid)).scalars())
+            if src != dst:
+                target.execute(delete(t).where(t.c.Architecture_id == rid))
+                found = source.execute(select(*raw_columns(t)).where(t.c.Architecture_id == rid)).mappings()
+                rows = [checked_row(t, r, rid) for r in found]
+                if rows:
+                    target.execute(insert(t), rows)
+                copied[t.name] += len(src - dst)
+            continue
         for rows in _missing_rows(source, target, table, rid):
             target.execute(insert(t), rows)
             copied[t.name] += len(rows)
     report.copied = copied
 
 
-def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = False,
-             _seen: set[int] | None = None) -> TransferReport:
+def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = False) -> TransferReport:
     """Copy run ``run_id`` from ``source`` to ``target`` (see the module doc) and say what was
-    written. With ``with_parents``, the runs it was resumed from (``parent_id``) are copied
-    too, when the source has them.
+    written. With ``with_parents``, the runs it was resumed from (``parent_id``, then theirs, ...)
+    are copied too, when the source has them: one after the other (a chain of any length), each
+    in a transaction of its own, so a run is copied whole or not at all.
 
     Raises:
         RunNotFound: no such run in ``source``.
         NotANeuralNetDatabase, SchemaOutdated, SchemaTooNew, StorePathError: a database
             that cannot be used (nothing is written to it).
+        StoredModelError: a row of the run holds a malformed value (nothing of that run is written).
         StoreError: the target holds a conflicting version of the run (nothing is written).
 
     Example:
@@ -200,37 +214,44 @@ def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = Fals
         >>> net = Sequential([Dense(2, input_dim=2)], 'mse', store="sqlite://")
         >>> report = copy_run("sqlite://", net['id'], os.path.join(tempfile.mkdtemp(), "copy.db"))
         >>> report.copied
-        {'Architecture': 1, 'Layer': 1, 'Neurons': 1, 'Cost': 1, 'metric': 0, 'snapshot': 1, 'weight_matrix': 1}
+        {'Architecture': 1, 'Layer': 1, 'Neurons': 1, 'Cost': 1, 'metric': 0, 'snapshot': 1, 'weight_matrix': 1, 'param': 0, 'tag': 0}
     """
-    from .readers import _locate
-
-    src_url, src_engine, row = _locate(source, run_id)
-    rid = int(row["Architecture_id"])
-    dst_url = target_url(target, rid)
-    report = TransferReport(rid, src_url, dst_url, {t.__tablename__: 0 for t in RUN_TABLES})
-    if dst_url != src_url:
-        dst_engine = open_database(dst_url, create=True)
-
-        def copy() -> None:
-            with _read_transaction(src_engine) as src, dst_engine.begin() as dst:
-                A = Architecture.__table__
-                run_row = dict(src.execute(select(A).where(A.c.Architecture_id == rid)).mappings().one())
-                _copy_into(dst, src, rid, run_row, report)
-
+    run = open_run(source, run_id)
+    dst_url = target_url(target, run.run_id)
+    report = _copy_located(run, dst_url)
+    seen = {run.run_id}
+    parent = run.row.get("parent_id")
+    while with_parents and parent is not None and int(parent) not in seen:  # a loop, not recursion
         try:
-            retry_on_lock(copy)
-        except IntegrityError as e:
-            raise StoreError(f"run {rid} cannot be copied to {_display(dst_url)}: the rows there conflict with "
-                             f"the source's (has the run gone on differently in both?): "
-                             f"{str(e.orig).splitlines()[0]}; nothing was written") from None
-    seen = (_seen or set()) | {rid}
-    if with_parents and row.get("parent_id") is not None and int(row["parent_id"]) not in seen:
-        from .errors import RunNotFound
-
-        try:
-            report.parents.append(copy_run(source, row["parent_id"], dst_url, with_parents=True, _seen=seen))
+            run = open_run(source, parent)
         except RunNotFound:
-            pass  # the parent lives elsewhere: the link is kept, the run is not there
+            break  # the parent lives elsewhere: the link is kept, the run is not there
+        report.parents.append(_copy_located(run, dst_url))
+        seen.add(run.run_id)
+        parent = run.row.get("parent_id")
+    return report
+
+
+def _copy_located(run: StoredRun, dst_url: str) -> TransferReport:
+    """Copy the located ``run`` to ``dst_url`` in one transaction."""
+    rid, src_url, src_engine = run.run_id, run.db_path, run.engine
+    report = TransferReport(rid, src_url, dst_url, {t.__tablename__: 0 for t in RUN_TABLES})
+    if dst_url == src_url:
+        return report
+    dst_engine = open_database(dst_url, create=True)
+
+    def copy() -> None:
+        with _read_transaction(src_engine) as src, dst_engine.begin() as dst:
+            A = Architecture.__table__
+            raw = src.execute(select(*raw_columns(A)).where(A.c.Architecture_id == rid)).mappings().one()
+            _copy_into(dst, src, rid, checked_row(A, raw, rid), report)
+
+    try:
+        retry_on_lock(copy)
+    except IntegrityError as e:
+        raise StoreError(f"run {rid} cannot be copied to {display_url(dst_url)}: the rows there conflict with "
+                         f"the source's (has the run gone on differently in both?): "
+                         f"{str(e.orig).splitlines()[0]}; nothing was written") from None
     return report
 
 
