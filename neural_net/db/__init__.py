@@ -89,7 +89,7 @@ __all__ = [
     "store_factory", "Store", "Recorder", "sweep_target", "record_failed_run",
     "list_runs", "history", "layers", "snapshots", "weights", "weight_matrices", "run_info", "load_model",
     "delete_run", "export_run", "copy_run", "upgrade", "database_state", "head_revision", "open_database",
-    "resolve_url", "dispose",
+    "resolve_url", "dispose", "to_mlflow", "to_tensorboard", "import_history", "iter_history",
     "ENGINES", "StoreError", "StorePathError", "NotANeuralNetDatabase", "SchemaOutdated", "SchemaTooNew",
     "RunNotFound", "SnapshotNotFound", "StoredModelError",
 ]
@@ -103,6 +103,8 @@ _LAZY = {
     "upgrade": "engine", "database_state": "engine", "open_database": "engine", "resolve_url": "engine",
     "dispose": "engine", "ENGINES": "engine",
     "head_revision": "migrate",
+    "to_mlflow": "mlflow_export", "to_tensorboard": "tensorboard_export", "import_history": "history_import",
+    "iter_history": "history_stream",
     "StoreError": "errors", "StorePathError": "errors", "NotANeuralNetDatabase": "errors",
     "SchemaOutdated": "errors", "SchemaTooNew": "errors", "RunNotFound": "errors",
     "SnapshotNotFound": "errors", "StoredModelError": "errors",
