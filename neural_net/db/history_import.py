@@ -159,8 +159,8 @@ def _checked(frame: pd.DataFrame, epochs: np.ndarray | None) -> tuple[pd.DataFra
 
 
 def _rows(rid: int, frame: pd.DataFrame, epochs: np.ndarray, now: Any) -> Iterator[tuple[list, list]]:
-    """(cost rows, metric rows) in batches of about :data:`INSERT_ROWS` values. NaN values of
-    curves other than the loss are missing entries (not written)."""
+    """(cost rows, metric rows) in batches of about :data:`INSERT_ROWS` values. NaN values other
+    than the training loss are missing entries (not written), as the recorder does."""
     cost_id = new_id()
     keys = list(frame.columns)
     per_batch = max(1, INSERT_ROWS // len(keys))
@@ -171,11 +171,13 @@ def _rows(rid: int, frame: pd.DataFrame, epochs: np.ndarray, now: Any) -> Iterat
             epoch = int(epochs[i])
             logs = {k: col[i] for k, col in zip(keys, columns)}
             for split, name, value, pos in split_logs(logs):
+                if math.isnan(value) and (split, name) != ("train", "loss"):
+                    continue  # a missing entry (Keras 'NA', a History's NaN filler); a NaN loss is kept
                 if name == "loss":
                     costs.append(dict(Architecture_id=rid, value=None if math.isnan(value) else value, id=new_id(),
                                       created_at=now, updated_at=now, name="loss", Cost_id=cost_id, epoch=epoch,
                                       split=split))
-                elif not math.isnan(value):
+                else:
                     metrics.append(dict(id=new_id(), Architecture_id=rid, epoch=epoch, split=split, name=name,
                                         value=value, position=pos, created_at=now))
         yield costs, metrics

@@ -30,7 +30,8 @@ MLflow: 1000 metrics, 100 params, 100 tags per call), whole epochs per call, str
 :func:`neural_net.db.history_stream.iter_history` (memory does not grow with the epochs). Each
 call also moves the tag ``neural_net.exported_epoch`` forward, so exporting again — after the
 run trained on, or after an interrupted export — sends only the epochs not yet there, into
-the same MLflow run.
+the same MLflow run. MLflow parameters cannot change: those of the first export stay (a later
+``fit`` of the same run logs, e.g., its own ``epochs`` and ``start_epoch``); new ones are added.
 
 From the shell: ``neural-net export RUN... --to mlflow:sqlite:///mlruns.db [--experiment NAME]
 [--snapshots final|all|none|E,E]``.
@@ -64,7 +65,6 @@ import math
 import os
 import re
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -195,13 +195,13 @@ def _log_metrics(client: Any, mlflow_id: str, source: Any, rid: int, after: int,
     return sent
 
 
-def _log_artifacts(client: Any, mlflow_id: str, source: Any, rid: int, info: dict[str, Any], which: Any) -> None:
+def _log_artifacts(client: Any, mlflow_id: str, source: Any, rid: int, info: dict[str, Any],
+                   chosen: list[dict[str, Any]]) -> None:
     frame = layers(source, rid)
     rows = [dict(zip(frame.columns, values)) for values in frame.itertuples(index=False, name=None)]
     for r in rows:
         r["config"] = json.loads(r["config"]) if isinstance(r["config"], str) else r["config"]
     client.log_dict(mlflow_id, {"run_id": rid, "config": info["config"], "layers": rows}, "architecture.json")
-    chosen = chosen_snapshots(source, rid, which)
     if not chosen:
         return
     with tempfile.TemporaryDirectory() as folder:
@@ -226,6 +226,7 @@ def _export_run(client: Any, experiment_id: str, source: Any, rid: int, which: A
     from mlflow.entities import Param, RunTag
 
     info = run_info(source, rid)
+    chosen = chosen_snapshots(source, rid, which)  # an epoch without a snapshot fails before MLflow is touched
     start_ms = _ms(info.get("started_at") or info.get("created_at")) or 0
     run = _existing_run(client, experiment_id, rid)
     if run is None:
@@ -233,15 +234,8 @@ def _export_run(client: Any, experiment_id: str, source: Any, rid: int, which: A
                                 run_name=info.get("run_name") or info.get("name"))
     mlflow_id = run.info.run_id
     have_params, have_tags = dict(run.data.params), dict(run.data.tags)
-    params = []
-    for key, value in flat_params(info.get("hyperparams")).items():
-        key, text = mlflow_key(key), str(value)
-        if key not in have_params:
-            params.append(Param(key, text))
-        elif have_params[key] != text[:len(have_params[key])]:
-            warnings.warn(f"neural_net.db: MLflow run {mlflow_id} keeps parameter {key}={have_params[key]!r}; "
-                          f"MLflow parameters cannot change (the store now has {text!r})", RuntimeWarning,
-                          stacklevel=3)
+    params = [Param(mlflow_key(k), str(v)) for k, v in flat_params(info.get("hyperparams")).items()
+              if mlflow_key(k) not in have_params]  # MLflow parameters cannot change: the first export's stay
     tags = [RunTag(k, v) for k, v in _run_tags(info, source).items() if have_tags.get(k) != v]
     _, per_call, _ = batch_limits()
     for group in _batches(params, per_call):
@@ -250,7 +244,7 @@ def _export_run(client: Any, experiment_id: str, source: Any, rid: int, which: A
         client.log_batch(mlflow_id, tags=group)
     after = int(have_tags.get(EXPORTED_TAG, 0) or 0)
     _log_metrics(client, mlflow_id, source, rid, after, start_ms, chunk_rows)
-    _log_artifacts(client, mlflow_id, source, rid, info, which)
+    _log_artifacts(client, mlflow_id, source, rid, info, chosen)
     status = STATUS.get(info["status"], "FINISHED")
     if status in ("RUNNING", "SCHEDULED"):
         client.update_run(mlflow_id, status=status)
