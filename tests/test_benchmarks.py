@@ -86,3 +86,12 @@ def test_ideas_benchmark_prints_every_variant(tmp_path: Path) -> None:
     table = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "| 128 " in line]
     assert len(table) == 12
     assert all(float(line.rsplit("|", 2)[1]) > 0 for line in table)
+
+
+def test_interop_benchmark_streams_every_value(tmp_path: Path) -> None:
+    result = run("bench_interop.py", "--epochs", "30,300", "--without", "mlflow", tmp_path=tmp_path)
+    rows = [r for r in result["rows"] if "skipped" not in r]
+    paths = {r["path"] for r in rows}
+    assert {"import_history(DataFrame)", "db.history (one DataFrame)", "iter_history (chunks)"} <= paths
+    assert all(r["values"] == 4 * r["epochs"] and r["rows_per_s"] > 0 for r in rows)
+    assert all(r["peak_mb"] > 0 for r in rows if r["path"] != "import_history(DataFrame)")

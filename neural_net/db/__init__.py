@@ -42,6 +42,16 @@ and identities to another database (SQLite ↔ PostgreSQL, or a file of its own)
 copies only what is new. ``copy_run(...)`` does the same and returns a report
 (:mod:`neural_net.db.transfer`).
 
+Other tools (``neural-net export RUN... --to mlflow:URI|tensorboard:DIR``, ``neural-net import``)
+----------------------------------------------------------------------------------------------
+``to_mlflow(source, run_ids, tracking_uri, experiment=None, snapshots='final') -> [mlflow run id]``
+(:mod:`neural_net.db.mlflow_export`, extra ``mlflow``), ``to_tensorboard(source, run_ids, logdir)
+-> [directory]`` (:mod:`neural_net.db.tensorboard_export`, extra ``tensorboard``),
+``import_history(history_or_csv, store=True, name=None, params=None) -> run_id`` (a Keras
+``History``, its dict, a ``CSVLogger`` file or a DataFrame; :mod:`neural_net.db.history_import`),
+``iter_history(source, run_id, chunk_rows=10000)`` (the history in chunks, with wall times;
+:mod:`neural_net.db.history_stream`).
+
 Schema management (for the CLI: ``neural-net db upgrade PATH``)
 ---------------------------------------------------------------
 ``upgrade(url_or_path, revision='head') -> str``, ``database_state(url)`` (``.kind`` in
