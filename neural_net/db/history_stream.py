@@ -143,14 +143,10 @@ def iter_history(source: Any, run_id: Any, *, chunk_rows: int = CHUNK_ROWS) -> I
         StoredModelError: a stored value or epoch is not a number.
 
     Example:
-        >>> import numpy
-        >>> from neural_net.architecture import Sequential
-        >>> from neural_net.layers import Dense
-        >>> from neural_net.db.history_stream import iter_history
-        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
-        >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=5, verbose=0)
-        >>> sum(len(c) for c in iter_history("sqlite://", net['id'], chunk_rows=3))  # loss and lr
-        10
+        >>> import neural_net.db as db
+        >>> rid = db.import_history({"loss": [0.5, 0.4, 0.3], "val_loss": [0.6, 0.5, 0.45]}, store="sqlite://")
+        >>> [c.epoch.tolist() for c in db.iter_history("sqlite://", rid, chunk_rows=4)]  # two epochs per chunk
+        [[1, 1, 2, 2], [3, 3]]
     """
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
         raise ValueError(f"iter_history: chunk_rows must be a positive int, got {chunk_rows!r}")
@@ -179,21 +175,3 @@ def iter_history(source: Any, run_id: Any, *, chunk_rows: int = CHUNK_ROWS) -> I
             yield frame
         lo = hi
 
-
-def curve_keys(source: Any, run_id: Any) -> list[str]:
-    """The history keys the run has stored values for (train first, the loss first in each
-    split), without reading the values.
-
-    Example:
-        >>> import numpy
-        >>> from neural_net.architecture import Sequential
-        >>> from neural_net.layers import Dense
-        >>> from neural_net.db.history_stream import curve_keys
-        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
-        >>> _ = net.fit(numpy.ones((8, 2)), numpy.ones((8, 1)), epochs=2, validation_split=0.5, verbose=0)
-        >>> curve_keys("sqlite://", net['id'])
-        ['loss', 'lr', 'val_loss']
-    """
-    info = run_info(source, run_id)
-    with open_database(info["db_path"], create=False).connect() as c:
-        return [k.key for k in _curves(c, int(info["Architecture_id"]))]

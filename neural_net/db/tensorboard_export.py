@@ -28,12 +28,12 @@ keeps them) and leaves any other file alone. History is streamed from
 From the shell: ``neural-net export RUN... --to tensorboard:tb/`` then ``tensorboard --logdir tb/``.
 
 Example (after ``pip install 'neural-net-numpy[tensorboard]'``):
-    >>> import os, tempfile, numpy
-    >>> from tbparse import SummaryReader
+    >>> import neural_net.db as db
     >>> from neural_net.architecture import Sequential
     >>> from neural_net.layers import Dense
-    >>> import neural_net.db as db
     >>> net = Sequential([Dense(2, activation='relu', input_dim=2), Dense(1)], 'mse', store="sqlite://", name="demo")
+    >>> import os, tempfile, numpy
+    >>> from tbparse import SummaryReader
     >>> net.compile('sgd')  # doctest: +ELLIPSIS
     Sequential
     >>> _ = net.fit(numpy.ones((8, 2)), numpy.zeros((8, 1)), epochs=3, verbose=0)
