@@ -228,3 +228,14 @@ def test_cli_exports_several_runs(sweep_db, tracking, capsys):
     runs = client.search_runs([client.get_experiment_by_name("cli").experiment_id])
     assert sorted(int(r.data.tags["neural_net.run_id"]) for r in runs) == sorted(ids)
     assert not any(math.isnan(v) for r in runs for v in r.data.metrics.values())
+
+
+def test_a_postgresql_source_exports_the_same(pg_url, tracking):
+    from conftest import trained
+
+    net = trained(pg_url, epochs=3, name="on-pg")
+    [mid] = db.to_mlflow(pg_url, net["id"], tracking, experiment="pg")
+    client = MlflowClient(tracking)
+    for key, points in stored_values(pg_url, net["id"]).items():
+        assert sorted((m.step, m.value, m.timestamp) for m in client.get_metric_history(mid, key)) == points
+    assert client.get_run(mid).info.run_name == "on-pg"

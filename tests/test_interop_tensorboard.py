@@ -139,3 +139,13 @@ def test_bad_arguments(runs):
         db.to_tensorboard(source, ids, "tb", replace="yes")
     with pytest.raises(db.RunNotFound):
         db.to_tensorboard(source, [123], "tb")
+
+
+def test_a_postgresql_source_exports_the_same(pg_url, tmp_path):
+    net = trained(pg_url, 3, epochs=2, name="on-pg")
+    [run_dir] = db.to_tensorboard(pg_url, net["id"], tmp_path / "tb")
+    scalars = SummaryReader(run_dir).scalars
+    history = db.history(pg_url, net["id"])
+    np.testing.assert_allclose(scalars[scalars.tag == "accuracy/val"].sort_values("step").value,
+                               history["val_accuracy"], rtol=1e-6)
+    assert sorted(set(SummaryReader(run_dir).histograms.step)) == [0, 2]
