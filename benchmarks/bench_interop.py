@@ -5,6 +5,8 @@ For each ``--epochs N`` a run of N epochs and four curves (loss, accuracy, val_l
 val_accuracy: 4·N values) is made with ``import_history`` from a DataFrame into a SQLite
 file. Then each path is run twice: once timed (rows per second = stored values per second),
 once under :mod:`tracemalloc` (peak of Python allocations, numpy's included, during the call).
+Wall and process CPU seconds are both shown (CPU time is the fairer figure on a busy machine:
+each path is single-threaded).
 ``db.history`` (the whole history as one DataFrame) is measured too, for comparison: its peak
 grows with N, the streamed paths' must not.
 
@@ -17,11 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
 import tracemalloc
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -32,32 +34,40 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neural_net.db as db  # noqa: E402
+from common import Header  # noqa: E402
 from neural_net.db.history_stream import iter_history  # noqa: E402
 
 CURVES = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
-def make_run(folder: Path, epochs: int) -> tuple[str, int, float]:
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def make_run(folder: Path, epochs: int) -> tuple[str, int, float, float]:
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({k: rng.random(epochs) for k in CURVES})
     source = str(folder / f"long{epochs}.db")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     rid = db.import_history(frame, store=source, name=f"long-{epochs}")
-    return source, rid, time.perf_counter() - t
+    return source, rid, time.perf_counter() - t, time.process_time() - c
 
 
-def measured(fn: Callable[[], Any]) -> tuple[float, float]:
-    """(seconds of one call, peak MB of Python allocations of another call)."""
-    t = time.perf_counter()
+def measured(fn: Callable[[], Any]) -> tuple[float, float, float]:
+    """(wall seconds and process CPU seconds of one call, peak MB of Python allocations of another)."""
+    t, c = time.perf_counter(), time.process_time()
     fn()
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - c
     tracemalloc.start()
     try:
         fn()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return seconds, peak / 2**20
+    return seconds, cpu, peak / 2**20
 
 
 def stream_all(source: str, rid: int) -> int:
@@ -83,13 +93,15 @@ def main() -> None:
     without = {w.strip() for w in args.without.split(",") if w.strip()}
     sizes = [int(s) for s in args.epochs.split(",")]
     rows: list[dict[str, Any]] = []
+    header = Header(torch_skip="not used", sklearn_skip="not used")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for n in sizes:
-            source, rid, seconds = make_run(folder, n)
+            source, rid, seconds, cpu = make_run(folder, n)
             values = len(CURVES) * n
             rows.append({"path": "import_history(DataFrame)", "epochs": n, "values": values, "seconds": seconds,
-                         "rows_per_s": values / seconds, "peak_mb": None})
+                         "cpu_seconds": cpu, "rows_per_s": values / seconds, "rows_per_cpu_s": values / cpu,
+                         "peak_mb": None})
             paths: list[tuple[str, Callable[[], Any]]] = [
                 ("db.history (one DataFrame)", lambda: db.history(source, rid)),
                 ("iter_history (chunks)", lambda: stream_all(source, rid)),
@@ -110,19 +122,25 @@ def main() -> None:
                     paths.append(("to_mlflow (SQLite store)",
                                   lambda: db.to_mlflow(source, rid, next(calls), snapshots="none")))
             for name, fn in paths:
-                seconds, peak = measured(fn)
-                rows.append({"path": name, "epochs": n, "values": values, "seconds": seconds,
-                             "rows_per_s": values / seconds, "peak_mb": peak})
-    print(f"# bench_interop — {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}")
-    print(f"{'path':32} {'epochs':>8} {'values':>8} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}")
+                seconds, cpu, peak = measured(fn)
+                rows.append({"path": name, "epochs": n, "values": values, "seconds": seconds, "cpu_seconds": cpu,
+                             "rows_per_s": values / seconds, "rows_per_cpu_s": values / max(cpu, 1e-9),
+                             "peak_mb": peak})
+    for line in header.lines():
+        print(line)
+    print("versions: " + ", ".join(f"{m} {version(m)}" for m in ("mlflow-skinny", "tensorboardX", "tensorboard",
+                                                                  "sqlalchemy", "pandas")))
+    print(f"{'path':28} {'epochs':>7} {'values':>7} {'wall s':>7} {'CPU s':>7} {'rows/s':>8} {'rows/CPU s':>10} "
+          f"{'peak MB':>7}")
     for r in rows:
         if "skipped" in r:
-            print(f"{r['path']:32} {r['epochs']:>8} skipped: {r['skipped']}")
+            print(f"{r['path']:28} {r['epochs']:>7} skipped: {r['skipped']}")
             continue
         peak = "-" if r["peak_mb"] is None else f"{r['peak_mb']:.1f}"
-        print(f"{r['path']:32} {r['epochs']:>8} {r['values']:>8} {r['seconds']:>8.2f} {r['rows_per_s']:>10.0f} "
-              f"{peak:>8}")
+        print(f"{r['path']:28} {r['epochs']:>7} {r['values']:>7} {r['seconds']:>7.2f} {r['cpu_seconds']:>7.2f} "
+              f"{r['rows_per_s']:>8.0f} {r['rows_per_cpu_s']:>10.0f} {peak:>7}")
+    for line in header.footer():
+        print(line)
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows}, indent=1))
 
