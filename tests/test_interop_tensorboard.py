@@ -149,3 +149,14 @@ def test_a_postgresql_source_exports_the_same(pg_url, tmp_path):
     np.testing.assert_allclose(scalars[scalars.tag == "accuracy/val"].sort_values("step").value,
                                history["val_accuracy"], rtol=1e-6)
     assert sorted(set(SummaryReader(run_dir).histograms.step)) == [0, 2]
+
+
+def test_runs_of_a_run_directory(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    ids = [trained(str(folder / f"m{u}.db"), u, epochs=2)["id"] for u in (2, 3)]
+    dirs = db.to_tensorboard(str(folder), ids[::-1], tmp_path / "tb")
+    for rid, run_dir in zip(ids[::-1], dirs):
+        scalars = SummaryReader(run_dir).scalars
+        loss = scalars[scalars.tag == "loss/train"].sort_values("step").value
+        np.testing.assert_allclose(loss, db.history(str(folder), rid)["loss"], rtol=1e-6)

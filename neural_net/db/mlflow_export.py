@@ -226,6 +226,8 @@ def _export_run(client: Any, experiment_id: str, source: Any, rid: int, which: A
     from mlflow.entities import Param, RunTag
 
     info = run_info(source, rid)
+    tags = _run_tags(info, source)
+    source = info["db_path"]  # the run's own database: a run directory is searched once
     chosen = chosen_snapshots(source, rid, which)  # an epoch without a snapshot fails before MLflow is touched
     start_ms = _ms(info.get("started_at") or info.get("created_at")) or 0
     run = _existing_run(client, experiment_id, rid)
@@ -236,7 +238,7 @@ def _export_run(client: Any, experiment_id: str, source: Any, rid: int, which: A
     have_params, have_tags = dict(run.data.params), dict(run.data.tags)
     params = [Param(mlflow_key(k), str(v)) for k, v in flat_params(info.get("hyperparams")).items()
               if mlflow_key(k) not in have_params]  # MLflow parameters cannot change: the first export's stay
-    tags = [RunTag(k, v) for k, v in _run_tags(info, source).items() if have_tags.get(k) != v]
+    tags = [RunTag(k, v) for k, v in tags.items() if have_tags.get(k) != v]
     _, per_call, _ = batch_limits()
     for group in _batches(params, per_call):
         client.log_batch(mlflow_id, params=group)

@@ -145,6 +145,7 @@ def _export_run(source: Any, rid: int, root: Path, replace: bool, chunk_rows: in
     from tensorboardX import SummaryWriter
 
     info = run_info(source, rid)
+    source = info["db_path"]  # the run's own database: a run directory is searched once
     run_dir = root / run_dirname(info)
     run_dir.mkdir(parents=True, exist_ok=True)
     if replace:
