@@ -14,7 +14,7 @@ reports:
   numpy, the library and the BLAS threads (see the "no training" row for that floor);
 * peak − before: what training itself added;
 * numpy peak: the largest traced allocation total during training (tracemalloc, which numpy
-  reports to), and the transient of the input check alone (``Sequential._check_X`` on X).
+  reports to), and the transient of the input check alone (``neural_net.loop.check_X`` on X).
 
 Usage (from the repository root):
     PYTHONPATH=. python benchmarks/bench_memory.py             # all rows, ~2 min
@@ -79,7 +79,9 @@ def child(args: argparse.Namespace) -> None:
         out["traced_peak_mb"] = (tracemalloc.get_traced_memory()[1] - base) / MB
         tracemalloc.reset_peak()
         base = tracemalloc.get_traced_memory()[0]
-        net._check_X(X)
+        from neural_net.loop import check_X
+
+        check_X(net, X)
         out["check_X_peak_mb"] = (tracemalloc.get_traced_memory()[1] - base) / MB
         tracemalloc.stop()
     elif args.child == "torch":

@@ -180,8 +180,8 @@ def _run_store(args: argparse.Namespace, tmp: str) -> dict[str, Any]:
     os.environ.setdefault("NEURAL_NET_RUN_DIR", tmp)
     try:
         import neural_net  # noqa: F401 - registers the store factory, when there is one
-        from neural_net import model as _model
-        if _model.STORE_FACTORY is None:
+        from neural_net import stored as _stored
+        if _stored.STORE_FACTORY is None:
             try:
                 import neural_net.db  # noqa: F401
             except Exception as e:  # noqa: BLE001

@@ -5,7 +5,7 @@ batch size:
 
 1. the real library loop (``train(batch=Batch(...))``, or ``fit`` with --door fit), timed;
 2. a replica of that loop that performs exactly the numpy calls of the library's buffered
-   path (architecture.Sequential._loop, layers.Fullyconnected/Activation, activation.Σ /
+   path (loop.run_training, layers.Fullyconnected/Activation, activation.Σ /
    ReLU / Softmax, cost.CrossEntropy.loss / fused_delta, optimizers.SGD.apply), on copies of
    the same weights, with a timer around each call: forward matmuls, bias adds, activations,
    loss, output delta, backward matmuls, bias gradients, ReLU masks, updates, batch gather.
@@ -84,7 +84,9 @@ def replica_epoch(X: np.ndarray, y: np.ndarray, W0: list[np.ndarray], B: int, do
     net = C.lib_w1()
     net.set_weights(W0)
     net.compile(C.SGD(lr=C.W1_LR))
-    net._adopt_dtype(dt)
+    from neural_net.loop import adopt_dtype
+
+    adopt_dtype(net, dt)
     steps = net.steps
     fcs = [st for st in steps if st.parameters]
     acts = [st for st in steps if not st.parameters]  # ReLU, ReLU, Softmax

@@ -6,11 +6,6 @@ Example:
     >>> isinstance(neural_net.__version__, str)
     True
 """
-from importlib.metadata import PackageNotFoundError, version as _version
-
-try:
-    __version__ = _version("neural-net-numpy")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.2.0"
+from .version import __version__  # noqa: F401
 
 from . import db  # noqa: E402,F401  (registers the database store; imports no SQLAlchemy)

@@ -1,4 +1,4 @@
-r"""Neurons: the function a layer holds — the linear map Σ and the activations.
+r"""Activations: the element-wise (or row-wise) functions a layer applies.
 
 Every class here mirrors the ``Neurons`` table. An activation ``f`` offers
 
@@ -11,10 +11,9 @@ Every class here mirrors the ``Neurons`` table. An activation ``f`` offers
 ``compute``/``grad`` take ``out=`` so the training loop can reuse its buffers; called
 without it they allocate and never modify their argument.
 
-Σ is the linear neurons of a fully connected layer: it holds ``W`` of shape
-``(n_in + 1, n_out)`` whose last row is the bias, computes :math:`XW_{:-1} + W_{-1}` and, in
-``grad``, the gradient :math:`\partial J/\partial W = [X^\top Δ;\ 1^\top Δ]`, applies it
-(``W -= ∂J/∂W`` unless an optimizer is attached) and returns :math:`Δ W_{:-1}^\top`.
+Σ, the linear map of a fully connected layer that holds the weights, lives in
+:mod:`neural_net.linear` (re-exported here, the seed's import path); the base class of every
+neurons function, :class:`Neurons`, in :mod:`neural_net.neurons`.
 
 Example:
     >>> import numpy
@@ -30,63 +29,20 @@ from typing import Any
 import numpy as np
 
 from .checks import positive_float
-from .model import Define
+from .linear import Σ
+from .neurons import Neurons
+
+__all__ = ["Neurons", "σ", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softmax", "Linear", "Σ", "ACTIVATIONS",
+           "get_activation"]
 
 
-class Neurons(Define):
-    """Base of every neurons function (mirrors the ``Neurons`` table).
-
-    Example:
-        >>> from neural_net.activation import ReLU
-        >>> str(ReLU()), repr(ReLU())
-        ('Neurons', 'ReLU')
-    """
-
-    table = "Neurons"
-    #: Keyword arguments that describe the function (stored as JSON, used to rebuild it).
-    params: tuple[str, ...] = ()
-
-    def __init__(self, *, layer: Define | None = None, uid: int | None = None, **attributes: Any) -> None:
-        parent: dict[str, Any] = {}
-        if layer is not None:
-            parent = {f"{layer.table}_id": layer["id"]}
-            parent.update({f"{layer.table}_{k}": v for k, v in layer.id.items() if k != "steps"})
-        super().__init__(uid=uid, **attributes, **parent)
-        self.preds: np.ndarray | None = None
-
-    def config(self) -> dict[str, Any]:
-        """The JSON-able description of this function: its name and parameters.
-
-        Example:
-            >>> from neural_net.activation import LeakyReLU
-            >>> LeakyReLU(α=0.1).config()
-            {'name': 'LeakyReLU', 'α': 0.1}
-        """
-        return {"name": type(self).__name__, **{p: getattr(self, p) for p in self.params}}
-
-    def _require_preds(self) -> np.ndarray:
-        if self.preds is None:
-            raise RuntimeError(f"{type(self).__name__}: call compute(z) before pr() or grad(Δ)")
-        return self.preds
-
-    def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Backward step: ``Δ * pr()`` (into ``out`` when given)."""
-        return np.multiply(Δ, self.pr(), out=out)
-
-    def _scratch(self, like: np.ndarray) -> np.ndarray:
-        """A buffer shaped like ``like``, kept between calls (no allocation per batch)."""
-        buf = getattr(self, "_buf", None)
-        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
-            buf = self._buf = np.empty_like(like)
-        return buf
-
-    def _positive(self, a: np.ndarray) -> np.ndarray:
-        """The mask ``a > 0`` in a boolean buffer kept between calls. (Masked assignment and
-        ``where=`` are an order of magnitude slower than a multiply by this mask.)"""
-        m = getattr(self, "_mask", None)
-        if m is None or m.shape != a.shape:
-            m = self._mask = np.empty(a.shape, dtype=bool)
-        return np.greater(a, 0, out=m)
+def _alias(owner: str, α: Any, default: float, alpha: Any) -> Any:
+    """``alpha=`` (Keras' ASCII spelling) is a synonym of ``α``; refuse two different values."""
+    if alpha is None:
+        return α
+    if α != default and α != alpha:
+        raise ValueError(f"{owner}: give α once, as α or alpha, got α={α!r} and alpha={alpha!r}")
+    return alpha
 
 
 class σ(Neurons):
@@ -196,7 +152,8 @@ class LeakyReLU(Neurons):
 
     params = ("α",)
 
-    def __init__(self, α: float = 0.01, **kwargs: Any) -> None:
+    def __init__(self, α: float = 0.01, *, alpha: float | None = None, **kwargs: Any) -> None:
+        α = _alias(type(self).__name__, α, 0.01, alpha)
         self.α = positive_float(α, "α", allow_zero=True)
         super().__init__(**kwargs)
 
@@ -236,7 +193,8 @@ class ELU(Neurons):
 
     params = ("α",)
 
-    def __init__(self, α: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, α: float = 1.0, *, alpha: float | None = None, **kwargs: Any) -> None:
+        α = _alias(type(self).__name__, α, 1.0, alpha)
         self.α = positive_float(α, "α")
         super().__init__(**kwargs)
 
@@ -330,98 +288,6 @@ class Linear(Neurons):
         if out is not Δ:
             np.copyto(out, Δ)
         return out
-
-
-class Σ(Neurons):
-    r"""Linear neurons of a fully connected layer: :math:`Z = XW_{:-1} + W_{-1}`.
-
-    ``W`` has shape ``(n_in + 1, n_out)``; its last row is the bias. ``grad(Δ)`` computes
-    :math:`G = [X^\top Δ;\ \mathbf 1^\top Δ]` into ``self.dW``, returns :math:`Δ W_{:-1}^\top`
-    (with the weights *before* the update) and then updates ``W``: ``W -= G`` by default (the
-    learning rate folded into Δ, as the seed does), or through ``self.optimizer`` when one is
-    attached.
-
-    Example:
-        >>> import numpy
-        >>> from neural_net.activation import Σ
-        >>> lin = Σ(numpy.array([[1.0], [2.0], [0.5]]))
-        >>> lin.compute(numpy.array([[1.0, 1.0]]))
-        array([[3.5]])
-    """
-
-    def __init__(self, W: np.ndarray, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        W = np.asarray(W)
-        if W.ndim != 2 or W.shape[0] < 2:
-            raise ValueError(f"Σ: W must have shape (n_in + 1, n_out), got {W.shape}")
-        self.W = W
-        self.dW = np.zeros_like(W)
-        self.X: np.ndarray | None = None
-        self.optimizer: Any = None
-        self.key: Any = None
-
-    def compute(self, X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        X = np.asarray(X)
-        if X.ndim == 1:
-            X = X.reshape(1, -1)
-        if X.shape[1] != self.W.shape[0] - 1:
-            raise ValueError(
-                f"X must have {self.W.shape[0] - 1} columns (n_in of this layer), got shape {X.shape}"
-            )
-        self.X = X
-        W = self.W
-        if X.shape[1] == 1:  # an inner dimension of 1: a broadcast product beats BLAS here
-            Z = np.multiply(X, W[0], out=out)
-        else:
-            Z = np.matmul(X, W[:-1], out=out)
-        Z += W[-1]
-        self.preds = Z
-        return Z
-
-    def pr(self) -> np.ndarray:
-        """∂Z/∂X: the weight matrix without its bias row."""
-        return self.W[:-1]
-
-    def gradients(self, Δ: np.ndarray, ones: np.ndarray | None = None) -> np.ndarray:
-        """Write :math:`G = [X^\\top Δ;\\ 1^\\top Δ]` into ``self.dW`` and return it."""
-        if self.X is None:
-            raise RuntimeError("Σ: call compute(X) before grad(Δ)")
-        X, dW = self.X, self.dW
-        if dW.dtype != np.result_type(X, Δ, self.W) or dW.shape != self.W.shape:
-            dW = self.dW = np.zeros(self.W.shape, dtype=np.result_type(X, Δ, self.W))
-        np.matmul(X.T, Δ, out=dW[:-1])
-        if ones is not None:
-            np.matmul(ones, Δ, out=dW[-1])
-        else:
-            np.sum(Δ, axis=0, out=dW[-1])
-        return dW
-
-    def input_grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """:math:`Δ W_{:-1}^\\top`, the gradient with respect to the layer's input."""
-        W = self.W[:-1]
-        if W.shape[1] == 1:
-            return np.multiply(Δ, W.T, out=out)
-        return np.matmul(Δ, W.T, out=out)
-
-    def apply(self) -> None:
-        """Update ``W`` from ``self.dW``: through the optimizer, or ``W -= dW``."""
-        if self.optimizer is None:
-            np.subtract(self.W, self.dW, out=self.W, casting="unsafe")
-        else:
-            self.optimizer.apply(self.key, self.W, self.dW)
-
-    def grad(
-        self,
-        Δ: np.ndarray,
-        out: np.ndarray | None = None,
-        *,
-        need_input_grad: bool = True,
-        ones: np.ndarray | None = None,
-    ) -> np.ndarray | None:
-        self.gradients(Δ, ones)
-        din = self.input_grad(Δ, out) if need_input_grad else None
-        self.apply()
-        return din
 
 
 #: Names accepted wherever an activation is given by name (Keras-style strings included).

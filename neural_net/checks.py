@@ -11,7 +11,9 @@ Example:
 """
 from __future__ import annotations
 
+import math
 import numbers
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -33,7 +35,11 @@ def as_matrix(a: Any, name: str, *, dtype: Any = None, allow_1d: bool = False) -
     """
     if isinstance(a, (str, bytes)) or a is None:
         raise TypeError(f"{name} must be a numeric array, got {type(a).__name__}")
-    arr = np.asarray(a)
+    try:
+        arr = np.asarray(a)
+    except ValueError as e:  # ragged nested lists: numpy's "inhomogeneous shape"
+        raise ValueError(f"{name} must be a rectangular 2-D array (every row of the same length), "
+                         f"got rows of different lengths ({e})") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers (bool, int or float), got dtype {arr.dtype}")
     if arr.ndim == 1 and allow_1d:
@@ -51,6 +57,25 @@ def as_matrix(a: Any, name: str, *, dtype: Any = None, allow_1d: bool = False) -
     return arr
 
 
+def integer(value: Any, name: str, minimum: int = 1, *, ascii: bool = False) -> int:
+    """Return ``value`` as an int ≥ ``minimum`` (bool is refused), or raise naming ``name``.
+
+    ``ascii=True`` words the message ``an int >= minimum`` (the data helpers' wording).
+
+    Example:
+        >>> from neural_net.checks import integer
+        >>> integer(0, "patience", 0)
+        0
+    """
+    expected = f"an int >= {minimum}" if ascii else f"an integer ≥ {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        got = f"{type(value).__name__} {value!r}" if ascii else f"{value!r} ({type(value).__name__})"
+        raise TypeError(f"{name} must be {expected}, got {got}")
+    if value < minimum:
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
 def positive_int(value: Any, name: str) -> int:
     """Return ``value`` as an int ≥ 1, or raise naming ``name``.
 
@@ -59,11 +84,7 @@ def positive_int(value: Any, name: str) -> int:
         >>> positive_int(3, "epochs")
         3
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer ≥ 1, got {value!r} ({type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer ≥ 1, got {value}")
-    return int(value)
+    return integer(value, name, 1)
 
 
 def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
@@ -81,3 +102,115 @@ def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
         bound = "≥ 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
     return v
+
+
+def real(value: Any, name: str, expected: str) -> float:
+    """``value`` as a finite float, or TypeError/ValueError naming ``name`` and ``expected``.
+
+    Example:
+        >>> from neural_net.checks import real
+        >>> real(2, "gamma", "a number")
+        2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {expected}, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return v
+
+
+def in_range(value: Any, name: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> float:
+    """``value`` as a float in the interval lo..hi (bounds open or closed as asked).
+
+    Example:
+        >>> from neural_net.checks import in_range
+        >>> in_range(0.5, "factor", 0.0, 1.0, lo_open=True, hi_open=True)
+        0.5
+    """
+    expected = f"a number in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    if hi == math.inf:
+        expected = f"a number {'>' if lo_open else '≥'} {lo:g}"
+    v = real(value, name, expected)
+    if (v < lo or (lo_open and v == lo)) or (v > hi or (hi_open and v == hi)):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return v
+
+
+def lr_value(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """A learning-rate number: finite and > 0 (≥ 0 with ``allow_zero``).
+
+    Example:
+        >>> from neural_net.checks import lr_value
+        >>> lr_value(0.1, "lr")
+        0.1
+    """
+    return in_range(value, name, 0.0, math.inf, lo_open=not allow_zero)
+
+
+def as_rng(seed: Any, name: str = "seed") -> np.random.Generator:
+    """Turn ``seed`` (None, an int >= 0 or a numpy Generator) into a Generator.
+
+    A Generator is used as is (not copied), so successive calls continue its stream.
+
+    Example:
+        >>> from neural_net.checks import as_rng
+        >>> bool(as_rng(0).integers(10) == as_rng(0).integers(10))
+        True
+    """
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{name} must be None, an int >= 0 or a numpy.random.Generator, "
+            f"got {type(seed).__name__} {seed!r}"
+        )
+    if seed < 0:
+        raise ValueError(f"{name} must be None, an int >= 0 or a numpy.random.Generator, got {seed}")
+    return np.random.default_rng(int(seed))
+
+
+def fraction(value: Any, name: str) -> float:
+    """``value`` as a float in [0, 1) (a share of the rows), or raise naming ``name``.
+
+    Example:
+        >>> from neural_net.checks import fraction
+        >>> fraction(0.2, "validation_split")
+        0.2
+    """
+    return in_range(value, name, 0.0, 1.0, hi_open=True)
+
+
+#: The longest name the store keeps on every backend (the narrowest column, ``metric.name``,
+#: holds 100 characters on PostgreSQL; SQLite would keep any length).
+MAX_NAME_LENGTH = 100
+
+
+def check_name(value: Any, name: str) -> str:
+    """The one rule for every name that reaches the store (a run's ``name=``, metric names as
+    logged, parameter names): a non-empty ``str`` of at most :data:`MAX_NAME_LENGTH`
+    characters without NUL or other control characters. Returns ``value``.
+
+    Example:
+        >>> from neural_net.checks import check_name
+        >>> check_name("iris-adam", "name")
+        'iris-adam'
+        >>> check_name("a\\x00b", "name")
+        Traceback (most recent call last):
+        ...
+        ValueError: name must not hold control characters (NUL, newline, ...), got 'a\\x00b' (U+0000 at 1)
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {value!r} ({type(value).__name__})")
+    if not value:
+        raise ValueError(f"{name} must be a non-empty str, got ''")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"{name} must be at most {MAX_NAME_LENGTH} characters long, got {len(value)}: "
+                         f"{value[:40]!r}...")
+    bad = next((i for i, c in enumerate(value) if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise ValueError(f"{name} must not hold control characters (NUL, newline, ...), got {value!r} "
+                         f"(U+{ord(value[bad]):04X} at {bad})")
+    return value

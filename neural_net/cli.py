@@ -13,6 +13,7 @@ Sub-commands:
 * ``neural-net import FILE.csv --to SOURCE`` — store a Keras CSVLogger file's curves as a run.
 * ``neural-net db upgrade PATH`` / ``neural-net db status PATH`` — schema revisions.
 * ``neural-net demo`` — train a small network on the embedded iris data and print its history.
+* ``neural-net ui [SOURCE]`` — a read-only dashboard in the browser (:mod:`neural_net.ui`; the ``ui`` extra).
 
 ``RUN`` is the integer run id (``Architecture_id``, the ``run_id`` column of ``runs``).
 ``SOURCE`` is a run directory, a ``.db`` file or a SQLAlchemy URL; it defaults to
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import math
 import os
@@ -556,7 +558,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="store the run (optionally: a directory or SQLAlchemy URL)")
     demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(func=_demo)
+
+    ui = sub.add_parser("ui", help="the dashboard in a web browser (needs the ui extra)", formatter_class=_formatter,
+                        description="Serve a read-only dashboard of the runs of SOURCE on http://127.0.0.1:5150/.")
+    _ui_command().add_arguments(ui)
+    ui.set_defaults(func=lambda args: _ui_command().run(argparse.Namespace(**{**vars(args), "source": args.source
+                                                                               or default_source()})))
     return parser
+
+
+def _ui_command() -> Any:
+    """neural_net.ui.command, imported by name (it needs nothing of the ui extra to load)."""
+    return importlib.import_module("neural_net.ui.command")
 
 
 # ----- entry point ------------------------------------------------------------------------------

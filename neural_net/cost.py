@@ -33,8 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from .activation import Neurons, Softmax, σ
-from .model import Define
+from .activation import Softmax, σ
+from .neurons import Neurons
+from .mirror import Define
 
 
 _EPS: dict[Any, float] = {}
@@ -61,8 +62,8 @@ class Cost(Define):
     #: The output activation whose derivative cancels with this cost's (see module doc).
     fused_activation: type[Neurons] | None = None
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, uid: int | None = None) -> None:
+        super().__init__(uid=uid)
         self.y: np.ndarray | None = None
         self.p: np.ndarray | None = None
         self._bufs: dict[tuple, np.ndarray] = {}
@@ -202,6 +203,29 @@ class CrossEntropy(Cost):
 
     fused_activation = Softmax
     targets_in_unit_interval = "one-hot (or probability) rows"
+
+    def check_targets(self, y: np.ndarray, name: str = "y") -> None:
+        """Values in [0, 1] and rows that are distributions: each sums to 1 (within a tolerance
+        of a thousand machine epsilons of ``y``'s dtype), as a one-hot or soft target does.
+
+        Example:
+            >>> import numpy
+            >>> from neural_net.cost import CrossEntropy
+            >>> CrossEntropy().check_targets(numpy.ones((2, 3)))
+            Traceback (most recent call last):
+            ...
+            ValueError: y must hold rows that sum to 1 (one-hot or probability rows) for CrossEntropy, got row 0 summing to 3.0
+        """
+        super().check_targets(y, name)
+        if y.size == 0:
+            return
+        sums = y.sum(axis=1)
+        tol = 1e3 * float(np.finfo(y.dtype).eps) if y.dtype.kind == "f" else 0.0
+        off = np.abs(sums - 1) > tol
+        if off.any():
+            row = int(np.argmax(off))
+            raise ValueError(f"{name} must hold rows that sum to 1 (one-hot or probability rows) for {self.name}, "
+                             f"got row {row} summing to {float(sums[row])!r}")
 
     def _value(self, y: np.ndarray, p: np.ndarray, buffered: bool) -> float:
         t = np.log(p, out=self._buf(p, 1)) if buffered else np.log(p)

@@ -20,14 +20,16 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .activation import Linear, Neurons, Σ, get_activation
+from .activation import Linear, get_activation
+from .linear import Σ
+from .neurons import Neurons
 from .checks import positive_int
 from .init_funcs import describe, get_initializer, zeros
-from .model import Define
+from .mirror import Define
 
 
 class Layer(Define):
@@ -238,6 +240,8 @@ class Dense:
         kernel_initializer: a name (``'glorot_uniform'``, ``'he_normal'``, ...) or a function;
             by default He-uniform for the ReLU family and Glorot-uniform otherwise. The bias
             starts at zero.
+        **activation_kwargs: passed on to the activation (``alpha=0.3`` or ``α=0.3`` for
+            ``'leaky_relu'``); an argument the activation does not take is a TypeError.
 
     Example:
         >>> from neural_net.architecture import Sequential
@@ -252,6 +256,11 @@ class Dense:
         self.units = positive_int(units, "units")
         self.input_dim = None if input_dim is None else positive_int(input_dim, "input_dim")
         self.activation = None if activation is None else get_activation(activation)
+        if activation_kwargs:  # passed on to the activation, checked now: never dropped
+            if self.activation is None:
+                raise TypeError(f"Dense: unknown keyword arguments {sorted(activation_kwargs)} "
+                                "(a layer without activation takes none)")
+            self.activation(**activation_kwargs)
         self.activation_kwargs = activation_kwargs
         if kernel_initializer is None:
             relu_family = self.activation is not None and self.activation.__name__ in ("ReLU", "LeakyReLU", "ELU")
@@ -282,26 +291,34 @@ class Dense:
         return f"Dense({self.units}, activation={act!r})"
 
 
-#: Layer classes that a stored configuration may name (nothing else is ever built).
-LAYERS: dict[str, type[Layer]] = {"Fullyconnected": Fullyconnected, "Activation": Activation, "Dropout": Dropout}
-
-
-def layer_from_config(config: dict[str, Any], W: np.ndarray | None = None) -> Layer:
-    """Rebuild a layer from :meth:`Layer.config` (and its weights), by registered name only.
+def expand_steps(steps: Iterable[Any]) -> list[Layer]:
+    """The layers of a network from its ``steps`` (a Dense becomes Fullyconnected + Activation),
+    checking that each Fullyconnected takes the width the previous one gives.
 
     Example:
-        >>> from neural_net.layers import layer_from_config
-        >>> layer_from_config({'class': 'Activation', 'func': {'name': 'LeakyReLU', 'α': 0.1}}).func.α
-        0.1
+        >>> from neural_net.layers import Dense, expand_steps
+        >>> [repr(s) for s in expand_steps([Dense(3, 'relu', input_dim=2), Dense(1)])]
+        ['Fullyconnected', 'Activation', 'Fullyconnected']
     """
-    from .init_funcs import from_description
-
-    cls = config.get("class")
-    if cls == "Fullyconnected":
-        return Fullyconnected(config["n_in"], config["n_out"], from_description(config.get("init_method", {})), W=W)
-    if cls == "Activation":
-        f = dict(config["func"])
-        return Activation(f.pop("name"), **f)
-    if cls == "Dropout":
-        return Dropout(config["rate"])
-    raise ValueError(f"unknown layer class {cls!r} in stored configuration; known: {sorted(LAYERS)}")
+    if isinstance(steps, (str, bytes)) or not isinstance(steps, Iterable):
+        raise TypeError(f"steps must be a list of layers, got {type(steps).__name__}")
+    layers: list[Layer] = []
+    width: int | None = None
+    for i, step in enumerate(steps):
+        if isinstance(step, Dense):
+            new = step.expand(width)
+        elif isinstance(step, Layer):
+            new = [step]
+        else:
+            raise TypeError(f"steps[{i}] must be a layer (Fullyconnected, Activation, Dropout, Dense), "
+                            f"got {step!r}")
+        for layer in new:
+            if isinstance(layer, Fullyconnected):
+                if width is not None and layer.n_in != width:
+                    raise ValueError(f"steps[{i}] expects {layer.n_in} inputs but the previous layer "
+                                     f"gives {width}")
+                width = layer.n_out
+        layers.extend(new)
+    if not layers:
+        raise ValueError("steps must hold at least one layer, got an empty list")
+    return layers

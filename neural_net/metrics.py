@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .pipeline import _check_int
+from .checks import check_name, integer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -315,7 +315,7 @@ class ConfusionMatrix:
             <BLANKLINE>
         """
         self._check_fitted("report")
-        digits = _check_int(digits, "ConfusionMatrix.report: digits", 0)
+        digits = integer(digits, "ConfusionMatrix.report: digits", 0, ascii=True)
         headers = ["precision", "recall", "f1-score", "support"]
         names = [str(l) for l in self.labels.tolist()]
         width = max(max(len(nm) for nm in names), len("weighted avg"), digits)
@@ -399,3 +399,24 @@ def get_metric(name_or_obj: Any) -> Any:
             f"a str name and a compute(y_true, y_pred) method, got {type(name_or_obj).__name__}"
         )
     return obj
+
+
+def get_metrics(metrics: Any) -> list[Any]:
+    """Metric instances from one metric or a list (``['accuracy']``, ``accuracy``, ``None``),
+    each name following the store's name rule (also with the ``val_`` prefix of validation).
+
+    Example:
+        >>> from neural_net.metrics import get_metrics
+        >>> [m.name for m in get_metrics(['acc'])]
+        ['accuracy']
+    """
+    items = metrics if isinstance(metrics, (list, tuple)) else ([] if metrics is None else [metrics])
+    resolved = []
+    for i, m in enumerate(items):
+        try:
+            resolved.append(get_metric(m))
+            check_name(resolved[-1].name, "name")
+            check_name(f"val_{resolved[-1].name}", "name (with the 'val_' prefix of validation)")
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"metrics[{i}]: {e}".replace("get_metric: name_or_obj", "a metric")) from None
+    return resolved

@@ -20,41 +20,9 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from .checks import as_rng, integer
+
 __all__ = ["onehot", "scaler", "shuffle", "Batch"]
-
-
-# --------------------------------------------------------------------------- helpers
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    """Return ``value`` as an int, requiring an integer (not bool) ``>= minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
-def _rng(seed: Any, name: str = "seed") -> np.random.Generator:
-    """Turn ``seed`` (None, an int >= 0 or a numpy Generator) into a Generator.
-
-    A Generator is used as is (not copied), so successive calls continue its stream.
-
-    Example:
-        >>> from neural_net.pipeline import _rng
-        >>> bool(_rng(0).integers(10) == _rng(0).integers(10))
-        True
-    """
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            f"{name} must be None, an int >= 0 or a numpy.random.Generator, "
-            f"got {type(seed).__name__} {seed!r}"
-        )
-    if seed < 0:
-        raise ValueError(f"{name} must be None, an int >= 0 or a numpy.random.Generator, got {seed}")
-    return np.random.default_rng(int(seed))
 
 
 def _has_nan(a: np.ndarray) -> bool:
@@ -204,7 +172,7 @@ def shuffle(X: Any, y: Any, seed: Any = None) -> tuple[np.ndarray, np.ndarray]:
             f"shuffle: X and y must have the same number of rows, got X {Xa.shape[0]} rows "
             f"(shape {Xa.shape}) and y {ya.shape[0]} rows (shape {ya.shape})"
         )
-    p = _rng(seed, "shuffle: seed").permutation(Xa.shape[0])
+    p = as_rng(seed, "shuffle: seed").permutation(Xa.shape[0])
     return Xa[p], ya[p]
 
 
@@ -220,7 +188,8 @@ class Batch:
     Args:
         size: rows per mini-batch (int >= 1).
         n: total number of rows (int >= 1) that ``X_fn()`` and ``y_fn()`` must return.
-        X_fn, y_fn: callables returning the features and the targets.
+        X_fn: callable returning the features.
+        y_fn: callable returning the targets.
         shuffle: draw a fresh permutation of the rows at the start of each pass.
         seed: None, an int >= 0 or a ``numpy.random.Generator`` for the permutations.
 
@@ -248,8 +217,8 @@ class Batch:
         shuffle: bool = False,
         seed: Any = None,
     ) -> None:
-        self.size = _check_int(size, "Batch: size", 1)
-        self.n = _check_int(n, "Batch: n", 1)
+        self.size = integer(size, "Batch: size", 1, ascii=True)
+        self.n = integer(n, "Batch: n", 1, ascii=True)
         for name, fn in (("X_fn", X_fn), ("y_fn", y_fn)):
             if not callable(fn):
                 raise TypeError(
@@ -261,7 +230,7 @@ class Batch:
         self.X_fn = X_fn
         self.y_fn = y_fn
         self.shuffle = bool(shuffle)
-        self._rng = _rng(seed, "Batch: seed")
+        self._rng = as_rng(seed, "Batch: seed")
         self.seed = seed
 
     @property

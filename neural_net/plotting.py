@@ -39,13 +39,16 @@ def _pyplot() -> Any:
     return plt
 
 
+def _is_history(obj: Any) -> bool:
+    """A History by its shape (``epoch`` list, ``history`` dict): plotting imports no callbacks."""
+    return isinstance(getattr(obj, "epoch", None), list) and isinstance(getattr(obj, "history", None), dict)
+
+
 def _curves(history: Any, where: str) -> tuple[list[float], dict[str, list[float]]]:
     """``(epochs, {key: values})`` of a History, a model with a ``history`` or a dict."""
-    from .callbacks import History
-
-    if not isinstance(history, (History, Mapping)) and isinstance(getattr(history, "history", None), History):
+    if not _is_history(history) and not isinstance(history, Mapping) and _is_history(getattr(history, "history", None)):
         history = history.history  # a model
-    if isinstance(history, History):
+    if _is_history(history):
         return list(history.epoch), {k: list(v) for k, v in history.history.items()}
     if isinstance(history, Mapping):
         curves = {str(k): list(np.asarray(v, dtype=float).ravel()) for k, v in history.items()}

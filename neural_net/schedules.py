@@ -1,4 +1,4 @@
-r"""Learning-rate schedules and the callbacks that change the learning rate during training.
+r"""Learning-rate schedules: pure functions of the epoch and the base rate.
 
 A :class:`Schedule` maps an epoch (counting from 1) and a base learning rate :math:`η_0` to
 the learning rate of that epoch. Give one to an optimizer (``SGD(lr=0.1,
@@ -20,11 +20,10 @@ Schedules (``t = epoch - 1``):
                             closed form)
 ==========================  =====================================================================
 
-Callbacks (subclasses of :class:`neural_net.callbacks.Callback`):
-
-* :class:`ReduceLROnPlateau` lowers the learning rate when a monitored metric stops improving.
-* :class:`LearningRateScheduler` sets the learning rate at the start of every epoch from a
-  :class:`Schedule` or any function ``(epoch, lr) -> lr``.
+The callbacks that change the rate during training, ``ReduceLROnPlateau`` and
+``LearningRateScheduler``, live in :mod:`neural_net.callbacks.lr` (this module imports nothing
+of the callbacks; the old names ``neural_net.schedules.ReduceLROnPlateau`` and
+``...LearningRateScheduler`` still resolve, see :func:`__getattr__`).
 
 Example:
     >>> from neural_net.schedules import StepDecay
@@ -34,11 +33,9 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
-import warnings
-from typing import Any, Callable
+from typing import Any
 
-from neural_net.callbacks import Callback
+from neural_net.checks import in_range, integer, lr_value
 
 __all__ = [
     "Schedule",
@@ -46,53 +43,10 @@ __all__ = [
     "ExponentialDecay",
     "StepDecay",
     "CosineAnnealing",
-    "ReduceLROnPlateau",
-    "LearningRateScheduler",
     "get",
     "serialize",
     "deserialize",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# validation helpers (private, shared with neural_net.optimizers)
-# --------------------------------------------------------------------------------------------
-def _real(value: Any, name: str, expected: str) -> float:
-    """``value`` as a finite float, or TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {expected}, got {value!r} ({type(value).__name__})")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return v
-
-
-def _check_range(
-    value: Any, name: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False
-) -> float:
-    """``value`` as a float in the interval lo..hi (bounds open or closed as asked)."""
-    expected = f"a number in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
-    if hi == math.inf:
-        expected = f"a number {'>' if lo_open else '≥'} {lo:g}"
-    v = _real(value, name, expected)
-    if (v < lo or (lo_open and v == lo)) or (v > hi or (hi_open and v == hi)):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return v
-
-
-def _check_int(value: Any, name: str, minimum: int) -> int:
-    """``value`` as an int ≥ ``minimum`` (bool is refused)."""
-    expected = f"an integer ≥ {minimum}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {expected}, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return int(value)
-
-
-def _check_lr_value(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    """A learning-rate number: finite and > 0 (≥ 0 with ``allow_zero``)."""
-    return _check_range(value, name, 0.0, math.inf, lo_open=not allow_zero)
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,8 +72,8 @@ class Schedule:
     """
 
     def __call__(self, epoch: int, base_lr: float) -> float:
-        epoch = _check_int(epoch, "epoch", 1)
-        base_lr = _check_lr_value(base_lr, "base_lr", allow_zero=True)
+        epoch = integer(epoch, "epoch", 1)
+        base_lr = lr_value(base_lr, "base_lr", allow_zero=True)
         return float(self.lr_at(epoch - 1, base_lr))
 
     def lr_at(self, t: int, base_lr: float) -> float:
@@ -178,8 +132,8 @@ class LinearDecay(Schedule):
     """
 
     def __init__(self, epochs: int, end_factor: float = 0.0) -> None:
-        self.epochs = _check_int(epochs, "epochs", 1)
-        self.end_factor = _check_range(end_factor, "end_factor", 0.0, math.inf)
+        self.epochs = integer(epochs, "epochs", 1)
+        self.end_factor = in_range(end_factor, "end_factor", 0.0, math.inf)
 
     def lr_at(self, t: int, base_lr: float) -> float:
         end_lr = base_lr * self.end_factor
@@ -204,7 +158,7 @@ class ExponentialDecay(Schedule):
     """
 
     def __init__(self, gamma: float) -> None:
-        self.gamma = _check_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
+        self.gamma = in_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
 
     def lr_at(self, t: int, base_lr: float) -> float:
         return base_lr * self.gamma**t
@@ -229,8 +183,8 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _check_int(step_size, "step_size", 1)
-        self.gamma = _check_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
+        self.step_size = integer(step_size, "step_size", 1)
+        self.gamma = in_range(gamma, "gamma", 0.0, math.inf, lo_open=True)
 
     def lr_at(self, t: int, base_lr: float) -> float:
         return base_lr * self.gamma ** (t // self.step_size)
@@ -260,8 +214,8 @@ class CosineAnnealing(Schedule):
     """
 
     def __init__(self, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = _check_int(T_max, "T_max", 1)
-        self.eta_min = _check_range(eta_min, "eta_min", 0.0, math.inf)
+        self.T_max = integer(T_max, "T_max", 1)
+        self.eta_min = in_range(eta_min, "eta_min", 0.0, math.inf)
 
     def lr_at(self, t: int, base_lr: float) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
@@ -335,216 +289,21 @@ def get(schedule: str | Schedule, **kwargs: Any) -> Schedule:
     return cls(**kwargs)
 
 
-# --------------------------------------------------------------------------------------------
-# callbacks
-# --------------------------------------------------------------------------------------------
-class ReduceLROnPlateau(Callback):
-    r"""Lower the learning rate when ``monitor`` has not improved for ``patience`` epochs.
+_MOVED = {"ReduceLROnPlateau": "neural_net.callbacks.lr", "LearningRateScheduler": "neural_net.callbacks.lr"}
 
-    At each ``on_epoch_end`` it reads ``logs[monitor]`` (falling back to ``logs['loss']`` with a
-    warning when ``monitor`` is absent). An epoch improves when
 
-    .. math::
-        x < x_{\text{best}} - δ \ (\text{mode 'min'}) \qquad
-        x > x_{\text{best}} + δ \ (\text{mode 'max'})
-
-    (``mode='auto'``: 'max' when the name contains ``acc``, otherwise 'min'). After
-    ``patience`` epochs in a row without improvement, the optimizer's rate becomes
-
-    .. math:: η \leftarrow \max(η \cdot \text{factor},\ η_{\min})
-
-    and the ``cooldown`` epochs that follow are not counted (an improvement during them still
-    updates the best value). ``patience`` as in Keras (``patience=2``: the second epoch in a row
-    without improvement lowers the rate), ``cooldown`` as in PyTorch (``cooldown=k`` ignores
-    exactly ``k`` epochs).
-
-    Interaction with a scheduled optimizer: a :class:`Schedule` would overwrite ``lr`` at the
-    next ``begin_epoch``, so this callback also multiplies the optimizer's ``lr_scale`` by the
-    same ratio; ``begin_epoch`` sets ``lr = schedule(epoch, base_lr) * lr_scale`` and the
-    reduction persists under the schedule (``min_lr`` bounds only the rate at the moment of the
-    reduction). An optimizer without a schedule keeps the lowered ``lr`` as it is.
-
-    Args:
-        monitor: key of the epoch logs to watch (``'val_loss'``, ``'loss'``, ``'accuracy'``...).
-        factor: multiplier of the rate, in (0, 1).
-        patience: epochs without improvement before a reduction (≥ 0).
-        min_delta: the least change that counts as an improvement (≥ 0).
-        mode: ``'auto'``, ``'min'`` or ``'max'``.
-        min_lr: the rate never goes below this (≥ 0).
-        cooldown: epochs after a reduction during which nothing is counted (≥ 0).
-        verbose: print a line at each reduction when > 0.
+def __getattr__(name: str) -> Any:
+    """The learning-rate callbacks under their old address (they live in :mod:`neural_net.callbacks.lr`,
+    which imports this module; nothing here imports the callbacks).
 
     Example:
-        >>> from types import SimpleNamespace
-        >>> from neural_net.optimizers import SGD
-        >>> from neural_net.schedules import ReduceLROnPlateau
-        >>> cb = ReduceLROnPlateau(monitor='loss', factor=0.5, patience=1)
-        >>> cb.set_model(SimpleNamespace(optimizer=SGD(lr=0.1)))
-        >>> for epoch, loss in enumerate([1.0, 1.0, 1.0], start=1):
-        ...     cb.on_epoch_end(epoch, {'loss': loss})
-        >>> cb.model.optimizer.lr
-        0.025
+        >>> from neural_net import schedules
+        >>> from neural_net.callbacks import ReduceLROnPlateau
+        >>> schedules.ReduceLROnPlateau is ReduceLROnPlateau
+        True
     """
+    if name in _MOVED:
+        from importlib import import_module
 
-    def __init__(
-        self,
-        monitor: str = "val_loss",
-        factor: float = 0.1,
-        patience: int = 10,
-        min_delta: float = 1e-4,
-        mode: str = "auto",
-        min_lr: float = 0.0,
-        cooldown: int = 0,
-        verbose: int = 0,
-    ) -> None:
-        if not isinstance(monitor, str):
-            raise TypeError(f"monitor must be a str (a key of the epoch logs), got {monitor!r}")
-        self.monitor = monitor
-        self.factor = _check_range(factor, "factor", 0.0, 1.0, lo_open=True, hi_open=True)
-        self.patience = _check_int(patience, "patience", 0)
-        self.min_delta = _check_range(min_delta, "min_delta", 0.0, math.inf)
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode must be one of 'auto', 'min', 'max', got {mode!r}")
-        self.mode = mode
-        self.min_lr = _check_range(min_lr, "min_lr", 0.0, math.inf)
-        self.cooldown = _check_int(cooldown, "cooldown", 0)
-        self.verbose = verbose
-        self._warned = False
-        self._reset()
-
-    def _reset(self) -> None:
-        self.wait = 0
-        self.cooldown_counter = 0
-        self.best = math.inf if self._mode_for(self.monitor) == "min" else -math.inf
-
-    def _mode_for(self, key: str) -> str:
-        if self.mode != "auto":
-            return self.mode
-        return "max" if "acc" in key else "min"
-
-    def _improved(self, current: float, mode: str) -> bool:
-        if mode == "min":
-            return current < self.best - self.min_delta
-        return current > self.best + self.min_delta
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self._reset()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        logs = logs or {}
-        key = self.monitor
-        if key not in logs:
-            if "loss" not in logs:
-                if not self._warned:
-                    warnings.warn(
-                        f"ReduceLROnPlateau: neither monitor {self.monitor!r} nor 'loss' is in the "
-                        f"epoch logs (keys {sorted(logs)}); the learning rate is left unchanged",
-                        RuntimeWarning,
-                        stacklevel=2,
-                    )
-                    self._warned = True
-                return
-            if not self._warned:
-                warnings.warn(
-                    f"ReduceLROnPlateau: monitor {self.monitor!r} is not in the epoch logs "
-                    f"(keys {sorted(logs)}); watching 'loss' instead",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-                self._warned = True
-            key = "loss"
-            if self.best in (math.inf, -math.inf):
-                self.best = math.inf if self._mode_for(key) == "min" else -math.inf
-        current = float(logs[key])
-        mode = self._mode_for(key)
-        in_cooldown = self.cooldown_counter > 0
-        if in_cooldown:
-            self.cooldown_counter -= 1
-            self.wait = 0
-        if self._improved(current, mode):
-            self.best = current
-            self.wait = 0
-        elif not in_cooldown:
-            self.wait += 1
-            if self.wait >= self.patience:
-                self._reduce(epoch)
-                self.cooldown_counter = self.cooldown
-                self.wait = 0
-
-    def _reduce(self, epoch: int) -> None:
-        opt = self.model.optimizer
-        old_lr = float(opt.lr)
-        if old_lr <= self.min_lr:
-            return
-        new_lr = max(old_lr * self.factor, self.min_lr)
-        opt.lr = new_lr
-        if hasattr(opt, "lr_scale") and old_lr > 0:
-            opt.lr_scale = opt.lr_scale * (new_lr / old_lr)
-        if self.verbose:
-            print(f"Epoch {epoch}: ReduceLROnPlateau lowers the learning rate to {new_lr:.6g}")
-
-    def get_config(self) -> dict:
-        """JSON-able constructor arguments."""
-        return {
-            "monitor": self.monitor,
-            "factor": self.factor,
-            "patience": self.patience,
-            "min_delta": self.min_delta,
-            "mode": self.mode,
-            "min_lr": self.min_lr,
-            "cooldown": self.cooldown,
-            "verbose": self.verbose,
-        }
-
-
-class LearningRateScheduler(Callback):
-    r"""Set the optimizer's learning rate at the start of every epoch.
-
-    ``schedule`` is either a :class:`Schedule`, called with the optimizer's *base* rate and
-    multiplied by its ``lr_scale``,
-
-    .. math:: η_{\text{epoch}} = \text{schedule}(\text{epoch},\ η_0) \cdot s,
-
-    or any function ``(epoch, lr) -> new_lr`` (Keras' convention), called with the *current*
-    rate: :math:`η_{\text{epoch}} = f(\text{epoch}, η_{\text{epoch}-1})`. Epochs count from 1.
-
-    Use it with an optimizer that has no schedule of its own (otherwise the optimizer's
-    ``begin_epoch`` and this callback both set the rate, and whichever runs last wins).
-
-    Args:
-        schedule: a :class:`Schedule` or a callable ``(epoch, lr) -> lr``.
-        verbose: print the new rate every epoch when > 0.
-
-    Example:
-        >>> from types import SimpleNamespace
-        >>> from neural_net.optimizers import SGD
-        >>> from neural_net.schedules import LearningRateScheduler
-        >>> cb = LearningRateScheduler(lambda epoch, lr: lr * 0.5 if epoch > 1 else lr)
-        >>> cb.set_model(SimpleNamespace(optimizer=SGD(lr=0.1)))
-        >>> for epoch in (1, 2, 3):
-        ...     cb.on_epoch_begin(epoch)
-        >>> cb.model.optimizer.lr
-        0.025
-    """
-
-    def __init__(self, schedule: Schedule | Callable[[int, float], float], verbose: int = 0) -> None:
-        if not callable(schedule):
-            raise TypeError(
-                f"schedule must be a Schedule or a function (epoch, lr) -> lr, got {schedule!r}"
-            )
-        self.schedule = schedule
-        self.verbose = verbose
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        opt = self.model.optimizer
-        if isinstance(self.schedule, Schedule):
-            base = getattr(opt, "base_lr", None)
-            base = opt.lr if base is None else base
-            lr = self.schedule(epoch, base) * getattr(opt, "lr_scale", 1.0)
-        else:
-            lr = self.schedule(epoch, float(opt.lr))
-        lr = _check_lr_value(lr, f"the learning rate returned by the schedule at epoch {epoch}",
-                             allow_zero=True)
-        opt.lr = lr
-        if self.verbose:
-            print(f"Epoch {epoch}: LearningRateScheduler sets the learning rate to {lr:.6g}")
+        return getattr(import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

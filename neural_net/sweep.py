@@ -32,6 +32,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+from .callbacks.base import auto_mode, check_mode
+from .checks import check_name
+
 
 def expand_grid(grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Every combination of a ``{name: values}`` grid (or a list of parameter dicts as is).
@@ -59,6 +62,8 @@ def expand_grid(grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]])
         bad = [k for k in p if not isinstance(k, str)]
         if bad:
             raise TypeError(f"parameter names must be strings (they become build_fn's keyword arguments), got {bad}")
+        for k in p:
+            check_name(k, "parameter name")
     if not points:
         raise ValueError("grid must hold at least one parameter combination, got none")
     return points
@@ -69,11 +74,7 @@ RESULT_COLUMNS = ("trial", "run_id", "status", "epochs", "loss", "error", "secon
 
 
 def _monitor_mode(monitor: str, mode: str) -> str:
-    if mode not in ("auto", "min", "max"):
-        raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
-    if mode != "auto":
-        return mode
-    return "max" if any(w in monitor for w in ("acc", "f1", "precision", "recall")) else "min"
+    return auto_mode(monitor) if check_mode(mode) == "auto" else mode
 
 
 def _mark_failed(store: Any, error: BaseException) -> None:
@@ -89,7 +90,7 @@ def _mark_failed(store: Any, error: BaseException) -> None:
             status = c.scalar(select(Architecture.status).where(Architecture.Architecture_id == store.run_id))
     except Exception:  # the database is unreachable: the recorder's own warning path decides
         status = None
-    if status not in ("failed", "interrupted"):
+    if status not in ("failed", "interrupted", "diverged"):
         store.recorder.on_train_failed(error)  # status 'failed' + error text; warns, never raises
 
 
@@ -151,7 +152,8 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
         build_fn: ``build_fn(**params) -> Sequential`` (compiled, or with a cost). For an
             executor that runs in other processes it must be importable (a module-level function).
         grid: ``{name: [values]}`` (every combination) or a list of parameter dicts.
-        X, y: training data; ``validation_data``/``validation_split`` as in ``fit``.
+        X: training inputs; ``validation_data``/``validation_split`` as in ``fit``.
+        y: training targets.
         monitor: the history key to rank by (default ``'val_loss'`` with validation, else
             ``'loss'``); ``mode`` ``'min'``/``'max'``/``'auto'``.
         store: where runs are recorded: ``None`` (not stored), ``True`` (one new SQLite file
@@ -160,7 +162,9 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
     """
     import pandas as pd
 
+    check_name(name, "name")
     points = expand_grid(grid)
+    check_name(f"{name}[{len(points) - 1}]", "name (with the trial number)")
     if not callable(build_fn):
         raise TypeError(f"build_fn must be callable (params -> Sequential), got {build_fn!r}")
     if monitor is None:

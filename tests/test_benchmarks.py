@@ -88,6 +88,15 @@ def test_ideas_benchmark_prints_every_variant(tmp_path: Path) -> None:
     assert all(float(line.rsplit("|", 2)[1]) > 0 for line in table)
 
 
+def test_dashboard_benchmark_serves_every_page(tmp_path: Path) -> None:
+    pytest.importorskip("starlette", reason="the dashboard needs the ui extra")
+    result = run("bench_ui.py", "--files", "8", "--epochs", "40", "--repeat", "1", "--no-browser", tmp_path=tmp_path)
+    labels = [r[0] for r in result["rows"]]
+    assert any(label.startswith("runs page / (8 runs): first byte") for label in labels)
+    assert any("run page, 40 epochs, 21 snapshots" in label for label in labels)
+    assert [n for n, _ in result["memory"]] == [0, 9]  # after start-up, after every run's page
+
+
 def test_interop_benchmark_streams_every_value(tmp_path: Path) -> None:
     result = run("bench_interop.py", "--epochs", "30,300", "--without", "mlflow", tmp_path=tmp_path)
     rows = [r for r in result["rows"] if "skipped" not in r]

@@ -145,8 +145,12 @@ def test_bad_files_and_arguments(tmp_path):
         db.import_history(CURVES, store="sqlite://", params=[1])
     with pytest.raises(TypeError, match="JSON-serializable"):
         db.import_history(CURVES, store="sqlite://", params={"f": object()})
-    with pytest.raises(TypeError, match="name must be"):
+    with pytest.raises(TypeError, match="name must be a str"):
         db.import_history(CURVES, store="sqlite://", name=3)
+    with pytest.raises(ValueError, match="control characters"):
+        db.import_history(CURVES, store="sqlite://", name="a\nb")
+    with pytest.raises(ValueError, match="curve name must be at most 100 characters"):
+        db.import_history({"x" * 101: [1.0]}, store="sqlite://")
 
 
 def test_a_long_history_imports_in_batches(tmp_path):

@@ -1,7 +1,7 @@
 """neural_net.db — the database store: runs, weights and training histories in SQL.
 
 Importing ``neural_net`` imports this package, which registers :func:`store_factory` as
-``neural_net.model.STORE_FACTORY`` (the engine never imports the database layer). SQLAlchemy,
+``neural_net.stored.STORE_FACTORY`` (the engine never imports the database layer). SQLAlchemy,
 Alembic and pandas are imported only when a store or a reader is first used.
 
 Storing a run
@@ -93,7 +93,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import model as _model
+from .. import stored as _stored
 
 __all__ = [
     "store_factory", "Store", "Recorder", "sweep_target", "record_failed_run",
@@ -143,4 +143,4 @@ def _factory(model: Any, target: Any) -> Any:
     return store_factory(model, target)
 
 
-_model.STORE_FACTORY = _factory
+_stored.STORE_FACTORY = _factory

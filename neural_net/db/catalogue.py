@@ -59,7 +59,7 @@ LOCK_TIMEOUT = 2.0
 WORKERS = 8
 
 #: Statuses a run can have in the catalogue (``status`` column).
-STATUSES = ("created", "running", "finished", "failed", "interrupted")
+STATUSES = ("created", "running", "finished", "failed", "interrupted", "diverged")
 
 OnSkip = Callable[[str, str], None]
 

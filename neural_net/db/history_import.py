@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import math
 import os
-from importlib import metadata
 from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import insert
 
-from ..model import new_id
+from ..checks import check_name
+from ..mirror import new_id
+from ..version import __version__
 from .codec import dumps
 from .engine import open_database, resolve_url
 from .schema import Architecture, Cost, Metric, utcnow
@@ -48,13 +49,6 @@ from .store import retry_on_lock, split_logs
 #: Rows per INSERT statement (the import stays in one transaction; memory stays bounded).
 INSERT_ROWS = 5_000
 _MAX_EPOCH = 2**31 - 1  # epoch columns are 32-bit integers
-
-
-def _version() -> str | None:
-    try:
-        return metadata.version("neural-net-numpy")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return None
 
 
 def _frame_from(history: Any) -> tuple[pd.DataFrame, np.ndarray | None, str, dict[str, Any]]:
@@ -133,9 +127,7 @@ def _checked(frame: pd.DataFrame, epochs: np.ndarray | None) -> tuple[pd.DataFra
     if len(frame) == 0:
         raise ValueError("import_history: the curves hold no epoch")
     for key in frame.columns:
-        if not isinstance(key, str) or not key or len(key) > 100:
-            raise ValueError(f"import_history: curve names must be non-empty strings of at most 100 characters, "
-                             f"got {key!r}")
+        check_name(key, "import_history: a curve name")
     numeric = {}
     for key in frame.columns:
         column = frame[key]
@@ -217,14 +209,14 @@ def import_history(history: Any, store: Any = True, *, name: str | None = None,
         >>> runs = db.list_runs("sqlite://"); runs.loc[runs.run_id == rid, ["name", "status", "epochs"]].values.tolist()
         [['training.log', 'finished', 2]]
     """
-    if name is not None and (not isinstance(name, str) or len(name) > 200):
-        raise TypeError(f"import_history: name must be a string of at most 200 characters or None, got {name!r}")
+    if name is not None:
+        check_name(name, "import_history: name")
     if params is not None and not isinstance(params, dict):
         raise TypeError(f"import_history: params must be a dict or None, got {type(params).__name__}")
     frame, epochs, kind, extra = _frame_from(history)
     frame, epochs = _checked(frame, epochs)
     if name is None:
-        name = os.path.basename(extra["file"]) if "file" in extra else "imported"
+        name = os.path.basename(extra["file"])[:100] if "file" in extra else "imported"
     hyper: dict[str, Any] = {"epochs": int(len(epochs)), "imported": {"from": kind, **extra}}
     if params is not None:
         hyper["params"] = params
@@ -236,7 +228,7 @@ def import_history(history: Any, store: Any = True, *, name: str | None = None,
     engine = open_database(url, create=True)
     now, rid = utcnow(), new_id()
     run = dict(id=new_id(), created_at=now, updated_at=now, name="Imported", Architecture_id=rid, run_name=name,
-               status="finished", epochs=int(epochs.max()), library_version=_version(),
+               status="finished", epochs=int(epochs.max()), library_version=__version__,
                config=dumps({"steps": [], "cost": None, "name": name}), hyperparams=hyper_json)
 
     def write() -> None:

@@ -431,7 +431,7 @@ def validate_config(config: Any, rid: int = 0) -> dict[str, Any]:
     """
     from ..activation import ACTIVATIONS
     from ..cost import COSTS
-    from ..layers import LAYERS
+    from ..serialization import LAYERS
 
     if not isinstance(config, dict):
         raise _fail(rid, f"the stored configuration must be a JSON object, got {type(config).__name__}")
@@ -566,6 +566,11 @@ def load_model(source: Any, run_id: Any, epoch: int | None = None, *, store: Any
     if not isinstance(hyper, dict):
         raise _fail(rid, "the stored hyper-parameters must be a JSON object")
     snap, matrices = _snapshot_matrices(url, engine, rid, epoch)
+    trained = row["epochs"]
+    if epoch is None and isinstance(trained, int) and trained > int(snap["epoch"]):
+        warnings.warn(f"run {rid}: its history has {trained} epochs but the latest stored weights are those of "
+                      f"epoch {snap['epoch']}; the model is rebuilt at epoch {snap['epoch']}", RuntimeWarning,
+                      stacklevel=2)
     fc = [i for i, s in enumerate(config["steps"]) if s["class"] == "Fullyconnected"]
     if [m["position"] for m in matrices] != fc:
         raise _fail(rid, f"snapshot at epoch {snap['epoch']} holds matrices for layers "

@@ -12,8 +12,9 @@ on_epoch_end        the epoch's cost rows (``'train'`` loss, ``'val'`` loss), me
                     (accuracy, lr, ... per split), the heartbeat (``updated_at``) and epoch
                     count; a snapshot when a checkpoint is due (every ``k`` epochs / best)
 on_train_end        a final snapshot (tag ``'final'``) and status ``'finished'``
-on_train_failed     status ``'interrupted'`` (KeyboardInterrupt, SystemExit) or ``'failed'``
-                    with the error text
+on_train_failed     status ``'interrupted'`` (KeyboardInterrupt, SystemExit, SIGTERM),
+                    ``'diverged'`` (a non-finite loss) or ``'failed'`` with the error text;
+                    a final snapshot first, except for ``'failed'``
 ==================  ===========================================================================
 
 Example:
@@ -36,11 +37,11 @@ import math
 import traceback
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import delete, func, insert
 
-from ..callbacks import Callback
+from ..callbacks.base import Callback, auto_mode
 from . import process
-from .schema import Architecture, Cost, utcnow
+from .schema import Architecture, Cost, Snapshot, WeightMatrix, utcnow
 
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Store
@@ -76,7 +77,7 @@ class Recorder(Callback):
         self.every = every
         self.best_monitor = best_monitor
         if mode == "auto":
-            mode = "max" if best_monitor and ("acc" in best_monitor or best_monitor.endswith("auc")) else "min"
+            mode = auto_mode(best_monitor) if best_monitor else "min"
         self.best_mode = mode
         self.best = None
 
@@ -107,6 +108,12 @@ class Recorder(Callback):
         now = utcnow()
         add_cost = model.cost is not None and not store._cost_written
         cost_row = store._cost_definition(now) if add_cost else None
+        # training casts the weights to the data's dtype (float32 stays float32): an untrained
+        # model's initial snapshot is stored again in that dtype, the one it starts from
+        initial, recast = getattr(store, "initial_snapshot", None), None
+        if initial is not None and int(model.epoch) == 0 and \
+                [s.func.W.dtype.name for s in model.steps if hasattr(s.func, "W")] != initial[1]:
+            recast = store._snapshot_rows("initial", now)
         self._last_snapshot_epoch = None
         self._recorded_epoch = int(model.epoch)
 
@@ -116,8 +123,13 @@ class Recorder(Callback):
                               error=None, pid=pid, hostname=host, process_token=token)
             if cost_row is not None:
                 s.execute(insert(Cost), [cost_row])
+            if recast is not None:
+                s.execute(delete(WeightMatrix).where(WeightMatrix.snapshot_id == initial[0]))
+                s.execute(delete(Snapshot).where(Snapshot.id == initial[0]))
+                store._insert_snapshots(s, [recast])
 
         store._transaction(work)
+        store.initial_snapshot = None
         if add_cost:
             store._cost_written = True
 
@@ -174,17 +186,24 @@ class Recorder(Callback):
         self._last_snapshot_epoch = int(model.epoch)
 
     def on_train_failed(self, error: BaseException) -> None:
-        """Status ``interrupted``/``failed`` with the traceback; never raises over ``error``."""
+        """Status ``interrupted``/``diverged``/``failed`` with the traceback (and, unless failed,
+        a final snapshot of the weights the model holds); never raises over ``error``."""
         store = self.store
-        status = "interrupted" if isinstance(error, (KeyboardInterrupt, SystemExit)) else "failed"
+        status = getattr(error, "run_status", None) or (
+            "interrupted" if isinstance(error, (KeyboardInterrupt, SystemExit)) else "failed")
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-20000:]
         now = utcnow()
         try:
             store.session.rollback()
             costs, metrics, last = self._unrecorded_rows(now)
+            snapshot = None  # diverged: the last finite weights; interrupted: the weights reached
+            if status != "failed" and self._last_snapshot_epoch != int(self.model.epoch):
+                snapshot = store._snapshot_rows("final", now)
 
             def work(s: Any) -> None:
                 store._insert_epoch_rows(s, costs, metrics)
+                if snapshot is not None:
+                    store._insert_snapshots(s, [snapshot])
                 values = dict(status=status, error=text, finished_at=now, updated_at=now)
                 if last is not None:
                     values["epochs"] = last

@@ -1,7 +1,7 @@
 """The Store: one training run of one ``Sequential``, written to a database as it happens.
 
 A network built with ``store=...`` (or after ``Define._Define__store = True``) calls
-:func:`store_factory` (registered as ``neural_net.model.STORE_FACTORY``) and keeps the
+:func:`store_factory` (registered as ``neural_net.stored.STORE_FACTORY``) and keeps the
 returned :class:`Store` in ``model.store``. On creation the store validates the target, makes
 the database at the head schema revision if it is new, and commits in one transaction the
 run (``Architecture``), its layers, their neurons, the cost definition (``value`` NULL), the
@@ -45,6 +45,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from ..checks import check_name
 from ..model import new_id
 from . import process
 from .codec import dumps, dumps_state, encode_matrix
@@ -60,7 +61,7 @@ _T = TypeVar("_T")
 
 
 def _library_version() -> str:
-    from .. import __version__
+    from ..version import __version__
 
     return __version__
 
@@ -132,7 +133,7 @@ class Store:
         url: a SQLAlchemy URL (see :func:`neural_net.db.engine.resolve_url`).
         checkpoint_every: snapshot the weights every ``k`` epochs while training.
         best_monitor: snapshot (tag ``'best'``) whenever this log value improves, e.g. ``'val_loss'``.
-        best_mode: ``'min'``, ``'max'`` or ``'auto'`` (max for names containing ``acc``).
+        best_mode: ``'min'``, ``'max'`` or ``'auto'`` (:func:`~neural_net.callbacks.base.auto_mode`).
 
     Example:
         >>> from neural_net.architecture import Sequential
@@ -226,6 +227,7 @@ class Store:
         costs = [self._cost_definition(now)] if model.cost is not None else []
         history_costs, history_metrics, _ = self._history_rows(model.history, now)
         snapshot = self._snapshot_rows("initial", now)
+        self.initial_snapshot = (snapshot[0]["id"], [m["dtype"] for m in snapshot[1]])  # the recorder recasts it
 
         def work(s: Session) -> None:
             s.execute(insert(Architecture), [run])
@@ -365,6 +367,8 @@ class Store:
         """
         if not isinstance(params, dict):
             raise TypeError(f"record_params: params must be a dict, got {type(params).__name__}")
+        for key in params:
+            check_name(key, "record_params: parameter name")
         _jsonable(params, "the parameters")
         self.params = {**(self.params or {}), **params}
         hyper = dict(self._stored_hyperparams() or {})

@@ -1,0 +1,210 @@
+"""Speed and memory of the dashboard (not a test): ``neural-net ui`` over a run directory of
+1,000 run files and a run of 10,000 epochs with 20 snapshots. Prints a table.
+
+Setup: the 1,000 files of ``bench_catalogue.make_run_dir`` (four real runs copied with new
+ids; + two unusable files the runs page must list), and one run trained by the library for
+``--epochs`` epochs with a snapshot every ``epochs / 20``.
+
+Timed, against a real server (``python -m neural_net ui DIR --port 0`` in its own process):
+
+* start-up: process start to the URL printed (imports + the runs table read once);
+* the runs page (``/``, 50 rows of 1,000): time to first byte and to the full page, first
+  request and median; also the first request of a cold in-process app (no start-up read);
+* the run page of the long run: first byte and full page (curves downsampled on the server
+  to ≈ 2,000 points each, 20 weight histograms); ``/api/runs/ID/curves?full=1`` (every epoch);
+* with Chromium (``/usr/bin/chromium``, Playwright): the runs table usable (``load``), and
+  the long run's charts drawn (its loss chart present), from navigation start;
+* memory: the server's resident set size (``VmRSS``) after start-up, then every 100 run
+  pages while all 1,000 runs' pages are opened one after another.
+
+Targets (issue 12): runs page first byte ≤ 0.5 s, usable ≤ 2 s; long run drawn ≤ 2 s;
+memory flat while browsing.
+
+Run: ``PYTHONPATH=. python benchmarks/bench_ui.py [--files 1000] [--epochs 10000] [--repeat 5]``
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import numpy as np  # noqa: E402
+
+import neural_net.db as db  # noqa: E402
+from bench_catalogue import make_run_dir  # noqa: E402
+from neural_net.architecture import Sequential  # noqa: E402
+from neural_net.layers import Dense  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def long_run(directory: Path, epochs: int) -> int:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 4))
+    y = np.eye(3)[rng.integers(0, 3, 8)]
+    net = Sequential([Dense(16, activation="relu", input_dim=4), Dense(3, activation="softmax")], "cross_entropy",
+                     store={"path": str(directory / "long.db"), "checkpoint_every": max(1, epochs // 20)}, seed=0,
+                     name="long")
+    net.compile("adam", metrics=["accuracy"])
+    net.fit(X, y, epochs=epochs, batch_size=8, validation_data=(X, y), verbose=0)
+    db.dispose()
+    return net["id"]
+
+
+def get(port: int, path: str) -> tuple[float, float, int, bytes]:
+    """(seconds to the first byte, to the whole body, status, body) of GET path."""
+    t = time.perf_counter()
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    con.request("GET", path)
+    r = con.getresponse()
+    first = r.read(1)
+    t_first = time.perf_counter() - t
+    body = first + r.read()
+    t_all = time.perf_counter() - t
+    con.close()
+    return t_first, t_all, r.status, body
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def browser_times(url: str, long_id: int, repeat: int) -> list[tuple[str, float, float]]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return [("browser: skipped (playwright not installed)", float("nan"), float("nan"))]
+    if not Path(CHROMIUM).exists():
+        return [(f"browser: skipped (no {CHROMIUM})", float("nan"), float("nan"))]
+    rows = []
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        page = b.new_page(viewport={"width": 1400, "height": 900})
+        for label, target, ready in [
+                ("browser: runs table usable (load event)", url, "document.querySelectorAll('#runs tbody tr').length"),
+                (f"browser: long run's charts drawn ({long_id})", f"{url}runs/{long_id}",
+                 "window.dashboard && window.dashboard.charts.loss && window.dashboard.heatmap")]:
+            times = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                page.goto(target, wait_until="load")
+                page.wait_for_function(ready, timeout=60_000)
+                times.append(time.perf_counter() - t)
+            rows.append((label, times[0], statistics.median(times)))
+        b.close()
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--epochs", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--browse", type=int, default=None, help="run pages opened for the memory series (default: all)")
+    ap.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
+    ap.add_argument("--json", default=None, help="also write the results to this JSON file")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "run"
+        directory.mkdir()
+        t = time.perf_counter()
+        make_run_dir(directory, args.files)
+        long_id = long_run(directory, args.epochs)
+        setup = time.perf_counter() - t
+        n_snapshots = len(db.snapshots(str(directory / "long.db"), long_id))
+
+        # a cold in-process app: the first request reads every file
+        from starlette.testclient import TestClient
+
+        from neural_net.ui.app import create_app
+
+        with TestClient(create_app(directory)) as c:
+            t = time.perf_counter()
+            assert c.get("/").status_code == 200
+            cold = time.perf_counter() - t
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        t = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "neural_net", "ui", str(directory), "--port", "0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        rows: list[tuple[str, float, float]] = []
+        memory: list[tuple[int, float]] = []
+        try:
+            line = proc.stdout.readline()
+            startup = time.perf_counter() - t
+            m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+            assert m, line + proc.stderr.read()
+            port = int(m.group(1))
+            url = f"http://127.0.0.1:{port}/"
+            memory.append((0, rss_mb(proc.pid)))
+            rows.append(("server start-up to URL (reads the runs table once)", startup, float("nan")))
+            rows.append(("runs page, cold in-process app: first request", cold, float("nan")))
+            for label, path in [(f"runs page / ({args.files} runs)", "/"),
+                                ("runs page sorted by final_val_loss, last page",
+                                 f"/?sort=-final_val_loss&page={-(-(args.files + 1) // 50)}"),
+                                (f"run page, {args.epochs} epochs, {n_snapshots} snapshots", f"/runs/{long_id}"),
+                                ("curves of that run, full (?full=1)", f"/api/runs/{long_id}/curves?full=1")]:
+                firsts, alls = [], []
+                for _ in range(args.repeat):
+                    f, a, status, body = get(port, path)
+                    assert status == 200, (path, status, body[:300])
+                    firsts.append(f)
+                    alls.append(a)
+                rows.append((f"{label}: first byte", firsts[0], statistics.median(firsts)))
+                rows.append((f"{label}: full page ({len(body) / 1e3:.0f} kB)", alls[0], statistics.median(alls)))
+                if path == "/":
+                    assert body.count(b'<tr data-run="') == min(50, args.files + 1) and b"2 files could not be read" in body
+            if not args.no_browser:
+                rows += browser_times(url, long_id, args.repeat)
+            ids = [int(r) for r in db.list_runs(directory, on_skip=lambda p, r: None)["run_id"]]
+            ids = ids[: args.browse] if args.browse else ids
+            t = time.perf_counter()
+            for i, rid in enumerate(ids, 1):
+                status = get(port, f"/runs/{rid}")[2]
+                assert status == 200, (rid, status)
+                if i % 100 == 0 or i == len(ids):
+                    memory.append((i, rss_mb(proc.pid)))
+            browse = time.perf_counter() - t
+            rows.append((f"{len(ids)} run pages one after another (each)", browse / len(ids), float("nan")))
+        finally:
+            proc.send_signal(2)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    print(f"dashboard over {args.files} run files (+2 unusable) and one run of {args.epochs} epochs / {n_snapshots} "
+          f"snapshots — {date.today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; setup {setup:.1f} s")
+    width = max(len(r[0]) for r in rows)
+    print(f"{'seconds':{width}}  {'first':>8}  {'median':>8}")
+    for name, first, med in rows:
+        print(f"{name:{width}}  {first:8.3f}  {med:8.3f}" if med == med else f"{name:{width}}  {first:8.3f}")
+    print("server RSS (MB) after N run pages: " + ", ".join(f"{n}: {mb:.0f}" for n, mb in memory))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "memory": memory}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

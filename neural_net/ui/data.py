@@ -1,0 +1,562 @@
+"""Every database read of the dashboard, in one place.
+
+The dashboard reads a store only through this module, and this module reads only through the
+public names of :mod:`neural_net.db` (``list_runs``, ``run_info``, ``history``, ``layers``,
+``snapshots``, ``weight_matrices``, ``ENGINES``, ``dispose`` and the errors), plus a few
+read-only ``SELECT`` statements over the documented tables and views where those functions
+do not give what a page needs (see :data:`SQL`): the parameters and final metrics of every
+run for the runs table, the wall time of each epoch, and the new rows of a live run.
+
+Read-only: every SQLite file is opened ``mode=ro`` (the engines the readers use are
+installed in ``neural_net.db.ENGINES`` for the duration of one read, then disposed; an engine
+this process already holds, e.g. of a run training in the same notebook, is used as it is);
+a PostgreSQL session is ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``. Nothing here writes.
+(A ``mode=ro`` connection to a file in WAL mode creates the file's ``-wal`` and ``-shm`` if
+they are absent and cannot remove them: they stay, empty, until a read-write connection —
+the next training or ``neural_net.db`` reader — closes the file. The run files themselves
+are left byte for byte as they were.)
+
+The runs table is cached per file and refreshed only for files whose size or modification
+time (of the file or its ``-wal``) changed, and for runs still marked running: browsing a
+thousand runs reads each file once.
+
+Example:
+    >>> import numpy, tempfile, os
+    >>> from neural_net.architecture import Sequential
+    >>> from neural_net.layers import Dense
+    >>> from neural_net.ui.data import Source
+    >>> d = tempfile.mkdtemp()
+    >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store=os.path.join(d, "a.db"), name="tiny")
+    >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=3, verbose=0)
+    >>> src = Source(d)
+    >>> src.runs().table[["name", "status", "epochs"]].values.tolist()
+    [['tiny', 'finished', 3]]
+    >>> src.history(net['id'])["loss"].size
+    3
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import numpy as np
+import orjson
+import pandas as pd
+
+import neural_net.db as db
+
+#: The read-only SELECTs the dashboard makes itself (documented tables and views only).
+SQL = {
+    "params": "SELECT Architecture_id, run_name, hyperparams, config, parent_id, parent_epoch FROM Architecture",
+    "final_metrics": (
+        "SELECT m.Architecture_id, m.split, m.name, m.value, b.best_max, b.best_min FROM metric AS m "
+        "JOIN (SELECT Architecture_id, split, name, max(epoch) AS last, max(value) AS best_max, "
+        "min(value) AS best_min FROM metric GROUP BY Architecture_id, split, name) AS b "
+        "ON m.Architecture_id = b.Architecture_id AND m.split = b.split AND m.name = b.name AND m.epoch = b.last"),
+    "wall_time": ("SELECT epoch, created_at FROM Cost WHERE Architecture_id = {rid} AND split = 'train' "
+                  "AND epoch IS NOT NULL ORDER BY epoch"),
+    "poll_status": "SELECT status, epochs FROM Architecture WHERE Architecture_id = {rid}",
+    "poll_rows": ("SELECT epoch, split, name, value FROM history WHERE Architecture_id = {rid} "
+                  "AND epoch > {after} ORDER BY epoch"),
+}
+#: The SQL a person can run to get each chart's numbers (shown under the chart).
+CHART_SQL = {
+    "curves": "SELECT epoch, split, name, value FROM history WHERE Architecture_id = {rid} ORDER BY epoch;",
+    "wall_time": SQL["wall_time"] + ";",
+    "histograms": ("SELECT epoch, Layer_id, value FROM weight_history WHERE Architecture_id = {rid} "
+                   "ORDER BY seq, Layer_id;"),
+    "heatmap": ("SELECT row_index, col_index, value FROM weight_history WHERE Architecture_id = {rid} "
+                "AND epoch = {epoch} AND Layer_id = {layer_id};"),
+    "change": ("SELECT a.row_index, a.col_index, a.value - b.value AS change FROM weight_history a "
+               "JOIN weight_history b ON a.Layer_id = b.Layer_id AND a.row_index = b.row_index "
+               "AND a.col_index = b.col_index WHERE a.Architecture_id = {rid} AND b.Architecture_id = {rid} "
+               "AND a.epoch = {epoch} AND b.epoch = {base} AND a.Layer_id = {layer_id};"),
+    "runs": "SELECT * FROM run_summary ORDER BY created_at;",
+}
+#: Keys of the hyper-parameters that are bookkeeping, not parameters, in the runs table.
+SKIP_PARAMS = {"start_epoch", "metrics", "samples"}
+#: Metrics for which larger is better (their "best" is the maximum).
+HIGHER_IS_BETTER = ("accuracy", "acc", "auc", "f1", "precision", "recall", "r2")
+#: Threads reading files in parallel when the runs table is first built.
+WORKERS = 8
+#: Files to (re)read above which one ``list_runs`` of the whole directory is faster.
+BULK = 20
+
+
+class UnknownRun(LookupError):
+    """A run id that no database of the source holds (the dashboard shows a 404 page).
+
+    Example:
+        >>> from neural_net.ui.data import UnknownRun
+        >>> str(UnknownRun("no run 7"))
+        'no run 7'
+    """
+
+
+# ----- read-only connections ------------------------------------------------------------------
+def sqlite_path(url: str) -> str | None:
+    """The file of a ``sqlite:////abs/path.db`` URL (None for other URLs).
+
+    Example:
+        >>> from neural_net.ui.data import sqlite_path
+        >>> sqlite_path("sqlite:////tmp/a.db"), sqlite_path("postgresql://h/db")
+        ('/tmp/a.db', None)
+    """
+    if url.startswith("sqlite:////"):
+        return url[len("sqlite:///"):].split("?", 1)[0]
+    return None
+
+
+def _ro_sqlite(path: str) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+
+
+def _ro_engine(url: str) -> Any:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    path = sqlite_path(url)
+    if path is not None:
+        return create_engine("sqlite://", creator=lambda: _ro_sqlite(path), poolclass=NullPool)
+    if url.startswith("postgresql"):
+        engine = create_engine(url, poolclass=NullPool)
+        event.listen(engine, "connect", _read_only_session)
+        return engine
+    return None  # another server or in-memory: the readers' own engine
+
+
+def _read_only_session(dbapi_connection: Any, _record: Any) -> None:
+    """Make every transaction of a new PostgreSQL connection read-only."""
+    cur = dbapi_connection.cursor()
+    cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cur.close()
+    dbapi_connection.commit()
+
+
+_engine_lock = threading.Lock()
+#: The dashboard's read-only engines, most recently used last, kept between reads for their
+#: compiled-SQL caches (NullPool: they hold no connection while idle); at most MAX_ENGINES.
+_RO_ENGINES: OrderedDict[str, Any] = OrderedDict()
+#: Reads in progress per URL whose engine is one of ours (installed in ``db.ENGINES`` meanwhile).
+_ACTIVE: dict[str, int] = {}
+MAX_ENGINES = 32
+
+
+@contextmanager
+def read_only(url: str) -> Iterator[None]:
+    """While inside, the public readers reach ``url`` through a read-only engine (SQLite
+    ``mode=ro``; PostgreSQL sessions read-only), unless this process already holds an engine
+    of its own for it (e.g. of a run training in the same notebook; then that one is used,
+    untouched). Ours is in ``neural_net.db.ENGINES`` only while a read is in progress.
+
+    Example:
+        >>> import neural_net.db as db
+        >>> from neural_net.ui.data import read_only
+        >>> with read_only("sqlite:////nonexistent/x.db"):
+        ...     "sqlite:////nonexistent/x.db" in db.ENGINES
+        True
+        >>> "sqlite:////nonexistent/x.db" in db.ENGINES
+        False
+    """
+    with _engine_lock:
+        if _ACTIVE.get(url):
+            _ACTIVE[url] += 1
+            ours = True
+        elif url in db.ENGINES:
+            ours = False
+        else:
+            engine = _RO_ENGINES.pop(url, None) or _ro_engine(url)
+            ours = engine is not None
+            if ours:
+                _RO_ENGINES[url] = engine
+                db.ENGINES[url] = engine
+                _ACTIVE[url] = 1
+                for old in [u for u in _RO_ENGINES if u not in _ACTIVE][:max(0, len(_RO_ENGINES) - MAX_ENGINES)]:
+                    _RO_ENGINES.pop(old).dispose()
+    try:
+        yield
+    finally:
+        if ours:
+            with _engine_lock:
+                _ACTIVE[url] -= 1
+                if not _ACTIVE[url]:
+                    del _ACTIVE[url]
+                    if db.ENGINES.get(url) is _RO_ENGINES.get(url):
+                        db.ENGINES.pop(url)
+
+
+def select_many(url: str, statements: list[str]) -> list[list[tuple]]:
+    """The rows of each read-only ``SELECT`` of ``statements``, in one connection and one
+    read transaction on the database ``url``.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> import tempfile, os
+        >>> from neural_net.ui.data import select_many
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
+        >>> _ = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
+        >>> select_many("sqlite:///" + path, ["SELECT count(*) FROM Architecture", "SELECT count(*) FROM Layer"])
+        [[(1,)], [(1,)]]
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        con = _ro_sqlite(path)
+        try:
+            con.execute("BEGIN")
+            out = [con.execute(sql).fetchall() for sql in statements]
+            con.execute("COMMIT")
+            return out
+        finally:
+            con.close()
+    from sqlalchemy import text
+
+    with read_only(url):
+        engine = db.ENGINES.get(url) or db.open_database(url, create=False)
+        with engine.connect() as c:
+            return [[tuple(r) for r in c.execute(text(sql))] for sql in statements]
+
+
+def select_rows(url: str, sql: str) -> list[tuple]:
+    """The rows of one read-only ``SELECT`` on the database ``url`` (one short read).
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> import tempfile, os
+        >>> from neural_net.ui.data import select_rows
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
+        >>> _ = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
+        >>> select_rows("sqlite:///" + path, "SELECT count(*) FROM Architecture")
+        [(1,)]
+    """
+    return select_many(url, [sql])[0]
+
+
+# ----- parameters ---------------------------------------------------------------------------------
+def flatten_params(hyper: Any) -> dict[str, Any]:
+    """The run's parameters as flat ``{key: scalar}``: user/sweep parameters (``params``) by
+    their own names, the optimizer as ``optimizer`` and its settings as ``optimizer.<key>``,
+    the other hyper-parameters by name; lists become JSON text.
+
+    Example:
+        >>> from neural_net.ui.data import flatten_params
+        >>> flatten_params({'optimizer': {'name': 'adam', 'config': {'lr': 0.01, 'betas': [0.9, 0.99]}},
+        ...                 'batch_size': 8, 'metrics': ['accuracy'], 'params': {'units': 32}})
+        {'optimizer': 'adam', 'optimizer.lr': 0.01, 'optimizer.betas': '[0.9,0.99]', 'batch_size': 8, 'units': 32}
+    """
+    out: dict[str, Any] = {}
+    if not isinstance(hyper, dict):
+        return out
+
+    def put(key: str, value: Any) -> None:
+        if value is None or isinstance(value, (bool, int, float, str)):
+            out[key] = value
+        else:
+            out[key] = orjson.dumps(value).decode()
+
+    for key, value in hyper.items():
+        if key in SKIP_PARAMS or key == "params":
+            continue
+        if key == "optimizer" and isinstance(value, dict):
+            put("optimizer", value.get("name"))
+            for k, v in (value.get("config") or {}).items():
+                put(f"optimizer.{k}", v)
+        else:
+            put(key, value)
+    for key, value in (hyper.get("params") or {}).items() if isinstance(hyper.get("params"), dict) else ():
+        put(str(key), value)
+    return out
+
+
+def architecture_label(config: Any) -> str | None:
+    """Layer widths of a stored configuration, e.g. ``'4-16-3'``.
+
+    Example:
+        >>> from neural_net.ui.data import architecture_label
+        >>> architecture_label({'steps': [{'class': 'Fullyconnected', 'n_in': 4, 'n_out': 16},
+        ...                               {'class': 'Fullyconnected', 'n_in': 16, 'n_out': 3}]})
+        '4-16-3'
+    """
+    steps = [s for s in (config or {}).get("steps", []) if isinstance(s, dict) and s.get("class") == "Fullyconnected"]
+    if not steps:
+        return None
+    return "-".join(str(w) for w in [steps[0].get("n_in")] + [s.get("n_out") for s in steps])
+
+
+def _loads(text: Any) -> Any:
+    if not isinstance(text, (str, bytes)):
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _extras(url: str) -> dict[int, dict[str, Any]]:
+    """Per run of the database ``url``: parameters, final/best metrics, lineage."""
+    out: dict[int, dict[str, Any]] = {}
+    params, finals = select_many(url, [SQL["params"], SQL["final_metrics"]])
+    for rid, run_name, hyper, config, parent_id, parent_epoch in params:
+        row = {f"param.{k}": v for k, v in flatten_params(_loads(hyper)).items()}
+        arch = architecture_label(_loads(config))
+        if arch:
+            row["param.layers"] = arch
+        row.update(parent_id=parent_id, parent_epoch=parent_epoch)
+        out[int(rid)] = row
+    for rid, split, name, value, best_max, best_min in finals:
+        if name == "lr" or int(rid) not in out:
+            continue
+        key = name if split == "train" else f"{split}_{name}"
+        higher = any(h in name.lower() for h in HIGHER_IS_BETTER)
+        out[int(rid)][f"final_{key}"] = value
+        out[int(rid)][f"best_{key}"] = best_max if higher else best_min
+    return out
+
+
+# ----- the runs table ---------------------------------------------------------------------------
+@dataclass
+class Runs:
+    """The runs table: one row per run with parameters (``param.<key>``) and final/best
+    metrics as columns, and the files that could not be read (``skipped``: path → reason).
+
+    Example:
+        >>> import pandas as pd
+        >>> from neural_net.ui.data import Runs
+        >>> Runs(pd.DataFrame({"run_id": [1]}), {"/x.db": "not a database"}).skipped
+        {'/x.db': 'not a database'}
+    """
+
+    table: pd.DataFrame
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _signature(path: str) -> tuple:
+    """What changes when a file's content may have: size and modification time of the file
+    and of a non-empty ``-wal`` (commits of a writer in WAL mode land there first; an empty
+    one is what a read-only reader leaves)."""
+    sig = []
+    for p in (path, path + "-wal"):
+        try:
+            st = os.stat(p)
+        except OSError:
+            sig.append(None)
+            continue
+        sig.append((st.st_size, st.st_mtime_ns) if st.st_size or p == path else None)
+    return tuple(sig)
+
+
+class Source:
+    """A store the dashboard shows: a run directory, one ``.db`` file or a SQLAlchemy URL.
+
+    Example:
+        >>> import tempfile
+        >>> from neural_net.ui.data import Source
+        >>> src = Source(tempfile.mkdtemp())   # an empty run directory
+        >>> src.runs().table.columns[:3].tolist(), len(src.runs().table)
+        (['run_id', 'name', 'status'], 0)
+    """
+
+    def __init__(self, source: Any) -> None:
+        if isinstance(source, os.PathLike):
+            source = os.fspath(source)
+        if not isinstance(source, str) or not source:
+            raise TypeError(f"source must be a run directory, a .db path or a database URL, got {source!r}")
+        self.source = source
+        self.label = source
+        self._files: dict[str, tuple[Any, list[dict[str, Any]], bool]] = {}  # url → (signature, rows, live)
+        self._failed: dict[str, tuple[tuple, str]] = {}
+        self._lock = threading.Lock()
+        self._last: Runs | None = None
+
+    # the databases of the source
+    @property
+    def single(self) -> bool:
+        """True when the source is one database (a URL or a file), not a directory: then a
+        database that cannot be read is an error, not a skipped file."""
+        return "://" in self.source or not Path(self.source).expanduser().is_dir()
+
+    def urls(self) -> list[str]:
+        """The database URLs of the source (a directory's ``*.db`` files, sorted)."""
+        if "://" in self.source:
+            return [self.source]
+        p = Path(self.source).expanduser()
+        if p.is_dir():
+            base = str(p.resolve())  # resolved once, not per file
+            with os.scandir(base) as it:
+                names = sorted(e.name for e in it if e.name.endswith(".db") and e.is_file())
+            return ["sqlite:///" + os.path.join(base, n) for n in names]
+        if p.exists():
+            return ["sqlite:///" + str(p.resolve())]
+        raise db.StorePathError(f"no database file or run directory at {p.resolve()}")
+
+    def _read_file(self, url: str) -> list[dict[str, Any]]:
+        """One database's rows of the runs table (raises the store's errors)."""
+        with read_only(url):
+            runs = db.list_runs(url)
+        records = runs.to_dict("records")
+        extras = _extras(url) if records else {}
+        for r in records:
+            r.update(extras.get(int(r["run_id"]), {}))
+        return records
+
+    def runs(self) -> Runs:
+        """The runs table, re-reading only the files that changed since the last call (and
+        those with a running run); the table itself is rebuilt only when one did."""
+        with self._lock:
+            urls = self.urls()
+            skipped: dict[str, str] = {}
+            todo = []
+            for url in urls:
+                path = sqlite_path(url)
+                sig = _signature(path) if path else None
+                failed = self._failed.get(url)
+                if failed is not None and sig is not None and failed[0] == sig:
+                    skipped[path or url] = failed[1]  # unchanged since it failed
+                    continue
+                cached = self._files.get(url)
+                if cached is None or sig is None or cached[0] != sig or cached[2]:
+                    todo.append((url, sig))
+
+            def read(item: tuple[str, tuple | None]) -> tuple[str, tuple | None, Any]:
+                url, sig = item
+                try:
+                    return url, sig, self._read_file(url)
+                except Exception as e:  # noqa: BLE001 - the store's, SQLAlchemy's, a driver's errors
+                    return url, sig, e
+
+            if len(todo) > BULK and not self.single:
+                results = self._read_bulk(todo)
+            elif len(todo) > 1:
+                with ThreadPoolExecutor(min(WORKERS, len(todo))) as pool:
+                    results = list(pool.map(read, todo))
+            else:
+                results = [read(t) for t in todo]
+            changed = bool(results) or self._last is None
+            for url, sig, got in results:
+                if isinstance(got, BaseException):
+                    if self.single:  # one database: its error is the page
+                        raise got
+                    self._files.pop(url, None)
+                    reason = " ".join(str(got).split())
+                    skipped[sqlite_path(url) or url] = reason
+                    self._failed[url] = (sig, reason)
+                else:
+                    self._failed.pop(url, None)
+                    self._files[url] = (sig, got, any(r["status"] == "running" for r in got))
+            known = set(urls)
+            for cache in (self._files, self._failed):
+                gone = [u for u in cache if u not in known]
+                changed = changed or bool(gone)
+                for url in gone:
+                    del cache[url]
+            if not changed and self._last is not None:
+                self._last = Runs(self._last.table, skipped)
+                return self._last
+            records = [r for u in urls if u in self._files for r in self._files[u][1]]
+            if records:
+                table = pd.DataFrame.from_records(records)
+                table = table.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
+            else:
+                table = _empty_table()
+            self._last = Runs(table, skipped)
+            return self._last
+
+    def _read_bulk(self, todo: list[tuple[str, Any]]) -> list[tuple[str, Any, Any]]:
+        """Many files at once (the first read of a directory): one ``list_runs`` of the
+        directory (its thread pool), then the parameters of each file in a thread pool."""
+        reasons: dict[str, str] = {}
+        table = db.list_runs(self.source, on_skip=lambda path, reason: reasons.__setitem__(str(path), reason))
+        by_url: dict[str, list[dict[str, Any]]] = {}
+        for r in table.to_dict("records"):
+            by_url.setdefault(r["db_path"], []).append(r)
+
+        def one(item: tuple[str, Any]) -> tuple[str, Any, Any]:
+            url, sig = item
+            path = sqlite_path(url) or url
+            if path in reasons:
+                return url, sig, db.StoreError(reasons[path])
+            records = by_url.get(url, [])
+            try:
+                extras = _extras(url) if records else {}
+            except Exception as e:  # noqa: BLE001 - reported as the file's reason
+                return url, sig, e
+            for r in records:
+                r.update(extras.get(int(r["run_id"]), {}))
+            return url, sig, records
+
+        with ThreadPoolExecutor(WORKERS) as pool:
+            return list(pool.map(one, todo))
+
+    def locate(self, run_id: int) -> str:
+        """The URL of the database holding ``run_id`` (raises :class:`UnknownRun`)."""
+        for attempt in range(2):
+            runs = self._last if (attempt == 0 and self._last is not None) else self.runs()
+            hit = runs.table.loc[runs.table["run_id"] == run_id, "db_path"]
+            if len(hit):
+                return str(hit.iloc[0])
+        raise UnknownRun(f"no run {run_id} in {self.label}")
+
+    # one run
+    def _read(self, reader: Any, run_id: int, *args: Any) -> Any:
+        """``reader(url, run_id, *args)`` of the public readers, on the run's database, read-only."""
+        url = self.locate(run_id)
+        with read_only(url):
+            return reader(url, run_id, *args)
+
+    def info(self, run_id: int) -> dict[str, Any]:
+        """``run_info`` of the run (parameters flattened in ``params``)."""
+        info = self._read(db.run_info, run_id)
+        info["params"] = flatten_params(info.get("hyperparams"))
+        return info
+
+    def layers(self, run_id: int) -> pd.DataFrame:
+        """``layers`` of the run."""
+        return self._read(db.layers, run_id)
+
+    def snapshots(self, run_id: int) -> pd.DataFrame:
+        """``snapshots`` of the run."""
+        return self._read(db.snapshots, run_id)
+
+    def history(self, run_id: int) -> pd.DataFrame:
+        """``history`` of the run (epoch × columns)."""
+        return self._read(db.history, run_id)
+
+    def wall_time(self, run_id: int) -> pd.Series:
+        """Seconds from the first recorded epoch to each epoch's training loss row."""
+        url = self.locate(run_id)
+        rows = select_rows(url, SQL["wall_time"].format(rid=int(run_id)))
+        if not rows:
+            return pd.Series([], dtype=float)
+        t = pd.to_datetime(pd.Series([r[1] for r in rows], index=[int(r[0]) for r in rows]), errors="coerce")
+        return (t - t.iloc[0]).dt.total_seconds()
+
+    def matrices(self, run_id: int, epoch: int | None = None) -> list[np.ndarray]:
+        """``weight_matrices`` of the run's snapshot at ``epoch``."""
+        return self._read(db.weight_matrices, run_id, epoch)
+
+    def poll(self, run_id: int, after: int) -> dict[str, Any]:
+        """What a live page needs since epoch ``after``: the stored status and epochs, and
+        the rows of the ``history`` view after that epoch (one short read)."""
+        url = self.locate(run_id)
+        rid, after = int(run_id), int(after)
+        status_rows, rows = select_many(url, [SQL["poll_status"].format(rid=rid),
+                                              SQL["poll_rows"].format(rid=rid, after=after)])
+        status = status_rows[0] if status_rows else None
+        if status is None:
+            raise UnknownRun(f"no run {run_id} in {self.label}")
+        return {"status": status[0], "epochs": status[1], "rows": rows}
+
+
+def _empty_table() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in
+                         ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
+                          "created_at", "finished_at", "updated_at"]})

@@ -1,0 +1,175 @@
+"""The dashboard in a real browser: Playwright driving Debian's Chromium (/usr/bin/chromium).
+
+Each test records every request the page makes and checks that all go to the dashboard's own
+server on 127.0.0.1, and writes a screenshot of its page under its temporary directory (with
+``NEURAL_NET_SCREENSHOTS=DIR`` also into DIR: ``NEURAL_NET_SCREENSHOTS=docs/images`` remakes
+the README's pictures). Skipped, with the reason, only where Chromium or Playwright is absent.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette", reason="the dashboard needs the ui extra (pip install -e '.[ui]')")
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+
+from ui_fixtures import start_training, store  # noqa: E402,F401 (store: a fixture)
+
+import neural_net.db as db  # noqa: E402
+from neural_net.ui import serve  # noqa: E402
+
+CHROMIUM = os.environ.get("NEURAL_NET_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium chromium-driver)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def dashboard(store):
+    dash = serve(store[0], port=0, block=False, poll_ms=250)
+    assert dash is not None and dash.running
+    yield dash
+    dash.stop()
+    assert not dash.running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, dashboard):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    requests: list[str] = []
+    pg.on("request", lambda r: requests.append(r.url))
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.requests = requests  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    assert requests, "the page made no request"
+    outside = [u for u in requests if not u.startswith(dashboard.url)]
+    assert not outside, f"requests outside {dashboard.url}: {outside}"
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def screenshot(pg, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"ui-{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    target = os.environ.get("NEURAL_NET_SCREENSHOTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(target) / path.name)
+    return path
+
+
+def drawn_points(pg, quantity: str) -> int:
+    """Markers of the first trace of a curve chart as drawn in the SVG (short curves have markers)."""
+    return pg.evaluate(f"() => document.querySelectorAll('#curve-{quantity} .scatterlayer .trace:first-child "
+                       f".point').length")
+
+
+def cells(pg, column: str) -> list[str]:
+    return pg.eval_on_selector_all(f'#runs tbody td[data-col="{column}"]', "tds => tds.map(t => t.textContent.trim())")
+
+
+def test_runs_table_shows_the_runs_and_sorts(page, dashboard, store, tmp_path):
+    d, ids = store
+    page.goto(dashboard.url)
+    rows = page.eval_on_selector_all("#runs tbody tr", "trs => trs.map(t => t.dataset.run)")
+    assert sorted(rows) == sorted(str(i) for i in ids.values())
+    assert sorted(cells(page, "name")) == sorted(ids)
+    expected = {str(r.run_id): r.final_loss for r in db.list_runs(d).itertuples()}
+    page.click('th a[data-col="final_loss"]')
+    page.wait_for_url("**sort=final_loss**")
+    order = page.eval_on_selector_all("#runs tbody tr", "trs => trs.map(t => t.dataset.run)")
+    assert order == sorted(expected, key=expected.get)
+    page.click('th a[data-col="final_loss"]')
+    page.wait_for_url("**sort=-final_loss**")
+    order = page.eval_on_selector_all("#runs tbody tr", "trs => trs.map(t => t.dataset.run)")
+    assert order == sorted(expected, key=expected.get, reverse=True)
+    page.fill('input[name="q"]', "sgd")
+    page.click('form.filters button[type="submit"]')
+    page.wait_for_url("**q=sgd**")
+    assert cells(page, "name") == ["sgd-s0"]
+    page.goto(dashboard.url)
+    screenshot(page, tmp_path, "runs")
+
+
+def test_run_page_draws_every_stored_epoch(page, dashboard, store, tmp_path):
+    d, ids = store
+    rid = ids["adam-s0"]
+    history = db.history(d, rid)
+    page.goto(f"{dashboard.url}runs/{rid}")
+    page.wait_for_function("window.dashboard && window.dashboard.charts.loss && window.dashboard.heatmap")
+    counts = page.evaluate("""() => Object.fromEntries(Object.entries(window.dashboard.charts).map(
+        ([q, gd]) => [q, gd.data.map(t => [t.name, t.x.length])]))""")
+    assert dict(counts["loss"]) == {"loss": len(history), "val_loss": len(history)}
+    assert dict(counts["accuracy"]) == {"accuracy": len(history), "val_accuracy": len(history)}
+    assert page.evaluate("() => document.querySelectorAll('#curve-loss .scatterlayer .trace').length") == 2
+    assert drawn_points(page, "loss") == len(history)  # markers drawn in the SVG, one per epoch
+    n_snapshots = len(db.snapshots(d, rid))
+    assert page.evaluate("() => document.getElementById('hist-0').data[0].z.length") == n_snapshots
+    W = db.weight_matrices(d, rid)[0]
+    assert page.evaluate("() => window.dashboard.heatmap.shape") == list(W.shape)
+    page.check("#logy")
+    assert page.evaluate("() => window.dashboard.charts.loss.layout.yaxis.type") == "log"
+    page.uncheck("#logy")
+    screenshot(page, tmp_path, "run")
+
+
+def test_compare_overlays_two_runs(page, dashboard, store, tmp_path):
+    d, ids = store
+    page.goto(dashboard.url)
+    page.check(f'input[name="run"][value="{ids["adam-s0"]}"]')
+    page.check(f'input[name="run"][value="{ids["sgd-s0"]}"]')
+    page.click("#compare-button")
+    page.wait_for_url("**/compare?**")
+    page.wait_for_function("window.dashboard && window.dashboard.charts.overlay")
+    traces = page.evaluate("() => window.dashboard.charts.overlay.data.map(t => t.x.length)")
+    assert traces == [len(db.history(d, ids["adam-s0"])), len(db.history(d, ids["sgd-s0"]))]
+    differs = page.eval_on_selector_all("#differences tr.differs th", "ths => ths.map(t => t.textContent)")
+    assert {"optimizer", "epochs"} <= set(differs) and not {"seed", "batch_size"} & set(differs)
+    page.select_option("#group", "optimizer")
+    page.wait_for_function("window.dashboard && window.dashboard.charts.groups")
+    # three runs grouped by optimizer: the two adam seeds make a mean with a band
+    page.goto(f"{dashboard.url}compare?" + "&".join(f"run={i}" for i in ids.values()) + "&group=optimizer")
+    page.wait_for_function("window.dashboard && window.dashboard.charts.groups")
+    names = page.evaluate("() => window.dashboard.charts.groups.data.filter(t => t.name).map(t => t.name)")
+    assert sorted(names) == ["optimizer=adam (2 runs)", "optimizer=sgd (1 run)"]
+    screenshot(page, tmp_path, "compare")
+
+
+def test_live_page_gains_points_while_a_child_trains(page, dashboard, store, tmp_path):
+    d, _ = store
+    proc, rid = start_training(d / "live.db", epochs=40, pause=0.3)
+    try:
+        page.goto(f"{dashboard.url}live/{rid}")
+        page.wait_for_function("window.dashboard && window.dashboard.polls >= 1", timeout=10_000)
+        first = drawn_points(page, "loss")
+        page.wait_for_function(f"() => document.querySelectorAll('#curve-loss .scatterlayer .trace:first-child "
+                               f".point').length >= {first + 3}", timeout=20_000)
+        assert page.text_content("#live-status") in ("running", "created")
+        screenshot(page, tmp_path, "live")
+        proc.wait(60)
+        assert proc.returncode == 0
+        page.wait_for_function("() => document.getElementById('live-status').textContent === 'finished'",
+                               timeout=10_000)
+        page.wait_for_function("() => document.querySelectorAll('#curve-loss .scatterlayer .trace:first-child "
+                               ".point').length === 40", timeout=10_000)
+        assert page.evaluate("() => window.dashboard.charts.loss.data[0].x") == list(range(1, 41))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

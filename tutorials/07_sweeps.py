@@ -1,0 +1,274 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 7 · Parameter sweeps, stored in one database
+#
+# `neural_net.sweep.sweep(build_fn, grid, X, y, ...)` trains one model per point of a
+# grid of parameters, and records each as a run in one database (here a SQLite file):
+# its parameters in the run's hyper-parameters, its per-epoch history, its weights. It
+# returns the results as a pandas DataFrame, best first, and the database keeps
+# everything else, to compare the runs with SQL and to rebuild any of them.
+#
+# Trials run one after another, or on any `concurrent.futures` executor: a process pool
+# here, a Dask cluster (`client.get_executor()`) the same way. A trial that fails is
+# recorded as failed, with its error, and does not stop the others.
+
+# %%
+import multiprocessing
+import pathlib
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy
+import pandas
+import matplotlib.pyplot as plt
+from sqlalchemy import text
+
+import neural_net.db
+from neural_net.architecture import Sequential
+from neural_net.layers import Dense
+from neural_net.optimizers import SGD, Adam
+from neural_net.sweep import expand_grid, sweep
+
+workdir = pathlib.Path(tempfile.mkdtemp(prefix="sweep_tutorial_", dir="."))  # deleted at the end
+
+# %% [markdown]
+# ## The problem
+#
+# An "XOR" of two coordinates: $y = [x_1 x_2 > 0]$ for $x$ uniform in $[-1, 1]^2$.
+# No straight line separates the two classes, so the hidden layer matters; 300 points
+# to train on, 200 to validate.
+
+# %%
+rng = numpy.random.default_rng(0)
+X = rng.uniform(-1, 1, size=(500, 2))
+y = (X[:, 0] * X[:, 1] > 0).reshape(-1, 1).astype(float)
+X_train, y_train, X_val, y_val = X[:300], y[:300], X[300:], y[300:]
+plt.scatter(X_train[:, 0], X_train[:, 1], c=y_train.ravel(), cmap='coolwarm', s=12)
+plt.title('training set')
+plt.show()
+
+
+# %% [markdown]
+# ## The model and the grid
+#
+# `build_fn(**params)` returns a compiled model for one point of the grid. Seeding it
+# makes every trial reproducible: the same point gives the same numbers, in this
+# process or in another.
+#
+# The grid `{name: [values]}` means every combination of the values (`expand_grid`
+# shows them); a list of parameter dicts is taken as it is.
+
+# %%
+def build(units, optimizer, lr):
+    model = Sequential([Dense(units, activation='tanh', input_dim=2),
+                        Dense(1, activation='sigmoid')], seed=units)
+    opt = SGD(lr=lr) if optimizer == 'sgd' else Adam(lr=lr)
+    return model.compile(optimizer=opt, loss='binary_crossentropy', metrics=['accuracy'])
+
+
+grid = {'units': [2, 4, 16], 'optimizer': ['sgd', 'adam'], 'lr': [0.01, 0.1]}
+pandas.DataFrame(expand_grid(grid)).T
+
+# %% [markdown]
+# ## A sweep, serially
+#
+# Each run is recorded in `sweep.db` under the name `sweep[<trial>]`. The results are
+# ranked by `monitor`, the best epoch of the validation accuracy here (`mode='max'`;
+# `'auto'` picks `max` for accuracies and `min` for losses); `loss` is the final
+# training loss.
+
+# %%
+path = str(workdir / "sweep.db")
+results = sweep(build, grid, X_train, y_train, epochs=60, batch_size=32,
+                validation_data=(X_val, y_val), monitor='val_accuracy', mode='max', store=path)
+results.drop(columns=['db_path'])
+
+# %% [markdown]
+# ## The same sweep on a process pool
+#
+# With `executor=`, trials are submitted to the executor and run in parallel; all the
+# workers write into the same file (SQLite in WAL mode, writes retried while the file is
+# locked; run ids are random, so rows never collide). Worker processes must be able to
+# find `build_fn`: a function defined in a notebook reaches them when they are started by
+# `fork` (Linux); with `spawn` (macOS, Windows) or Dask, put it in a module.
+#
+# Seeded, the pool gives the serial numbers exactly.
+
+# %%
+if "fork" in multiprocessing.get_all_start_methods():
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        pooled = sweep(build, grid, X_train, y_train, epochs=60, batch_size=32,
+                       validation_data=(X_val, y_val), monitor='val_accuracy', store=path,
+                       name='pool', executor=pool)
+    same = ['units', 'optimizer', 'lr', 'val_accuracy', 'loss']
+    pandas.testing.assert_frame_equal(pooled.sort_values('trial')[same].reset_index(drop=True),
+                                      results.sort_values('trial')[same].reset_index(drop=True))
+    display(pooled.drop(columns=['db_path']))
+else:
+    print("no fork start method on this platform: the pooled sweep is skipped")
+
+# %% [markdown]
+# ## Comparing the runs with SQL
+
+# %% [markdown]
+# > **`%sql $network.db_path` and jupysql 0.10+.** The seed connected with
+# > `%sql $network.db_path`. That relied on IPython's `$variable` expansion, which the
+# > `%sql` magic of current jupysql (0.10 and later; 0.11 here) switches off: it reads
+# > `$network.db_path` as a literal connection string and answers *"No active
+# > connection"*. Its replacement, `{{network.db_path}}`, is expanded inside queries
+# > but not in the connection argument. What `%sql` accepts is **the name of a variable
+# > holding a SQLAlchemy engine** — `neural_net.db.open_database(url)` returns one — or a literal URL such as
+# > `%sql sqlite:////absolute/path/run/model1709575905.db`. Inside queries, `{{ ... }}`
+# > is rendered with Jinja from the notebook's variables, so the seed's hard-coded ids
+# > (`WHERE Architecture_id = 140379603024400`) become `{{network['id']}}`.
+
+# %%
+# %load_ext sql
+# %config SqlMagic.displaycon = False
+# %config SqlMagic.displaylimit = 30
+url = results.db_path[0]
+engine = neural_net.db.open_database(url)
+# %sql engine
+
+# %% [markdown]
+# `run_summary` has one line per run: its status, epochs, and the final and best losses
+# on each split with the epoch of the best. The six best by validation loss (each trial
+# appears twice, serial and pooled, with the same numbers):
+
+# %% language="sql"
+#
+# SELECT name, status, epochs, final_loss, best_val_loss, best_val_epoch
+# FROM run_summary
+# ORDER BY best_val_loss, name
+# LIMIT 6
+
+# %% [markdown]
+# The grid point of each run is in its hyper-parameters (JSON), under `params`; SQLite's
+# `json_extract` reads it, so the summary can be grouped by parameter:
+
+# %% language="sql"
+#
+# SELECT json_extract(a.hyperparams, '$.params.optimizer') AS optimizer,
+#        json_extract(a.hyperparams, '$.params.lr') AS lr,
+#        json_extract(a.hyperparams, '$.params.units') AS units,
+#        count(*) AS runs,
+#        MIN(s.best_val_loss) AS best_val_loss
+# FROM run_summary AS s
+# JOIN Architecture AS a ON a.Architecture_id = s.Architecture_id
+# GROUP BY optimizer, lr, units
+# ORDER BY best_val_loss
+
+# %% [markdown]
+# The view `history` holds every logged value, `(Architecture_id, epoch, split, name,
+# value)`: here the best validation accuracy of each run of the serial sweep, and the
+# epoch it was first reached.
+
+# %% language="sql"
+#
+# SELECT r.run_name AS name, MAX(h.value) AS best_val_accuracy,
+#        MIN(CASE WHEN h.value = b.best THEN h.epoch END) AS at_epoch
+# FROM history AS h
+# JOIN Architecture AS r ON r.Architecture_id = h.Architecture_id
+# JOIN (SELECT Architecture_id, MAX(value) AS best FROM history
+#       WHERE split = 'val' AND name = 'accuracy' GROUP BY Architecture_id) AS b
+#   ON b.Architecture_id = h.Architecture_id
+# WHERE h.split = 'val' AND h.name = 'accuracy' AND r.run_name LIKE 'sweep%'
+# GROUP BY r.run_name
+# ORDER BY best_val_accuracy DESC, at_epoch
+
+# %% [markdown]
+# ## … and with pandas
+#
+# `neural_net.db.list_runs` is `run_summary` as a DataFrame (with the file each run is
+# in); joined with the sweep's results on the run id, it brings back the parameters.
+# `pandas.read_sql` reads any query: the validation accuracy of every run and epoch,
+# pivoted to one column per run.
+
+# %%
+runs = neural_net.db.list_runs(url)
+runs.merge(results[['run_id', 'units', 'optimizer', 'lr', 'val_accuracy']], on='run_id')[
+    ['name', 'units', 'optimizer', 'lr', 'status', 'epochs', 'final_loss', 'best_val_loss', 'val_accuracy']]
+
+# %%
+long = pandas.read_sql(
+    text('''
+        SELECT a.run_name AS name, h.epoch, h.value
+        FROM history AS h JOIN Architecture AS a ON a.Architecture_id = h.Architecture_id
+        WHERE h.split = 'val' AND h.name = 'accuracy' AND a.run_name LIKE 'sweep%'
+    '''),
+    engine,
+)
+val_accuracy = long.pivot(index='epoch', columns='name', values='value')
+
+colors = {('sgd', 0.01): 'tab:blue', ('sgd', 0.1): 'tab:cyan',
+          ('adam', 0.01): 'tab:red', ('adam', 0.1): 'tab:orange'}
+styles = {2: ':', 4: '--', 16: '-'}
+fig, ax = plt.subplots(figsize=(12, 6))
+for r in results.itertuples():  # best first, as ranked by the sweep
+    curve = val_accuracy[f"sweep[{r.trial}]"]
+    ax.plot(curve.index, curve.values, color=colors[r.optimizer, r.lr], linestyle=styles[r.units],
+            label=f"{r.units} units, {r.optimizer}, lr={r.lr}")
+ax.set_title('validation accuracy of every run (from the database)')
+ax.set_xlabel('epoch')
+ax.set_ylabel('accuracy')
+ax.legend(ncol=2, fontsize='small')
+plt.show()
+
+# %% [markdown]
+# ## The best run
+#
+# The first row of the results is the best; `neural_net.db.history` reads its curves
+# from the database.
+
+# %%
+best = results.iloc[0]
+best[['units', 'optimizer', 'lr', 'val_accuracy', 'run_id']]
+
+# %%
+h = neural_net.db.history(url, best.run_id)
+fig, (ax1, ax2) = plt.subplots(nrows=1, ncols=2, figsize=(14, 5))
+ax1.plot(h.index, h['loss'], label='training')
+ax1.plot(h.index, h['val_loss'], label='validation')
+ax1.set_title('loss (binary cross-entropy)')
+ax2.plot(h.index, h['accuracy'], label='training')
+ax2.plot(h.index, h['val_accuracy'], label='validation')
+ax2.set_title('accuracy')
+for ax in (ax1, ax2):
+    ax.set_xlabel('epoch')
+    ax.legend()
+fig.suptitle(f"best run: {best.units} units, {best.optimizer}, lr={best.lr}")
+plt.show()
+
+# %% [markdown]
+# And the model itself comes back from the database with `load_model` (its final
+# snapshot): it scores on the validation set what the last epoch logged.
+
+# %%
+model = neural_net.db.load_model(url, best.run_id)
+val_loss, val_acc = model.evaluate(X_val, y_val)
+assert numpy.isclose(val_loss, h['val_loss'].iloc[-1]) and numpy.isclose(val_acc, h['val_accuracy'].iloc[-1])
+val_loss, val_acc
+
+# %% [markdown]
+# ## Cleaning up
+#
+# Close the engine and delete the scratch folder (skip this cell to keep `sweep.db`).
+
+# %%
+neural_net.db.dispose()
+shutil.rmtree(workdir)
