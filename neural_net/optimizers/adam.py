@@ -132,7 +132,7 @@ class AdamW(Adam):
             \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - β_2^t} + ε}
 
     Args:
-        as :class:`Adam`; ``weight_decay`` :math:`λ ≥ 0` defaults to 0.01.
+        weight_decay: :math:`λ ≥ 0`, default 0.01; the other arguments as :class:`Adam`.
 
     Example:
         >>> import numpy
