@@ -7,8 +7,10 @@ Sub-commands:
   ``--status``, ``--name`` (substring or glob) filter it; ``--format table|csv|json``.
 * ``neural-net history RUN`` — a run's per-epoch loss and metrics.
 * ``neural-net show RUN`` — a run's metadata, hyper-parameters, layers and snapshots.
-* ``neural-net export RUN --to TARGET`` — copy a run (rows, identities, weights at every
+* ``neural-net export RUN... --to TARGET`` — copy runs (rows, identities, weights at every
   snapshot) to another database or a file of its own; again, it copies only what is new.
+  ``--to mlflow:URI`` / ``--to tensorboard:DIR`` export them to MLflow / TensorBoard instead.
+* ``neural-net import FILE.csv --to SOURCE`` — store a Keras CSVLogger file's curves as a run.
 * ``neural-net db upgrade PATH`` / ``neural-net db status PATH`` — schema revisions.
 * ``neural-net demo`` — train a small network on the embedded iris data and print its history.
 * ``neural-net ui [SOURCE]`` — a read-only dashboard in the browser (:mod:`neural_net.ui`; the ``ui`` extra).
@@ -348,12 +350,16 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .cli_interop import is_foreign_target, run_foreign_export
     from .db.run import find_run
     from .db.transfer import copy_run
 
     source = args.source or default_source()
-    report = copy_run(source, find_run(source, args.run), args.to, with_parents=args.with_parents)
-    print(report)
+    args.run = [find_run(source, ref) for ref in args.run]  # ids, each reference checked first
+    if is_foreign_target(args.to):  # mlflow:URI, tensorboard:DIR
+        return run_foreign_export(args, source)
+    for rid in args.run:
+        print(copy_run(source, rid, args.to, with_parents=args.with_parents))
     return OK
 
 
@@ -545,6 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
         ['-val_accuracy']
     """
     from . import __version__
+    from .cli_interop import add_export_options, add_import_command
 
     parser = Parser(
         prog="neural-net", formatter_class=_formatter, epilog=EPILOG,
@@ -610,14 +617,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Copy a run with every row it owns (layers, neurons, cost and metric rows, weights at every "
                     "snapshot, metadata, status, parent link), keeping its ids, to TARGET: a SQLAlchemy URL "
                     "(e.g. PostgreSQL), a .db file (created if new) or a directory (a file run-RUN.db in it). "
-                    "Exporting again copies only what is new; a run already there is reported, not duplicated.",
+                    "Exporting again copies only what is new; a run already there is reported, not duplicated. "
+                    "TARGET mlflow:TRACKING_URI logs each run to MLflow (needs the mlflow extra), "
+                    "tensorboard:DIR writes TensorBoard event files (needs the tensorboard extra).",
         epilog="examples:\n  neural-net export 1234567890 --to postgresql+psycopg://me@host/db\n"
-               "  neural-net export 1234567890 --from run/ --to best.db")
-    export.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
-    export.add_argument("--to", required=True, metavar="TARGET", help="database URL, .db path or directory")
+               "  neural-net export 1234567890 --from run/ --to best.db\n"
+               "  neural-net export 12 34 56 --from sweep.db --to mlflow:sqlite:///mlruns.db --experiment sweep\n"
+               "  neural-net export 12 34 56 --from sweep.db --to tensorboard:tb/")
+    export.add_argument("run", type=_run_ref, nargs="+", metavar="RUN",
+                        help="run id, unique prefix of one, 'latest' or run name (several: one after another)")
+    export.add_argument("--to", required=True, metavar="TARGET",
+                        help="database URL, .db path or directory; mlflow:TRACKING_URI (e.g. "
+                             "mlflow:sqlite:///mlruns.db); tensorboard:DIR")
     _source_option(export)
     export.add_argument("--with-parents", action="store_true",
                         help="also copy the runs this one was resumed from (parent_id), when SOURCE has them")
+    add_export_options(export)
     export.set_defaults(func=_export)
 
     tag = sub.add_parser("tag", help="set tags of a run (key=value; key= removes one)", formatter_class=_formatter,
@@ -649,6 +664,8 @@ def build_parser() -> argparse.ArgumentParser:
     _source_option(dele)
     dele.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     dele.set_defaults(func=_delete)
+
+    add_import_command(sub, _formatter, default_source)
 
     dbp = sub.add_parser("db", help="database schema: status and upgrade", formatter_class=_formatter,
                          description="Schema revisions of neural_net databases (Alembic migrations shipped with "

@@ -95,3 +95,12 @@ def test_dashboard_benchmark_serves_every_page(tmp_path: Path) -> None:
     assert any(label.startswith("runs page / (8 runs): first byte") for label in labels)
     assert any("run page, 40 epochs, 21 snapshots" in label for label in labels)
     assert [n for n, _ in result["memory"]] == [0, 9]  # after start-up, after every run's page
+
+
+def test_interop_benchmark_streams_every_value(tmp_path: Path) -> None:
+    result = run("bench_interop.py", "--epochs", "30,300", "--without", "mlflow", tmp_path=tmp_path)
+    rows = [r for r in result["rows"] if "skipped" not in r]
+    paths = {r["path"] for r in rows}
+    assert {"import_history(DataFrame)", "db.history (one DataFrame)", "iter_history (chunks)"} <= paths
+    assert all(r["values"] == 4 * r["epochs"] and r["rows_per_s"] > 0 for r in rows)
+    assert all(r["peak_mb"] > 0 for r in rows if r["path"] != "import_history(DataFrame)")

@@ -52,6 +52,16 @@ and identities to another database (SQLite ↔ PostgreSQL, or a file of its own)
 copies only what is new. ``copy_run(...)`` does the same and returns a report
 (:mod:`neural_net.db.transfer`).
 
+Other tools (``neural-net export RUN... --to mlflow:URI|tensorboard:DIR``, ``neural-net import``)
+----------------------------------------------------------------------------------------------
+``to_mlflow(source, run_ids, tracking_uri, experiment=None, snapshots='final') -> [mlflow run id]``
+(:mod:`neural_net.db.mlflow_export`, extra ``mlflow``), ``to_tensorboard(source, run_ids, logdir)
+-> [directory]`` (:mod:`neural_net.db.tensorboard_export`, extra ``tensorboard``),
+``import_history(history_or_csv, store=True, name=None, params=None) -> run_id`` (a Keras
+``History``, its dict, a ``CSVLogger`` file or a DataFrame; :mod:`neural_net.db.history_import`),
+``iter_history(source, run_id, chunk_rows=10000)`` (the history in chunks, with wall times;
+:mod:`neural_net.db.history_stream`).
+
 Schema management (for the CLI: ``neural-net db upgrade PATH``)
 ---------------------------------------------------------------
 ``upgrade(url_or_path, revision='head') -> str``, ``database_state(url)`` (``.kind`` in
@@ -101,7 +111,7 @@ __all__ = [
     "store_factory", "Store", "Recorder", "sweep_target", "record_failed_run",
     "open_run", "StoredRun", "set_tag", "set_note", "runs", "list_runs", "history", "layers", "snapshots", "weights", "weight_matrices", "run_info", "load_model",
     "delete_run", "export_run", "copy_run", "upgrade", "database_state", "head_revision", "open_database",
-    "resolve_url", "dispose",
+    "resolve_url", "dispose", "to_mlflow", "to_tensorboard", "import_history", "iter_history",
     "ENGINES", "StoreError", "StorePathError", "NotANeuralNetDatabase", "SchemaOutdated", "SchemaTooNew",
     "RunNotFound", "SnapshotNotFound", "StoredModelError", "UnknownRevision",
 ]
@@ -115,6 +125,8 @@ _LAZY = {
     "upgrade": "engine", "database_state": "engine", "open_database": "engine", "resolve_url": "engine",
     "dispose": "engine", "ENGINES": "engine",
     "head_revision": "migrate",
+    "to_mlflow": "mlflow_export", "to_tensorboard": "tensorboard_export", "import_history": "history_import",
+    "iter_history": "history_stream",
     "StoreError": "errors", "StorePathError": "errors", "NotANeuralNetDatabase": "errors",
     "SchemaOutdated": "errors", "SchemaTooNew": "errors", "RunNotFound": "errors",
     "SnapshotNotFound": "errors", "StoredModelError": "errors", "UnknownRevision": "errors",
