@@ -1,0 +1,569 @@
+r"""Ensemble: K models of one architecture trained in one numpy pass, each as if alone.
+
+An :class:`Ensemble` takes K compiled :class:`~neural_net.architecture.Sequential` models with
+the same layer widths, activations, cost and metrics that may differ in their initial weights,
+learning rate, momentum, weight decay, dropout rates and other numeric optimizer settings. It
+stacks their weights along a leading axis — layer :math:`l` holds one array of shape
+:math:`(K, n_{in}+1, n_{out})` — and runs every mini-batch for all members at once with
+batched ``np.matmul``:
+
+.. math:: Z_k = X_k W_{k,:-1} + W_{k,-1}, \qquad k = 1 \dots K
+
+(members drawing the same shuffle order share :math:`X` and the product broadcasts). It
+reuses the engine's activations (element- or row-wise on any leading axes), the costs'
+deltas (:meth:`~neural_net.cost.Cost.losses` for the per-member losses) and the optimizers'
+own update rules, applied once to the stacked arrays with the members' settings as
+``(K, 1, 1)`` arrays (:func:`~neural_net.optimizers.base.nonzero` keeps the rules' branches
+valid for them).
+
+Same numbers: member k draws its shuffle order and dropout masks from its own generator in the
+same sequence as ``fit`` does alone, so it follows the same trajectory (to rounding; the tests
+check 1e-12 relative in float64 over 100 epochs). Each member keeps its own callbacks (its
+store's recorder among them), early stopping (``stop_training``) and NaN policy: a member
+whose loss is not finite is stopped with its last finite weights, marked ``'diverged'``, and
+the others train on. Stopped members leave the stack, so they cost nothing afterwards.
+
+Memory: K × (weights + optimizer state) for the stack, plus one batch of activations and
+deltas per member, plus one copy of the weights (the last finite epoch's).
+
+Example:
+    >>> import numpy
+    >>> from neural_net.architecture import Sequential
+    >>> from neural_net.layers import Dense
+    >>> from neural_net.ensemble import Ensemble
+    >>> def build(lr, seed):
+    ...     net = Sequential([Dense(4, 'tanh', input_dim=2), Dense(1, 'sigmoid')], 'bce', seed=seed)
+    ...     return net.compile(optimizer={'name': 'sgd', 'lr': lr} if False else 'sgd')
+    >>> models = [Sequential([Dense(4, 'tanh', input_dim=2), Dense(1, 'sigmoid')], 'bce', seed=s).compile('adam')
+    ...           for s in range(3)]
+    >>> X = numpy.random.default_rng(0).normal(size=(32, 2)); y = (X[:, :1] > 0) * 1.0
+    >>> histories = Ensemble(models).fit(X, y, epochs=2, batch_size=8)
+    >>> [h.epoch for h in histories]
+    [[1, 2], [1, 2], [1, 2]]
+    >>> Ensemble(models).predict(X).shape
+    (3, 32, 1)
+"""
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .architecture import Sequential
+from .callbacks.base import Callback, History
+from .checks import positive_int
+from .divergence import TrainingDiverged, check_policy
+from .interrupts import sigterm_as_exit
+from .layers import Activation, Dropout, Fullyconnected
+from .loop import check_X, check_y
+from .optimizers import Optimizer, from_config
+
+#: Optimizer settings that may differ between the members of one ensemble (numbers only).
+PER_MEMBER = ("lr", "weight_decay", "momentum", "dampening", "betas", "eps", "alpha")
+#: Settings whose being zero or not changes the update rule's shape (state arrays, folding).
+ZERO_MATTERS = ("momentum",)
+
+
+def _column(values: Sequence[float], dtype: Any) -> np.ndarray:
+    return np.asarray(values, dtype=dtype).reshape(-1, 1, 1)
+
+
+def architecture_key(model: Any) -> tuple:
+    """What members of one ensemble must share: layer kinds, widths and activations (not the
+    initialiser, not the dropout rate), cost and metric names, optimizer class and the
+    settings that shape its rule. Two models with equal keys can be stacked.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ensemble import architecture_key
+        >>> a = Sequential([Dense(3, 'relu', input_dim=2)], 'mse', seed=0).compile('adam')
+        >>> b = Sequential([Dense(3, 'relu', input_dim=2)], 'mse', seed=1).compile('adam')
+        >>> architecture_key(a) == architecture_key(b)
+        True
+    """
+    layers = []
+    for s in model.steps:
+        cfg = s.config()
+        cfg.pop("init_method", None)
+        cfg.pop("rate", None)
+        layers.append(repr(sorted(cfg.items())))
+    opt = model.optimizer
+    opt_key: tuple = ()
+    if opt is not None:
+        cfg = opt.get_config()
+        fixed = sorted((k, repr(v)) for k, v in cfg.items() if k not in PER_MEMBER and k != "schedule")
+        zeros = tuple((k, cfg[k] == 0) for k in ZERO_MATTERS if k in cfg)
+        opt_key = (type(opt).__name__, tuple(fixed), zeros, opt.folds_lr)
+    return (tuple(layers), model.cost.name if model.cost is not None else None,
+            tuple(m.name for m in model.metrics), opt_key)
+
+
+def _describe_mismatch(k: int, a: tuple, b: tuple) -> str:
+    parts = ("layers (kinds, widths, activations)", "cost", "metrics", "optimizer (class and the settings that shape "
+             "its rule: momentum zero or not, nesterov, amsgrad, centered, ...)")
+    for name, x, y in zip(parts, a, b):
+        if x != y:
+            return f"models[{k}] differs from models[0] in its {name}: {y!r} vs {x!r}"
+    return f"models[{k}] differs from models[0]"
+
+
+def stack_optimizer(optimizers: Sequence[Optimizer], dtype: Any) -> Optimizer:
+    """One optimizer of the members' class whose per-member settings (:data:`PER_MEMBER`) are
+    ``(K, 1, 1)`` arrays, so its own ``apply`` updates a stack of K parameter arrays at once.
+    The learning rate is set each epoch from the members' optimizers (their schedules run there).
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.optimizers import SGD
+        >>> from neural_net.ensemble import stack_optimizer
+        >>> opt = stack_optimizer([SGD(lr=0.1, momentum=0.5), SGD(lr=0.2, momentum=0.9)], numpy.float64)
+        >>> W = numpy.zeros((2, 1, 1)); opt.apply(0, W, numpy.ones((2, 1, 1))); W.ravel()
+        array([-0.1, -0.2])
+    """
+    first = optimizers[0]
+    stacked = from_config(first.name, first.get_config())
+    stacked.schedule = None
+    cfg = [o.get_config() for o in optimizers]
+    for name in PER_MEMBER:
+        if name == "lr" or name not in cfg[0]:
+            continue
+        if name == "betas":
+            stacked.betas = (_column([c["betas"][0] for c in cfg], dtype), _column([c["betas"][1] for c in cfg], dtype))
+        else:
+            setattr(stacked, name, _column([c[name] for c in cfg], dtype))
+    stacked.lr = _column([o.lr for o in optimizers], dtype)
+    return stacked
+
+
+class _Stack:
+    """The stacked layers of the active members: weights, activations, dropout, buffers."""
+
+    def __init__(self, models: list[Sequential], dtype: Any) -> None:
+        self.steps = models[0].steps
+        self.kinds: list[str] = []
+        self.W: dict[int, np.ndarray] = {}
+        self.funcs: dict[int, Any] = {}
+        self.rates: dict[int, np.ndarray] = {}
+        self.drop_layers: dict[int, list[Dropout]] = {}
+        self.masks: dict[int, np.ndarray] = {}
+        for i, step in enumerate(self.steps):
+            if isinstance(step, Fullyconnected):
+                self.kinds.append("fc")
+                self.W[i] = np.stack([m.steps[i].func.W for m in models]).astype(dtype)
+            elif isinstance(step, Activation):
+                self.kinds.append("act")
+                self.funcs[i] = copy.copy(step.func)
+            elif isinstance(step, Dropout):
+                self.kinds.append("drop")
+                self.rates[i] = _column([m.steps[i].rate for m in models], dtype)
+                self.drop_layers[i] = [m.steps[i] for m in models]
+            else:
+                raise TypeError(f"Ensemble: cannot stack the layer {step!r} (Fullyconnected, Activation, Dropout only)")
+        self.fc = [i for i, k in enumerate(self.kinds) if k == "fc"]
+        self.inputs: dict[int, np.ndarray] = {}
+        self.dW = {i: np.empty_like(W) for i, W in self.W.items()}
+
+    def keep(self, rows: list[int]) -> None:
+        """Keep only the members at positions ``rows`` of the stack."""
+        for i in self.W:
+            self.W[i] = self.W[i][rows]
+            self.dW[i] = np.empty_like(self.W[i])
+        for i in self.rates:
+            self.rates[i] = self.rates[i][rows]
+            self.drop_layers[i] = [self.drop_layers[i][r] for r in rows]
+        self.masks.clear()
+
+    def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
+        out, scratch = X, False
+        for i, kind in enumerate(self.kinds):
+            if kind == "fc":
+                self.inputs[i] = out
+                W = self.W[i]
+                out = np.matmul(out, W[:, :-1])
+                out += W[:, -1:]
+                scratch = True
+            elif kind == "act":
+                out = self.funcs[i].compute(out, out=out if scratch else None)
+                scratch = True
+            elif training and np.any(self.rates[i] != 0):
+                out = self._dropout(i, out)
+            else:
+                self.masks.pop(i, None)
+        return out
+
+    def _dropout(self, i: int, out: np.ndarray) -> np.ndarray:
+        """Inverted dropout as :class:`~neural_net.layers.Dropout` draws it, member by member
+        from each member's own generator (none drawn for a member whose rate is 0, as alone)."""
+        if out.ndim == 2:
+            out = np.broadcast_to(out, (len(self.rates[i]), *out.shape))
+        mask = self.masks.get(i)
+        if mask is None or mask.shape != out.shape or mask.dtype != out.dtype:
+            mask = self.masks[i] = np.empty(out.shape, out.dtype)
+        rate = self.rates[i]
+        for k, layer in enumerate(self.drop_layers[i]):
+            if rate[k, 0, 0] != 0:
+                layer.rng.random(out=mask[k], dtype=mask.dtype)
+            else:
+                mask[k] = 1.0
+        np.greater_equal(mask, rate, out=mask, casting="unsafe")
+        mask *= 1.0 / (1.0 - rate)
+        return out * mask
+
+    def backward(self, Δ: np.ndarray, start: int, first: int, opt: Optimizer) -> None:
+        for i in range(start, first - 1, -1):
+            kind = self.kinds[i]
+            if kind == "act":
+                Δ = self.funcs[i].grad(Δ, out=Δ)
+            elif kind == "drop":
+                if i in self.masks:
+                    Δ = Δ * self.masks[i]
+            else:
+                X, W, dW = self.inputs[i], self.W[i], self.dW[i]
+                np.matmul(np.swapaxes(X, -1, -2), Δ, out=dW[:, :-1])
+                np.matmul(np.ones(Δ.shape[-2], Δ.dtype), Δ, out=dW[:, -1])
+                din = np.matmul(Δ, np.swapaxes(W[:, :-1], -1, -2)) if i > first else None
+                opt.apply(self.fc.index(i), W, dW)
+                if din is not None:
+                    Δ = din
+
+
+class Ensemble:
+    """K compiled Sequential models of one architecture, trained together (see the module doc).
+
+    Args:
+        models: a list of compiled :class:`~neural_net.architecture.Sequential` (each with its
+            own ``seed``/generator) whose :func:`architecture_key` is equal.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ensemble import Ensemble
+        >>> Ensemble([Sequential([Dense(1, input_dim=2)], 'mse', seed=0).compile('sgd'),
+        ...           Sequential([Dense(2, input_dim=2)], 'mse', seed=1).compile('sgd')])
+        Traceback (most recent call last):
+        ...
+        ValueError: models[1] differs from models[0] in its layers (kinds, widths, activations): ...
+    """
+
+    def __init__(self, models: Sequence[Sequential]) -> None:
+        if isinstance(models, Sequential) or not isinstance(models, (list, tuple)):
+            raise TypeError(f"models must be a list of compiled Sequential models, got {type(models).__name__}")
+        if not models:
+            raise ValueError("models must hold at least one model, got an empty list")
+        for k, m in enumerate(models):
+            if not isinstance(m, Sequential):
+                raise TypeError(f"models[{k}] must be a Sequential, got {type(m).__name__}")
+            if m.cost is None or m.optimizer is None:
+                raise ValueError(f"models[{k}] must be compiled (a cost and an optimizer): call compile() first")
+        if len({id(m) for m in models}) != len(models):
+            raise ValueError("models must be distinct objects (the same model appears twice)")
+        if len({id(m.rng) for m in models}) != len(models):
+            raise ValueError("models must each have their own random generator (Sequential(seed=...)); "
+                             "two share one, so their shuffles and dropout masks would not be those of training alone")
+        key = architecture_key(models[0])
+        for k, m in enumerate(models[1:], 1):
+            other = architecture_key(m)
+            if other != key:
+                raise ValueError(_describe_mismatch(k, key, other))
+        self.models = list(models)
+        self.status: list[str] = ["created"] * len(models)
+        self.errors: list[BaseException | None] = [None] * len(models)
+
+    @property
+    def members(self) -> list[Sequential]:
+        """The members as the Sequential models they are, holding their trained weights."""
+        return list(self.models)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Outputs of every member, shape ``(K, n, n_out)`` (dropout off)."""
+        X = check_X(self.models[0], X)
+        return _Stack(self.models, X.dtype).forward(X, training=False)
+
+    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, validation_data: Any = None,
+            shuffle: bool = True, callbacks: Callable[[int], list[Callback]] | Sequence[Sequence[Callback]] | None = None,
+            on_nonfinite: str = "raise") -> list[History]:
+        """Train every member as ``fit`` trains it alone; return one History per member.
+
+        ``callbacks``: None, a list of K lists (one per member) or a function ``k -> list``
+        (callback objects hold state: each member needs its own). A member's store recorder
+        is added as ``fit`` adds it. ``self.status[k]`` ends ``'finished'``, ``'stopped'``
+        (its callbacks set ``stop_training``) or ``'diverged'`` (``self.errors[k]`` holds the
+        :class:`~neural_net.divergence.TrainingDiverged`; the member keeps its last finite
+        weights and training goes on for the others).
+        """
+        models, K = self.models, len(self.models)
+        epochs = positive_int(epochs, "epochs")
+        on_nonfinite = check_policy(on_nonfinite)
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
+        first = models[0]
+        X = check_X(first, X)
+        y = check_y(first, y, len(X), dtype=X.dtype)
+        n = len(X)
+        B = n if batch_size is None else min(positive_int(batch_size, "batch_size"), n)
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a tuple (X_val, y_val)")
+            Xv = check_X(first, validation_data[0], "validation_data[0]").astype(X.dtype, copy=False)
+            validation_data = (Xv, check_y(first, validation_data[1], len(Xv), dtype=X.dtype,
+                                           name="validation_data[1]", x_name="validation_data[0]"))
+        if len({m.epoch for m in models}) != 1:
+            raise ValueError(f"models must all have trained the same number of epochs before fit, got "
+                             f"{[m.epoch for m in models]}")
+        for k, m in enumerate(models):
+            if m.optimizer.state_dict()["state"]:
+                raise ValueError(f"models[{k}]'s optimizer already holds state (it trained before): an ensemble "
+                                 f"starts its members' optimizers fresh; compile the model again")
+        cbs = self._callbacks(callbacks)
+        shuffle = bool(shuffle) and B < n
+        stack = _Stack(models, X.dtype)
+        for m in models:  # the members' own weights take the data's dtype, as fit does
+            for i in stack.fc:
+                if m.steps[i].func.W.dtype != X.dtype:
+                    m.steps[i].func.W = m.steps[i].func.W.astype(X.dtype)
+        opt = stack_optimizer([m.optimizer for m in models], X.dtype)
+        keep = {i: W.copy() for i, W in stack.W.items()}  # the last finite epoch's weights
+        last: list[tuple[int | None, float | None]] = [(None, None)] * K
+        handles = [any(getattr(cb, "handles_nonfinite", False) for cb in cbs[k]) for k in range(K)]
+        histories = [History() for _ in range(K)]
+        logs_of: list[dict[str, float]] = [{} for _ in range(K)]
+        active = list(range(K))
+        steps, cost = first.steps, first.cost
+        assert cost is not None
+        fused = isinstance(steps[-1], Activation) and cost.fuses_with(steps[-1].func)
+        start = len(steps) - 2 if fused else len(steps) - 1
+        first_param = stack.fc[0]
+        for k, m in enumerate(models):
+            m.stop_training = False
+            self.status[k] = "running"
+            for cb in cbs[k]:
+                cb.set_model(m)
+        with sigterm_as_exit():
+            try:
+                for k in range(K):
+                    for cb in cbs[k]:
+                        cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": n})
+                for _ in range(epochs):
+                    if not active:
+                        break
+                    epoch = models[active[0]].epoch + 1
+                    for k in active:
+                        models[k].optimizer.begin_epoch(epoch)
+                        for cb in cbs[k]:
+                            cb.on_epoch_begin(epoch, {})
+                    opt.lr = _column([models[k].optimizer.lr for k in active], X.dtype)
+                    orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
+                    if orders is not None and (orders == orders[0]).all():
+                        orders = orders[0]  # one order for all: the inputs are shared
+                    losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param, active)
+                    stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data, active,
+                                              cbs, handles, histories, logs_of, on_nonfinite)
+                    if stopped:  # stopped members leave the stack, their optimizer state with them
+                        rows = [r for r, k in enumerate(active) if k not in stopped]
+                        self._save_optimizer_state(opt, [k for k in active if k in stopped], active)
+                        if rows:
+                            stack.keep(rows)
+                            for i in keep:
+                                keep[i] = keep[i][rows]
+                            _keep_optimizer_rows(opt, models[active[rows[0]]].optimizer, rows)
+                        active = [active[r] for r in rows]
+                self._save_optimizer_state(opt, active, active)
+                for k in active:
+                    if logs_of[k] and not math.isfinite(logs_of[k]["loss"]) and on_nonfinite == "raise":
+                        self._put_weights(k, {i: W[active.index(k)] for i, W in keep.items()})
+                    self.status[k] = "stopped" if models[k].stop_training else "finished"
+            except BaseException as error:
+                for k in active:
+                    self.status[k] = "failed"
+                    for cb in cbs[k]:
+                        cb.on_train_failed(error)
+                raise
+        for k in active:
+            for cb in cbs[k]:
+                cb.on_train_end(logs_of[k])
+        return histories
+
+    # ----- the pieces of fit -------------------------------------------------------------
+    def _callbacks(self, callbacks: Any) -> list[list[Callback]]:
+        K = len(self.models)
+        if callbacks is None:
+            per = [[] for _ in range(K)]
+        elif callable(callbacks):
+            per = [list(callbacks(k) or []) for k in range(K)]
+        elif isinstance(callbacks, (list, tuple)) and len(callbacks) == K and all(
+                isinstance(c, (list, tuple)) for c in callbacks):
+            per = [list(c) for c in callbacks]
+        else:
+            raise TypeError(f"callbacks must be None, a function k -> list of callbacks or a list of {K} lists "
+                            f"(one per member), got {callbacks!r}")
+        seen: set[int] = set()
+        for k, lst in enumerate(per):
+            for cb in lst:
+                if not isinstance(cb, Callback):
+                    raise TypeError(f"callbacks of member {k} must be Callback instances, got {cb!r}")
+                if id(cb) in seen:
+                    raise ValueError(f"callbacks: {cb!r} is given to two members; each member needs its own")
+                seen.add(id(cb))
+                if type(cb).on_batch_begin is not Callback.on_batch_begin or \
+                        type(cb).on_batch_end is not Callback.on_batch_end:
+                    raise ValueError(f"callbacks: {type(cb).__name__} has batch hooks, which an ensemble does not "
+                                     f"call (its members share each batch); train that member alone")
+            if self.models[k].store is not None:
+                lst.append(self.models[k].store.recorder)
+        return per
+
+    def _epoch(self, stack: _Stack, opt: Optimizer, X: np.ndarray, y: np.ndarray, B: int, orders: Any,
+               fused: bool, start: int, first_param: int, active: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+        cost = self.models[0].cost
+        assert cost is not None
+        metric_fns = [getattr(m, "batch_score", m.compute) for m in self.models[0].metrics]
+        Ka, n = len(active), len(X)
+        scale = opt.lr if opt.folds_lr else 1.0
+        loss_sum = np.zeros(Ka)
+        metric_sums = [np.zeros(Ka) for _ in metric_fns]
+        seen = 0
+        for s in range(0, n, B):
+            e = min(s + B, n)
+            rows = e - s
+            if orders is None:
+                xb, yb = X[s:e], y[s:e]
+            else:
+                idx = orders[..., s:e]
+                xb, yb = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
+            p = stack.forward(xb, training=True)
+            losses = cost.losses(yb, p)
+            loss_sum += losses * rows
+            seen += rows
+            for j, fn in enumerate(metric_fns):
+                for r in range(Ka):
+                    metric_sums[j][r] += fn(yb if yb.ndim == 2 else yb[r], p[r]) * rows if math.isfinite(losses[r]) \
+                        else np.nan
+            Δ = np.empty_like(p)
+            if fused:
+                cost.fused_delta(yb, p, Δ, scale)
+            else:
+                cost.delta(yb, p, Δ)
+                if opt.folds_lr:
+                    Δ *= scale
+            stack.backward(Δ, start, first_param, opt)
+        return loss_sum / seen, [m / seen for m in metric_sums]
+
+    def _put_weights(self, k: int, weights: dict[int, np.ndarray]) -> None:
+        for i, W in weights.items():
+            np.copyto(self.models[k].steps[i].func.W, W)
+
+    def _end_epoch(self, epoch: int, stack: _Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
+                   metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
+                   handles: list[bool], histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
+        models, stopped = self.models, set()
+        names = [m.name for m in models[0].metrics]
+        val = None
+        if validation is not None:
+            Xv, yv = validation
+            pv = stack.forward(Xv, training=False)
+            val = (models[0].cost.losses(yv, pv), pv, yv)
+        for r, k in enumerate(active):
+            m, loss = models[k], float(losses[r])
+            if math.isfinite(loss):
+                for i in keep:
+                    np.copyto(keep[i][r], stack.W[i][r])
+                last[k] = (epoch, loss)
+            elif on_nonfinite == "raise" and not handles[k]:
+                self._put_weights(k, {i: keep[i][r] for i in keep})
+                error = TrainingDiverged(epoch, loss, *last[k])
+                self.status[k], self.errors[k] = "diverged", error
+                for cb in cbs[k]:
+                    cb.on_train_failed(error)
+                stopped.add(k)
+                continue
+            logs = {"loss": loss}
+            for j, name in enumerate(names):
+                logs[name] = float(metrics[j][r])
+            m.epoch = epoch
+            if val is not None:
+                logs["val_loss"] = float(val[0][r])
+                for metric in m.metrics:
+                    logs[f"val_{metric.name}"] = float(metric.compute(val[2], val[1][r]))
+            logs["lr"] = float(m.optimizer.lr)
+            self._put_weights(k, {i: W[r] for i, W in stack.W.items()})
+            m.history.append(epoch, logs)
+            histories[k].append(epoch, logs)
+            logs_of[k] = logs
+            for cb in cbs[k]:
+                cb.on_epoch_end(epoch, logs)
+            if m.stop_training:
+                stopped.add(k)
+                if on_nonfinite == "raise" and not math.isfinite(loss):
+                    self._put_weights(k, {i: keep[i][r] for i in keep})
+                self.status[k] = "stopped"
+                for cb in cbs[k]:
+                    cb.on_train_end(logs)
+        return stopped
+
+    def _save_optimizer_state(self, opt: Optimizer, members: list[int], active: list[int]) -> None:
+        """Give each member's optimizer its rows of the stacked state, so it trains on alone
+        exactly where the ensemble left it."""
+        state = stacked_state(opt)
+        for k in members:
+            r = active.index(k)
+            m = self.models[k]
+            if not state:
+                continue
+            mine = {key: {name: (v[r].copy() if isinstance(v, np.ndarray) else v) for name, v in st.items()}
+                    for key, st in state.items()}
+            own = m.optimizer.state_dict()
+            own["state"] = mine
+            lr, scale = m.optimizer.lr, m.optimizer.lr_scale
+            m.optimizer.load_state_dict(own)
+            m.optimizer.lr, m.optimizer.lr_scale = lr, scale
+
+
+def stacked_state(opt: Optimizer) -> dict[str, dict[str, Any]]:
+    """The per-key state of a stacked optimizer (``state_dict()['state']``: step counts and
+    ``(K, ...)`` arrays).
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.optimizers import Adam
+        >>> from neural_net.ensemble import stack_optimizer, stacked_state
+        >>> opt = stack_optimizer([Adam(), Adam(lr=0.1)], numpy.float64)
+        >>> opt.apply(0, numpy.zeros((2, 3, 1)), numpy.ones((2, 3, 1))); stacked_state(opt)['0']['m'].shape
+        (2, 3, 1)
+    """
+    saved = {name: getattr(opt, name) for name in PER_MEMBER if hasattr(opt, name)}
+    try:  # state_dict() reports the settings as numbers: hand it scalars for the moment
+        for name, v in saved.items():
+            setattr(opt, name, (0.0, 0.0) if name == "betas" else 0.0)
+        return opt.state_dict()["state"]
+    finally:
+        for name, v in saved.items():
+            setattr(opt, name, v)
+
+
+def _keep_optimizer_rows(opt: Optimizer, template: Optimizer, rows: list[int]) -> None:
+    """Slice the stacked optimizer's per-member settings and state to ``rows`` (``template``:
+    a member's optimizer, whose numeric config ``load_state_dict`` may rebuild from)."""
+    state = stacked_state(opt)
+    for st in state.values():
+        for name, v in list(st.items()):
+            if isinstance(v, np.ndarray):
+                st[name] = v[rows]
+    saved = {}
+    for name in PER_MEMBER:
+        v = getattr(opt, name, None)
+        if name == "betas" and v is not None:
+            saved["betas"] = (v[0][rows], v[1][rows])
+        elif isinstance(v, np.ndarray):
+            saved[name] = v[rows]
+    opt.reset()
+    opt.load_state_dict({"name": template.name, "config": template.get_config(), "lr": 1.0, "lr_scale": 1.0,
+                         "state": state})
+    opt.schedule = None
+    for name, v in saved.items():
+        setattr(opt, name, v)
