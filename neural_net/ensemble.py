@@ -212,7 +212,7 @@ class _Stack:
         mask *= 1.0 / (1.0 - rate)
         return out * mask
 
-    def backward(self, Δ: np.ndarray, start: int, first: int, opt: Optimizer) -> None:
+    def backward(self, Δ: np.ndarray, start: int, first: int, opt: Optimizer, ones: np.ndarray) -> None:
         for i in range(start, first - 1, -1):
             kind = self.kinds[i]
             if kind == "act":
@@ -223,7 +223,7 @@ class _Stack:
             else:
                 X, W, dW = self.inputs[i], self.W[i], self.dW[i]
                 np.matmul(np.swapaxes(X, -1, -2), Δ, out=dW[:, :-1])
-                np.matmul(np.ones(Δ.shape[-2], Δ.dtype), Δ, out=dW[:, -1])
+                np.matmul(ones, Δ, out=dW[:, -1])
                 din = np.matmul(Δ, np.swapaxes(W[:, :-1], -1, -2)) if i > first else None
                 opt.apply(self.fc.index(i), W, dW)
                 if din is not None:
@@ -321,6 +321,8 @@ class Ensemble:
                 raise ValueError(f"models[{k}]'s optimizer already holds state (it trained before): an ensemble "
                                  f"starts its members' optimizers fresh; compile the model again")
         cbs = self._callbacks(callbacks)
+        batch_hooks = [[cb for cb in lst if type(cb).on_batch_begin is not Callback.on_batch_begin
+                        or type(cb).on_batch_end is not Callback.on_batch_end] for lst in cbs]
         shuffle = bool(shuffle) and B < n
         stack = _Stack(models, X.dtype)
         for m in models:  # the members' own weights take the data's dtype, as fit does
@@ -361,7 +363,8 @@ class Ensemble:
                     orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
                     if orders is not None and (orders == orders[0]).all():
                         orders = orders[0]  # one order for all: the inputs are shared
-                    losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param, active)
+                    losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param, active,
+                                                  [batch_hooks[k] for k in active])
                     stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data, active,
                                               cbs, handles, histories, logs_of, on_nonfinite)
                     if stopped:  # stopped members leave the stack, their optimizer state with them
@@ -410,16 +413,16 @@ class Ensemble:
                 if id(cb) in seen:
                     raise ValueError(f"callbacks: {cb!r} is given to two members; each member needs its own")
                 seen.add(id(cb))
-                if type(cb).on_batch_begin is not Callback.on_batch_begin or \
-                        type(cb).on_batch_end is not Callback.on_batch_end:
-                    raise ValueError(f"callbacks: {type(cb).__name__} has batch hooks, which an ensemble does not "
-                                     f"call (its members share each batch); train that member alone")
             if self.models[k].store is not None:
                 lst.append(self.models[k].store.recorder)
         return per
 
     def _epoch(self, stack: _Stack, opt: Optimizer, X: np.ndarray, y: np.ndarray, B: int, orders: Any,
-               fused: bool, start: int, first_param: int, active: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+               fused: bool, start: int, first_param: int, active: list[int],
+               batch_cbs: list[list[Callback]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One epoch for the stack; returns each row's mean loss and metrics. A member whose
+        batch callback sets ``stop_training`` ends its epoch there, as alone: its weights
+        and sums of that batch are kept and its later batches ignored."""
         cost = self.models[0].cost
         assert cost is not None
         metric_fns = [getattr(m, "batch_score", m.compute) for m in self.models[0].metrics]
@@ -427,8 +430,12 @@ class Ensemble:
         scale = opt.lr if opt.folds_lr else 1.0
         loss_sum = np.zeros(Ka)
         metric_sums = [np.zeros(Ka) for _ in metric_fns]
-        seen = 0
-        for s in range(0, n, B):
+        seen = np.zeros(Ka)
+        live = np.ones(Ka, dtype=bool)  # rows whose epoch goes on
+        frozen: dict[int, dict[int, np.ndarray]] = {}
+        hooked = [r for r in range(Ka) if batch_cbs[r]]
+        ones = np.ones(1)
+        for b, s in enumerate(range(0, n, B)):
             e = min(s + B, n)
             rows = e - s
             if orders is None:
@@ -436,12 +443,16 @@ class Ensemble:
             else:
                 idx = orders[..., s:e]
                 xb, yb = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
+            for r in hooked:
+                if live[r]:
+                    for cb in batch_cbs[r]:
+                        cb.on_batch_begin(b, {"size": rows})
             p = stack.forward(xb, training=True)
             losses = cost.losses(yb, p)
-            loss_sum += losses * rows
-            seen += rows
+            loss_sum += np.where(live, losses * rows, 0.0)
+            seen += live * rows
             for j, fn in enumerate(metric_fns):
-                for r in range(Ka):
+                for r in np.flatnonzero(live):
                     metric_sums[j][r] += fn(yb if yb.ndim == 2 else yb[r], p[r]) * rows if math.isfinite(losses[r]) \
                         else np.nan
             Δ = np.empty_like(p)
@@ -451,7 +462,19 @@ class Ensemble:
                 cost.delta(yb, p, Δ)
                 if opt.folds_lr:
                     Δ *= scale
-            stack.backward(Δ, start, first_param, opt)
+            if len(ones) != rows:
+                ones = np.ones(rows, p.dtype)
+            stack.backward(Δ, start, first_param, opt, ones)
+            for r in hooked:
+                if live[r]:
+                    for cb in batch_cbs[r]:
+                        cb.on_batch_end(b, {"size": rows, "loss": float(losses[r])})
+                    if self.models[active[r]].stop_training:
+                        live[r] = False
+                        frozen[r] = {i: W[r].copy() for i, W in stack.W.items()}
+        for r, weights in frozen.items():  # the weights at the batch where the member stopped
+            for i, W in weights.items():
+                stack.W[i][r] = W
         return loss_sum / seen, [m / seen for m in metric_sums]
 
     def _put_weights(self, k: int, weights: dict[int, np.ndarray]) -> None:
