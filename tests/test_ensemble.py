@@ -202,3 +202,88 @@ def test_bad_input_gets_clear_errors_before_training():
     with pytest.raises(ValueError, match="two members"):
         ens.fit(X, y, callbacks=[[one], [one]])
     assert all(m.epoch == 0 for m in good)  # nothing trained
+
+
+# ----- sweep(..., vectorize=True) --------------------------------------------------------
+def sweep_build(lr, seed, units=5, opt='adam', drop=0.0):
+    o = Adam(lr=lr) if opt == 'adam' else SGD(lr=lr, momentum=0.9)
+    steps = [Dense(units, 'tanh', input_dim=3), Dropout(drop), Dense(3, 'softmax')]
+    return Sequential(steps, 'categorical_crossentropy', seed=seed).compile(o, metrics=['accuracy'])
+
+
+def stored_runs(path, frame):
+    import neural_net.db as db
+    out = {}
+    for row in frame.itertuples():
+        info = db.run_info(path, row.run_id)
+        params = dict(info["hyperparams"]["params"])
+        params.pop("ensemble_group", None)
+        hist = db.history(path, row.run_id)
+        snaps = db.snapshots(path, row.run_id)
+        W = db.weight_matrices(path, row.run_id)
+        out[row.trial] = (info["status"], info["name"], params, hist, list(snaps["tag"]), list(snaps["epoch"]), W)
+    return out
+
+
+def test_sweep_vectorize_stores_the_same_runs(tmp_path):
+    from neural_net.sweep import sweep
+    X, y = data()
+    # two stackable groups (adam x 4 points with a dropout-rate mix, sgd-momentum x 2), and a lone point
+    grid = [{'lr': lr, 'seed': s, 'drop': d} for lr in (0.01, 0.05) for s in (1, 2) for d in (0.0,)] + \
+           [{'lr': 0.02, 'seed': 3, 'drop': 0.3}] + \
+           [{'lr': lr, 'seed': 4, 'opt': 'sgd'} for lr in (0.01, 0.02)] + [{'lr': 0.01, 'seed': 5, 'units': 7}]
+    kw = dict(epochs=15, batch_size=16, validation_split=0.25, monitor='val_loss')
+    a = sweep(sweep_build, grid, X, y, store=str(tmp_path / "v.db"), vectorize=True, **kw)
+    b = sweep(sweep_build, grid, X, y, store=str(tmp_path / "o.db"), **kw)
+    assert list(a.trial) == list(b.trial)  # same ranking
+    for col in ("loss", "val_loss", "epochs", "status"):
+        np.testing.assert_array_equal(a[col].isna(), b[col].isna())
+        if a[col].dtype.kind == "f":
+            np.testing.assert_allclose(a[col], b[col], rtol=RTOL)
+        else:
+            assert list(a[col]) == list(b[col])
+    va, vb = stored_runs(a.db_path[0], a), stored_runs(b.db_path[0], b)
+    assert sorted(va) == sorted(vb) == list(range(len(grid)))
+    for t in va:
+        (sa, na, pa, ha, ta, ea, Wa), (sb, nb, pb, hb, tb, eb, Wb) = va[t], vb[t]
+        assert (sa, na, pa, ta, ea) == (sb, nb, pb, tb, eb)
+        assert list(ha.columns) == list(hb.columns) and len(ha) == len(hb) == 15
+        np.testing.assert_allclose(ha.to_numpy(float), hb.to_numpy(float), rtol=RTOL)
+        for x, z in zip(Wa, Wb):
+            np.testing.assert_allclose(x, z, rtol=RTOL)
+    import neural_net.db as db
+    groups = {t: db.run_info(a.db_path[0], r)["hyperparams"]["params"].get("ensemble_group")
+              for t, r in zip(a.trial, a.run_id)}
+    assert groups[7] is None  # the lone point was trained alone
+    assert len({groups[t] for t in (0, 1, 2, 3, 4)}) == 1 and groups[5] == groups[6] != groups[0]
+
+
+def test_sweep_vectorize_records_a_diverged_member_and_a_failing_build(tmp_path):
+    from neural_net.sweep import sweep
+    X, y = data()
+
+    def build(lr, seed):
+        if seed == 9:
+            raise RuntimeError("no model for seed 9")
+        return Sequential([Dense(5, 'relu', input_dim=3), Dense(3)], 'mse', seed=seed).compile(SGD(lr=lr, momentum=0.9))
+    grid = {'lr': [0.01, 1e6], 'seed': [1, 2, 9]}
+    with np.errstate(over='ignore', invalid='ignore'):
+        a = sweep(build, grid, X, y, epochs=20, batch_size=16, store=str(tmp_path / "v.db"), vectorize=True)
+        b = sweep(build, grid, X, y, epochs=20, batch_size=16, store=str(tmp_path / "o.db"))
+    a, b = a.sort_values("trial"), b.sort_values("trial")
+    assert list(a.status) == list(b.status) and list(a.error.fillna("")) == list(b.error.fillna(""))
+    assert "TrainingDiverged" in a.error.iloc[3] and "seed 9" in a.error.iloc[2]
+    import neural_net.db as db
+    sa = [db.run_info(a.db_path.iloc[0], r)["status"] for r in a.run_id]
+    sb = [db.run_info(b.db_path.iloc[0], r)["status"] for r in b.run_id]
+    assert sa == sb and "diverged" in sa and "failed" in sa
+
+
+def test_sweep_vectorize_refuses_an_executor():
+    from concurrent.futures import ThreadPoolExecutor
+    from neural_net.sweep import sweep
+    X, y = data()
+    with ThreadPoolExecutor(1) as ex, pytest.raises(ValueError, match="executor=None"):
+        sweep(sweep_build, {'lr': [0.1]}, X, y, vectorize=True, executor=ex)
+    with pytest.raises(TypeError, match="vectorize must be a bool"):
+        sweep(sweep_build, {'lr': [0.1]}, X, y, vectorize="yes")
