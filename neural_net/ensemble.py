@@ -31,17 +31,17 @@ Example:
     >>> from neural_net.architecture import Sequential
     >>> from neural_net.layers import Dense
     >>> from neural_net.ensemble import Ensemble
+    >>> from neural_net.optimizers import Adam
     >>> def build(lr, seed):
     ...     net = Sequential([Dense(4, 'tanh', input_dim=2), Dense(1, 'sigmoid')], 'bce', seed=seed)
-    ...     return net.compile(optimizer={'name': 'sgd', 'lr': lr} if False else 'sgd')
-    >>> models = [Sequential([Dense(4, 'tanh', input_dim=2), Dense(1, 'sigmoid')], 'bce', seed=s).compile('adam')
-    ...           for s in range(3)]
+    ...     return net.compile(Adam(lr=lr))
+    >>> ensemble = Ensemble([build(lr, seed) for lr in (0.01, 0.1) for seed in (0, 1)])
     >>> X = numpy.random.default_rng(0).normal(size=(32, 2)); y = (X[:, :1] > 0) * 1.0
-    >>> histories = Ensemble(models).fit(X, y, epochs=2, batch_size=8)
-    >>> [h.epoch for h in histories]
-    [[1, 2], [1, 2], [1, 2]]
-    >>> Ensemble(models).predict(X).shape
-    (3, 32, 1)
+    >>> histories = ensemble.fit(X, y, epochs=2, batch_size=8)
+    >>> [h.epoch for h in histories], ensemble.status
+    ([[1, 2], [1, 2], [1, 2], [1, 2]], ['finished', 'finished', 'finished', 'finished'])
+    >>> ensemble.predict(X).shape, ensemble.members[0].epoch
+    ((4, 32, 1), 2)
 """
 from __future__ import annotations
 
