@@ -62,6 +62,8 @@ from .optimizers import Optimizer, from_config
 
 #: Optimizer settings that may differ between the members of one ensemble (numbers only).
 PER_MEMBER = ("lr", "weight_decay", "momentum", "dampening", "betas", "eps", "alpha")
+#: Bytes of one batch's inputs and activations a pass may stack (more falls out of the CPU's cache).
+STACK_BYTES = 4 * 2**20
 #: Settings whose being zero or not changes the update rule's shape (state arrays, folding).
 ZERO_MATTERS = ("momentum",)
 
@@ -165,6 +167,17 @@ class _Stack:
         self.fc = [i for i, k in enumerate(self.kinds) if k == "fc"]
         self.inputs: dict[int, np.ndarray] = {}
         self.dW = {i: np.empty_like(W) for i, W in self.W.items()}
+        self.buffers: dict[tuple, np.ndarray] = {}
+
+    def buffer(self, name: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """An array kept between batches for (``name``, ``shape``): the loop allocates none."""
+        key = (name, shape, np.dtype(dtype).str)
+        b = self.buffers.get(key)
+        if b is None:
+            if len(self.buffers) > 64:
+                self.buffers.clear()
+            b = self.buffers[key] = np.empty(shape, dtype)
+        return b
 
     def keep(self, rows: list[int]) -> None:
         """Keep only the members at positions ``rows`` of the stack."""
@@ -175,6 +188,7 @@ class _Stack:
             self.rates[i] = self.rates[i][rows]
             self.drop_layers[i] = [self.drop_layers[i][r] for r in rows]
         self.masks.clear()
+        self.buffers.clear()
 
     def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
         out, scratch = X, False
@@ -182,7 +196,8 @@ class _Stack:
             if kind == "fc":
                 self.inputs[i] = out
                 W = self.W[i]
-                out = np.matmul(out, W[:, :-1])
+                shape = (len(W), out.shape[-2], W.shape[-1])
+                out = np.matmul(out, W[:, :-1], out=self.buffer(i, shape, W.dtype))
                 out += W[:, -1:]
                 scratch = True
             elif kind == "act":
@@ -210,7 +225,7 @@ class _Stack:
                 mask[k] = 1.0
         np.greater_equal(mask, rate, out=mask, casting="unsafe")
         mask *= 1.0 / (1.0 - rate)
-        return out * mask
+        return np.multiply(out, mask, out=self.buffer(("drop", i), mask.shape, mask.dtype))
 
     def backward(self, Δ: np.ndarray, start: int, first: int, opt: Optimizer, ones: np.ndarray) -> None:
         for i in range(start, first - 1, -1):
@@ -219,12 +234,14 @@ class _Stack:
                 Δ = self.funcs[i].grad(Δ, out=Δ)
             elif kind == "drop":
                 if i in self.masks:
-                    Δ = Δ * self.masks[i]
+                    Δ = np.multiply(Δ, self.masks[i], out=Δ)
             else:
                 X, W, dW = self.inputs[i], self.W[i], self.dW[i]
                 np.matmul(np.swapaxes(X, -1, -2), Δ, out=dW[:, :-1])
                 np.matmul(ones, Δ, out=dW[:, -1])
-                din = np.matmul(Δ, np.swapaxes(W[:, :-1], -1, -2)) if i > first else None
+                din = np.matmul(Δ, np.swapaxes(W[:, :-1], -1, -2),
+                                out=self.buffer(("din", i), (*Δ.shape[:-1], W.shape[-2] - 1), Δ.dtype)) \
+                    if i > first else None
                 opt.apply(self.fc.index(i), W, dW)
                 if din is not None:
                     Δ = din
@@ -287,7 +304,7 @@ class Ensemble:
 
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, validation_data: Any = None,
             shuffle: bool = True, callbacks: Callable[[int], list[Callback]] | Sequence[Sequence[Callback]] | None = None,
-            on_nonfinite: str = "raise") -> list[History]:
+            on_nonfinite: str = "raise", chunk: int | None = None) -> list[History]:
         """Train every member as ``fit`` trains it alone; return one History per member.
 
         ``callbacks``: None, a list of K lists (one per member) or a function ``k -> list``
@@ -296,6 +313,10 @@ class Ensemble:
         (its callbacks set ``stop_training``) or ``'diverged'`` (``self.errors[k]`` holds the
         :class:`~neural_net.divergence.TrainingDiverged`; the member keeps its last finite
         weights and training goes on for the others).
+
+        ``chunk``: members stacked per pass (default: as many as keep one batch's inputs and
+        activations within :data:`STACK_BYTES`); members are independent, so any chunking gives
+        the same numbers.
         """
         models, K = self.models, len(self.models)
         epochs = positive_int(epochs, "epochs")
@@ -324,31 +345,45 @@ class Ensemble:
         batch_hooks = [[cb for cb in lst if type(cb).on_batch_begin is not Callback.on_batch_begin
                         or type(cb).on_batch_end is not Callback.on_batch_end] for lst in cbs]
         shuffle = bool(shuffle) and B < n
-        stack = _Stack(models, X.dtype)
+        per_member = B * (X.shape[1] + sum(s.n_out for s in first.steps if isinstance(s, Fullyconnected))) \
+            * X.dtype.itemsize
+        size = max(1, int(STACK_BYTES // max(per_member, 1))) if chunk is None else positive_int(chunk, "chunk")
         for m in models:  # the members' own weights take the data's dtype, as fit does
-            for i in stack.fc:
-                if m.steps[i].func.W.dtype != X.dtype:
-                    m.steps[i].func.W = m.steps[i].func.W.astype(X.dtype)
-        opt = stack_optimizer([m.optimizer for m in models], X.dtype)
+            for s in m.steps:
+                if isinstance(s, Fullyconnected) and s.func.W.dtype != X.dtype:
+                    s.func.W = s.func.W.astype(X.dtype)
+        histories = [History() for _ in range(K)]
+        for a in range(0, K, size):  # members are independent: a pass per chunk keeps the batch in cache
+            self._train(list(range(a, min(a + size, K))), X, y, epochs, B, shuffle, validation_data, cbs,
+                        batch_hooks, histories, on_nonfinite)
+        return histories
+
+    def _train(self, chunk: list[int], X: np.ndarray, y: np.ndarray, epochs: int, B: int, shuffle: bool,
+               validation_data: Any, cbs: list[list[Callback]], batch_hooks: list[list[Callback]],
+               histories: list[History], on_nonfinite: str) -> None:
+        """Train the members ``chunk`` as one stack (the loop of ``fit``)."""
+        models, K, first, n = self.models, len(self.models), self.models[0], len(X)
+        stack = _Stack([models[k] for k in chunk], X.dtype)
+        opt = stack_optimizer([models[k].optimizer for k in chunk], X.dtype)
         keep = {i: W.copy() for i, W in stack.W.items()}  # the last finite epoch's weights
         last: list[tuple[int | None, float | None]] = [(None, None)] * K
         handles = [any(getattr(cb, "handles_nonfinite", False) for cb in cbs[k]) for k in range(K)]
-        histories = [History() for _ in range(K)]
         logs_of: list[dict[str, float]] = [{} for _ in range(K)]
-        active = list(range(K))
+        active = list(chunk)
         steps, cost = first.steps, first.cost
         assert cost is not None
         fused = isinstance(steps[-1], Activation) and cost.fuses_with(steps[-1].func)
         start = len(steps) - 2 if fused else len(steps) - 1
         first_param = stack.fc[0]
-        for k, m in enumerate(models):
+        for k in chunk:
+            m = models[k]
             m.stop_training = False
             self.status[k] = "running"
             for cb in cbs[k]:
                 cb.set_model(m)
         with sigterm_as_exit():
             try:
-                for k in range(K):
+                for k in chunk:
                     for cb in cbs[k]:
                         cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": n})
                 for _ in range(epochs):
@@ -390,7 +425,6 @@ class Ensemble:
         for k in active:
             for cb in cbs[k]:
                 cb.on_train_end(logs_of[k])
-        return histories
 
     # ----- the pieces of fit -------------------------------------------------------------
     def _callbacks(self, callbacks: Any) -> list[list[Callback]]:
@@ -455,7 +489,7 @@ class Ensemble:
                 for r in np.flatnonzero(live):
                     metric_sums[j][r] += fn(yb if yb.ndim == 2 else yb[r], p[r]) * rows if math.isfinite(losses[r]) \
                         else np.nan
-            Δ = np.empty_like(p)
+            Δ = stack.buffer("delta", p.shape, p.dtype)
             if fused:
                 cost.fused_delta(yb, p, Δ, scale)
             else:

@@ -287,3 +287,21 @@ def test_sweep_vectorize_refuses_an_executor():
         sweep(sweep_build, {'lr': [0.1]}, X, y, vectorize=True, executor=ex)
     with pytest.raises(TypeError, match="vectorize must be a bool"):
         sweep(sweep_build, {'lr': [0.1]}, X, y, vectorize="yes")
+
+
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_chunked_passes_give_the_same_numbers(chunk):
+    """Members are independent: stacking them in passes of `chunk` changes nothing."""
+    X, y = data()
+    Xv, yv = data(n=12, seed=5)
+    opts = [lambda: Adam(lr=0.2), lambda: Adam(lr=0.01, weight_decay=0.01), lambda: Adam(lr=0.3)]
+    cbs = lambda k: [EarlyStopping(monitor='val_loss', patience=2)]  # noqa: E731
+    alone = [build(3 + k, o(), drop=0.2) for k, o in enumerate(opts)]
+    ha = [a.fit(X, y, epochs=40, batch_size=8, validation_data=(Xv, yv), callbacks=cbs(k), verbose=0)
+          for k, a in enumerate(alone)]
+    ens = Ensemble([build(3 + k, o(), drop=0.2) for k, o in enumerate(opts)])
+    he = ens.fit(X, y, epochs=40, batch_size=8, validation_data=(Xv, yv), callbacks=cbs, chunk=chunk)
+    for a, m, h1, h2 in zip(alone, ens.members, ha, he):
+        assert_same(a, m, h1, h2)
+    with pytest.raises(ValueError, match="chunk"):
+        Ensemble([build(0, SGD()), build(1, SGD())]).fit(X, y, chunk=0)
