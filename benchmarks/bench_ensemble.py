@@ -87,10 +87,15 @@ def run_ensemble(models, X, y, epochs, B, store_dir=None) -> dict[str, Any]:
     t = time.perf_counter()
     hs = Ensemble(models).fit(X, y, epochs=epochs, batch_size=B)
     dt = time.perf_counter() - t
+    runs = 0
     if store_dir is not None:
+        import neural_net.db as db
+
         for m in models:
             m.store.close()
-    return {"seconds": dt, "loss": float(np.mean([h.history["loss"][-1] for h in hs]))}
+        runs = len(db.list_runs(os.path.join(store_dir, "members.db")))
+        db.dispose()
+    return {"seconds": dt, "loss": float(np.mean([h.history["loss"][-1] for h in hs])), "runs": runs}
 
 
 def run_alone(models, X, y, epochs, B, subset: int) -> dict[str, Any]:
@@ -236,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         stored = run_ensemble(members(build, lrs, seeds), X, y, epochs, B, store_dir=d)
     bare = run_ensemble(members(build, lrs, seeds), X, y, epochs, B)
     over = (stored["seconds"] - bare["seconds"]) / bare["seconds"]
-    result["store"] = {"stored_s": stored["seconds"], "bare_s": bare["seconds"], "overhead": over}
+    result["store"] = {"stored_s": stored["seconds"], "bare_s": bare["seconds"], "overhead": over,
+                       "stored_runs": stored["runs"]}
     print()
     print(table(["W3 store", "ensemble fit s", "overhead"],
                 [["unstored", f"{bare['seconds']:.2f}", "-"],

@@ -86,3 +86,18 @@ def test_ideas_benchmark_prints_every_variant(tmp_path: Path) -> None:
     table = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "| 128 " in line]
     assert len(table) == 12
     assert all(float(line.rsplit("|", 2)[1]) > 0 for line in table)
+
+
+def test_ensemble_benchmark_times_the_same_training(tmp_path: Path) -> None:
+    """bench_ensemble.py: the stacked ensemble, the one-by-one runs and (when installed) the
+    torch.func vmap ensemble start from the same weights on the same batches, so their mean
+    final losses agree; the store row really writes every member."""
+    result = run("bench_ensemble.py", "--quick", "--alone", "0", tmp_path=tmp_path)
+    assert [r["workload"] for r in result["rows"]] == ["W3", "W4", "W2"]
+    for r in result["rows"]:
+        assert r["ensemble_s"] > 0 and r["alone_s"] > 0 and r["alone_measured"] == r["K"]
+        assert r["ensemble_loss"] == pytest.approx(r["alone_loss"], rel=1e-12)
+        if r["torch_loss"] is not None:
+            assert r["torch_loss"] == pytest.approx(r["ensemble_loss"], rel=1e-9)
+    assert result["store"]["stored_s"] > 0 and result["store"]["stored_runs"] == result["rows"][0]["K"]
+    assert result["memory"]["traced_peak"] > 0
