@@ -285,6 +285,11 @@ class Ensemble:
             other = architecture_key(m)
             if other != key:
                 raise ValueError(_describe_mismatch(k, key, other))
+        try:  # a user's optimizer class that from_config cannot rebuild cannot be stacked either
+            stack_optimizer([m.optimizer for m in models], np.float64)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"models' optimizers cannot be stacked ({type(models[0].optimizer).__name__}): {e}") \
+                from None
         self.models = list(models)
         self.status: list[str] = ["created"] * len(models)
         self.errors: list[BaseException | None] = [None] * len(models)

@@ -193,6 +193,10 @@ def test_bad_input_gets_clear_errors_before_training():
     uncompiled = Sequential([Dense(5, 'tanh', input_dim=3), Dense(3, 'softmax')], 'categorical_crossentropy')
     with pytest.raises(ValueError, match=r"models\[1\] must be compiled"):
         Ensemble([good[0], uncompiled])
+    class Sign(SGD):
+        name = "sign_sgd_unregistered"
+    with pytest.raises(ValueError, match="cannot be stacked"):
+        Ensemble([build(0, Sign()), build(1, Sign())])
     ens = Ensemble(good)
     with pytest.raises(ValueError, match="columns"):
         ens.fit(X[:, :2], y)
