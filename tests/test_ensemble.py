@@ -309,3 +309,19 @@ def test_chunked_passes_give_the_same_numbers(chunk):
         assert_same(a, m, h1, h2)
     with pytest.raises(ValueError, match="chunk"):
         Ensemble([build(0, SGD()), build(1, SGD())]).fit(X, y, chunk=0)
+
+
+def test_float32_data_trains_float32_members_like_alone():
+    X, y = data()
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    opts = [lambda: Adam(lr=0.01), lambda: Adam(lr=0.05, weight_decay=0.01)]
+    alone = [build(k, o(), drop=0.2) for k, o in enumerate(opts)]
+    for a in alone:
+        a.fit(X32, y32, epochs=20, batch_size=16, verbose=0)
+    ens = Ensemble([build(k, o(), drop=0.2) for k, o in enumerate(opts)])
+    ens.fit(X32, y32, epochs=20, batch_size=16)
+    for a, m in zip(alone, ens.members):
+        for Wa, Wm in zip(a.get_weights(), m.get_weights()):
+            assert Wm.dtype == np.float32
+            np.testing.assert_allclose(Wm, Wa, rtol=1e-4, atol=1e-6)
+    assert ens.predict(X32).dtype == np.float32
