@@ -309,7 +309,7 @@ class Ensemble:
 
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, validation_data: Any = None,
             shuffle: bool = True, callbacks: Callable[[int], list[Callback]] | Sequence[Sequence[Callback]] | None = None,
-            on_nonfinite: str = "raise", chunk: int | None = None) -> list[History]:
+            on_nonfinite: str = "raise", chunk: int | None = None, bootstrap: bool = False) -> list[History]:
         """Train every member as ``fit`` trains it alone; return one History per member.
 
         ``callbacks``: None, a list of K lists (one per member) or a function ``k -> list``
@@ -318,6 +318,10 @@ class Ensemble:
         (its callbacks set ``stop_training``) or ``'diverged'`` (``self.errors[k]`` holds the
         :class:`~neural_net.divergence.TrainingDiverged`; the member keeps its last finite
         weights and training goes on for the others).
+
+        ``bootstrap``: each member trains on its own bootstrap sample of the rows, ``idx =
+        rng.integers(0, n, n)`` drawn from its generator when ``fit`` starts — what
+        ``m.fit(X[idx], y[idx], ...)`` trains after that draw.
 
         ``chunk``: members stacked per pass (default: as many as keep one batch's inputs and
         activations within :data:`STACK_BYTES`); members are independent, so any chunking gives
@@ -328,6 +332,8 @@ class Ensemble:
         on_nonfinite = check_policy(on_nonfinite)
         if not isinstance(shuffle, (bool, np.bool_)):
             raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
+        if not isinstance(bootstrap, (bool, np.bool_)):
+            raise TypeError(f"bootstrap must be a bool, got {bootstrap!r}")
         first = models[0]
         X = check_X(first, X)
         y = check_y(first, y, len(X), dtype=X.dtype)
@@ -358,15 +364,17 @@ class Ensemble:
                 if isinstance(s, Fullyconnected) and s.func.W.dtype != X.dtype:
                     s.func.W = s.func.W.astype(X.dtype)
         histories = [History() for _ in range(K)]
+        samples = np.stack([m.rng.integers(0, n, size=n) for m in models]) if bootstrap else None
         for a in range(0, K, size):  # members are independent: a pass per chunk keeps the batch in cache
             self._train(list(range(a, min(a + size, K))), X, y, epochs, B, shuffle, validation_data, cbs,
-                        batch_hooks, histories, on_nonfinite)
+                        batch_hooks, histories, on_nonfinite, samples)
         return histories
 
     def _train(self, chunk: list[int], X: np.ndarray, y: np.ndarray, epochs: int, B: int, shuffle: bool,
                validation_data: Any, cbs: list[list[Callback]], batch_hooks: list[list[Callback]],
-               histories: list[History], on_nonfinite: str) -> None:
-        """Train the members ``chunk`` as one stack (the loop of ``fit``)."""
+               histories: list[History], on_nonfinite: str, samples: np.ndarray | None) -> None:
+        """Train the members ``chunk`` as one stack (the loop of ``fit``); ``samples``: each
+        member's bootstrap rows, or None."""
         models, K, first, n = self.models, len(self.models), self.models[0], len(X)
         stack = _Stack([models[k] for k in chunk], X.dtype)
         opt = stack_optimizer([models[k].optimizer for k in chunk], X.dtype)
@@ -401,6 +409,9 @@ class Ensemble:
                             cb.on_epoch_begin(epoch, {})
                     opt.lr = _column([models[k].optimizer.lr for k in active], X.dtype)
                     orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
+                    if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
+                        rows = samples[active]
+                        orders = rows if orders is None else np.take_along_axis(rows, orders, axis=1)
                     if orders is not None and (orders == orders[0]).all():
                         orders = orders[0]  # one order for all: the inputs are shared
                     losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param, active,

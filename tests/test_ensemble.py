@@ -325,3 +325,24 @@ def test_float32_data_trains_float32_members_like_alone():
             assert Wm.dtype == np.float32
             np.testing.assert_allclose(Wm, Wa, rtol=1e-4, atol=1e-6)
     assert ens.predict(X32).dtype == np.float32
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_bootstrap_members_train_on_their_own_sample(shuffle):
+    X, y = data()
+    opts = [lambda: SGD(lr=0.1), lambda: SGD(lr=0.05), lambda: SGD(lr=0.1)]
+    alone, ha = [], []
+    for k, o in enumerate(opts):
+        a = build(k, o(), drop=0.1)
+        idx = a.rng.integers(0, len(X), size=len(X))
+        ha.append(a.fit(X[idx], y[idx], epochs=30, batch_size=16, shuffle=shuffle, verbose=0))
+        alone.append(a)
+    ens = Ensemble([build(k, o(), drop=0.1) for k, o in enumerate(opts)])
+    he = ens.fit(X, y, epochs=30, batch_size=16, shuffle=shuffle, bootstrap=True)
+    for a, m, h1, h2 in zip(alone, ens.members, ha, he):
+        assert_same(a, m, h1, h2)
+    plain = Ensemble([build(k, o(), drop=0.1) for k, o in enumerate(opts)])
+    plain.fit(X, y, epochs=30, batch_size=16, shuffle=shuffle)
+    assert not np.allclose(plain.members[0].get_weights()[0], ens.members[0].get_weights()[0])
+    with pytest.raises(TypeError, match="bootstrap must be a bool"):
+        plain.fit(X, y, bootstrap=1)
