@@ -23,6 +23,8 @@ store's recorder among them), early stopping (``stop_training``) and NaN policy:
 whose loss is not finite is stopped with its last finite weights, marked ``'diverged'``, and
 the others train on. Stopped members leave the stack, so they cost nothing afterwards.
 
+The stacked layout lives in :mod:`neural_net.stacking`.
+
 Memory: K × (weights + optimizer state) for the stack, plus one batch of activations and
 deltas per member, plus one copy of the weights (the last finite epoch's).
 
@@ -45,7 +47,6 @@ Example:
 """
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any, Callable, Sequence
 
@@ -56,195 +57,14 @@ from .callbacks.base import Callback, History
 from .checks import positive_int
 from .divergence import TrainingDiverged, check_policy
 from .interrupts import sigterm_as_exit
-from .layers import Activation, Dropout, Fullyconnected
+from .layers import Activation, Fullyconnected
 from .loop import check_X, check_y
-from .optimizers import Optimizer, from_config
+from .optimizers import Optimizer
+from .stacking import Stack, architecture_key, column, describe_mismatch, keep_optimizer_rows, stack_optimizer, \
+    stacked_state
 
-#: Optimizer settings that may differ between the members of one ensemble (numbers only).
-PER_MEMBER = ("lr", "weight_decay", "momentum", "dampening", "betas", "eps", "alpha")
 #: Bytes of one batch's inputs and activations a pass may stack (more falls out of the CPU's cache).
 STACK_BYTES = 4 * 2**20
-#: Settings whose being zero or not changes the update rule's shape (state arrays, folding).
-ZERO_MATTERS = ("momentum",)
-
-
-def _column(values: Sequence[float], dtype: Any) -> np.ndarray:
-    return np.asarray(values, dtype=dtype).reshape(-1, 1, 1)
-
-
-def architecture_key(model: Any) -> tuple:
-    """What members of one ensemble must share: layer kinds, widths and activations (not the
-    initialiser, not the dropout rate), cost and metric names, optimizer class and the
-    settings that shape its rule. Two models with equal keys can be stacked.
-
-    Example:
-        >>> from neural_net.architecture import Sequential
-        >>> from neural_net.layers import Dense
-        >>> from neural_net.ensemble import architecture_key
-        >>> a = Sequential([Dense(3, 'relu', input_dim=2)], 'mse', seed=0).compile('adam')
-        >>> b = Sequential([Dense(3, 'relu', input_dim=2)], 'mse', seed=1).compile('adam')
-        >>> architecture_key(a) == architecture_key(b)
-        True
-    """
-    layers = []
-    for s in model.steps:
-        cfg = s.config()
-        cfg.pop("init_method", None)
-        cfg.pop("rate", None)
-        layers.append(repr(sorted(cfg.items())))
-    opt = model.optimizer
-    opt_key: tuple = ()
-    if opt is not None:
-        cfg = opt.get_config()
-        fixed = sorted((k, repr(v)) for k, v in cfg.items() if k not in PER_MEMBER and k != "schedule")
-        zeros = tuple((k, cfg[k] == 0) for k in ZERO_MATTERS if k in cfg)
-        opt_key = (type(opt).__name__, tuple(fixed), zeros, opt.folds_lr)
-    return (tuple(layers), model.cost.name if model.cost is not None else None,
-            tuple(m.name for m in model.metrics), opt_key)
-
-
-def _describe_mismatch(k: int, a: tuple, b: tuple) -> str:
-    parts = ("layers (kinds, widths, activations)", "cost", "metrics", "optimizer (class and the settings that shape "
-             "its rule: momentum zero or not, nesterov, amsgrad, centered, ...)")
-    for name, x, y in zip(parts, a, b):
-        if x != y:
-            return f"models[{k}] differs from models[0] in its {name}: {y!r} vs {x!r}"
-    return f"models[{k}] differs from models[0]"
-
-
-def stack_optimizer(optimizers: Sequence[Optimizer], dtype: Any) -> Optimizer:
-    """One optimizer of the members' class whose per-member settings (:data:`PER_MEMBER`) are
-    ``(K, 1, 1)`` arrays, so its own ``apply`` updates a stack of K parameter arrays at once.
-    The learning rate is set each epoch from the members' optimizers (their schedules run there).
-
-    Example:
-        >>> import numpy
-        >>> from neural_net.optimizers import SGD
-        >>> from neural_net.ensemble import stack_optimizer
-        >>> opt = stack_optimizer([SGD(lr=0.1, momentum=0.5), SGD(lr=0.2, momentum=0.9)], numpy.float64)
-        >>> W = numpy.zeros((2, 1, 1)); opt.apply(0, W, numpy.ones((2, 1, 1))); W.ravel()
-        array([-0.1, -0.2])
-    """
-    first = optimizers[0]
-    stacked = from_config(first.name, first.get_config())
-    stacked.schedule = None
-    cfg = [o.get_config() for o in optimizers]
-    for name in PER_MEMBER:
-        if name == "lr" or name not in cfg[0]:
-            continue
-        if name == "betas":
-            stacked.betas = (_column([c["betas"][0] for c in cfg], dtype), _column([c["betas"][1] for c in cfg], dtype))
-        else:
-            setattr(stacked, name, _column([c[name] for c in cfg], dtype))
-    stacked.lr = _column([o.lr for o in optimizers], dtype)
-    return stacked
-
-
-class _Stack:
-    """The stacked layers of the active members: weights, activations, dropout, buffers."""
-
-    def __init__(self, models: list[Sequential], dtype: Any) -> None:
-        self.steps = models[0].steps
-        self.kinds: list[str] = []
-        self.W: dict[int, np.ndarray] = {}
-        self.funcs: dict[int, Any] = {}
-        self.rates: dict[int, np.ndarray] = {}
-        self.drop_layers: dict[int, list[Dropout]] = {}
-        self.masks: dict[int, np.ndarray] = {}
-        for i, step in enumerate(self.steps):
-            if isinstance(step, Fullyconnected):
-                self.kinds.append("fc")
-                self.W[i] = np.stack([m.steps[i].func.W for m in models]).astype(dtype)
-            elif isinstance(step, Activation):
-                self.kinds.append("act")
-                self.funcs[i] = copy.copy(step.func)
-            elif isinstance(step, Dropout):
-                self.kinds.append("drop")
-                self.rates[i] = _column([m.steps[i].rate for m in models], dtype)
-                self.drop_layers[i] = [m.steps[i] for m in models]
-            else:
-                raise TypeError(f"Ensemble: cannot stack the layer {step!r} (Fullyconnected, Activation, Dropout only)")
-        self.fc = [i for i, k in enumerate(self.kinds) if k == "fc"]
-        self.inputs: dict[int, np.ndarray] = {}
-        self.dW = {i: np.empty_like(W) for i, W in self.W.items()}
-        self.buffers: dict[tuple, np.ndarray] = {}
-
-    def buffer(self, name: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        """An array kept between batches for (``name``, ``shape``): the loop allocates none."""
-        key = (name, shape, np.dtype(dtype).str)
-        b = self.buffers.get(key)
-        if b is None:
-            if len(self.buffers) > 64:
-                self.buffers.clear()
-            b = self.buffers[key] = np.empty(shape, dtype)
-        return b
-
-    def keep(self, rows: list[int]) -> None:
-        """Keep only the members at positions ``rows`` of the stack."""
-        for i in self.W:
-            self.W[i] = self.W[i][rows]
-            self.dW[i] = np.empty_like(self.W[i])
-        for i in self.rates:
-            self.rates[i] = self.rates[i][rows]
-            self.drop_layers[i] = [self.drop_layers[i][r] for r in rows]
-        self.masks.clear()
-        self.buffers.clear()
-
-    def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
-        out, scratch = X, False
-        for i, kind in enumerate(self.kinds):
-            if kind == "fc":
-                self.inputs[i] = out
-                W = self.W[i]
-                shape = (len(W), out.shape[-2], W.shape[-1])
-                out = np.matmul(out, W[:, :-1], out=self.buffer(i, shape, W.dtype))
-                out += W[:, -1:]
-                scratch = True
-            elif kind == "act":
-                out = self.funcs[i].compute(out, out=out if scratch else None)
-                scratch = True
-            elif training and np.any(self.rates[i] != 0):
-                out = self._dropout(i, out)
-            else:
-                self.masks.pop(i, None)
-        return out
-
-    def _dropout(self, i: int, out: np.ndarray) -> np.ndarray:
-        """Inverted dropout as :class:`~neural_net.layers.Dropout` draws it, member by member
-        from each member's own generator (none drawn for a member whose rate is 0, as alone)."""
-        if out.ndim == 2:
-            out = np.broadcast_to(out, (len(self.rates[i]), *out.shape))
-        mask = self.masks.get(i)
-        if mask is None or mask.shape != out.shape or mask.dtype != out.dtype:
-            mask = self.masks[i] = np.empty(out.shape, out.dtype)
-        rate = self.rates[i]
-        for k, layer in enumerate(self.drop_layers[i]):
-            if rate[k, 0, 0] != 0:
-                layer.rng.random(out=mask[k], dtype=mask.dtype)
-            else:
-                mask[k] = 1.0
-        np.greater_equal(mask, rate, out=mask, casting="unsafe")
-        mask *= 1.0 / (1.0 - rate)
-        return np.multiply(out, mask, out=self.buffer(("drop", i), mask.shape, mask.dtype))
-
-    def backward(self, Δ: np.ndarray, start: int, first: int, opt: Optimizer, ones: np.ndarray) -> None:
-        for i in range(start, first - 1, -1):
-            kind = self.kinds[i]
-            if kind == "act":
-                Δ = self.funcs[i].grad(Δ, out=Δ)
-            elif kind == "drop":
-                if i in self.masks:
-                    Δ = np.multiply(Δ, self.masks[i], out=Δ)
-            else:
-                X, W, dW = self.inputs[i], self.W[i], self.dW[i]
-                np.matmul(np.swapaxes(X, -1, -2), Δ, out=dW[:, :-1])
-                np.matmul(ones, Δ, out=dW[:, -1])
-                din = np.matmul(Δ, np.swapaxes(W[:, :-1], -1, -2),
-                                out=self.buffer(("din", i), (*Δ.shape[:-1], W.shape[-2] - 1), Δ.dtype)) \
-                    if i > first else None
-                opt.apply(self.fc.index(i), W, dW)
-                if din is not None:
-                    Δ = din
 
 
 class Ensemble:
@@ -284,7 +104,7 @@ class Ensemble:
         for k, m in enumerate(models[1:], 1):
             other = architecture_key(m)
             if other != key:
-                raise ValueError(_describe_mismatch(k, key, other))
+                raise ValueError(describe_mismatch(k, key, other))
         try:  # a user's optimizer class that from_config cannot rebuild cannot be stacked either
             stack_optimizer([m.optimizer for m in models], np.float64)
         except (TypeError, ValueError) as e:
@@ -305,7 +125,7 @@ class Ensemble:
     def predict(self, X: Any) -> np.ndarray:
         """Outputs of every member, shape ``(K, n, n_out)`` (dropout off)."""
         X = check_X(self.models[0], X)
-        return _Stack(self.models, X.dtype).forward(X, training=False)
+        return Stack(self.models, X.dtype).forward(X, training=False)
 
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, validation_data: Any = None,
             shuffle: bool = True, callbacks: Callable[[int], list[Callback]] | Sequence[Sequence[Callback]] | None = None,
@@ -376,7 +196,7 @@ class Ensemble:
         """Train the members ``chunk`` as one stack (the loop of ``fit``); ``samples``: each
         member's bootstrap rows, or None."""
         models, K, first, n = self.models, len(self.models), self.models[0], len(X)
-        stack = _Stack([models[k] for k in chunk], X.dtype)
+        stack = Stack([models[k] for k in chunk], X.dtype)
         opt = stack_optimizer([models[k].optimizer for k in chunk], X.dtype)
         keep = {i: W.copy() for i, W in stack.W.items()}  # the last finite epoch's weights
         last: list[tuple[int | None, float | None]] = [(None, None)] * K
@@ -407,7 +227,7 @@ class Ensemble:
                         models[k].optimizer.begin_epoch(epoch)
                         for cb in cbs[k]:
                             cb.on_epoch_begin(epoch, {})
-                    opt.lr = _column([models[k].optimizer.lr for k in active], X.dtype)
+                    opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
                     orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
                     if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
                         rows = samples[active]
@@ -425,7 +245,7 @@ class Ensemble:
                             stack.keep(rows)
                             for i in keep:
                                 keep[i] = keep[i][rows]
-                            _keep_optimizer_rows(opt, models[active[rows[0]]].optimizer, rows)
+                            keep_optimizer_rows(opt, models[active[rows[0]]].optimizer, rows)
                         active = [active[r] for r in rows]
                 self._save_optimizer_state(opt, active, active)
                 for k in active:
@@ -467,7 +287,7 @@ class Ensemble:
                 lst.append(self.models[k].store.recorder)
         return per
 
-    def _epoch(self, stack: _Stack, opt: Optimizer, X: np.ndarray, y: np.ndarray, B: int, orders: Any,
+    def _epoch(self, stack: Stack, opt: Optimizer, X: np.ndarray, y: np.ndarray, B: int, orders: Any,
                fused: bool, start: int, first_param: int, active: list[int],
                batch_cbs: list[list[Callback]]) -> tuple[np.ndarray, list[np.ndarray]]:
         """One epoch for the stack; returns each row's mean loss and metrics. A member whose
@@ -531,7 +351,7 @@ class Ensemble:
         for i, W in weights.items():
             np.copyto(self.models[k].steps[i].func.W, W)
 
-    def _end_epoch(self, epoch: int, stack: _Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
+    def _end_epoch(self, epoch: int, stack: Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
                    metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
                    handles: list[bool], histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
         models, stopped = self.models, set()
@@ -595,48 +415,3 @@ class Ensemble:
             lr, scale = m.optimizer.lr, m.optimizer.lr_scale
             m.optimizer.load_state_dict(own)
             m.optimizer.lr, m.optimizer.lr_scale = lr, scale
-
-
-def stacked_state(opt: Optimizer) -> dict[str, dict[str, Any]]:
-    """The per-key state of a stacked optimizer (``state_dict()['state']``: step counts and
-    ``(K, ...)`` arrays).
-
-    Example:
-        >>> import numpy
-        >>> from neural_net.optimizers import Adam
-        >>> from neural_net.ensemble import stack_optimizer, stacked_state
-        >>> opt = stack_optimizer([Adam(), Adam(lr=0.1)], numpy.float64)
-        >>> opt.apply(0, numpy.zeros((2, 3, 1)), numpy.ones((2, 3, 1))); stacked_state(opt)['0']['m'].shape
-        (2, 3, 1)
-    """
-    saved = {name: getattr(opt, name) for name in PER_MEMBER if hasattr(opt, name)}
-    try:  # state_dict() reports the settings as numbers: hand it scalars for the moment
-        for name, v in saved.items():
-            setattr(opt, name, (0.0, 0.0) if name == "betas" else 0.0)
-        return opt.state_dict()["state"]
-    finally:
-        for name, v in saved.items():
-            setattr(opt, name, v)
-
-
-def _keep_optimizer_rows(opt: Optimizer, template: Optimizer, rows: list[int]) -> None:
-    """Slice the stacked optimizer's per-member settings and state to ``rows`` (``template``:
-    a member's optimizer, whose numeric config ``load_state_dict`` may rebuild from)."""
-    state = stacked_state(opt)
-    for st in state.values():
-        for name, v in list(st.items()):
-            if isinstance(v, np.ndarray):
-                st[name] = v[rows]
-    saved = {}
-    for name in PER_MEMBER:
-        v = getattr(opt, name, None)
-        if name == "betas" and v is not None:
-            saved["betas"] = (v[0][rows], v[1][rows])
-        elif isinstance(v, np.ndarray):
-            saved[name] = v[rows]
-    opt.reset()
-    opt.load_state_dict({"name": template.name, "config": template.get_config(), "lr": 1.0, "lr_scale": 1.0,
-                         "state": state})
-    opt.schedule = None
-    for name, v in saved.items():
-        setattr(opt, name, v)

@@ -33,7 +33,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .ensemble import Ensemble, architecture_key
+from .ensemble import Ensemble
+from .stacking import architecture_key
 from .loop import split_validation
 
 #: ``fit`` arguments an Ensemble takes; a sweep given others trains one by one.

@@ -8,7 +8,8 @@ import pytest
 from neural_net.architecture import Sequential
 from neural_net.callbacks import EarlyStopping, TerminateOnNaN
 from neural_net.divergence import TrainingDiverged
-from neural_net.ensemble import Ensemble, architecture_key
+from neural_net.ensemble import Ensemble
+from neural_net.stacking import architecture_key
 from neural_net.layers import Dense, Dropout
 from neural_net.optimizers import SGD, Adam, AdamW, RMSprop
 from neural_net.schedules import StepDecay
