@@ -119,9 +119,23 @@ def stack_optimizer(optimizers: Sequence[Optimizer], dtype: Any) -> Optimizer:
 
 
 class Stack:
-    """The stacked layers of the active members: weights, activations, dropout, buffers."""
+    """The layers of K members as stacked arrays: ``W[i]`` of shape ``(K, n_in + 1, n_out)``
+    for the i-th step, the activations (the engine's, applied on any leading axes), each
+    member's dropout rate and generator, and buffers kept between batches. ``forward`` runs
+    all members at once; ``backward`` writes the gradients and applies ``opt`` to each
+    stacked parameter; ``keep(rows)`` drops the other members.
 
-    def __init__(self, models: list[Sequential], dtype: Any) -> None:
+    Example:
+        >>> import numpy
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.stacking import Stack
+        >>> models = [Sequential([Dense(2, 'tanh', input_dim=3)], 'mse', seed=s) for s in range(4)]
+        >>> stack = Stack(models, numpy.float64); stack.keep([0, 2]); stack.W[0].shape
+        (2, 4, 2)
+    """
+
+    def __init__(self, models: list[Any], dtype: Any) -> None:
         self.steps = models[0].steps
         self.kinds: list[str] = []
         self.W: dict[int, np.ndarray] = {}
