@@ -242,10 +242,10 @@ class Softmax(Neurons):
         z = np.asarray(z)
         if z.ndim == 1:
             z = z.reshape(1, -1)
-        m = z.max(axis=1, keepdims=True)
+        m = z.max(axis=-1, keepdims=True)  # the last axis: stacked (K, n, k) inputs work too
         e = np.subtract(z, m, out=out)
         np.exp(e, out=e)
-        e /= e.sum(axis=1, keepdims=True)
+        e /= e.sum(axis=-1, keepdims=True)
         self.preds = e
         return e
 
@@ -255,7 +255,7 @@ class Softmax(Neurons):
 
     def grad(self, Δ: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         s = self._require_preds()
-        dot = np.einsum("ij,ij->i", Δ, s)[:, None]
+        dot = np.einsum("...j,...j->...", Δ, s)[..., None]
         r = np.subtract(Δ, dot, out=out)
         r *= s
         return r

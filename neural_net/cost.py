@@ -158,7 +158,23 @@ class Cost(Define):
         return y, p
 
     def _denominator(self, y: np.ndarray) -> int:
-        return y.size
+        """The count a mean divides by: every value of one member's targets (stacked ``y`` of
+        shape ``(K, n, k)`` counts one member's ``n·k``)."""
+        return y[0].size if y.ndim == 3 else y.size
+
+    def losses(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        r"""The mean cost of each member of stacked predictions ``p`` of shape ``(K, n, k)``,
+        for targets ``y`` of shape ``(n, k)`` (shared) or ``(K, n, k)``: an array of ``K`` values,
+        each what :meth:`loss` gives for that member alone.
+
+        Example:
+            >>> import numpy
+            >>> from neural_net.cost import MSE
+            >>> MSE().losses(numpy.zeros((2, 1)), numpy.array([[[1.0], [1.0]], [[2.0], [0.0]]]))
+            array([1., 2.])
+        """
+        q = self._clipped(p)
+        return np.array([float(self._value(y if y.ndim == 2 else y[k], q[k], False)) for k in range(len(q))])
 
 
 class BinaryCrossEntropy(Cost):
@@ -186,7 +202,14 @@ class BinaryCrossEntropy(Cost):
         return -(float(t.sum()) + float(u.sum())) / y.size
 
     def _derivative(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-        return (p - y) / (p * (1 - p)) / y.size
+        return (p - y) / (p * (1 - p)) / self._denominator(y)
+
+    def losses(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        q = self._clipped(p)
+        t = np.log(q) * y
+        u = np.log(1 - q) * (1 - y)
+        K = len(q)
+        return -(t.reshape(K, -1).sum(axis=1) + u.reshape(K, -1).sum(axis=1)) / self._denominator(y)
 
 
 
@@ -233,10 +256,14 @@ class CrossEntropy(Cost):
         return -t.sum() / len(y)
 
     def _derivative(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-        return -y / p / len(y)
+        return -y / p / self._denominator(y)
 
     def _denominator(self, y: np.ndarray) -> int:
-        return len(y)
+        return y.shape[-2] if y.ndim == 3 else len(y)
+
+    def losses(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        t = np.log(self._clipped(p)) * y
+        return -t.reshape(len(t), -1).sum(axis=1) / self._denominator(y)
 
 
 
@@ -257,13 +284,17 @@ class MSE(Cost):
         return float(np.vdot(d, d)) / y.size
 
     def _derivative(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-        return 2 * (p - y) / y.size
+        return 2 * (p - y) / self._denominator(y)
+
+    def losses(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        d = (y - p).reshape(len(p), -1)
+        return np.einsum("ki,ki->k", d, d) / self._denominator(y if y.ndim == 3 else p[0])
 
     def delta(self, y: np.ndarray, p: np.ndarray, out: np.ndarray, scale: float = 1.0) -> np.ndarray:
         """Write ``scale · 2(p − y)/N`` into ``out`` without temporaries."""
         np.subtract(p, y, out=out)
         out *= 2
-        out /= y.size
+        out /= self._denominator(y)
         if scale != 1.0:
             out *= scale
         return out

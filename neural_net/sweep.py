@@ -34,6 +34,7 @@ import numpy as np
 
 from .callbacks.base import auto_mode, check_mode
 from .checks import check_name
+from .ensemble_sweep import run_grouped
 
 
 def expand_grid(grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -145,7 +146,7 @@ def run_trial(build_fn: Callable[..., Any], params: dict[str, Any], X: Any, y: A
 def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]],
           X: Any, y: Any, *, epochs: int = 10, batch_size: int | None = 32, validation_data: Any = None,
           validation_split: float = 0.0, monitor: str | None = None, mode: str = "auto", store: Any = None,
-          name: str = "sweep", executor: Executor | None = None, **fit_kwargs: Any) -> Any:
+          name: str = "sweep", executor: Executor | None = None, vectorize: bool = False, **fit_kwargs: Any) -> Any:
     """Train one model per grid point and return the results as a DataFrame, best first.
 
     Args:
@@ -159,6 +160,10 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
         store: where runs are recorded: ``None`` (not stored), ``True`` (one new SQLite file
             ``run/sweep<timestamp>.db``), a directory, a ``.db`` path or a SQLAlchemy URL.
         executor: a ``concurrent.futures.Executor``; ``None`` runs the trials serially.
+        vectorize: train the points whose architectures match as one
+            :class:`~neural_net.ensemble.Ensemble` each (the same stored runs and numbers, plus
+            an ``ensemble_group`` parameter; see :mod:`neural_net.ensemble_sweep`), the rest
+            one by one.
     """
     import pandas as pd
 
@@ -182,7 +187,13 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
     fit_kwargs = {**fit_kwargs, "epochs": epochs, "batch_size": batch_size, "validation_data": validation_data,
                   "validation_split": validation_split}
     common = dict(name=name, store=store, monitor=monitor, mode=mode, fit_kwargs=fit_kwargs)
-    if executor is None:
+    if not isinstance(vectorize, bool):
+        raise TypeError(f"vectorize must be a bool, got {vectorize!r}")
+    if vectorize and executor is not None:
+        raise ValueError("vectorize=True trains each group in this process: pass executor=None")
+    if vectorize:
+        rows = run_grouped(build_fn, points, X, y, run_one=run_trial, **common)
+    elif executor is None:
         rows = [run_trial(build_fn, p, X, y, index=i, **common) for i, p in enumerate(points)]
     else:
         futures = [executor.submit(run_trial, build_fn, p, X, y, index=i, **common) for i, p in enumerate(points)]

@@ -104,3 +104,18 @@ def test_interop_benchmark_streams_every_value(tmp_path: Path) -> None:
     assert {"import_history(DataFrame)", "db.history (one DataFrame)", "iter_history (chunks)"} <= paths
     assert all(r["values"] == 4 * r["epochs"] and r["rows_per_s"] > 0 for r in rows)
     assert all(r["peak_mb"] > 0 for r in rows if r["path"] != "import_history(DataFrame)")
+
+
+def test_ensemble_benchmark_times_the_same_training(tmp_path: Path) -> None:
+    """bench_ensemble.py: the stacked ensemble, the one-by-one runs and (when installed) the
+    torch.func vmap ensemble start from the same weights on the same batches, so their mean
+    final losses agree; the store row really writes every member."""
+    result = run("bench_ensemble.py", "--quick", "--alone", "0", tmp_path=tmp_path)
+    assert [r["workload"] for r in result["rows"]] == ["W3", "W4", "W2"]
+    for r in result["rows"]:
+        assert r["ensemble_s"] > 0 and r["alone_s"] > 0 and r["alone_measured"] == r["K"]
+        assert r["ensemble_loss"] == pytest.approx(r["alone_loss"], rel=1e-12)
+        if r["torch_loss"] is not None:
+            assert r["torch_loss"] == pytest.approx(r["ensemble_loss"], rel=1e-9)
+    assert result["store"]["stored_s"] > 0 and result["store"]["stored_runs"] == result["rows"][0]["K"]
+    assert result["memory"]["traced_peak"] > 0

@@ -14,7 +14,7 @@ import numpy as np
 
 from neural_net.schedules import Schedule
 
-from .base import Optimizer
+from .base import Optimizer, nonzero
 
 
 class Adam(Optimizer):
@@ -87,7 +87,7 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         s, m, v = st["_scratch"], st["m"], st["v"]
         if self._decoupled:
-            if wd != 0:
+            if nonzero(wd):
                 W *= 1.0 - lr * wd
         else:
             self._add_l2(W, G, s)

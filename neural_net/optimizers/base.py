@@ -24,6 +24,22 @@ from neural_net.schedules import (
 OPTIMIZERS: dict[str, type["Optimizer"]] = {}
 
 
+def nonzero(value: Any) -> bool:
+    """Whether a hyper-parameter is non-zero: a number, or (for a stacked ensemble, whose
+    members' settings are arrays of shape ``(K, 1, 1)``) any of its values. The update rules
+    branch on this, so one rule serves one model and a stack of K members alike.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.optimizers.base import nonzero
+        >>> nonzero(0.0), nonzero(numpy.array([0.0, 0.1]))
+        (False, True)
+    """
+    if isinstance(value, (int, float)):
+        return value != 0
+    return bool(np.any(value != 0))
+
+
 def _resolve_lr(cls_name: str, lr: Any, learning_rate: Any, default: float) -> Any:
     """Keras' ``learning_rate=`` is a synonym of ``lr``; refuse two different values."""
     if learning_rate is None:
@@ -165,7 +181,7 @@ class Optimizer:
 
     def _add_l2(self, W: np.ndarray, G: np.ndarray, s: np.ndarray) -> None:
         r"""Coupled weight decay: :math:`G \mathrel{+}= λW` (``s`` is scratch)."""
-        if self.weight_decay != 0:
+        if nonzero(self.weight_decay):
             np.multiply(W, self.weight_decay, out=s)
             G += s
 

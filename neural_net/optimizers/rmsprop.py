@@ -14,7 +14,7 @@ import numpy as np
 
 from neural_net.schedules import Schedule
 
-from .base import Optimizer
+from .base import Optimizer, nonzero
 
 
 class RMSprop(Optimizer):
@@ -98,7 +98,7 @@ class RMSprop(Optimizer):
         else:
             np.sqrt(sq, out=s)
         avg += self.eps
-        if self.momentum > 0:
+        if nonzero(self.momentum):
             buf = st["momentum_buffer"]
             buf *= self.momentum
             G /= avg

@@ -13,7 +13,7 @@ import numpy as np
 
 from neural_net.schedules import Schedule
 
-from .base import Optimizer
+from .base import Optimizer, nonzero
 
 
 class SGD(Optimizer):
@@ -83,27 +83,27 @@ class SGD(Optimizer):
 
     @property
     def folds_lr(self) -> bool:
-        return self.momentum == 0 and self.fold_lr
+        return not nonzero(self.momentum) and self.fold_lr
 
     def apply(self, key: Any, W: np.ndarray, G: np.ndarray) -> None:
         st = self._get_state(key, W, G)
         st["step"] += 1
         lr, wd, mu = self.lr, self.weight_decay, self.momentum
         if self.folds_lr:  # G is already η·∂J/∂W
-            if wd != 0:
+            if nonzero(wd):
                 W *= 1.0 - lr * wd
             np.subtract(W, G, out=W)
             return
         s = st["_scratch"]
         self._add_l2(W, G, s)
         u = G
-        if mu != 0:
+        if nonzero(mu):
             buf = st["momentum_buffer"]
             if st["step"] == 1:
                 np.copyto(buf, G, casting="same_kind")
             else:
                 buf *= mu
-                if self.dampening != 0:
+                if nonzero(self.dampening):
                     np.multiply(G, 1.0 - self.dampening, out=s)
                     buf += s
                 else:

@@ -1,0 +1,264 @@
+"""Ensemble benchmark (issue 16): K small networks trained in one stacked numpy pass versus
+the same K runs one after the other through ``Sequential.fit``, and versus PyTorch's
+``torch.func`` ``vmap`` ensemble of the same members (when torch is installed).
+
+Workloads (float64, SGD, each member its own seed's shuffles):
+
+* W3: iris, 4-16-3 ReLU/softmax, cross-entropy, batch 16, 200 epochs, 128 members
+  (32 learning rates x 4 seeds);
+* W4: digits (scikit-learn's bundled 8x8 digits; a seeded stand-in of the same shape when
+  scikit-learn is missing), 64-128-10 ReLU/softmax, batch 32, 30 epochs, 32 members;
+* W2: two circles, full batch 2-50-1 σ/BCE, 64 members: the elementwise-bound control;
+* store: W3 with every member recorded in one SQLite file, against W3 unstored;
+* memory: the stack's bytes (K x (weights + optimizer state), one batch of activations and
+  deltas per member, the last finite weights) and tracemalloc's peak during ``fit``.
+
+Every row starts the members from the same weights and batches; the ``loss`` columns are the
+mean final training loss, so equal numbers mean the same training was timed. One-by-one runs
+of a subset (``--alone``) are scaled to K (per-run cost is constant); ``--alone 0`` runs all.
+
+Run from the repository root: ``PYTHONPATH=. python benchmarks/bench_ensemble.py``
+(``--quick`` for a smoke run, ``--threads 1`` to pin BLAS and torch to one thread).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import numpy as np  # noqa: E402
+
+from benchmarks.common import Header, limit_threads, table, try_sklearn, try_torch, w2_data  # noqa: E402
+from neural_net.architecture import Sequential  # noqa: E402
+from neural_net.datasets import IrisDatasetDownloader  # noqa: E402
+from neural_net.ensemble import Ensemble  # noqa: E402
+from neural_net.layers import Dense  # noqa: E402
+from neural_net.optimizers import SGD  # noqa: E402
+
+
+# --------------------------------------------------------------------------- data and models
+def iris() -> tuple[np.ndarray, np.ndarray]:
+    d = IrisDatasetDownloader()
+    d.load_dataset()
+    X = (d.data - d.data.mean(0)) / d.data.std(0)
+    return X, np.eye(3)[d.target.ravel()]
+
+
+def digits() -> tuple[np.ndarray, np.ndarray, str]:
+    try:
+        from sklearn.datasets import load_digits
+
+        d = load_digits()
+        return d.data / 16.0, np.eye(10)[d.target], "scikit-learn's digits (1797 x 64)"
+    except Exception:  # noqa: BLE001
+        rng = np.random.default_rng(0)
+        return rng.random((1797, 64)), np.eye(10)[rng.integers(0, 10, 1797)], "seeded stand-in (1797 x 64)"
+
+
+def builder(widths: list[int], hidden: str, out: str, cost: str):
+    def build(lr: float, seed: int) -> Sequential:
+        steps = [Dense(widths[1], hidden, input_dim=widths[0])] + [Dense(w, hidden) for w in widths[2:-1]]
+        steps.append(Dense(widths[-1], out))
+        return Sequential(steps, cost, seed=seed).compile(SGD(lr=lr))
+    return build
+
+
+def members(build, lrs, seeds) -> list[Sequential]:
+    return [build(lr, s) for lr in lrs for s in seeds]
+
+
+# --------------------------------------------------------------------------- runners
+def run_ensemble(models, X, y, epochs, B, store_dir=None) -> dict[str, Any]:
+    if store_dir is not None:
+        db = os.path.join(store_dir, "members.db")
+        for k, m in enumerate(models):
+            m.run_name = f"member[{k}]"
+            m.open_store(db)
+    t = time.perf_counter()
+    hs = Ensemble(models).fit(X, y, epochs=epochs, batch_size=B)
+    dt = time.perf_counter() - t
+    runs = 0
+    if store_dir is not None:
+        import neural_net.db as db
+
+        for m in models:
+            m.store.close()
+        runs = len(db.list_runs(os.path.join(store_dir, "members.db")))
+        db.dispose()
+    return {"seconds": dt, "loss": float(np.mean([h.history["loss"][-1] for h in hs])), "runs": runs}
+
+
+def run_alone(models, X, y, epochs, B, subset: int) -> dict[str, Any]:
+    K = len(models)
+    chosen = models if not subset or subset >= K else [models[i] for i in np.linspace(0, K - 1, subset).astype(int)]
+    t = time.perf_counter()
+    losses = [m.fit(X, y, epochs=epochs, batch_size=B, verbose=0).history["loss"][-1] for m in chosen]
+    dt = time.perf_counter() - t
+    return {"seconds": dt * K / len(chosen), "loss": float(np.mean(losses)) if len(chosen) == K else float("nan"),
+            "measured": len(chosen)}
+
+
+def run_torch_vmap(torch: Any, models, X, y, epochs, B) -> dict[str, Any]:
+    """torch.func.stack_module_state + vmap(grad(...)) over the members, the same weights,
+    learning rates and per-member shuffles (copies of the members' generators)."""
+    from torch.func import functional_call, grad_and_value, stack_module_state, vmap
+
+    fcs = [[s for s in m.steps if hasattr(s.func, "W")] for m in models]
+    acts = {"ReLU": torch.nn.ReLU, "σ": torch.nn.Sigmoid, "Tanh": torch.nn.Tanh}
+    hidden = [s for s in models[0].steps if not hasattr(s.func, "W")][0].func
+    nets = []
+    for layers in fcs:
+        mods: list[Any] = []
+        for j, s in enumerate(layers):
+            lin = torch.nn.Linear(s.n_in, s.n_out, dtype=torch.float64)
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(s.func.W[:-1].T.copy()))
+                lin.bias.copy_(torch.from_numpy(s.func.W[-1].copy()))
+            mods.append(lin)
+            if j < len(layers) - 1:
+                mods.append(acts[type(hidden).__name__]())
+        nets.append(torch.nn.Sequential(*mods))
+    params, buffers = stack_module_state(nets)
+    base = copy.deepcopy(nets[0]).to("meta")
+    bce = models[0].cost.name == "BinaryCrossEntropy"
+    tgt = torch.from_numpy(y if bce else y.argmax(1))
+
+    def loss(p, b, xb, yb):
+        out = functional_call(base, (p, b), (xb,))
+        if bce:
+            return torch.nn.functional.binary_cross_entropy_with_logits(out, yb)
+        return torch.nn.functional.cross_entropy(out, yb)
+
+    step = vmap(grad_and_value(loss), in_dims=(0, 0, 0, 0))
+    rngs = [copy.deepcopy(m.rng) for m in models]
+    lr = torch.tensor([m.optimizer.lr for m in models], dtype=torch.float64)
+    Xt, n, K = torch.from_numpy(X), len(X), len(models)
+    warm = torch.arange(min(B, n)).expand(K, -1)
+    step(params, buffers, Xt[warm], tgt[warm])  # the first call's one-off set-up is not timed
+    t = time.perf_counter()
+    with torch.no_grad():
+        for _ in range(epochs):
+            if B < n:
+                order = torch.from_numpy(np.stack([r.permutation(n) for r in rngs]))
+            else:
+                order = torch.arange(n).expand(K, n)
+            total = torch.zeros(K, dtype=torch.float64)
+            for s in range(0, n, B):
+                idx = order[:, s:s + B]
+                g, value = step(params, buffers, Xt[idx], tgt[idx])
+                total += value * idx.shape[1]
+                for name, p in params.items():
+                    p -= lr.view(-1, *([1] * (p.ndim - 1))) * g[name]
+    dt = time.perf_counter() - t
+    return {"seconds": dt, "loss": float((total / n).mean())}
+
+
+def memory_statement(models, X, B) -> tuple[int, int]:
+    """Bytes of the stack's arrays: K x (weights + SGD state (none) + the last finite copy),
+    and one batch of activations and deltas per member."""
+    K = len(models)
+    weights = sum(s.func.W.nbytes for s in models[0].steps if hasattr(s.func, "W"))
+    widths = [s.n_out for s in models[0].steps if hasattr(s.func, "W")]
+    batch = K * B * (X.shape[1] + 2 * sum(widths)) * X.dtype.itemsize
+    return K * weights * 3, batch  # weights, their gradient, the last finite copy
+
+
+def traced_peak(build_models, X, y, epochs, B) -> int:
+    models = build_models()
+    tracemalloc.start()
+    Ensemble(models).fit(X, y, epochs=epochs, batch_size=B)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+# --------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run)")
+    ap.add_argument("--alone", type=int, default=32, help="one-by-one runs measured per workload (0: all)")
+    ap.add_argument("--threads", type=int, default=None, help="cap numpy's BLAS and torch threads")
+    ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--json", default=None, help="write the results as JSON to this file")
+    args = ap.parse_args(argv)
+    torch = None if args.no_torch else try_torch()
+    note = limit_threads(args.threads, torch)
+    header = Header(torch=torch, sklearn=try_sklearn(), torch_skip="--no-torch" if args.no_torch else "not installed")
+    print("\n".join(header.lines()))
+    if note:
+        print(note)
+    q = args.quick
+    Xi, yi = iris()
+    Xd, yd, digits_name = digits()
+    Xc, yc = w2_data()
+    workloads = [
+        ("W3", "iris 4-16-3 ReLU/softmax, batch 16", builder([4, 16, 3], "relu", "softmax", "categorical_crossentropy"),
+         Xi, yi, 16, 5 if q else 200, np.geomspace(0.005, 0.5, 4 if q else 32), range(4)),
+        ("W4", f"{digits_name} 64-128-10 ReLU/softmax, batch 32",
+         builder([64, 128, 10], "relu", "softmax", "categorical_crossentropy"), Xd, yd, 32, 2 if q else 30,
+         np.geomspace(0.01, 0.3, 2 if q else 8), range(4)),
+        ("W2", "circles 2-50-1 σ/BCE, full batch", builder([2, 50, 1], "sigmoid", "sigmoid", "binary_crossentropy"),
+         Xc, yc, len(Xc), 20 if q else 500, np.geomspace(0.05, 2.0, 4 if q else 16), range(4)),
+    ]
+    rows, result = [], {"args": vars(args), "rows": []}
+    for label, what, build, X, y, B, epochs, lrs, seeds in workloads:
+        K = len(lrs) * len(seeds)
+        ens = run_ensemble(members(build, lrs, seeds), X, y, epochs, B)
+        alone = run_alone(members(build, lrs, seeds), X, y, epochs, B, args.alone)
+        tv = None
+        if torch is not None and label != "W2":
+            tv = run_torch_vmap(torch, members(build, lrs, seeds), X, y, epochs, B)
+        row = {"workload": label, "what": what, "K": K, "epochs": epochs, "ensemble_s": ens["seconds"],
+               "alone_s": alone["seconds"], "alone_measured": alone["measured"],
+               "torch_vmap_s": None if tv is None else tv["seconds"], "ensemble_loss": ens["loss"],
+               "torch_loss": None if tv is None else tv["loss"],
+               "alone_loss": alone["loss"]}
+        result["rows"].append(row)
+        rows.append([label, what, K, epochs, f"{ens['seconds']:.2f}",
+                     f"{alone['seconds']:.2f}" + ("" if alone["measured"] == K else f" ({alone['measured']} run, x{K / alone['measured']:.0f})"),
+                     f"{alone['seconds'] / ens['seconds']:.1f}x",
+                     "-" if tv is None else f"{tv['seconds']:.2f}",
+                     "-" if tv is None else f"{tv['seconds'] / ens['seconds']:.1f}x",
+                     f"{ens['loss']:.10g}", "-" if np.isnan(alone["loss"]) else f"{alone['loss']:.10g}",
+                     "-" if tv is None else f"{tv['loss']:.10g}"])
+        print(f"  {label} done", flush=True)
+    print()
+    print(table(["", "workload", "K", "epochs", "ensemble s", "one by one s", "speed-up", "torch vmap s",
+                 "vs torch", "ensemble loss", "alone loss", "torch loss"], rows))
+    # store overhead: W3 with every member recorded
+    label, what, build, X, y, B, epochs, lrs, seeds = workloads[0]
+    with tempfile.TemporaryDirectory() as d:
+        stored = run_ensemble(members(build, lrs, seeds), X, y, epochs, B, store_dir=d)
+    bare = run_ensemble(members(build, lrs, seeds), X, y, epochs, B)
+    over = (stored["seconds"] - bare["seconds"]) / bare["seconds"]
+    result["store"] = {"stored_s": stored["seconds"], "bare_s": bare["seconds"], "overhead": over,
+                       "stored_runs": stored["runs"]}
+    print()
+    print(table(["W3 store", "ensemble fit s", "overhead"],
+                [["unstored", f"{bare['seconds']:.2f}", "-"],
+                 ["every member stored (one SQLite file)", f"{stored['seconds']:.2f}", f"{100 * over:.0f} %"]]))
+    weights, batch = memory_statement(members(build, lrs, seeds), X, B)
+    peak = traced_peak(lambda: members(build, lrs, seeds), X, y, 2, B)
+    result["memory"] = {"stack_bytes": weights, "batch_bytes": batch, "traced_peak": peak}
+    print(f"\nmemory (W3, K={len(lrs) * len(seeds)}): stack {weights / 1024:.0f} KiB (K x (weights + gradient + last "
+          f"finite copy); SGD keeps no state), one batch of activations and deltas for every member "
+          f"{batch / 1024:.0f} KiB; tracemalloc peak during fit {peak / 1024:.0f} KiB")
+    print("\n".join(header.footer()))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

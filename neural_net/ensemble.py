@@ -1,0 +1,417 @@
+r"""Ensemble: K models of one architecture trained in one numpy pass, each as if alone.
+
+An :class:`Ensemble` takes K compiled :class:`~neural_net.architecture.Sequential` models with
+the same layer widths, activations, cost and metrics that may differ in their initial weights,
+learning rate, momentum, weight decay, dropout rates and other numeric optimizer settings. It
+stacks their weights along a leading axis — layer :math:`l` holds one array of shape
+:math:`(K, n_{in}+1, n_{out})` — and runs every mini-batch for all members at once with
+batched ``np.matmul``:
+
+.. math:: Z_k = X_k W_{k,:-1} + W_{k,-1}, \qquad k = 1 \dots K
+
+(members drawing the same shuffle order share :math:`X` and the product broadcasts). It
+reuses the engine's activations (element- or row-wise on any leading axes), the costs'
+deltas (:meth:`~neural_net.cost.Cost.losses` for the per-member losses) and the optimizers'
+own update rules, applied once to the stacked arrays with the members' settings as
+``(K, 1, 1)`` arrays (:func:`~neural_net.optimizers.base.nonzero` keeps the rules' branches
+valid for them).
+
+Same numbers: member k draws its shuffle order and dropout masks from its own generator in the
+same sequence as ``fit`` does alone, so it follows the same trajectory (to rounding; the tests
+check 1e-12 relative in float64 over 100 epochs). Each member keeps its own callbacks (its
+store's recorder among them), early stopping (``stop_training``) and NaN policy: a member
+whose loss is not finite is stopped with its last finite weights, marked ``'diverged'``, and
+the others train on. Stopped members leave the stack, so they cost nothing afterwards.
+
+The stacked layout lives in :mod:`neural_net.stacking`.
+
+Memory: K × (weights + optimizer state) for the stack, plus one batch of activations and
+deltas per member, plus one copy of the weights (the last finite epoch's).
+
+Example:
+    >>> import numpy
+    >>> from neural_net.architecture import Sequential
+    >>> from neural_net.layers import Dense
+    >>> from neural_net.ensemble import Ensemble
+    >>> from neural_net.optimizers import Adam
+    >>> def build(lr, seed):
+    ...     net = Sequential([Dense(4, 'tanh', input_dim=2), Dense(1, 'sigmoid')], 'bce', seed=seed)
+    ...     return net.compile(Adam(lr=lr))
+    >>> ensemble = Ensemble([build(lr, seed) for lr in (0.01, 0.1) for seed in (0, 1)])
+    >>> X = numpy.random.default_rng(0).normal(size=(32, 2)); y = (X[:, :1] > 0) * 1.0
+    >>> histories = ensemble.fit(X, y, epochs=2, batch_size=8)
+    >>> [h.epoch for h in histories], ensemble.status
+    ([[1, 2], [1, 2], [1, 2], [1, 2]], ['finished', 'finished', 'finished', 'finished'])
+    >>> ensemble.predict(X).shape, ensemble.members[0].epoch
+    ((4, 32, 1), 2)
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .architecture import Sequential
+from .callbacks.base import Callback, History
+from .checks import positive_int
+from .divergence import TrainingDiverged, check_policy
+from .interrupts import sigterm_as_exit
+from .layers import Activation, Fullyconnected
+from .loop import check_X, check_y
+from .optimizers import Optimizer
+from .stacking import Stack, architecture_key, column, describe_mismatch, keep_optimizer_rows, stack_optimizer, \
+    stacked_state
+
+#: Bytes of one batch's inputs and activations a pass may stack (more falls out of the CPU's cache).
+STACK_BYTES = 4 * 2**20
+
+
+class Ensemble:
+    """K compiled Sequential models of one architecture, trained together (see the module doc).
+
+    Args:
+        models: a list of compiled :class:`~neural_net.architecture.Sequential` (each with its
+            own ``seed``/generator) whose :func:`architecture_key` is equal.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ensemble import Ensemble
+        >>> Ensemble([Sequential([Dense(1, input_dim=2)], 'mse', seed=0).compile('sgd'),
+        ...           Sequential([Dense(2, input_dim=2)], 'mse', seed=1).compile('sgd')])
+        Traceback (most recent call last):
+        ...
+        ValueError: models[1] differs from models[0] in its layers (kinds, widths, activations): ...
+    """
+
+    def __init__(self, models: Sequence[Sequential]) -> None:
+        if isinstance(models, Sequential) or not isinstance(models, (list, tuple)):
+            raise TypeError(f"models must be a list of compiled Sequential models, got {type(models).__name__}")
+        if not models:
+            raise ValueError("models must hold at least one model, got an empty list")
+        for k, m in enumerate(models):
+            if not isinstance(m, Sequential):
+                raise TypeError(f"models[{k}] must be a Sequential, got {type(m).__name__}")
+            if m.cost is None or m.optimizer is None:
+                raise ValueError(f"models[{k}] must be compiled (a cost and an optimizer): call compile() first")
+        if len({id(m) for m in models}) != len(models):
+            raise ValueError("models must be distinct objects (the same model appears twice)")
+        if len({id(m.rng) for m in models}) != len(models):
+            raise ValueError("models must each have their own random generator (Sequential(seed=...)); "
+                             "two share one, so their shuffles and dropout masks would not be those of training alone")
+        key = architecture_key(models[0])
+        for k, m in enumerate(models[1:], 1):
+            other = architecture_key(m)
+            if other != key:
+                raise ValueError(describe_mismatch(k, key, other))
+        try:  # a user's optimizer class that from_config cannot rebuild cannot be stacked either
+            stack_optimizer([m.optimizer for m in models], np.float64)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"models' optimizers cannot be stacked ({type(models[0].optimizer).__name__}): {e}") \
+                from None
+        self.models = list(models)
+        self.status: list[str] = ["created"] * len(models)
+        self.errors: list[BaseException | None] = [None] * len(models)
+
+    @property
+    def members(self) -> list[Sequential]:
+        """The members as the Sequential models they are, holding their trained weights."""
+        return list(self.models)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Outputs of every member, shape ``(K, n, n_out)`` (dropout off)."""
+        X = check_X(self.models[0], X)
+        return Stack(self.models, X.dtype).forward(X, training=False)
+
+    def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, validation_data: Any = None,
+            shuffle: bool = True, callbacks: Callable[[int], list[Callback]] | Sequence[Sequence[Callback]] | None = None,
+            on_nonfinite: str = "raise", chunk: int | None = None, bootstrap: bool = False) -> list[History]:
+        """Train every member as ``fit`` trains it alone; return one History per member.
+
+        ``callbacks``: None, a list of K lists (one per member) or a function ``k -> list``
+        (callback objects hold state: each member needs its own). A member's store recorder
+        is added as ``fit`` adds it. ``self.status[k]`` ends ``'finished'``, ``'stopped'``
+        (its callbacks set ``stop_training``) or ``'diverged'`` (``self.errors[k]`` holds the
+        :class:`~neural_net.divergence.TrainingDiverged`; the member keeps its last finite
+        weights and training goes on for the others).
+
+        ``bootstrap``: each member trains on its own bootstrap sample of the rows, ``idx =
+        rng.integers(0, n, n)`` drawn from its generator when ``fit`` starts — what
+        ``m.fit(X[idx], y[idx], ...)`` trains after that draw.
+
+        ``chunk``: members stacked per pass (default: as many as keep one batch's inputs and
+        activations within :data:`STACK_BYTES`); members are independent, so any chunking gives
+        the same numbers.
+        """
+        models, K = self.models, len(self.models)
+        epochs = positive_int(epochs, "epochs")
+        on_nonfinite = check_policy(on_nonfinite)
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
+        if not isinstance(bootstrap, (bool, np.bool_)):
+            raise TypeError(f"bootstrap must be a bool, got {bootstrap!r}")
+        first = models[0]
+        X = check_X(first, X)
+        y = check_y(first, y, len(X), dtype=X.dtype)
+        n = len(X)
+        B = n if batch_size is None else min(positive_int(batch_size, "batch_size"), n)
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a tuple (X_val, y_val)")
+            Xv = check_X(first, validation_data[0], "validation_data[0]").astype(X.dtype, copy=False)
+            validation_data = (Xv, check_y(first, validation_data[1], len(Xv), dtype=X.dtype,
+                                           name="validation_data[1]", x_name="validation_data[0]"))
+        if len({m.epoch for m in models}) != 1:
+            raise ValueError(f"models must all have trained the same number of epochs before fit, got "
+                             f"{[m.epoch for m in models]}")
+        for k, m in enumerate(models):
+            if m.optimizer.state_dict()["state"]:
+                raise ValueError(f"models[{k}]'s optimizer already holds state (it trained before): an ensemble "
+                                 f"starts its members' optimizers fresh; compile the model again")
+        cbs = self._callbacks(callbacks)
+        batch_hooks = [[cb for cb in lst if type(cb).on_batch_begin is not Callback.on_batch_begin
+                        or type(cb).on_batch_end is not Callback.on_batch_end] for lst in cbs]
+        shuffle = bool(shuffle) and B < n
+        per_member = B * (X.shape[1] + sum(s.n_out for s in first.steps if isinstance(s, Fullyconnected))) \
+            * X.dtype.itemsize
+        size = max(1, int(STACK_BYTES // max(per_member, 1))) if chunk is None else positive_int(chunk, "chunk")
+        for m in models:  # the members' own weights take the data's dtype, as fit does
+            for s in m.steps:
+                if isinstance(s, Fullyconnected) and s.func.W.dtype != X.dtype:
+                    s.func.W = s.func.W.astype(X.dtype)
+        histories = [History() for _ in range(K)]
+        samples = np.stack([m.rng.integers(0, n, size=n) for m in models]) if bootstrap else None
+        for a in range(0, K, size):  # members are independent: a pass per chunk keeps the batch in cache
+            self._train(list(range(a, min(a + size, K))), X, y, epochs, B, shuffle, validation_data, cbs,
+                        batch_hooks, histories, on_nonfinite, samples)
+        return histories
+
+    def _train(self, chunk: list[int], X: np.ndarray, y: np.ndarray, epochs: int, B: int, shuffle: bool,
+               validation_data: Any, cbs: list[list[Callback]], batch_hooks: list[list[Callback]],
+               histories: list[History], on_nonfinite: str, samples: np.ndarray | None) -> None:
+        """Train the members ``chunk`` as one stack (the loop of ``fit``); ``samples``: each
+        member's bootstrap rows, or None."""
+        models, K, first, n = self.models, len(self.models), self.models[0], len(X)
+        stack = Stack([models[k] for k in chunk], X.dtype)
+        opt = stack_optimizer([models[k].optimizer for k in chunk], X.dtype)
+        keep = {i: W.copy() for i, W in stack.W.items()}  # the last finite epoch's weights
+        last: list[tuple[int | None, float | None]] = [(None, None)] * K
+        handles = [any(getattr(cb, "handles_nonfinite", False) for cb in cbs[k]) for k in range(K)]
+        logs_of: list[dict[str, float]] = [{} for _ in range(K)]
+        active = list(chunk)
+        steps, cost = first.steps, first.cost
+        assert cost is not None
+        fused = isinstance(steps[-1], Activation) and cost.fuses_with(steps[-1].func)
+        start = len(steps) - 2 if fused else len(steps) - 1
+        first_param = stack.fc[0]
+        for k in chunk:
+            m = models[k]
+            m.stop_training = False
+            self.status[k] = "running"
+            for cb in cbs[k]:
+                cb.set_model(m)
+        with sigterm_as_exit():
+            try:
+                for k in chunk:
+                    for cb in cbs[k]:
+                        cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": n})
+                for _ in range(epochs):
+                    if not active:
+                        break
+                    epoch = models[active[0]].epoch + 1
+                    for k in active:
+                        models[k].optimizer.begin_epoch(epoch)
+                        for cb in cbs[k]:
+                            cb.on_epoch_begin(epoch, {})
+                    opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
+                    orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
+                    if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
+                        rows = samples[active]
+                        orders = rows if orders is None else np.take_along_axis(rows, orders, axis=1)
+                    if orders is not None and (orders == orders[0]).all():
+                        orders = orders[0]  # one order for all: the inputs are shared
+                    losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param, active,
+                                                  [batch_hooks[k] for k in active])
+                    stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data, active,
+                                              cbs, handles, histories, logs_of, on_nonfinite)
+                    if stopped:  # stopped members leave the stack, their optimizer state with them
+                        rows = [r for r, k in enumerate(active) if k not in stopped]
+                        self._save_optimizer_state(opt, [k for k in active if k in stopped], active)
+                        if rows:
+                            stack.keep(rows)
+                            for i in keep:
+                                keep[i] = keep[i][rows]
+                            keep_optimizer_rows(opt, models[active[rows[0]]].optimizer, rows)
+                        active = [active[r] for r in rows]
+                self._save_optimizer_state(opt, active, active)
+                for k in active:
+                    if logs_of[k] and not math.isfinite(logs_of[k]["loss"]) and on_nonfinite == "raise":
+                        self._put_weights(k, {i: W[active.index(k)] for i, W in keep.items()})
+                    self.status[k] = "stopped" if models[k].stop_training else "finished"
+            except BaseException as error:
+                for k in active:
+                    self.status[k] = "failed"
+                    for cb in cbs[k]:
+                        cb.on_train_failed(error)
+                raise
+        for k in active:
+            for cb in cbs[k]:
+                cb.on_train_end(logs_of[k])
+
+    # ----- the pieces of fit -------------------------------------------------------------
+    def _callbacks(self, callbacks: Any) -> list[list[Callback]]:
+        K = len(self.models)
+        if callbacks is None:
+            per = [[] for _ in range(K)]
+        elif callable(callbacks):
+            per = [list(callbacks(k) or []) for k in range(K)]
+        elif isinstance(callbacks, (list, tuple)) and len(callbacks) == K and all(
+                isinstance(c, (list, tuple)) for c in callbacks):
+            per = [list(c) for c in callbacks]
+        else:
+            raise TypeError(f"callbacks must be None, a function k -> list of callbacks or a list of {K} lists "
+                            f"(one per member), got {callbacks!r}")
+        seen: set[int] = set()
+        for k, lst in enumerate(per):
+            for cb in lst:
+                if not isinstance(cb, Callback):
+                    raise TypeError(f"callbacks of member {k} must be Callback instances, got {cb!r}")
+                if id(cb) in seen:
+                    raise ValueError(f"callbacks: {cb!r} is given to two members; each member needs its own")
+                seen.add(id(cb))
+            if self.models[k].store is not None:
+                lst.append(self.models[k].store.recorder)
+        return per
+
+    def _epoch(self, stack: Stack, opt: Optimizer, X: np.ndarray, y: np.ndarray, B: int, orders: Any,
+               fused: bool, start: int, first_param: int, active: list[int],
+               batch_cbs: list[list[Callback]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One epoch for the stack; returns each row's mean loss and metrics. A member whose
+        batch callback sets ``stop_training`` ends its epoch there, as alone: its weights
+        and sums of that batch are kept and its later batches ignored."""
+        cost = self.models[0].cost
+        assert cost is not None
+        metric_fns = [getattr(m, "batch_score", m.compute) for m in self.models[0].metrics]
+        Ka, n = len(active), len(X)
+        scale = opt.lr if opt.folds_lr else 1.0
+        loss_sum = np.zeros(Ka)
+        metric_sums = [np.zeros(Ka) for _ in metric_fns]
+        seen = np.zeros(Ka)
+        live = np.ones(Ka, dtype=bool)  # rows whose epoch goes on
+        frozen: dict[int, dict[int, np.ndarray]] = {}
+        hooked = [r for r in range(Ka) if batch_cbs[r]]
+        ones = np.ones(1)
+        for b, s in enumerate(range(0, n, B)):
+            e = min(s + B, n)
+            rows = e - s
+            if orders is None:
+                xb, yb = X[s:e], y[s:e]
+            else:
+                idx = orders[..., s:e]
+                xb, yb = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
+            for r in hooked:
+                if live[r]:
+                    for cb in batch_cbs[r]:
+                        cb.on_batch_begin(b, {"size": rows})
+            p = stack.forward(xb, training=True)
+            losses = cost.losses(yb, p)
+            loss_sum += np.where(live, losses * rows, 0.0)
+            seen += live * rows
+            for j, fn in enumerate(metric_fns):
+                for r in np.flatnonzero(live):
+                    metric_sums[j][r] += fn(yb if yb.ndim == 2 else yb[r], p[r]) * rows if math.isfinite(losses[r]) \
+                        else np.nan
+            Δ = stack.buffer("delta", p.shape, p.dtype)
+            if fused:
+                cost.fused_delta(yb, p, Δ, scale)
+            else:
+                cost.delta(yb, p, Δ)
+                if opt.folds_lr:
+                    Δ *= scale
+            if len(ones) != rows:
+                ones = np.ones(rows, p.dtype)
+            stack.backward(Δ, start, first_param, opt, ones)
+            for r in hooked:
+                if live[r]:
+                    for cb in batch_cbs[r]:
+                        cb.on_batch_end(b, {"size": rows, "loss": float(losses[r])})
+                    if self.models[active[r]].stop_training:
+                        live[r] = False
+                        frozen[r] = {i: W[r].copy() for i, W in stack.W.items()}
+        for r, weights in frozen.items():  # the weights at the batch where the member stopped
+            for i, W in weights.items():
+                stack.W[i][r] = W
+        return loss_sum / seen, [m / seen for m in metric_sums]
+
+    def _put_weights(self, k: int, weights: dict[int, np.ndarray]) -> None:
+        for i, W in weights.items():
+            np.copyto(self.models[k].steps[i].func.W, W)
+
+    def _end_epoch(self, epoch: int, stack: Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
+                   metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
+                   handles: list[bool], histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
+        models, stopped = self.models, set()
+        names = [m.name for m in models[0].metrics]
+        val = None
+        if validation is not None:
+            Xv, yv = validation
+            pv = stack.forward(Xv, training=False)
+            val = (models[0].cost.losses(yv, pv), pv, yv)
+        for r, k in enumerate(active):
+            m, loss = models[k], float(losses[r])
+            if math.isfinite(loss):
+                for i in keep:
+                    np.copyto(keep[i][r], stack.W[i][r])
+                last[k] = (epoch, loss)
+            elif on_nonfinite == "raise" and not handles[k]:
+                self._put_weights(k, {i: keep[i][r] for i in keep})
+                error = TrainingDiverged(epoch, loss, *last[k])
+                self.status[k], self.errors[k] = "diverged", error
+                for cb in cbs[k]:
+                    cb.on_train_failed(error)
+                stopped.add(k)
+                continue
+            logs = {"loss": loss}
+            for j, name in enumerate(names):
+                logs[name] = float(metrics[j][r])
+            m.epoch = epoch
+            if val is not None:
+                logs["val_loss"] = float(val[0][r])
+                for metric in m.metrics:
+                    logs[f"val_{metric.name}"] = float(metric.compute(val[2], val[1][r]))
+            logs["lr"] = float(m.optimizer.lr)
+            self._put_weights(k, {i: W[r] for i, W in stack.W.items()})
+            m.history.append(epoch, logs)
+            histories[k].append(epoch, logs)
+            logs_of[k] = logs
+            for cb in cbs[k]:
+                cb.on_epoch_end(epoch, logs)
+            if m.stop_training:
+                stopped.add(k)
+                if on_nonfinite == "raise" and not math.isfinite(loss):
+                    self._put_weights(k, {i: keep[i][r] for i in keep})
+                self.status[k] = "stopped"
+                for cb in cbs[k]:
+                    cb.on_train_end(logs)
+        return stopped
+
+    def _save_optimizer_state(self, opt: Optimizer, members: list[int], active: list[int]) -> None:
+        """Give each member's optimizer its rows of the stacked state, so it trains on alone
+        exactly where the ensemble left it."""
+        state = stacked_state(opt)
+        for k in members:
+            r = active.index(k)
+            m = self.models[k]
+            if not state:
+                continue
+            mine = {key: {name: (v[r].copy() if isinstance(v, np.ndarray) else v) for name, v in st.items()}
+                    for key, st in state.items()}
+            own = m.optimizer.state_dict()
+            own["state"] = mine
+            lr, scale = m.optimizer.lr, m.optimizer.lr_scale
+            m.optimizer.load_state_dict(own)
+            m.optimizer.lr, m.optimizer.lr_scale = lr, scale
