@@ -7,14 +7,17 @@ read-only ``SELECT`` statements over the documented tables and views where those
 do not give what a page needs (see :data:`SQL`): the parameters and final metrics of every
 run for the runs table, the wall time of each epoch, and the new rows of a live run.
 
-Read-only: every SQLite file is opened ``mode=ro`` (the engines the readers use are
+Read-only, and nothing left behind (see :func:`connect_read_only`): a SQLite file is opened
+``mode=ro`` — SQLite then never writes it, not even to checkpoint a ``-wal`` that a killed
+writer left — except a file in WAL mode that has no ``-wal`` beside it (the store's files
+once training has ended): ``mode=ro`` would create an empty ``-wal`` and a 32 kB ``-shm``
+there and could not remove them, so such a file is opened with ``PRAGMA query_only``, whose
+connection removes the two files again when it closes (with no ``-wal`` there is nothing to
+checkpoint: the file's bytes stay as they were). The engines the public readers use are
 installed in ``neural_net.db.ENGINES`` for the duration of one read, then disposed; an engine
-this process already holds, e.g. of a run training in the same notebook, is used as it is);
-a PostgreSQL session is ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``. Nothing here writes.
-(A ``mode=ro`` connection to a file in WAL mode creates the file's ``-wal`` and ``-shm`` if
-they are absent and cannot remove them: they stay, empty, until a read-write connection —
-the next training or ``neural_net.db`` reader — closes the file. The run files themselves
-are left byte for byte as they were.)
+this process already holds, e.g. of a run training in the same notebook, is used as it is.
+A PostgreSQL session is ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``. Nothing
+here writes.
 
 The runs table is cached per file and refreshed only for files whose size or modification
 time (of the file or its ``-wal``) changed, and for runs still marked running: browsing a
@@ -55,6 +58,10 @@ import neural_net.db as db
 
 #: The read-only SELECTs the dashboard makes itself (documented tables and views only).
 SQL = {
+    "revision": "SELECT version_num FROM alembic_version",
+    "summary": ("SELECT Architecture_id, name, status, epochs, final_loss, best_loss, best_epoch, final_val_loss, "
+                "best_val_loss, best_val_epoch, created_at, started_at, finished_at, updated_at, pid, hostname "
+                "FROM run_summary"),
     "params": "SELECT Architecture_id, run_name, hyperparams, config, parent_id, parent_epoch FROM Architecture",
     "final_metrics": (
         "SELECT m.Architecture_id, m.split, m.name, m.value, b.best_max, b.best_min FROM metric AS m "
@@ -87,8 +94,6 @@ SKIP_PARAMS = {"start_epoch", "metrics", "samples"}
 HIGHER_IS_BETTER = ("accuracy", "acc", "auc", "f1", "precision", "recall", "r2")
 #: Threads reading files in parallel when the runs table is first built.
 WORKERS = 8
-#: Files to (re)read above which one ``list_runs`` of the whole directory is faster.
-BULK = 20
 
 
 class UnknownRun(LookupError):
@@ -115,8 +120,72 @@ def sqlite_path(url: str) -> str | None:
     return None
 
 
-def _ro_sqlite(path: str) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+#: The first 16 bytes of a SQLite file (byte 18 of the header is 2 in WAL mode).
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _no_pending_wal(path: str) -> bool:
+    """True when ``path`` is a SQLite file in WAL mode whose ``-wal`` is absent or empty:
+    nothing a closing connection could checkpoint into the file."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+        wal = os.stat(path + "-wal").st_size if os.path.exists(path + "-wal") else 0
+    except OSError:
+        return False
+    return len(header) == 20 and header[:16] == _SQLITE_HEADER and header[18] == 2 and wal == 0
+
+
+def connect_read_only(path: str, timeout: float = 30.0) -> sqlite3.Connection:
+    """A sqlite3 connection to the file ``path`` that cannot write and leaves the directory
+    as it found it: ``mode=ro``, or, for a file in WAL mode whose ``-wal`` is absent or
+    empty, ``PRAGMA query_only`` (a ``mode=ro`` connection would create ``-wal`` and ``-shm``
+    there and could not remove them; this one removes them when it is the last to close, and
+    with an empty ``-wal`` there is nothing it could checkpoint into the file). A ``-wal``
+    holding frames — a writer is at work, or was killed — is never checkpointed by the
+    dashboard: that file is opened ``mode=ro``.
+
+    Example:
+        >>> import os, sqlite3, tempfile
+        >>> from neural_net.ui.data import connect_read_only
+        >>> d = tempfile.mkdtemp(); path = os.path.join(d, "a.db")
+        >>> w = sqlite3.connect(path); _ = w.execute("PRAGMA journal_mode=wal")
+        >>> _ = w.execute("CREATE TABLE t (x)"); w.commit(); w.close()
+        >>> con = connect_read_only(path); con.execute("SELECT count(*) FROM t").fetchall()
+        [(0,)]
+        >>> con.execute("INSERT INTO t VALUES (1)")
+        Traceback (most recent call last):
+        ...
+        sqlite3.OperationalError: attempt to write a readonly database
+        >>> con.close(); os.listdir(d)
+        ['a.db']
+    """
+    if _no_pending_wal(path):
+        con = sqlite3.connect(f"file:{quote(path)}", uri=True, timeout=timeout, check_same_thread=False)
+        con.execute("PRAGMA query_only = ON")
+        return con
+    return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
+
+
+@contextmanager
+def _holding_wal(path: str | None) -> Iterator[None]:
+    """While inside, a :func:`connect_read_only` connection holds the file's ``-wal`` and
+    ``-shm`` open, and closes last: the ``mode=ro`` check that
+    :func:`neural_net.db.open_database` makes of a file before every public read then finds
+    them there instead of creating them, and this connection removes them on the way out."""
+    if path is None or not _no_pending_wal(path):
+        yield
+        return
+    try:
+        guard = connect_read_only(path)
+        guard.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the -wal and -shm
+    except sqlite3.Error:
+        yield  # the reader itself will say what is wrong with the file
+        return
+    try:
+        yield
+    finally:
+        guard.close()
 
 
 def _ro_engine(url: str) -> Any:
@@ -125,7 +194,7 @@ def _ro_engine(url: str) -> Any:
 
     path = sqlite_path(url)
     if path is not None:
-        return create_engine("sqlite://", creator=lambda: _ro_sqlite(path), poolclass=NullPool)
+        return create_engine("sqlite://", creator=lambda: connect_read_only(path), poolclass=NullPool)
     if url.startswith("postgresql"):
         engine = create_engine(url, poolclass=NullPool)
         event.listen(engine, "connect", _read_only_session)
@@ -182,7 +251,8 @@ def read_only(url: str) -> Iterator[None]:
                 for old in [u for u in _RO_ENGINES if u not in _ACTIVE][:max(0, len(_RO_ENGINES) - MAX_ENGINES)]:
                     _RO_ENGINES.pop(old).dispose()
     try:
-        yield
+        with _holding_wal(sqlite_path(url) if ours else None):
+            yield
     finally:
         if ours:
             with _engine_lock:
@@ -209,7 +279,7 @@ def select_many(url: str, statements: list[str]) -> list[list[tuple]]:
     """
     path = sqlite_path(url)
     if path is not None:
-        con = _ro_sqlite(path)
+        con = connect_read_only(path)
         try:
             con.execute("BEGIN")
             out = [con.execute(sql).fetchall() for sql in statements]
@@ -301,10 +371,10 @@ def _loads(text: Any) -> Any:
         return None
 
 
-def _extras(url: str) -> dict[int, dict[str, Any]]:
-    """Per run of the database ``url``: parameters, final/best metrics, lineage."""
+def _extras_of(params: list[tuple], finals: list[tuple]) -> dict[int, dict[str, Any]]:
+    """Per run: parameters, final/best metrics, lineage, from the rows of ``SQL["params"]``
+    and ``SQL["final_metrics"]``."""
     out: dict[int, dict[str, Any]] = {}
-    params, finals = select_many(url, [SQL["params"], SQL["final_metrics"]])
     for rid, run_name, hyper, config, parent_id, parent_epoch in params:
         row = {f"param.{k}": v for k, v in flatten_params(_loads(hyper)).items()}
         arch = architecture_label(_loads(config))
@@ -320,6 +390,68 @@ def _extras(url: str) -> dict[int, dict[str, Any]]:
         out[int(rid)][f"final_{key}"] = value
         out[int(rid)][f"best_{key}"] = best_max if higher else best_min
     return out
+
+
+def _extras(url: str) -> dict[int, dict[str, Any]]:
+    """Per run of the database ``url``: parameters, final/best metrics, lineage."""
+    return _extras_of(*select_many(url, [SQL["params"], SQL["final_metrics"]]))
+
+
+#: Columns of ``SQL["summary"]``, as :func:`neural_net.db.list_runs` names them.
+SUMMARY_COLUMNS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch",
+                   "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at",
+                   "updated_at", "pid", "hostname"]
+
+
+def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | None:
+    """The runs-table rows of the SQLite file ``path`` (URL ``url``) in one read-only
+    connection and one read transaction: the schema revision, ``run_summary``, the parameters
+    and the final metrics. None when the file is not a neural_net database at revision
+    ``head``, cannot be read this way, or holds a run stored as running: the caller then
+    reads it through :func:`neural_net.db.list_runs`, which says what is wrong or decides
+    whether that run's process is alive.
+
+    Example:
+        >>> import numpy, tempfile, os
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> import neural_net.db as db
+        >>> from neural_net.ui.data import read_runs_file
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store=path, name="tiny")
+        >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=3, verbose=0); db.dispose()
+        >>> [(r["name"], r["status"], r["epochs"]) for r in read_runs_file(path, "sqlite:///" + path, db.head_revision())]
+        [('tiny', 'finished', 3)]
+        >>> read_runs_file(path, "sqlite:///" + path, "0001") is None   # another revision: not read here
+        True
+    """
+    try:
+        con = connect_read_only(path, timeout=2.0)
+    except sqlite3.Error:
+        return None
+    try:
+        con.execute("BEGIN")
+        if con.execute(SQL["revision"]).fetchall() != [(head,)]:
+            return None
+        summary = con.execute(SQL["summary"]).fetchall()
+        if any(r[2] == "running" for r in summary):  # list_runs decides if its process is alive
+            return None
+        params = con.execute(SQL["params"]).fetchall() if summary else []
+        finals = con.execute(SQL["final_metrics"]).fetchall() if summary else []
+        con.execute("COMMIT")
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+    extras = _extras_of(params, finals)
+    records = []
+    for row in summary:
+        r = dict(zip(SUMMARY_COLUMNS, row))
+        r["status"] = r["stored_status"]
+        r["db_path"] = url
+        r.update(extras.get(int(r["run_id"]), {}))
+        records.append(r)
+    return records
 
 
 # ----- the runs table ---------------------------------------------------------------------------
@@ -376,6 +508,7 @@ class Source:
         self._failed: dict[str, tuple[tuple, str]] = {}
         self._lock = threading.Lock()
         self._last: Runs | None = None
+        self._head: str | None = None  # the schema revision of this version of the library
 
     # the databases of the source
     @property
@@ -399,7 +532,16 @@ class Source:
         raise db.StorePathError(f"no database file or run directory at {p.resolve()}")
 
     def _read_file(self, url: str) -> list[dict[str, Any]]:
-        """One database's rows of the runs table (raises the store's errors)."""
+        """One database's rows of the runs table (raises the store's errors): one read-only
+        connection (:func:`read_runs_file`) for a SQLite file this process holds no engine
+        of, else (and for what that declines) ``list_runs`` and the parameters."""
+        path = sqlite_path(url)
+        if path is not None and url not in db.ENGINES:
+            if self._head is None:
+                self._head = db.head_revision()
+            records = read_runs_file(path, url, self._head)
+            if records is not None:
+                return records
         with read_only(url):
             runs = db.list_runs(url)
         records = runs.to_dict("records")
@@ -433,9 +575,7 @@ class Source:
                 except Exception as e:  # noqa: BLE001 - the store's, SQLAlchemy's, a driver's errors
                     return url, sig, e
 
-            if len(todo) > BULK and not self.single:
-                results = self._read_bulk(todo)
-            elif len(todo) > 1:
+            if len(todo) > 1:
                 with ThreadPoolExecutor(min(WORKERS, len(todo))) as pool:
                     results = list(pool.map(read, todo))
             else:
@@ -469,32 +609,6 @@ class Source:
                 table = _empty_table()
             self._last = Runs(table, skipped)
             return self._last
-
-    def _read_bulk(self, todo: list[tuple[str, Any]]) -> list[tuple[str, Any, Any]]:
-        """Many files at once (the first read of a directory): one ``list_runs`` of the
-        directory (its thread pool), then the parameters of each file in a thread pool."""
-        reasons: dict[str, str] = {}
-        table = db.list_runs(self.source, on_skip=lambda path, reason: reasons.__setitem__(str(path), reason))
-        by_url: dict[str, list[dict[str, Any]]] = {}
-        for r in table.to_dict("records"):
-            by_url.setdefault(r["db_path"], []).append(r)
-
-        def one(item: tuple[str, Any]) -> tuple[str, Any, Any]:
-            url, sig = item
-            path = sqlite_path(url) or url
-            if path in reasons:
-                return url, sig, db.StoreError(reasons[path])
-            records = by_url.get(url, [])
-            try:
-                extras = _extras(url) if records else {}
-            except Exception as e:  # noqa: BLE001 - reported as the file's reason
-                return url, sig, e
-            for r in records:
-                r.update(extras.get(int(r["run_id"]), {}))
-            return url, sig, records
-
-        with ThreadPoolExecutor(WORKERS) as pool:
-            return list(pool.map(one, todo))
 
     def locate(self, run_id: int) -> str:
         """The URL of the database holding ``run_id`` (raises :class:`UnknownRun`)."""
