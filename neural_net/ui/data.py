@@ -392,8 +392,22 @@ def _extras_of(params: list[tuple], finals: list[tuple]) -> dict[int, dict[str, 
     return out
 
 
-def _extras(url: str) -> dict[int, dict[str, Any]]:
-    """Per run of the database ``url``: parameters, final/best metrics, lineage."""
+def read_extras(url: str) -> dict[int, dict[str, Any]]:
+    """Per run of the database ``url``: parameters (``param.<key>``), final/best metrics,
+    lineage, in one read-only connection.
+
+    Example:
+        >>> import numpy, tempfile, os
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ui.data import read_extras
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
+        >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=2, verbose=0)
+        >>> extras = read_extras("sqlite:///" + path)[net['id']]
+        >>> extras["param.layers"], extras["param.batch_size"], extras["parent_id"]
+        ('2-1', 4, None)
+    """
     return _extras_of(*select_many(url, [SQL["params"], SQL["final_metrics"]]))
 
 
@@ -545,7 +559,7 @@ class Source:
         with read_only(url):
             runs = db.list_runs(url)
         records = runs.to_dict("records")
-        extras = _extras(url) if records else {}
+        extras = read_extras(url) if records else {}
         for r in records:
             r.update(extras.get(int(r["run_id"]), {}))
         return records
