@@ -32,7 +32,8 @@ import neural_net.db as db  # noqa: E402
 from neural_net.cli import main  # noqa: E402
 from neural_net.ui import charts, command, serve  # noqa: E402
 from neural_net.ui.app import create_app  # noqa: E402
-from neural_net.ui.data import Source, read_only, select_rows  # noqa: E402
+from neural_net.ui.data import Source  # noqa: E402
+from neural_net.ui.readonly import read_only, select_rows  # noqa: E402
 
 
 @pytest.fixture(scope="module")
