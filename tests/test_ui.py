@@ -362,20 +362,25 @@ def test_one_connection_read_gives_the_table_of_list_runs(store, monkeypatch):
     pd.testing.assert_frame_equal(fast[sorted(slow.columns)], slow[sorted(slow.columns)], check_dtype=False)
 
 
-def test_a_file_with_a_running_run_goes_through_list_runs_for_its_status(tmp_path):
+def test_a_run_stored_as_running_whose_process_is_gone_is_interrupted(tmp_path):
     net = trained(str(tmp_path / "a.db"), epochs=2)
+    other = trained(str(tmp_path / "b.db"), epochs=2, seed=1)
     db.dispose()
-    con = sqlite3.connect(tmp_path / "a.db")  # stored as running by a process that is gone
-    con.execute("UPDATE Architecture SET status = 'running', pid = 4194000, hostname = ?",
-                (db.run_info(tmp_path / "a.db", net["id"])["hostname"],))
-    con.commit()
-    con.close()
+    host = db.run_info(tmp_path / "a.db", net["id"])["hostname"]
+    for name, pid in (("a.db", 4194000), ("b.db", os.getpid())):  # a dead process; this one, alive
+        con = sqlite3.connect(tmp_path / name)
+        con.execute("UPDATE Architecture SET status = 'running', pid = ?, hostname = ?, process_token = NULL",
+                    (pid, host))
+        con.commit()
+        con.close()
     db.dispose()
     from neural_net.ui.data import read_runs_file
 
     path = str(tmp_path / "a.db")
-    assert read_runs_file(path, "sqlite:///" + path, db.head_revision()) is None
-    assert Source(tmp_path).runs().table["status"].tolist() == ["interrupted"]
+    assert [r["status"] for r in read_runs_file(path, "sqlite:///" + path, db.head_revision())] == ["interrupted"]
+    table = Source(tmp_path).runs().table.set_index("run_id")["status"]
+    expected = db.list_runs(tmp_path).set_index("run_id")["status"]
+    assert table.to_dict() == expected.to_dict() == {net["id"]: "interrupted", other["id"]: "running"}
 
 
 def test_pages_are_gzipped_and_static_files_cached_for_a_year_under_a_versioned_url(client, store):

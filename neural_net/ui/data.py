@@ -2,10 +2,13 @@
 
 The dashboard reads a store only through this module, and this module reads only through the
 public names of :mod:`neural_net.db` (``list_runs``, ``run_info``, ``history``, ``layers``,
-``snapshots``, ``weight_matrices``, ``ENGINES``, ``dispose`` and the errors), plus a few
-read-only ``SELECT`` statements over the documented tables and views where those functions
-do not give what a page needs (see :data:`SQL`): the parameters and final metrics of every
-run for the runs table, the wall time of each epoch, and the new rows of a live run.
+``snapshots``, ``weight_matrices``, ``head_revision``, ``ENGINES``, ``dispose`` and the
+errors; ``neural_net.db.process.effective_status``), plus a few read-only ``SELECT``
+statements over the documented tables and views where those functions do not give what a
+page needs (see :data:`SQL`): the runs table of a file in one connection (its schema
+revision, ``run_summary``, the parameters and final metrics of every run; about twice as
+fast as ``list_runs`` followed by a second connection for the parameters), the wall time
+of each epoch, and the new rows of a live run.
 
 Read-only, and nothing left behind: every connection is made by :mod:`neural_net.ui.readonly`.
 
@@ -34,6 +37,7 @@ import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +46,7 @@ import orjson
 import pandas as pd
 
 import neural_net.db as db
+from neural_net.db.process import effective_status
 
 from .readonly import connect_read_only, read_only, select_many, select_rows, sqlite_path
 
@@ -49,8 +54,8 @@ from .readonly import connect_read_only, read_only, select_many, select_rows, sq
 SQL = {
     "revision": "SELECT version_num FROM alembic_version",
     "summary": ("SELECT Architecture_id, name, status, epochs, final_loss, best_loss, best_epoch, final_val_loss, "
-                "best_val_loss, best_val_epoch, created_at, started_at, finished_at, updated_at, pid, hostname "
-                "FROM run_summary"),
+                "best_val_loss, best_val_epoch, created_at, started_at, finished_at, updated_at, pid, hostname, "
+                "process_token FROM run_summary"),
     "params": "SELECT Architecture_id, run_name, hyperparams, config, parent_id, parent_epoch FROM Architecture",
     "final_metrics": (
         "SELECT m.Architecture_id, m.split, m.name, m.value, b.best_max, b.best_min FROM metric AS m "
@@ -198,16 +203,17 @@ def read_extras(url: str) -> dict[int, dict[str, Any]]:
 #: Columns of ``SQL["summary"]``, as :func:`neural_net.db.list_runs` names them.
 SUMMARY_COLUMNS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch",
                    "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at",
-                   "updated_at", "pid", "hostname"]
+                   "updated_at", "pid", "hostname", "process_token"]
 
 
 def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | None:
     """The runs-table rows of the SQLite file ``path`` (URL ``url``) in one read-only
     connection and one read transaction: the schema revision, ``run_summary``, the parameters
-    and the final metrics. None when the file is not a neural_net database at revision
-    ``head``, cannot be read this way, or holds a run stored as running: the caller then
-    reads it through :func:`neural_net.db.list_runs`, which says what is wrong or decides
-    whether that run's process is alive.
+    and the final metrics. The status is the one :func:`neural_net.db.list_runs` reports
+    (:func:`neural_net.db.process.effective_status`: a run stored as running whose process is
+    gone is ``interrupted``). None when the file is not a neural_net database at revision
+    ``head`` or cannot be read this way: the caller then reads it through ``list_runs``,
+    which says what is wrong.
 
     Example:
         >>> import numpy, tempfile, os
@@ -232,8 +238,6 @@ def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | Non
         if con.execute(SQL["revision"]).fetchall() != [(head,)]:
             return None
         summary = con.execute(SQL["summary"]).fetchall()
-        if any(r[2] == "running" for r in summary):  # list_runs decides if its process is alive
-            return None
         params = con.execute(SQL["params"]).fetchall() if summary else []
         finals = con.execute(SQL["final_metrics"]).fetchall() if summary else []
         con.execute("COMMIT")
@@ -242,10 +246,12 @@ def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | Non
     finally:
         con.close()
     extras = _extras_of(params, finals)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     records = []
     for row in summary:
         r = dict(zip(SUMMARY_COLUMNS, row))
-        r["status"] = r["stored_status"]
+        r["status"] = effective_status(r["stored_status"], r["pid"], r["hostname"], r.pop("process_token"),
+                                       r["updated_at"], now)
         r["db_path"] = url
         r.update(extras.get(int(r["run_id"]), {}))
         records.append(r)
