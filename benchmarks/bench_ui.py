@@ -127,7 +127,8 @@ def browser_times(url: str, long_id: int, repeat: int) -> list[tuple[str, float,
                                    "document.getElementById('hist-1').data", timeout=60_000, polling=10)
             everything.append(time.perf_counter() - t)
         rows.append((f"browser: long run's curves drawn ({long_id})", curves[0], statistics.median(curves)))
-        rows.append(("browser: ... and its histograms and heat map drawn", everything[0], statistics.median(everything)))
+        rows.append(("browser: ... and its histograms and heat map drawn", everything[0],
+                     statistics.median(everything)))
         b.close()
     return rows
 

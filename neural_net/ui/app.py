@@ -577,7 +577,8 @@ def create_app(source: Any, *, poll_ms: int = 1000, warm: bool = False) -> Starl
     routes = [
         Route("/", _runs_page), Route("/runs.csv", _runs_csv), Route("/runs/{run_id:int}", _run_page),
         Route("/compare", _compare_page), Route("/live/{run_id:int}", _live_page),
-        Route("/api/runs/{run_id:int}/curves", _api_curves), Route("/api/runs/{run_id:int}/histograms", _api_histograms),
+        Route("/api/runs/{run_id:int}/curves", _api_curves),
+        Route("/api/runs/{run_id:int}/histograms", _api_histograms),
         Route("/api/runs/{run_id:int}/weights", _api_weights),
         Route("/api/runs/{run_id:int}/poll", _api_poll),
         Mount("/static", app=Static(directory=str(HERE / "static")), name="static"),

@@ -224,7 +224,8 @@ def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | Non
         >>> path = os.path.join(tempfile.mkdtemp(), "a.db")
         >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store=path, name="tiny")
         >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=3, verbose=0); db.dispose()
-        >>> [(r["name"], r["status"], r["epochs"]) for r in read_runs_file(path, "sqlite:///" + path, db.head_revision())]
+        >>> rows = read_runs_file(path, "sqlite:///" + path, db.head_revision())
+        >>> [(r["name"], r["status"], r["epochs"]) for r in rows]
         [('tiny', 'finished', 3)]
         >>> read_runs_file(path, "sqlite:///" + path, "0001") is None   # another revision: not read here
         True
