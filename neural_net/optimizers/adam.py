@@ -131,8 +131,7 @@ class AdamW(Adam):
         W \leftarrow W - \frac{η}{1 - β_1^t} \cdot
             \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - β_2^t} + ε}
 
-    Args:
-        as :class:`Adam`; ``weight_decay`` :math:`λ ≥ 0` defaults to 0.01.
+    Its arguments are those of :class:`Adam`; ``weight_decay`` :math:`λ ≥ 0` defaults to 0.01.
 
     Example:
         >>> import numpy
