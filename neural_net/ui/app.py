@@ -157,6 +157,7 @@ def static_token(directory: Path = HERE / "static") -> str:
     return h.hexdigest()[:12]
 
 
+#: The ``?v=`` of every static URL the pages write (:func:`static_token` of the package's files).
 STATIC_TOKEN = static_token()
 _env.globals["version"] = STATIC_TOKEN
 
