@@ -11,14 +11,23 @@ Timed, against a real server (``python -m neural_net ui DIR --port 0`` in its ow
 * the runs page (``/``, 50 rows of 1,000): time to first byte and to the full page, first
   request and median; also the first request of a cold in-process app (no start-up read);
 * the run page of the long run: first byte and full page (curves downsampled on the server
-  to ≈ 2,000 points each, 20 weight histograms); ``/api/runs/ID/curves?full=1`` (every epoch);
-* with Chromium (``/usr/bin/chromium``, Playwright): the runs table usable (``load``), and
-  the long run's charts drawn (its loss chart present), from navigation start;
+  to ≈ 2,000 points each); ``/api/runs/ID/histograms`` (a histogram per layer per snapshot,
+  fetched by the page after its curves are drawn); ``/api/runs/ID/curves?full=1`` (every
+  epoch); the bytes of the page, of that JSON and of plotly.js as sent with and without gzip;
+* the cold read of the runs table (every file, in process): one read-only connection per
+  file (what the dashboard does) against the public ``list_runs`` of the directory plus one
+  connection per file for the parameters and final metrics (what it did before);
+* with Chromium (``/usr/bin/chromium``, Playwright; the first visit has an empty cache, the
+  later ones the browser's cache): the runs table usable (``load``); the long run's curves
+  drawn (its loss chart present) and everything drawn (+ the histograms and the heat map),
+  from navigation start;
 * memory: the server's resident set size (``VmRSS``) after start-up, then every 100 run
   pages while all 1,000 runs' pages are opened one after another.
 
 Targets (issue 12): runs page first byte ≤ 0.5 s, usable ≤ 2 s; long run drawn ≤ 2 s;
 memory flat while browsing.
+
+The load average is printed before and after: on a shared machine, say so with the figures.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_ui.py [--files 1000] [--epochs 10000] [--repeat 5]``
 """
@@ -66,11 +75,11 @@ def long_run(directory: Path, epochs: int) -> int:
     return net["id"]
 
 
-def get(port: int, path: str) -> tuple[float, float, int, bytes]:
-    """(seconds to the first byte, to the whole body, status, body) of GET path."""
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[float, float, int, bytes]:
+    """(seconds to the first byte, to the whole body, status, body as sent) of GET path."""
     t = time.perf_counter()
     con = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    con.request("GET", path)
+    con.request("GET", path, headers=headers or {})
     r = con.getresponse()
     first = r.read(1)
     t_first = time.perf_counter() - t
@@ -100,19 +109,65 @@ def browser_times(url: str, long_id: int, repeat: int) -> list[tuple[str, float,
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=args)
         page = b.new_page(viewport={"width": 1400, "height": 900})
-        for label, target, ready in [
-                ("browser: runs table usable (load event)", url, "document.querySelectorAll('#runs tbody tr').length"),
-                (f"browser: long run's charts drawn ({long_id})", f"{url}runs/{long_id}",
-                 "window.dashboard && window.dashboard.charts.loss && window.dashboard.heatmap")]:
-            times = []
-            for _ in range(repeat):
-                t = time.perf_counter()
-                page.goto(target, wait_until="load")
-                page.wait_for_function(ready, timeout=60_000)
-                times.append(time.perf_counter() - t)
-            rows.append((label, times[0], statistics.median(times)))
+        runs_ready = "document.querySelectorAll('#runs tbody tr').length"
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            page.goto(url, wait_until="load")
+            page.wait_for_function(runs_ready, timeout=60_000)
+            times.append(time.perf_counter() - t)
+        rows.append(("browser: runs table usable (load event)", times[0], statistics.median(times)))
+        curves, everything = [], []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            page.goto(f"{url}runs/{long_id}", wait_until="commit")
+            page.wait_for_function("window.dashboard && window.dashboard.charts.loss", timeout=60_000, polling=10)
+            curves.append(time.perf_counter() - t)
+            page.wait_for_function("window.dashboard.heatmap && document.getElementById('hist-1') && "
+                                   "document.getElementById('hist-1').data", timeout=60_000, polling=10)
+            everything.append(time.perf_counter() - t)
+        rows.append((f"browser: long run's curves drawn ({long_id})", curves[0], statistics.median(curves)))
+        rows.append(("browser: ... and its histograms and heat map drawn", everything[0],
+                     statistics.median(everything)))
         b.close()
     return rows
+
+
+def cold_reads(directory: Path) -> list[tuple[str, float, float]]:
+    """Seconds to read the runs table of every file of ``directory`` once, both ways."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from neural_net.ui import data
+
+    if not hasattr(data, "read_runs_file"):  # an older dashboard (a before/after comparison)
+        return []
+
+    def one_connection() -> int:
+        return len(data.Source(directory).runs().table)
+
+    def list_runs_then_params() -> int:  # the dashboard's cold read before (public list_runs + params)
+        table = db.list_runs(directory, on_skip=lambda p, r: None)
+        urls = sorted(set(table["db_path"]))
+        with ThreadPoolExecutor(data.WORKERS) as pool:
+            list(pool.map(data.read_extras, urls))
+        return len(table)
+
+    rows = []
+    for label, fn in [("runs table, cold read of every file: one read-only connection per file", one_connection),
+                      ("... the same through list_runs + a connection per file for the parameters (before)",
+                       list_runs_then_params)]:
+        times = []
+        for _ in range(3):
+            db.dispose()
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        rows.append((label, times[0], statistics.median(times)))
+    return rows
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -125,6 +180,7 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = ap.parse_args()
 
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp) / "run"
         directory.mkdir()
@@ -160,21 +216,33 @@ def main() -> None:
             memory.append((0, rss_mb(proc.pid)))
             rows.append(("server start-up to URL (reads the runs table once)", startup, float("nan")))
             rows.append(("runs page, cold in-process app: first request", cold, float("nan")))
+            rows += cold_reads(directory)
             for label, path in [(f"runs page / ({args.files} runs)", "/"),
                                 ("runs page sorted by final_val_loss, last page",
                                  f"/?sort=-final_val_loss&page={-(-(args.files + 1) // 50)}"),
                                 (f"run page, {args.epochs} epochs, {n_snapshots} snapshots", f"/runs/{long_id}"),
+                                ("its histograms (JSON fetched after the curves)", f"/api/runs/{long_id}/histograms"),
                                 ("curves of that run, full (?full=1)", f"/api/runs/{long_id}/curves?full=1")]:
                 firsts, alls = [], []
                 for _ in range(args.repeat):
                     f, a, status, body = get(port, path)
+                    if status == 404 and "histograms" in path:
+                        break  # an older dashboard drew the histograms into the page itself
                     assert status == 200, (path, status, body[:300])
                     firsts.append(f)
                     alls.append(a)
+                if not firsts:
+                    continue
                 rows.append((f"{label}: first byte", firsts[0], statistics.median(firsts)))
                 rows.append((f"{label}: full page ({len(body) / 1e3:.0f} kB)", alls[0], statistics.median(alls)))
                 if path == "/":
                     assert body.count(b'<tr data-run="') == min(50, args.files + 1) and b"2 files could not be read" in body
+            sizes = []
+            for label, path in [("run page", f"/runs/{long_id}"), ("full curves", f"/api/runs/{long_id}/curves?full=1"),
+                                ("plotly-cartesian.min.js", "/static/plotly-cartesian.min.js")]:
+                plain = len(get(port, path)[3])
+                zipped = len(get(port, path, {"Accept-Encoding": "gzip"})[3])
+                sizes.append(f"{label} {plain / 1e3:.0f} kB → {zipped / 1e3:.0f} kB")
             if not args.no_browser:
                 rows += browser_times(url, long_id, args.repeat)
             ids = [int(r) for r in db.list_runs(directory, on_skip=lambda p, r: None)["run_id"]]
@@ -196,11 +264,13 @@ def main() -> None:
 
     print(f"dashboard over {args.files} run files (+2 unusable) and one run of {args.epochs} epochs / {n_snapshots} "
           f"snapshots — {date.today()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
-          f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; setup {setup:.1f} s")
+          f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; setup {setup:.1f} s; load average "
+          f"(1, 5, 15 min) {load_before} at the start, {load_average()} at the end")
     width = max(len(r[0]) for r in rows)
     print(f"{'seconds':{width}}  {'first':>8}  {'median':>8}")
     for name, first, med in rows:
         print(f"{name:{width}}  {first:8.3f}  {med:8.3f}" if med == med else f"{name:{width}}  {first:8.3f}")
+    print("bytes sent, plain → gzip: " + ", ".join(sizes))
     print("server RSS (MB) after N run pages: " + ", ".join(f"{n}: {mb:.0f}" for n, mb in memory))
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "memory": memory}, indent=1))

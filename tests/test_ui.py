@@ -32,7 +32,8 @@ import neural_net.db as db  # noqa: E402
 from neural_net.cli import main  # noqa: E402
 from neural_net.ui import charts, command, serve  # noqa: E402
 from neural_net.ui.app import create_app  # noqa: E402
-from neural_net.ui.data import Source, read_only, select_rows  # noqa: E402
+from neural_net.ui.data import Source  # noqa: E402
+from neural_net.ui.readonly import read_only, select_rows  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -160,17 +161,19 @@ def test_weights_endpoint_gives_a_matrix_and_a_change(client, store):
     assert missing.status_code == 404 and "stored epochs: [0, 4, 8, 12]" in missing.json()["error"]
 
 
-def test_run_page_histograms_cover_every_snapshot(client, store):
+def test_histograms_endpoint_covers_every_snapshot_and_the_page_does_not_wait_for_it(client, store):
     d, ids = store
     rid = ids["adam-s1"]
     page = client.get(f"/runs/{rid}").text
     payload = re.search(r'<script id="payload" type="application/json">(.*?)</script>', page, re.S).group(1)
     import json
 
-    hist = json.loads(payload.replace("<\\/", "</"))["histograms"]
+    assert "histograms" not in json.loads(payload.replace("<\\/", "</"))  # fetched after the curves are drawn
+    hist = client.get(f"/api/runs/{rid}/histograms").json()
     assert [h["epochs"] for h in hist] == [[0, 4, 8, 12]] * 2
     W = db.weight_matrices(d, rid, 8)
     assert [sum(h["counts"][2]) for h in hist] == [w.size for w in W]
+    assert client.get("/api/runs/12345/histograms").status_code == 404
 
 
 # ----- compare and live ---------------------------------------------------------------------------
@@ -294,6 +297,107 @@ def test_browsing_changes_no_file_and_connections_cannot_write(client, store):
         with db.ENGINES[url].begin() as c:
             c.execute(text("DELETE FROM Architecture"))
     assert len(db.list_runs(url)) == 1
+
+
+def files_of(directory) -> dict[str, str]:
+    """Every file of the directory (``-wal``, ``-shm`` too) with a digest of its bytes."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
+
+
+def browse_everything(directory, ids) -> None:
+    with TestClient(create_app(directory)) as c:
+        for url in ["/", "/runs.csv"] + [f"/runs/{i}" for i in ids] + \
+                   [f"/api/runs/{i}/{what}" for i in ids for what in ("curves", "histograms", "weights", "poll")]:
+            assert c.get(url).status_code == 200, url
+
+
+def test_reading_a_closed_file_leaves_no_wal_or_shm_beside_it(tmp_path):
+    net = trained(str(tmp_path / "a.db"), epochs=3)
+    db.dispose()
+    before = files_of(tmp_path)
+    assert list(before) == ["a.db"]  # the store's file in WAL mode, its writer gone
+    browse_everything(tmp_path, [net["id"]])
+    assert files_of(tmp_path) == before  # no -wal / -shm left (mode=ro would leave both), bytes unchanged
+
+
+def test_a_wal_left_by_a_killed_writer_is_read_and_never_checkpointed(tmp_path):
+    """A writer killed mid-run leaves committed epochs in the -wal only: the dashboard shows
+    them and leaves the .db and the -wal byte for byte (a PRAGMA query_only connection would
+    checkpoint them into the .db and delete the -wal when it closes)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    net = trained(str(src / "a.db"), epochs=2)
+    db.dispose()
+    w = sqlite3.connect(src / "a.db")  # a writer that commits and is then "killed": copy its files
+    w.execute("UPDATE Architecture SET name = 'renamed in the wal'")
+    w.commit()
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for suffix in ("", "-wal", "-shm"):
+        (crashed / f"a.db{suffix}").write_bytes((src / f"a.db{suffix}").read_bytes())
+    w.close()
+    before = files_of(crashed)
+    assert set(before) == {"a.db", "a.db-wal", "a.db-shm"} and (crashed / "a.db-wal").stat().st_size > 0
+    browse_everything(crashed, [net["id"]])
+    with TestClient(create_app(crashed)) as c:
+        assert "renamed in the wal" in c.get("/").text
+    after = files_of(crashed)
+    assert set(after) == set(before)
+    # the data, byte for byte; the -shm is SQLite's shared-memory index of the -wal, in which
+    # every WAL reader (mode=ro too) marks what it reads, rebuilt from the -wal when needed
+    assert {k: after[k] for k in ("a.db", "a.db-wal")} == {k: before[k] for k in ("a.db", "a.db-wal")}
+
+
+def test_one_connection_read_gives_the_table_of_list_runs(store, monkeypatch):
+    d, ids = store
+    from neural_net.ui import data
+
+    for path in sorted(d.glob("*.db")):  # each file read in one connection, not through list_runs
+        assert len(data.read_runs_file(str(path), "sqlite:///" + str(path), db.head_revision())) == 1
+    fast = Source(d).runs().table
+
+    monkeypatch.setattr(data, "read_runs_file", lambda *a: None)  # every file through db.list_runs
+    slow = Source(d).runs().table
+    assert sorted(fast.columns) == sorted(slow.columns) and len(fast) == len(ids)
+    pd.testing.assert_frame_equal(fast[sorted(slow.columns)], slow[sorted(slow.columns)], check_dtype=False)
+
+
+def test_a_run_stored_as_running_whose_process_is_gone_is_interrupted(tmp_path):
+    net = trained(str(tmp_path / "a.db"), epochs=2)
+    other = trained(str(tmp_path / "b.db"), epochs=2, seed=1)
+    db.dispose()
+    host = db.run_info(tmp_path / "a.db", net["id"])["hostname"]
+    for name, pid in (("a.db", 4194000), ("b.db", os.getpid())):  # a dead process; this one, alive
+        con = sqlite3.connect(tmp_path / name)
+        con.execute("UPDATE Architecture SET status = 'running', pid = ?, hostname = ?, process_token = NULL",
+                    (pid, host))
+        con.commit()
+        con.close()
+    db.dispose()
+    from neural_net.ui.data import read_runs_file
+
+    path = str(tmp_path / "a.db")
+    assert [r["status"] for r in read_runs_file(path, "sqlite:///" + path, db.head_revision())] == ["interrupted"]
+    table = Source(tmp_path).runs().table.set_index("run_id")["status"]
+    expected = db.list_runs(tmp_path).set_index("run_id")["status"]
+    assert table.to_dict() == expected.to_dict() == {net["id"]: "interrupted", other["id"]: "running"}
+
+
+def test_pages_are_gzipped_and_static_files_cached_for_a_year_under_a_versioned_url(client, store):
+    from neural_net.ui.app import STATIC_TOKEN
+
+    d, ids = store
+    page = client.get(f"/runs/{ids['adam-s0']}", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
+    scripts = re.findall(r'<script defer src="(/static/[^"]+)"', page.text)
+    assert scripts == [f"/static/plotly-cartesian.min.js?v={STATIC_TOKEN}", f"/static/dashboard.js?v={STATIC_TOKEN}"]
+    js = client.get(scripts[0], headers={"Accept-Encoding": "gzip"})
+    assert js.status_code == 200 and js.headers["content-encoding"] == "gzip"
+    assert js.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert js.num_bytes_downloaded < 0.5 * len(js.content)  # what came over the wire: compressed
+    assert client.get("/static/dashboard.js?v=old").headers["cache-control"] == "no-cache"
+    assert client.get(f"/api/runs/{ids['adam-s0']}/curves?full=1",
+                      headers={"Accept-Encoding": "gzip"}).headers["content-encoding"] == "gzip"
 
 
 def test_the_dashboard_reads_a_database_server_or_file(db_url):

@@ -112,7 +112,9 @@ def test_run_page_draws_every_stored_epoch(page, dashboard, store, tmp_path):
     rid = ids["adam-s0"]
     history = db.history(d, rid)
     page.goto(f"{dashboard.url}runs/{rid}")
-    page.wait_for_function("window.dashboard && window.dashboard.charts.loss && window.dashboard.heatmap")
+    # the curves come with the page; the histograms and the heat map are fetched once they are drawn
+    page.wait_for_function("window.dashboard && window.dashboard.charts.loss && window.dashboard.heatmap"
+                           " && document.getElementById('hist-1') && document.getElementById('hist-1').data")
     counts = page.evaluate("""() => Object.fromEntries(Object.entries(window.dashboard.charts).map(
         ([q, gd]) => [q, gd.data.map(t => [t.name, t.x.length])]))""")
     assert dict(counts["loss"]) == {"loss": len(history), "val_loss": len(history)}

@@ -2,19 +2,15 @@
 
 The dashboard reads a store only through this module, and this module reads only through the
 public names of :mod:`neural_net.db` (``list_runs``, ``run_info``, ``history``, ``layers``,
-``snapshots``, ``weight_matrices``, ``ENGINES``, ``dispose`` and the errors), plus a few
-read-only ``SELECT`` statements over the documented tables and views where those functions
-do not give what a page needs (see :data:`SQL`): the parameters and final metrics of every
-run for the runs table, the wall time of each epoch, and the new rows of a live run.
+``snapshots``, ``weight_matrices``, ``head_revision``, ``ENGINES``, ``dispose`` and the
+errors; ``neural_net.db.process.effective_status``), plus a few read-only ``SELECT``
+statements over the documented tables and views where those functions do not give what a
+page needs (see :data:`SQL`): the runs table of a file in one connection (its schema
+revision, ``run_summary``, the parameters and final metrics of every run; about twice as
+fast as ``list_runs`` followed by a second connection for the parameters), the wall time
+of each epoch, and the new rows of a live run.
 
-Read-only: every SQLite file is opened ``mode=ro`` (the engines the readers use are
-installed in ``neural_net.db.ENGINES`` for the duration of one read, then disposed; an engine
-this process already holds, e.g. of a run training in the same notebook, is used as it is);
-a PostgreSQL session is ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``. Nothing here writes.
-(A ``mode=ro`` connection to a file in WAL mode creates the file's ``-wal`` and ``-shm`` if
-they are absent and cannot remove them: they stay, empty, until a read-write connection —
-the next training or ``neural_net.db`` reader — closes the file. The run files themselves
-are left byte for byte as they were.)
+Read-only, and nothing left behind: every connection is made by :mod:`neural_net.ui.readonly`.
 
 The runs table is cached per file and refreshed only for files whose size or modification
 time (of the file or its ``-wal``) changed, and for runs still marked running: browsing a
@@ -39,22 +35,27 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
-from urllib.parse import quote
+from typing import Any
 
 import numpy as np
 import orjson
 import pandas as pd
 
 import neural_net.db as db
+from neural_net.db.process import effective_status
+
+from .readonly import connect_read_only, read_only, select_many, select_rows, sqlite_path
 
 #: The read-only SELECTs the dashboard makes itself (documented tables and views only).
 SQL = {
+    "revision": "SELECT version_num FROM alembic_version",
+    "summary": ("SELECT Architecture_id, name, status, epochs, final_loss, best_loss, best_epoch, final_val_loss, "
+                "best_val_loss, best_val_epoch, created_at, started_at, finished_at, updated_at, pid, hostname, "
+                "process_token FROM run_summary"),
     "params": "SELECT Architecture_id, run_name, hyperparams, config, parent_id, parent_epoch FROM Architecture",
     "final_metrics": (
         "SELECT m.Architecture_id, m.split, m.name, m.value, b.best_max, b.best_min FROM metric AS m "
@@ -87,8 +88,6 @@ SKIP_PARAMS = {"start_epoch", "metrics", "samples"}
 HIGHER_IS_BETTER = ("accuracy", "acc", "auc", "f1", "precision", "recall", "r2")
 #: Threads reading files in parallel when the runs table is first built.
 WORKERS = 8
-#: Files to (re)read above which one ``list_runs`` of the whole directory is faster.
-BULK = 20
 
 
 class UnknownRun(LookupError):
@@ -99,146 +98,6 @@ class UnknownRun(LookupError):
         >>> str(UnknownRun("no run 7"))
         'no run 7'
     """
-
-
-# ----- read-only connections ------------------------------------------------------------------
-def sqlite_path(url: str) -> str | None:
-    """The file of a ``sqlite:////abs/path.db`` URL (None for other URLs).
-
-    Example:
-        >>> from neural_net.ui.data import sqlite_path
-        >>> sqlite_path("sqlite:////tmp/a.db"), sqlite_path("postgresql://h/db")
-        ('/tmp/a.db', None)
-    """
-    if url.startswith("sqlite:////"):
-        return url[len("sqlite:///"):].split("?", 1)[0]
-    return None
-
-
-def _ro_sqlite(path: str) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30, check_same_thread=False)
-
-
-def _ro_engine(url: str) -> Any:
-    from sqlalchemy import create_engine, event
-    from sqlalchemy.pool import NullPool
-
-    path = sqlite_path(url)
-    if path is not None:
-        return create_engine("sqlite://", creator=lambda: _ro_sqlite(path), poolclass=NullPool)
-    if url.startswith("postgresql"):
-        engine = create_engine(url, poolclass=NullPool)
-        event.listen(engine, "connect", _read_only_session)
-        return engine
-    return None  # another server or in-memory: the readers' own engine
-
-
-def _read_only_session(dbapi_connection: Any, _record: Any) -> None:
-    """Make every transaction of a new PostgreSQL connection read-only."""
-    cur = dbapi_connection.cursor()
-    cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-    cur.close()
-    dbapi_connection.commit()
-
-
-_engine_lock = threading.Lock()
-#: The dashboard's read-only engines, most recently used last, kept between reads for their
-#: compiled-SQL caches (NullPool: they hold no connection while idle); at most MAX_ENGINES.
-_RO_ENGINES: OrderedDict[str, Any] = OrderedDict()
-#: Reads in progress per URL whose engine is one of ours (installed in ``db.ENGINES`` meanwhile).
-_ACTIVE: dict[str, int] = {}
-MAX_ENGINES = 32
-
-
-@contextmanager
-def read_only(url: str) -> Iterator[None]:
-    """While inside, the public readers reach ``url`` through a read-only engine (SQLite
-    ``mode=ro``; PostgreSQL sessions read-only), unless this process already holds an engine
-    of its own for it (e.g. of a run training in the same notebook; then that one is used,
-    untouched). Ours is in ``neural_net.db.ENGINES`` only while a read is in progress.
-
-    Example:
-        >>> import neural_net.db as db
-        >>> from neural_net.ui.data import read_only
-        >>> with read_only("sqlite:////nonexistent/x.db"):
-        ...     "sqlite:////nonexistent/x.db" in db.ENGINES
-        True
-        >>> "sqlite:////nonexistent/x.db" in db.ENGINES
-        False
-    """
-    with _engine_lock:
-        if _ACTIVE.get(url):
-            _ACTIVE[url] += 1
-            ours = True
-        elif url in db.ENGINES:
-            ours = False
-        else:
-            engine = _RO_ENGINES.pop(url, None) or _ro_engine(url)
-            ours = engine is not None
-            if ours:
-                _RO_ENGINES[url] = engine
-                db.ENGINES[url] = engine
-                _ACTIVE[url] = 1
-                for old in [u for u in _RO_ENGINES if u not in _ACTIVE][:max(0, len(_RO_ENGINES) - MAX_ENGINES)]:
-                    _RO_ENGINES.pop(old).dispose()
-    try:
-        yield
-    finally:
-        if ours:
-            with _engine_lock:
-                _ACTIVE[url] -= 1
-                if not _ACTIVE[url]:
-                    del _ACTIVE[url]
-                    if db.ENGINES.get(url) is _RO_ENGINES.get(url):
-                        db.ENGINES.pop(url)
-
-
-def select_many(url: str, statements: list[str]) -> list[list[tuple]]:
-    """The rows of each read-only ``SELECT`` of ``statements``, in one connection and one
-    read transaction on the database ``url``.
-
-    Example:
-        >>> from neural_net.architecture import Sequential
-        >>> from neural_net.layers import Dense
-        >>> import tempfile, os
-        >>> from neural_net.ui.data import select_many
-        >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
-        >>> _ = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
-        >>> select_many("sqlite:///" + path, ["SELECT count(*) FROM Architecture", "SELECT count(*) FROM Layer"])
-        [[(1,)], [(1,)]]
-    """
-    path = sqlite_path(url)
-    if path is not None:
-        con = _ro_sqlite(path)
-        try:
-            con.execute("BEGIN")
-            out = [con.execute(sql).fetchall() for sql in statements]
-            con.execute("COMMIT")
-            return out
-        finally:
-            con.close()
-    from sqlalchemy import text
-
-    with read_only(url):
-        engine = db.ENGINES.get(url) or db.open_database(url, create=False)
-        with engine.connect() as c:
-            return [[tuple(r) for r in c.execute(text(sql))] for sql in statements]
-
-
-def select_rows(url: str, sql: str) -> list[tuple]:
-    """The rows of one read-only ``SELECT`` on the database ``url`` (one short read).
-
-    Example:
-        >>> from neural_net.architecture import Sequential
-        >>> from neural_net.layers import Dense
-        >>> import tempfile, os
-        >>> from neural_net.ui.data import select_rows
-        >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
-        >>> _ = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
-        >>> select_rows("sqlite:///" + path, "SELECT count(*) FROM Architecture")
-        [(1,)]
-    """
-    return select_many(url, [sql])[0]
 
 
 # ----- parameters ---------------------------------------------------------------------------------
@@ -301,10 +160,10 @@ def _loads(text: Any) -> Any:
         return None
 
 
-def _extras(url: str) -> dict[int, dict[str, Any]]:
-    """Per run of the database ``url``: parameters, final/best metrics, lineage."""
+def _extras_of(params: list[tuple], finals: list[tuple]) -> dict[int, dict[str, Any]]:
+    """Per run: parameters, final/best metrics, lineage, from the rows of ``SQL["params"]``
+    and ``SQL["final_metrics"]``."""
     out: dict[int, dict[str, Any]] = {}
-    params, finals = select_many(url, [SQL["params"], SQL["final_metrics"]])
     for rid, run_name, hyper, config, parent_id, parent_epoch in params:
         row = {f"param.{k}": v for k, v in flatten_params(_loads(hyper)).items()}
         arch = architecture_label(_loads(config))
@@ -320,6 +179,84 @@ def _extras(url: str) -> dict[int, dict[str, Any]]:
         out[int(rid)][f"final_{key}"] = value
         out[int(rid)][f"best_{key}"] = best_max if higher else best_min
     return out
+
+
+def read_extras(url: str) -> dict[int, dict[str, Any]]:
+    """Per run of the database ``url``: parameters (``param.<key>``), final/best metrics,
+    lineage, in one read-only connection.
+
+    Example:
+        >>> import numpy, tempfile, os
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ui.data import read_extras
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
+        >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=2, verbose=0)
+        >>> extras = read_extras("sqlite:///" + path)[net['id']]
+        >>> extras["param.layers"], extras["param.batch_size"], extras["parent_id"]
+        ('2-1', 4, None)
+    """
+    return _extras_of(*select_many(url, [SQL["params"], SQL["final_metrics"]]))
+
+
+#: Columns of ``SQL["summary"]``, as :func:`neural_net.db.list_runs` names them.
+SUMMARY_COLUMNS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch",
+                   "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at",
+                   "updated_at", "pid", "hostname", "process_token"]
+
+
+def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | None:
+    """The runs-table rows of the SQLite file ``path`` (URL ``url``) in one read-only
+    connection and one read transaction: the schema revision, ``run_summary``, the parameters
+    and the final metrics. The status is the one :func:`neural_net.db.list_runs` reports
+    (:func:`neural_net.db.process.effective_status`: a run stored as running whose process is
+    gone is ``interrupted``). None when the file is not a neural_net database at revision
+    ``head`` or cannot be read this way: the caller then reads it through ``list_runs``,
+    which says what is wrong.
+
+    Example:
+        >>> import numpy, tempfile, os
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> import neural_net.db as db
+        >>> from neural_net.ui.data import read_runs_file
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store=path, name="tiny")
+        >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=3, verbose=0); db.dispose()
+        >>> rows = read_runs_file(path, "sqlite:///" + path, db.head_revision())
+        >>> [(r["name"], r["status"], r["epochs"]) for r in rows]
+        [('tiny', 'finished', 3)]
+        >>> read_runs_file(path, "sqlite:///" + path, "0001") is None   # another revision: not read here
+        True
+    """
+    try:
+        con = connect_read_only(path, timeout=2.0)
+    except sqlite3.Error:
+        return None
+    try:
+        con.execute("BEGIN")
+        if con.execute(SQL["revision"]).fetchall() != [(head,)]:
+            return None
+        summary = con.execute(SQL["summary"]).fetchall()
+        params = con.execute(SQL["params"]).fetchall() if summary else []
+        finals = con.execute(SQL["final_metrics"]).fetchall() if summary else []
+        con.execute("COMMIT")
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+    extras = _extras_of(params, finals)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    records = []
+    for row in summary:
+        r = dict(zip(SUMMARY_COLUMNS, row))
+        r["status"] = effective_status(r["stored_status"], r["pid"], r["hostname"], r.pop("process_token"),
+                                       r["updated_at"], now)
+        r["db_path"] = url
+        r.update(extras.get(int(r["run_id"]), {}))
+        records.append(r)
+    return records
 
 
 # ----- the runs table ---------------------------------------------------------------------------
@@ -376,6 +313,7 @@ class Source:
         self._failed: dict[str, tuple[tuple, str]] = {}
         self._lock = threading.Lock()
         self._last: Runs | None = None
+        self._head: str | None = None  # the schema revision of this version of the library
 
     # the databases of the source
     @property
@@ -399,11 +337,20 @@ class Source:
         raise db.StorePathError(f"no database file or run directory at {p.resolve()}")
 
     def _read_file(self, url: str) -> list[dict[str, Any]]:
-        """One database's rows of the runs table (raises the store's errors)."""
+        """One database's rows of the runs table (raises the store's errors): one read-only
+        connection (:func:`read_runs_file`) for a SQLite file this process holds no engine
+        of, else (and for what that declines) ``list_runs`` and the parameters."""
+        path = sqlite_path(url)
+        if path is not None and url not in db.ENGINES:
+            if self._head is None:
+                self._head = db.head_revision()
+            records = read_runs_file(path, url, self._head)
+            if records is not None:
+                return records
         with read_only(url):
             runs = db.list_runs(url)
         records = runs.to_dict("records")
-        extras = _extras(url) if records else {}
+        extras = read_extras(url) if records else {}
         for r in records:
             r.update(extras.get(int(r["run_id"]), {}))
         return records
@@ -433,9 +380,7 @@ class Source:
                 except Exception as e:  # noqa: BLE001 - the store's, SQLAlchemy's, a driver's errors
                     return url, sig, e
 
-            if len(todo) > BULK and not self.single:
-                results = self._read_bulk(todo)
-            elif len(todo) > 1:
+            if len(todo) > 1:
                 with ThreadPoolExecutor(min(WORKERS, len(todo))) as pool:
                     results = list(pool.map(read, todo))
             else:
@@ -469,32 +414,6 @@ class Source:
                 table = _empty_table()
             self._last = Runs(table, skipped)
             return self._last
-
-    def _read_bulk(self, todo: list[tuple[str, Any]]) -> list[tuple[str, Any, Any]]:
-        """Many files at once (the first read of a directory): one ``list_runs`` of the
-        directory (its thread pool), then the parameters of each file in a thread pool."""
-        reasons: dict[str, str] = {}
-        table = db.list_runs(self.source, on_skip=lambda path, reason: reasons.__setitem__(str(path), reason))
-        by_url: dict[str, list[dict[str, Any]]] = {}
-        for r in table.to_dict("records"):
-            by_url.setdefault(r["db_path"], []).append(r)
-
-        def one(item: tuple[str, Any]) -> tuple[str, Any, Any]:
-            url, sig = item
-            path = sqlite_path(url) or url
-            if path in reasons:
-                return url, sig, db.StoreError(reasons[path])
-            records = by_url.get(url, [])
-            try:
-                extras = _extras(url) if records else {}
-            except Exception as e:  # noqa: BLE001 - reported as the file's reason
-                return url, sig, e
-            for r in records:
-                r.update(extras.get(int(r["run_id"]), {}))
-            return url, sig, records
-
-        with ThreadPoolExecutor(WORKERS) as pool:
-            return list(pool.map(one, todo))
 
     def locate(self, run_id: int) -> str:
         """The URL of the database holding ``run_id`` (raises :class:`UnknownRun`)."""

@@ -73,15 +73,21 @@
       curves = await r.json(); full.disabled = true; full.textContent = `all ${curves.epochs} epochs shown`; redraw();
     };
     redraw();
+    window.dashboard.curvesDrawn = performance.now();
     const hist = document.getElementById("histograms");
     if (hist) {
-      for (const h of payload.histograms) {
-        const div = chartDiv(hist, "hist-" + h.layer);
-        Plotly.newPlot(div, [{type: "heatmap", x: h.centers, y: h.epochs.map(String), z: h.counts,
-                              colorscale: "Viridis", colorbar: {title: {text: "count"}}}],
-          Object.assign(layout(`weights of matrix ${h.layer} (layer ${payload.layers[h.layer]})`, "value", false),
-                        {yaxis: {title: {text: "snapshot epoch"}, type: "category"}}), config);
-      }
+      // the weights come after the curves are on screen: their JSON is fetched now
+      const drawHistograms = hs => {
+        window.dashboard.histograms = hs;
+        for (const h of hs) {
+          const div = chartDiv(hist, "hist-" + h.layer);
+          Plotly.newPlot(div, [{type: "heatmap", x: h.centers, y: h.epochs.map(String), z: h.counts,
+                                colorscale: "Viridis", colorbar: {title: {text: "count"}}}],
+            Object.assign(layout(`weights of matrix ${h.layer} (layer ${payload.layers[h.layer]})`, "value", false),
+                          {yaxis: {title: {text: "snapshot epoch"}, type: "category"}}), config);
+        }
+      };
+      fetch(`/api/runs/${payload.run_id}/histograms`).then(r => r.json()).then(drawHistograms);
       const sel = ["hm-layer", "hm-epoch", "hm-base"].map(id => document.getElementById(id));
       const heat = async () => {
         const [layer, epoch, base] = sel.map(s => s.value);

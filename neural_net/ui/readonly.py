@@ -1,0 +1,239 @@
+"""Read-only connections to a store: the only place the dashboard connects to a database.
+
+Read-only, and nothing left behind (see :func:`connect_read_only`): a SQLite file is opened
+``mode=ro`` — SQLite then never writes it, not even to checkpoint a ``-wal`` that a killed
+writer left — except a file in WAL mode whose ``-wal`` is absent or empty (the store's files
+once training has ended): ``mode=ro`` would create an empty ``-wal`` and a 32 kB ``-shm``
+there and could not remove them, so such a file is opened with ``PRAGMA query_only``, whose
+connection removes the two files again when it is the last to close (with an empty ``-wal``
+there is nothing to checkpoint: the file's bytes stay as they were). The engines the public readers use are
+installed in ``neural_net.db.ENGINES`` for the duration of one read, then disposed; an engine
+this process already holds, e.g. of a run training in the same notebook, is used as it is.
+A PostgreSQL session is ``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``. Nothing
+here writes.
+
+Example:
+    >>> import os, tempfile
+    >>> from neural_net.architecture import Sequential
+    >>> from neural_net.layers import Dense
+    >>> from neural_net.ui.readonly import select_rows
+    >>> d = tempfile.mkdtemp(); path = os.path.join(d, "a.db")
+    >>> _ = Sequential([Dense(1, input_dim=2)], 'mse', store=path); import neural_net.db as db; db.dispose()
+    >>> select_rows("sqlite:///" + path, "SELECT count(*) FROM Architecture"), os.listdir(d)
+    ([(1,)], ['a.db'])
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+from typing import Any, Iterator
+from urllib.parse import quote
+
+import neural_net.db as db
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a ``sqlite:////abs/path.db`` URL (None for other URLs).
+
+    Example:
+        >>> from neural_net.ui.readonly import sqlite_path
+        >>> sqlite_path("sqlite:////tmp/a.db"), sqlite_path("postgresql://h/db")
+        ('/tmp/a.db', None)
+    """
+    if url.startswith("sqlite:////"):
+        return url[len("sqlite:///"):].split("?", 1)[0]
+    return None
+
+
+#: The first 16 bytes of a SQLite file (byte 18 of the header is 2 in WAL mode).
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _no_pending_wal(path: str) -> bool:
+    """True when ``path`` is a SQLite file in WAL mode whose ``-wal`` is absent or empty:
+    nothing a closing connection could checkpoint into the file."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+        wal = os.stat(path + "-wal").st_size if os.path.exists(path + "-wal") else 0
+    except OSError:
+        return False
+    return len(header) == 20 and header[:16] == _SQLITE_HEADER and header[18] == 2 and wal == 0
+
+
+def connect_read_only(path: str, timeout: float = 30.0) -> sqlite3.Connection:
+    """A sqlite3 connection to the file ``path`` that cannot write and leaves the directory
+    as it found it: ``mode=ro``, or, for a file in WAL mode whose ``-wal`` is absent or
+    empty, ``PRAGMA query_only`` (a ``mode=ro`` connection would create ``-wal`` and ``-shm``
+    there and could not remove them; this one removes them when it is the last to close, and
+    with an empty ``-wal`` there is nothing it could checkpoint into the file). A ``-wal``
+    holding frames — a writer is at work, or was killed — is never checkpointed by the
+    dashboard: that file is opened ``mode=ro``.
+
+    Example:
+        >>> import os, sqlite3, tempfile
+        >>> from neural_net.ui.readonly import connect_read_only
+        >>> d = tempfile.mkdtemp(); path = os.path.join(d, "a.db")
+        >>> w = sqlite3.connect(path); _ = w.execute("PRAGMA journal_mode=wal")
+        >>> _ = w.execute("CREATE TABLE t (x)"); w.commit(); w.close()
+        >>> con = connect_read_only(path); con.execute("SELECT count(*) FROM t").fetchall()
+        [(0,)]
+        >>> con.execute("INSERT INTO t VALUES (1)")
+        Traceback (most recent call last):
+        ...
+        sqlite3.OperationalError: attempt to write a readonly database
+        >>> con.close(); os.listdir(d)
+        ['a.db']
+    """
+    if _no_pending_wal(path):
+        con = sqlite3.connect(f"file:{quote(path)}", uri=True, timeout=timeout, check_same_thread=False)
+        con.execute("PRAGMA query_only = ON")
+        return con
+    return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
+
+
+@contextmanager
+def _holding_wal(path: str | None) -> Iterator[None]:
+    """While inside, a :func:`connect_read_only` connection holds the file's ``-wal`` and
+    ``-shm`` open, and closes last: the ``mode=ro`` check that
+    :func:`neural_net.db.open_database` makes of a file before every public read then finds
+    them there instead of creating them, and this connection removes them on the way out."""
+    if path is None or not _no_pending_wal(path):
+        yield
+        return
+    try:
+        guard = connect_read_only(path)
+        guard.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the -wal and -shm
+    except sqlite3.Error:
+        yield  # the reader itself will say what is wrong with the file
+        return
+    try:
+        yield
+    finally:
+        guard.close()
+
+
+def _ro_engine(url: str) -> Any:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    path = sqlite_path(url)
+    if path is not None:
+        return create_engine("sqlite://", creator=lambda: connect_read_only(path), poolclass=NullPool)
+    if url.startswith("postgresql"):
+        engine = create_engine(url, poolclass=NullPool)
+        event.listen(engine, "connect", _read_only_session)
+        return engine
+    return None  # another server or in-memory: the readers' own engine
+
+
+def _read_only_session(dbapi_connection: Any, _record: Any) -> None:
+    """Make every transaction of a new PostgreSQL connection read-only."""
+    cur = dbapi_connection.cursor()
+    cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cur.close()
+    dbapi_connection.commit()
+
+
+_engine_lock = threading.Lock()
+#: The dashboard's read-only engines, most recently used last, kept between reads for their
+#: compiled-SQL caches (NullPool: they hold no connection while idle); at most MAX_ENGINES.
+_RO_ENGINES: OrderedDict[str, Any] = OrderedDict()
+#: Reads in progress per URL whose engine is one of ours (installed in ``db.ENGINES`` meanwhile).
+_ACTIVE: dict[str, int] = {}
+MAX_ENGINES = 32
+
+
+@contextmanager
+def read_only(url: str) -> Iterator[None]:
+    """While inside, the public readers reach ``url`` through a read-only engine (SQLite
+    ``mode=ro``; PostgreSQL sessions read-only), unless this process already holds an engine
+    of its own for it (e.g. of a run training in the same notebook; then that one is used,
+    untouched). Ours is in ``neural_net.db.ENGINES`` only while a read is in progress.
+
+    Example:
+        >>> import neural_net.db as db
+        >>> from neural_net.ui.readonly import read_only
+        >>> with read_only("sqlite:////nonexistent/x.db"):
+        ...     "sqlite:////nonexistent/x.db" in db.ENGINES
+        True
+        >>> "sqlite:////nonexistent/x.db" in db.ENGINES
+        False
+    """
+    with _engine_lock:
+        if _ACTIVE.get(url):
+            _ACTIVE[url] += 1
+            ours = True
+        elif url in db.ENGINES:
+            ours = False
+        else:
+            engine = _RO_ENGINES.pop(url, None) or _ro_engine(url)
+            ours = engine is not None
+            if ours:
+                _RO_ENGINES[url] = engine
+                db.ENGINES[url] = engine
+                _ACTIVE[url] = 1
+                for old in [u for u in _RO_ENGINES if u not in _ACTIVE][:max(0, len(_RO_ENGINES) - MAX_ENGINES)]:
+                    _RO_ENGINES.pop(old).dispose()
+    try:
+        with _holding_wal(sqlite_path(url) if ours else None):
+            yield
+    finally:
+        if ours:
+            with _engine_lock:
+                _ACTIVE[url] -= 1
+                if not _ACTIVE[url]:
+                    del _ACTIVE[url]
+                    if db.ENGINES.get(url) is _RO_ENGINES.get(url):
+                        db.ENGINES.pop(url)
+
+
+def select_many(url: str, statements: list[str]) -> list[list[tuple]]:
+    """The rows of each read-only ``SELECT`` of ``statements``, in one connection and one
+    read transaction on the database ``url``.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> import tempfile, os
+        >>> from neural_net.ui.readonly import select_many
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
+        >>> _ = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
+        >>> select_many("sqlite:///" + path, ["SELECT count(*) FROM Architecture", "SELECT count(*) FROM Layer"])
+        [[(1,)], [(1,)]]
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        con = connect_read_only(path)
+        try:
+            con.execute("BEGIN")
+            out = [con.execute(sql).fetchall() for sql in statements]
+            con.execute("COMMIT")
+            return out
+        finally:
+            con.close()
+    from sqlalchemy import text
+
+    with read_only(url):
+        engine = db.ENGINES.get(url) or db.open_database(url, create=False)
+        with engine.connect() as c:
+            return [[tuple(r) for r in c.execute(text(sql))] for sql in statements]
+
+
+def select_rows(url: str, sql: str) -> list[tuple]:
+    """The rows of one read-only ``SELECT`` on the database ``url`` (one short read).
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> import tempfile, os
+        >>> from neural_net.ui.readonly import select_rows
+        >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
+        >>> _ = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
+        >>> select_rows("sqlite:///" + path, "SELECT count(*) FROM Architecture")
+        [(1,)]
+    """
+    return select_many(url, [sql])[0]
