@@ -176,7 +176,7 @@ def served_site(site):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one Playwright at a time: the dashboard's browser tests start their own
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
