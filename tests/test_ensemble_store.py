@@ -88,6 +88,11 @@ def test_grouped_members_are_stored_as_when_trained_alone(db_url):
         (ia, ha, sa), (ib, hb, sb) = stored(db_url, a), stored(db_url, b)
         assert (ia["status"], ia["epochs"], sa) == (ib["status"], ib["epochs"], sb)
         assert sa[-1] == ("final", EPOCHS - 1)
+        assert ia["hyperparams"] == ib["hyperparams"] and ia["hyperparams"]["epochs"] == EPOCHS - 1
+        with a.store.engine.connect() as c:  # the param rows, replaced in the grouped start
+            counts = [c.exec_driver_sql(f"SELECT count(*) FROM param WHERE Architecture_id = {n['id']}").scalar()
+                      for n in (a, b)]
+        assert counts[0] == counts[1] > 0
         assert list(ha.columns) == list(hb.columns)
         np.testing.assert_allclose(ha.to_numpy(float), hb.to_numpy(float), rtol=1e-12)
         for x, z in zip(db.weight_matrices(db_url, a['id']), db.weight_matrices(db_url, b['id'])):

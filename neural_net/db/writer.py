@@ -25,10 +25,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement
 
 from .engine import checkpoint
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, WeightMatrix
@@ -125,9 +126,7 @@ class RunWriter:
                  metrics: list[Row], snapshots: list[tuple[Row, list[Row]]], update_run: Row | None,
                  params: list[Row] | None, replace_snapshot: int | None) -> None:
         """Execute (not commit) the statements of one :meth:`write` in session ``s``."""
-        inserts = [(Architecture, [run] if run is not None else []), (Layer, layers), (Neurons, neurons),
-                   (Cost, costs), (Metric, metrics), (Snapshot, [sn for sn, _ in snapshots]),
-                   (WeightMatrix, [m for _, ms in snapshots for m in ms])]
+        inserts = zip(_INSERT_ORDER, _insert_rows(run, layers, neurons, costs, metrics, snapshots))
         if replace_snapshot is not None:
             s.execute(delete(WeightMatrix).where(WeightMatrix.snapshot_id == replace_snapshot,
                                                  WeightMatrix.Architecture_id == self.run_id))
@@ -166,6 +165,79 @@ class RunWriter:
         checkpoint(self.engine)
 
 
+#: The tables a write inserts into, parents first.
+_INSERT_ORDER = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix)
+
+
+def _insert_rows(run: Row | None, layers: list[Row], neurons: list[Row], costs: list[Row], metrics: list[Row],
+                 snapshots: list[tuple[Row, list[Row]]], **_: Any) -> tuple[list[Row], ...]:
+    """A write's rows for each table of :data:`_INSERT_ORDER`."""
+    return ([run] if run is not None else [], list(layers), list(neurons), list(costs), list(metrics),
+            [sn for sn, _ in snapshots], [m for _, ms in snapshots for m in ms])
+
+
+def _execute_merged(s: Session, writes: list[_Write]) -> None:
+    """Execute ``writes`` in session ``s`` as :meth:`RunWriter.write` would one after the
+    other, but with one statement per table for each stretch of writes that only insert rows and
+    update their run and replace its ``param`` rows at most once (a block's epochs, the
+    members' starts): the replaced runs' params are deleted first, then the rows of all are
+    inserted in one ``executemany`` per table, parents first, then the runs' updates (in order,
+    so the last one of a run wins; consecutive ones setting the same columns to plain values are
+    one ``executemany``)."""
+    plain: list[_Write] = []
+    replaced: set[int] = set()
+    for w in writes + [None]:  # type: ignore[list-item]
+        if w is not None and w.rows["replace_snapshot"] is None and (
+                w.rows["params"] is None or w.writer.run_id not in replaced):
+            plain.append(w)
+            if w.rows["params"] is not None:
+                replaced.add(w.writer.run_id)
+            continue
+        if plain:
+            _insert_and_update(s, plain, replaced)
+            plain, replaced = [], set()
+        if w is not None:
+            if w.rows["replace_snapshot"] is None:  # a run's second params: it starts the next stretch
+                plain.append(w)
+                replaced.add(w.writer.run_id)
+            else:
+                w.writer._execute(s, **w.rows)
+
+
+def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> None:
+    conn = s.connection()
+    if replaced:
+        conn.execute(delete(Param.__table__).where(Param.__table__.c.Architecture_id.in_(sorted(replaced))))
+    per_table = zip(*(_insert_rows(**w.rows) + (list(w.rows["params"] or ()),) for w in writes))
+    for table, rows in zip(_INSERT_ORDER + (Param,), per_table):
+        merged = [r for rs in rows for r in rs]
+        if merged:
+            conn.execute(insert(table.__table__), merged)
+    runs = Architecture.__table__
+    batch: list[Row] = []
+    keys: tuple[str, ...] = ()
+
+    def flush() -> None:
+        if batch:
+            conn.execute(update(runs).where(runs.c.Architecture_id == bindparam("run__id"))
+                         .values({k: bindparam("v__" + k) for k in keys}), batch)
+            batch.clear()
+
+    for w in writes:
+        values = w.rows["update_run"]
+        if not values:
+            continue
+        if any(isinstance(v, ClauseElement) for v in values.values()):  # e.g. coalesce(started_at, now)
+            flush()
+            conn.execute(update(runs).where(runs.c.Architecture_id == w.writer.run_id).values(**values))
+            continue
+        if tuple(values) != keys:
+            flush()
+            keys = tuple(values)
+        batch.append({"run__id": w.writer.run_id, **{"v__" + k: v for k, v in values.items()}})
+    flush()
+
+
 @dataclass
 class _Write:
     """One :meth:`RunWriter.write` call: its writer, its rows and what to call once committed."""
@@ -196,11 +268,14 @@ def _open_groups() -> dict[Engine, _Group]:
 
 def _commit(writes: list[_Write], session: Session) -> None:
     """Execute ``writes`` in ``session`` and commit them as one transaction (retried while the
-    database is locked; rolled back on any error), then call their ``on_commit``."""
+    database is locked; rolled back on any error), then call their ``on_commit``. One write is
+    executed as it is; several (a :func:`deferred_writes` block) by :func:`_execute_merged`."""
     def attempt() -> None:
         try:
-            for w in writes:
-                w.writer._execute(session, **w.rows)
+            if len(writes) == 1:
+                writes[0].writer._execute(session, **writes[0].rows)
+            else:
+                _execute_merged(session, writes)
             session.commit()
         except BaseException:
             session.rollback()
