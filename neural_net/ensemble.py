@@ -22,6 +22,8 @@ check 1e-12 relative in float64 over 100 epochs). Each member keeps its own call
 store's recorder among them), early stopping (``stop_training``) and NaN policy: a member
 whose loss is not finite is stopped with its last finite weights, marked ``'diverged'``, and
 the others train on. Stopped members leave the stack, so they cost nothing afterwards.
+Stored members' epochs reach their database in one transaction per epoch for all of them
+(:func:`grouped_writes`): an epoch is committed for every member or for none.
 
 The stacked layout lives in :mod:`neural_net.stacking`.
 
@@ -48,7 +50,8 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -65,6 +68,28 @@ from .stacking import Stack, architecture_key, column, describe_mismatch, keep_o
 
 #: Bytes of one batch's inputs and activations a pass may stack (more falls out of the CPU's cache).
 STACK_BYTES = 4 * 2**20
+
+
+@contextmanager
+def grouped_writes(models: Sequence[Any]) -> Iterator[None]:
+    """Within the block, what the members' stores record goes to each database in one
+    transaction at the block's end (all or nothing), when their stores offer it: a store with
+    a ``deferred()`` context manager (duck-typed; the engine knows nothing of the database
+    layer). Models without a store, or whose store has no ``deferred``, write as they go.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ensemble import grouped_writes
+        >>> with grouped_writes([Sequential([Dense(1, input_dim=2)], 'mse')]):
+        ...     pass
+    """
+    with ExitStack() as stack:
+        for m in models:
+            defer = getattr(getattr(m, "store", None), "deferred", None)
+            if callable(defer):
+                stack.enter_context(defer())
+        yield
 
 
 class Ensemble:
@@ -216,28 +241,30 @@ class Ensemble:
                 cb.set_model(m)
         with sigterm_as_exit():
             try:
-                for k in chunk:
-                    for cb in cbs[k]:
-                        cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": n})
+                with grouped_writes([models[k] for k in chunk]):
+                    for k in chunk:
+                        for cb in cbs[k]:
+                            cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": n})
                 for _ in range(epochs):
                     if not active:
                         break
                     epoch = models[active[0]].epoch + 1
-                    for k in active:
-                        models[k].optimizer.begin_epoch(epoch)
-                        for cb in cbs[k]:
-                            cb.on_epoch_begin(epoch, {})
-                    opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
-                    orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
-                    if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
-                        rows = samples[active]
-                        orders = rows if orders is None else np.take_along_axis(rows, orders, axis=1)
-                    if orders is not None and (orders == orders[0]).all():
-                        orders = orders[0]  # one order for all: the inputs are shared
-                    losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param, active,
-                                                  [batch_hooks[k] for k in active])
-                    stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data, active,
-                                              cbs, handles, histories, logs_of, on_nonfinite)
+                    with grouped_writes([models[k] for k in active]):  # the epoch of all: one transaction
+                        for k in active:
+                            models[k].optimizer.begin_epoch(epoch)
+                            for cb in cbs[k]:
+                                cb.on_epoch_begin(epoch, {})
+                        opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
+                        orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
+                        if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
+                            rows = samples[active]
+                            orders = rows if orders is None else np.take_along_axis(rows, orders, axis=1)
+                        if orders is not None and (orders == orders[0]).all():
+                            orders = orders[0]  # one order for all: the inputs are shared
+                        losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param,
+                                                      active, [batch_hooks[k] for k in active])
+                        stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data,
+                                                  active, cbs, handles, histories, logs_of, on_nonfinite)
                     if stopped:  # stopped members leave the stack, their optimizer state with them
                         rows = [r for r, k in enumerate(active) if k not in stopped]
                         self._save_optimizer_state(opt, [k for k in active if k in stopped], active)
@@ -258,9 +285,10 @@ class Ensemble:
                     for cb in cbs[k]:
                         cb.on_train_failed(error)
                 raise
-        for k in active:
-            for cb in cbs[k]:
-                cb.on_train_end(logs_of[k])
+        with grouped_writes([models[k] for k in active]):
+            for k in active:
+                for cb in cbs[k]:
+                    cb.on_train_end(logs_of[k])
 
     # ----- the pieces of fit -------------------------------------------------------------
     def _callbacks(self, callbacks: Any) -> list[list[Callback]]:

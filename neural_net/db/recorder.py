@@ -17,6 +17,10 @@ on_train_failed     status ``'interrupted'`` (KeyboardInterrupt, SystemExit, SIG
                     a final snapshot first, except for ``'failed'``
 ==================  ===========================================================================
 
+Inside the store's :meth:`~neural_net.db.store.Store.deferred` block (an
+:class:`~neural_net.ensemble.Ensemble` opens one per epoch) these writes wait for the block's
+end and go, with those of every other run on the same database, into one transaction.
+
 Example:
     >>> import numpy
     >>> from neural_net.architecture import Sequential
@@ -103,10 +107,13 @@ class Recorder(Callback):
                      update_run=dict(status="running", hyperparams=hyper_json, config=config_json, updated_at=now,
                                      started_at=func.coalesce(Architecture.started_at, now), finished_at=None,
                                      error=None, pid=pid, hostname=host, process_token=token),
-                     params=rows.param_rows(store.run_id, hyper))
-        store.initial_snapshot = None
+                     params=rows.param_rows(store.run_id, hyper), on_commit=lambda: self._began(add_cost))
+
+    def _began(self, add_cost: bool) -> None:
+        """on_train_begin's rows are committed."""
+        self.store.initial_snapshot = None
         if add_cost:
-            writer.cost_written = True
+            self.store.writer.cost_written = True
 
     def _due(self, epoch: int, logs: dict) -> str | None:
         tag = None
@@ -129,10 +136,14 @@ class Recorder(Callback):
         tag = self._due(int(epoch), logs)
         snapshot = store.snapshot_rows(tag, now) if tag is not None else None
         store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],
-                           update_run=dict(updated_at=now, epochs=int(epoch)))
-        self._recorded_epoch = int(epoch)
-        if snapshot is not None:
-            self._last_snapshot_epoch = int(epoch)
+                           update_run=dict(updated_at=now, epochs=int(epoch)),
+                           on_commit=lambda: self._recorded(int(epoch), snapshot is not None))
+
+    def _recorded(self, epoch: int, snapshot: bool) -> None:
+        """Epoch ``epoch``'s rows (with a snapshot, if ``snapshot``) are committed."""
+        self._recorded_epoch = epoch
+        if snapshot:
+            self._last_snapshot_epoch = epoch
 
     def _unrecorded_rows(self, now: Any) -> tuple[list[dict], list[dict], int | None]:
         """Rows of completed epochs the recorder did not see (a callback before it failed)."""
@@ -146,9 +157,10 @@ class Recorder(Callback):
         snapshots = []
         if self._last_snapshot_epoch != int(model.epoch):
             snapshots.append(store.snapshot_rows("final", now))
-        store.writer.insert_snapshots(snapshots, status="finished", finished_at=now, updated_at=now,
-                                      epochs=int(model.epoch))
-        self._last_snapshot_epoch = int(model.epoch)
+        epoch = int(model.epoch)
+        store.writer.write(snapshots=snapshots, update_run=dict(status="finished", finished_at=now, updated_at=now,
+                                                                epochs=epoch),
+                           on_commit=lambda: setattr(self, "_last_snapshot_epoch", epoch))
 
     def on_train_failed(self, error: BaseException) -> None:
         """Status ``interrupted``/``diverged``/``failed`` with the traceback (and, unless failed,
@@ -168,8 +180,7 @@ class Recorder(Callback):
             if last is not None:
                 values["epochs"] = last
             store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],
-                               update_run=values)
-            if last is not None:
-                self._recorded_epoch = last
+                               update_run=values,
+                               on_commit=None if last is None else lambda: setattr(self, "_recorded_epoch", last))
         except Exception as e:  # never hide the training error behind a database one
             warn_failure(f"record the {status} status of run {store.run_id}", e)

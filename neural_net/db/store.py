@@ -45,7 +45,7 @@ from .codec import loads
 from .engine import ENGINES, discard_reserved, open_database, resolve_url
 from .recorder import Recorder
 from .schema import Architecture, Param, Snapshot, utcnow
-from .writer import RunWriter, retry_on_lock
+from .writer import RunWriter, deferred_writes, retry_on_lock
 
 class Store:
     """A run stored in a database (see the module doc).
@@ -230,6 +230,27 @@ class Store:
             3
         """
         self.writer.update_run(parent_id=int(run_id), parent_epoch=int(epoch))
+
+    def deferred(self) -> Any:
+        """A context manager: what every run on this store's database writes in this thread
+        within the block (its recorder's epochs, snapshots, status) is written in ONE
+        transaction when the block ends, or — if the block raises or the commit fails — not at
+        all (see :func:`neural_net.db.writer.deferred_writes`). An
+        :class:`~neural_net.ensemble.Ensemble` opens one per epoch for its members.
+
+        Example:
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> nets = [Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://") for _ in range(2)]
+            >>> with nets[0].store.deferred():
+            ...     for net in nets:
+            ...         net.updateW(); net.commit()
+            ...     nets[0].store.snapshot_count()  # not yet written
+            1
+            >>> [net.store.snapshot_count() for net in nets]
+            [2, 2]
+        """
+        return deferred_writes(self.engine)
 
     def close(self) -> None:
         """Close the session (staged, uncommitted snapshots are dropped). The engine stays in

@@ -17,15 +17,19 @@ Example:
 """
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 import warnings
-from typing import Any, Callable, Iterable, TypeVar
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement
 
 from .engine import checkpoint
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, WeightMatrix
@@ -99,40 +103,44 @@ class RunWriter:
     def write(self, *, run: Row | None = None, layers: list[Row] = (), neurons: list[Row] = (),  # type: ignore[assignment]
               costs: list[Row] = (), metrics: list[Row] = (), snapshots: Snapshots = (),  # type: ignore[assignment]
               update_run: Row | None = None, params: list[Row] | None = None,
-              replace_snapshot: int | None = None) -> None:
+              replace_snapshot: int | None = None, on_commit: Callable[[], None] | None = None) -> None:
         """Insert the rows given (parents first), apply ``update_run`` to the run's row and, with
         ``params``, replace the run's ``param`` rows, in one committed transaction (retried while
         the database is locked). ``replace_snapshot``: the id of a snapshot of the run deleted
-        (with its matrices) first, so that one of ``snapshots`` takes its place."""
-        snapshots = list(snapshots)
-        inserts = [(Architecture, [run] if run is not None else []), (Layer, layers), (Neurons, neurons),
-                   (Cost, costs), (Metric, metrics), (Snapshot, [s for s, _ in snapshots]),
-                   (WeightMatrix, [m for _, ms in snapshots for m in ms])]
+        (with its matrices) first, so that one of ``snapshots`` takes its place. ``on_commit``:
+        called once the rows are committed.
 
-        def attempt() -> None:
-            s = self.session
-            try:
-                if replace_snapshot is not None:
-                    s.execute(delete(WeightMatrix).where(WeightMatrix.snapshot_id == replace_snapshot,
-                                                         WeightMatrix.Architecture_id == self.run_id))
-                    s.execute(delete(Snapshot).where(Snapshot.id == replace_snapshot,
-                                                     Snapshot.Architecture_id == self.run_id))
-                for table, rows in inserts:
-                    if rows:
-                        s.execute(insert(table), list(rows))
-                if update_run:
-                    s.execute(update(Architecture).where(Architecture.Architecture_id == self.run_id)
-                              .values(**update_run))
-                if params is not None:
-                    s.execute(delete(Param).where(Param.Architecture_id == self.run_id))
-                    if params:
-                        s.execute(insert(Param), list(params))
-                s.commit()
-            except BaseException:
-                s.rollback()
-                raise
+        Inside a :func:`deferred_writes` block on this writer's engine the rows are not written
+        here but kept, and written with every other writer's in the block's one transaction
+        when it ends (``on_commit`` then runs after that commit, or never if it is dropped)."""
+        write = _Write(self, dict(run=run, layers=layers, neurons=neurons, costs=costs, metrics=metrics,
+                                  snapshots=list(snapshots), update_run=update_run, params=params,
+                                  replace_snapshot=replace_snapshot), on_commit)
+        group = _open_groups().get(self.engine)
+        if group is not None:
+            group.writes.append(write)
+            return
+        _commit([write], self.session)
 
-        retry_on_lock(attempt)
+    def _execute(self, s: Session, *, run: Row | None, layers: list[Row], neurons: list[Row], costs: list[Row],
+                 metrics: list[Row], snapshots: list[tuple[Row, list[Row]]], update_run: Row | None,
+                 params: list[Row] | None, replace_snapshot: int | None) -> None:
+        """Execute (not commit) the statements of one :meth:`write` in session ``s``."""
+        inserts = zip(_INSERT_ORDER, _insert_rows(run, layers, neurons, costs, metrics, snapshots))
+        if replace_snapshot is not None:
+            s.execute(delete(WeightMatrix).where(WeightMatrix.snapshot_id == replace_snapshot,
+                                                 WeightMatrix.Architecture_id == self.run_id))
+            s.execute(delete(Snapshot).where(Snapshot.id == replace_snapshot,
+                                             Snapshot.Architecture_id == self.run_id))
+        for table, rows in inserts:
+            if rows:
+                s.execute(insert(table), list(rows))
+        if update_run:
+            s.execute(update(Architecture).where(Architecture.Architecture_id == self.run_id).values(**update_run))
+        if params is not None:
+            s.execute(delete(Param).where(Param.Architecture_id == self.run_id))
+            if params:
+                s.execute(insert(Param), list(params))
 
     def update_run(self, **values: Any) -> None:
         """Set columns of the run's ``Architecture`` row (one transaction)."""
@@ -155,6 +163,176 @@ class RunWriter:
         :func:`neural_net.db.engine.checkpoint`)."""
         self.session.close()
         checkpoint(self.engine)
+
+
+#: The tables a write inserts into, parents first.
+_INSERT_ORDER = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix)
+
+
+def _insert_rows(run: Row | None, layers: list[Row], neurons: list[Row], costs: list[Row], metrics: list[Row],
+                 snapshots: list[tuple[Row, list[Row]]], **_: Any) -> tuple[list[Row], ...]:
+    """A write's rows for each table of :data:`_INSERT_ORDER`."""
+    return ([run] if run is not None else [], list(layers), list(neurons), list(costs), list(metrics),
+            [sn for sn, _ in snapshots], [m for _, ms in snapshots for m in ms])
+
+
+def _execute_merged(s: Session, writes: list[_Write]) -> None:
+    """Execute ``writes`` in session ``s`` as :meth:`RunWriter.write` would one after the
+    other, but with one statement per table for each stretch of writes that only insert rows and
+    update their run and replace its ``param`` rows at most once (a block's epochs, the
+    members' starts): the replaced runs' params are deleted first, then the rows of all are
+    inserted in one ``executemany`` per table, parents first, then the runs' updates (in order,
+    so the last one of a run wins; consecutive ones setting the same columns to plain values are
+    one ``executemany``)."""
+    plain: list[_Write] = []
+    replaced: set[int] = set()
+    for w in writes + [None]:  # type: ignore[list-item]
+        if w is not None and w.rows["replace_snapshot"] is None and (
+                w.rows["params"] is None or w.writer.run_id not in replaced):
+            plain.append(w)
+            if w.rows["params"] is not None:
+                replaced.add(w.writer.run_id)
+            continue
+        if plain:
+            _insert_and_update(s, plain, replaced)
+            plain, replaced = [], set()
+        if w is not None:
+            if w.rows["replace_snapshot"] is None:  # a run's second params: it starts the next stretch
+                plain.append(w)
+                replaced.add(w.writer.run_id)
+            else:
+                w.writer._execute(s, **w.rows)
+
+
+def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> None:
+    conn = s.connection()
+    if replaced:
+        conn.execute(delete(Param.__table__).where(Param.__table__.c.Architecture_id.in_(sorted(replaced))))
+    per_table = zip(*(_insert_rows(**w.rows) + (list(w.rows["params"] or ()),) for w in writes))
+    for table, rows in zip(_INSERT_ORDER + (Param,), per_table):
+        merged = [r for rs in rows for r in rs]
+        if merged:
+            conn.execute(insert(table.__table__), merged)
+    runs = Architecture.__table__
+    batch: list[Row] = []
+    keys: tuple[str, ...] = ()
+
+    def flush() -> None:
+        if batch:
+            conn.execute(update(runs).where(runs.c.Architecture_id == bindparam("run__id"))
+                         .values({k: bindparam("v__" + k) for k in keys}), batch)
+            batch.clear()
+
+    for w in writes:
+        values = w.rows["update_run"]
+        if not values:
+            continue
+        if any(isinstance(v, ClauseElement) for v in values.values()):  # e.g. coalesce(started_at, now)
+            flush()
+            conn.execute(update(runs).where(runs.c.Architecture_id == w.writer.run_id).values(**values))
+            continue
+        if tuple(values) != keys:
+            flush()
+            keys = tuple(values)
+        batch.append({"run__id": w.writer.run_id, **{"v__" + k: v for k, v in values.items()}})
+    flush()
+
+
+@dataclass
+class _Write:
+    """One :meth:`RunWriter.write` call: its writer, its rows and what to call once committed."""
+
+    writer: RunWriter
+    rows: dict[str, Any]
+    on_commit: Callable[[], None] | None = None
+
+
+@dataclass
+class _Group:
+    """The writes kept by an open :func:`deferred_writes` block on one engine."""
+
+    writes: list[_Write] = field(default_factory=list)
+    depth: int = 1
+
+
+_LOCAL = threading.local()
+
+
+def _open_groups() -> dict[Engine, _Group]:
+    """This thread's open :func:`deferred_writes` blocks, by engine."""
+    groups = getattr(_LOCAL, "groups", None)
+    if groups is None:
+        groups = _LOCAL.groups = {}
+    return groups
+
+
+def _commit(writes: list[_Write], session: Session) -> None:
+    """Execute ``writes`` in ``session`` and commit them as one transaction (retried while the
+    database is locked; rolled back on any error), then call their ``on_commit``. One write is
+    executed as it is; several (a :func:`deferred_writes` block) by :func:`_execute_merged`."""
+    def attempt() -> None:
+        try:
+            if len(writes) == 1:
+                writes[0].writer._execute(session, **writes[0].rows)
+            else:
+                _execute_merged(session, writes)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    retry_on_lock(attempt)
+    for w in writes:
+        if w.on_commit is not None:
+            w.on_commit()
+
+
+@contextmanager
+def deferred_writes(engine: Engine) -> Iterator[None]:
+    """Within the block, every :meth:`RunWriter.write` of this thread to ``engine`` is kept,
+    and all are written in ONE transaction when the block ends (retried while the database is
+    locked): many runs' epochs cost one commit. If the block raises, or the commit fails,
+    nothing of it is written — each run's earlier blocks stay committed. Blocks nest: the
+    outermost one on an engine writes.
+
+    Example:
+        >>> from sqlalchemy import event, func, select
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.schema import Architecture, utcnow
+        >>> from neural_net.db.writer import RunWriter, deferred_writes
+        >>> engine = open_database("sqlite://"); commits = []
+        >>> def count(conn): commits.append(1)
+        >>> event.listen(engine, "commit", count)
+        >>> writers = [RunWriter(engine, rid) for rid in (11, 12, 13)]
+        >>> with deferred_writes(engine):
+        ...     for w in writers:
+        ...         w.write(run=dict(id=w.run_id, Architecture_id=w.run_id, name="Sequential", config="{}",
+        ...                          created_at=utcnow(), updated_at=utcnow(), status="created", epochs=0))
+        >>> event.remove(engine, "commit", count); len(commits)
+        1
+        >>> with engine.connect() as c:
+        ...     c.scalar(select(func.count()).select_from(Architecture).where(Architecture.Architecture_id.in_((11, 12, 13))))
+        3
+    """
+    groups = _open_groups()
+    group = groups.get(engine)
+    if group is not None:  # nested: the outer block writes
+        group.depth += 1
+        try:
+            yield
+        finally:
+            group.depth -= 1
+        return
+    group = groups[engine] = _Group()
+    try:
+        yield
+    except BaseException:
+        del groups[engine]  # drop the block's writes: none of them is half written
+        raise
+    del groups[engine]  # before committing: a failing commit's handlers write directly
+    if group.writes:
+        with Session(engine, expire_on_commit=False) as session:
+            _commit(group.writes, session)
 
 
 def warn_failure(what: str, error: BaseException) -> None:
