@@ -7,6 +7,8 @@ Sub-commands:
   ``--status``, ``--name`` (substring or glob) filter it; ``--format table|csv|json``.
 * ``neural-net history RUN`` — a run's per-epoch loss and metrics.
 * ``neural-net show RUN`` — a run's metadata, hyper-parameters, layers and snapshots.
+* ``neural-net compare RUN RUN ... [--metric val_loss] [--plot FILE.png]`` — parameters side by
+  side (differences marked), final and best metrics, the curves on one chart.
 * ``neural-net export RUN --to TARGET`` — copy a run (rows, identities, weights at every
   snapshot) to another database or a file of its own; again, it copies only what is new.
 * ``neural-net db upgrade PATH`` / ``neural-net db status PATH`` — schema revisions.
@@ -347,6 +349,64 @@ def _show(args: argparse.Namespace) -> int:
     return OK
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from .db.columns import higher_is_better
+    from .db.comparison import compare_runs, run_labels
+    from .db.run import find_run, open_run
+
+    source = args.source or default_source()
+    runs = [open_run(source, find_run(source, ref)) for ref in args.runs]
+    params, metrics = compare_runs(runs, args.metric)
+    labels = run_labels(runs)
+    key = args.metric or "loss"
+    if args.plot:
+        _plot_curves(runs, labels, key, args.plot)
+    if args.format == "json":
+        doc = {"runs": [{"label": lab, "run_id": r.run_id, "name": r.name, "database": display_url(r.db_path)}
+                        for lab, r in zip(labels, runs)],
+               "params": {k: {**{lab: _plain(row[lab]) for lab in labels}, "differs": bool(row["differs"])}
+                          for k, row in params.iterrows()},
+               "metrics": {k: {lab: _plain(row[lab]) for lab in labels} for k, row in metrics.iterrows()}}
+        print(json.dumps(doc, ensure_ascii=False, allow_nan=False, default=str))
+        return OK
+    out = sys.stdout
+    for lab, r in zip(labels, runs):
+        out.write(f"{lab}: run {r.run_id} ({r.row.get('status')}, {r.row.get('epochs')} epochs) in "
+                  f"{display_url(r.db_path)}\n")
+    out.write("\nparameters (* differs)\n")
+    rows = [{"": "*" if row["differs"] else "", "parameter": k, **{lab: row[lab] for lab in labels}}
+            for k, row in params.iterrows()]
+    print_table(rows, ["", "parameter", *labels], out)
+    out.write("\nmetrics\n")
+    print_table([{"metric": k, **{lab: row[lab] for lab in labels}} for k, row in metrics.iterrows()],
+                ["metric", *labels], out, right=labels)
+    if f"best_{key}" in metrics.index:
+        best = [(lab, v) for lab, v in metrics.loc[f"best_{key}"].items() if v is not None]
+        if best:  # the first of equally good runs
+            lab, value = (max if higher_is_better(key) else min)(best, key=lambda item: item[1])
+            out.write(f"\nbest {key}: {lab} ({_cell(value)} at epoch {metrics.loc[f'best_{key}_epoch', lab]})\n")
+    if args.plot:
+        out.write(f"{key} curves written to {args.plot}\n")
+    return OK
+
+
+def _plot_curves(runs: list[Any], labels: list[str], key: str, path: str) -> None:
+    """Draw the runs' ``key`` curves on one chart into the image file ``path`` (needs matplotlib)."""
+    from .plotting import INSTALL_HINT, compare_histories
+
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ValueError(f"compare --plot needs matplotlib, which is not installed: {INSTALL_HINT}") from None
+    fig = Figure(figsize=(7, 4.5))
+    ax = compare_histories({lab: r.history() for lab, r in zip(labels, runs)}, key=key, ax=fig.subplots())
+    ax.set_title(f"{key} per epoch")
+    try:
+        fig.savefig(path)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"compare --plot: cannot write {path}: {e}") from e
+
+
 def _export(args: argparse.Namespace) -> int:
     from .db.run import find_run
     from .db.transfer import copy_run
@@ -619,6 +679,25 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--with-parents", action="store_true",
                         help="also copy the runs this one was resumed from (parent_id), when SOURCE has them")
     export.set_defaults(func=_export)
+
+    cmp_ = sub.add_parser("compare", help="runs side by side: parameters (differences marked), final and best "
+                                          "metrics, curves on one chart", formatter_class=_formatter,
+                          description="Compare two or more runs: their parameters side by side (a * marks those "
+                                      "that differ), the final and best value of each metric and its epoch, which "
+                                      "run is best by --metric; --plot draws the metric's curves on one chart "
+                                      "(needs matplotlib: the plot extra).",
+                          epilog="examples:\n  neural-net compare sgd-2 adam-4 --from run/ --metric val_loss\n"
+                                 "  neural-net compare 1234 5678 9012 --plot curves.png")
+    cmp_.add_argument("runs", nargs="+", type=_run_ref, metavar="RUN",
+                      help="two or more runs: id, unique prefix of one, 'latest' or run name")
+    _source_option(cmp_)
+    cmp_.add_argument("--metric", metavar="NAME",
+                      help="show only this metric (loss, val_loss, accuracy, ...) and name the best run by it; "
+                           "the one plotted (default: every metric shown, loss plotted)")
+    cmp_.add_argument("--plot", metavar="FILE.png", help="write the metric's curves of every run to this image")
+    cmp_.add_argument("--format", choices=["table", "json"], default="table",
+                      help="table (default) or json")
+    cmp_.set_defaults(func=_compare)
 
     tag = sub.add_parser("tag", help="set tags of a run (key=value; key= removes one)", formatter_class=_formatter,
                          description="Set tags of a run: KEY=VALUE pairs (KEY= removes the tag). Tags are rows of "

@@ -476,7 +476,8 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         where: keep rows matching every condition: a dict ``{column: value}`` or text such as
             ``"optimizer=adam,units=32"`` (also ``!=``, ``>``, ``<``, ``>=``, ``<=``), or a list.
         order_by: a column, ``'-column'`` for descending, or a list (missing values last).
-        status, name, stale_after, on_skip: as for :func:`catalogue`.
+
+    ``status``, ``name``, ``stale_after`` and ``on_skip`` filter and report as for :func:`catalogue`.
 
     Example:
         >>> import numpy, os, tempfile
