@@ -5,7 +5,8 @@ Sub-commands:
 * ``neural-net runs [SOURCE]`` — the catalogue: one line per run of every database file of a
   run directory (or of a server): name, status, epochs, final and best loss, start time.
   ``--status``, ``--name`` (substring or glob) filter it; ``--format table|csv|json``.
-* ``neural-net history RUN`` — a run's per-epoch loss and metrics.
+* ``neural-net history RUN`` — a run's per-epoch loss and metrics; ``--follow`` prints each
+  epoch as the training process commits it, until the run is no longer running.
 * ``neural-net show RUN`` — a run's metadata, hyper-parameters, layers and snapshots.
 * ``neural-net compare RUN RUN ... [--metric val_loss] [--plot FILE.png]`` — parameters side by
   side (differences marked), final and best metrics, the curves on one chart.
@@ -269,6 +270,8 @@ def _locate(args: argparse.Namespace) -> Any:
 
 
 def _history(args: argparse.Namespace) -> int:
+    if args.follow:
+        return _follow(args)
     frame = _locate(args).history()
     rows = [{"epoch": int(e), **dict(zip(frame.columns, values))}
             for e, values in zip(frame.index, frame.itertuples(index=False, name=None))]
@@ -278,6 +281,56 @@ def _history(args: argparse.Namespace) -> int:
         return OK
     write_rows(rows, columns, args.format, sys.stdout, right=columns)
     return OK
+
+
+def _follow(args: argparse.Namespace) -> int:
+    """``history RUN --follow``: print each epoch once it is committed, until the run is no
+    longer running (finished, failed, interrupted; a dead writer counts as interrupted); Ctrl-C
+    stops following (exit 0). Each poll reads the run's row (one short read); the history is
+    read again only when its epoch count moved."""
+    import time
+
+    from .db.run import open_run
+
+    if args.format == "json":
+        raise ValueError("history --follow: --format json cannot be streamed; use table or csv")
+    if not args.interval > 0:
+        raise ValueError(f"history --follow: --interval must be a positive number of seconds, got {args.interval}")
+    run = _locate(args)
+    url, run_id = run.db_path, run.run_id
+    printed, columns, width = 0, None, 12
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    seen_epochs = None
+    try:
+        while True:
+            status = run.info_at(args.stale_after)["status"]
+            if run.row.get("epochs") != seen_epochs or status != "running":
+                seen_epochs = run.row.get("epochs")
+                frame = run.history()
+                new = frame[frame.index > printed]
+                for epoch, values in zip(new.index, new.itertuples(index=False, name=None)):
+                    if columns is None:
+                        columns = ["epoch", *frame.columns]
+                        if args.format == "csv":
+                            writer.writerow(columns)
+                        else:
+                            print("  ".join(c.rjust(width) for c in columns))
+                    row = dict(zip(frame.columns, values), epoch=int(epoch))
+                    if args.format == "csv":
+                        writer.writerow(["" if (v := _plain(row.get(c))) is None else repr(v) if isinstance(v, float)
+                                         else v for c in columns])
+                    else:
+                        print("  ".join(_cell(row.get(c), c).rjust(width) for c in columns))
+                    printed = int(epoch)
+                sys.stdout.flush()
+            if status != "running" and status != "created":
+                print(f"run {run_id} is {status} after {printed} epochs", file=sys.stderr)
+                return OK
+            time.sleep(args.interval)
+            run = open_run(url, run_id)
+    except KeyboardInterrupt:
+        print(f"stopped following run {run_id} after epoch {printed}", file=sys.stderr)
+        return OK
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -653,6 +706,13 @@ def build_parser() -> argparse.ArgumentParser:
     _source_option(hist)
     hist.add_argument("--format", choices=["table", "csv", "json"], default="table",
                       help="table (default), csv or json (a list of objects, one per epoch)")
+    hist.add_argument("--follow", "-f", action="store_true",
+                      help="keep printing each epoch as the training process commits it, until the run is no "
+                           "longer running (Ctrl-C stops following)")
+    hist.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                      help="with --follow: seconds between two reads (default 1)")
+    hist.add_argument("--stale-after", type=float, metavar="SECONDS",
+                      help="with --follow: stop when a run of another host has sent no heartbeat for this long")
     hist.set_defaults(func=_history)
 
     show = sub.add_parser("show", help="a run's metadata, hyper-parameters, layers and snapshots",
