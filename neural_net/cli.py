@@ -13,7 +13,8 @@ Sub-commands:
 * ``neural-net export RUN --to TARGET`` — copy a run (rows, identities, weights at every
   snapshot) to another database or a file of its own; again, it copies only what is new.
 * ``neural-net db upgrade PATH`` / ``neural-net db status PATH`` — schema revisions.
-* ``neural-net demo`` — train a small network on the embedded iris data and print its history.
+* ``neural-net demo`` — train a small network on the embedded iris data, store the run and print
+  the commands to try next (``runs``, ``show``, the SQL).
 * ``neural-net ui [SOURCE]`` — a read-only dashboard in the browser (:mod:`neural_net.ui`; the ``ui`` extra).
 
 * ``neural-net runs --sort -val_accuracy --where optimizer=adam --columns lr,units,val_accuracy
@@ -34,7 +35,7 @@ unexpected error: one line too; ``NEURAL_NET_DEBUG=1`` shows the traceback).
 
 Example:
     >>> from neural_net.cli import main
-    >>> main(["demo", "--epochs", "5", "--quiet"])
+    >>> main(["demo", "--epochs", "5", "--quiet", "--no-store"])
     0
 """
 from __future__ import annotations
@@ -216,14 +217,42 @@ def _demo(args: argparse.Namespace) -> int:
     X, y = scaler(iris.data), onehot(iris.target)
     net = Sequential([Fullyconnected(4, 16, XavierHe("Uniform", "ReLU").init_func), Activation(ReLU),
                       Fullyconnected(16, 3, zeros), Activation(Softmax)], CrossEntropy,
-                     store=args.store or False, seed=0, name="iris-demo")
+                     store=False if args.no_store else (args.store or True), seed=0, name="iris-demo")
     net.train(X, y, epochs=args.epochs, α=0.5, metrics=accuracy, verbose=not args.quiet)
     acc = accuracy().compute(y, net.predict(X))
     if not args.quiet:
         print(f"iris: {args.epochs} epochs, final loss {net.history.history['loss'][-1]:.4f}, accuracy {acc:.3f}")
-        if net.store is not None:
-            print(f"stored in {net.db_path} as run {net['id']}")
+    if net.store is not None:
+        net.store.close()
+        print(next_commands(net.db_path, net["id"]))
     return OK
+
+
+def next_commands(url: str, run_id: int) -> str:
+    """What the demo prints after storing its run: where it is and the commands to try next.
+
+    Example:
+        >>> from neural_net.cli import next_commands
+        >>> print(next_commands("sqlite:////tmp/run/model1.db", 42))  # doctest: +ELLIPSIS
+        stored as run 42 in /tmp/run/model1.db; next, try:
+          neural-net runs /tmp/run/model1.db
+          neural-net show 42 --from /tmp/run/model1.db
+        ...
+    """
+    where = display_url(url)
+    quoted = f"'{where}'" if any(ch in where for ch in " ?&;*#$") else where
+    sql = f"SELECT epoch, value AS loss FROM history WHERE Architecture_id = {run_id} AND split = 'train' AND name = 'loss'"
+    lines = [f"stored as run {run_id} in {where}; next, try:",
+             f"  neural-net runs {quoted}",
+             f"  neural-net show {run_id} --from {quoted}",
+             f"  neural-net history {run_id} --from {quoted}",
+             f"  neural-net ui {quoted}                  # the dashboard (ui extra)"]
+    if url.startswith("sqlite:///"):
+        lines.append(f'  sqlite3 {quoted} "{sql}"')
+    else:
+        lines.append(f"  SQL: {sql}")
+    lines.append(f'  python -c "import neural_net.db as db; print(db.open_run({where!r}, {run_id}).history())"')
+    return "\n".join(lines)
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -811,11 +840,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=_db_status)
 
     demo = sub.add_parser("demo", help="train a small network on the embedded iris data",
-                          description="Train a 4-16-3 network on the iris data embedded in the package and print "
-                                      "its history (--store: also record the run in a database).")
+                          description="Train a 4-16-3 network on the iris data embedded in the package, store the "
+                                      "run (--no-store: do not) and print the commands to look at it next.")
     demo.add_argument("--epochs", type=int, default=300)
-    demo.add_argument("--store", nargs="?", const=True, default=None,
-                      help="store the run (optionally: a directory or SQLAlchemy URL)")
+    demo.add_argument("--store", metavar="TARGET", default=None,
+                      help="where to store the run: a directory, .db file or SQLAlchemy URL (default: "
+                           "$NEURAL_NET_DATABASE_URL, else a new file in $NEURAL_NET_RUN_DIR or ./run)")
+    demo.add_argument("--no-store", action="store_true", help="do not store the run")
     demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(func=_demo)
 
