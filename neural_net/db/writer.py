@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from .engine import checkpoint
-from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, WeightMatrix
+from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, Tag, WeightMatrix
 
 #: Attempts of a write transaction that SQLite refuses with "database is locked".
 RETRIES = 8
@@ -99,7 +99,7 @@ class RunWriter:
     def write(self, *, run: Row | None = None, layers: list[Row] = (), neurons: list[Row] = (),  # type: ignore[assignment]
               costs: list[Row] = (), metrics: list[Row] = (), snapshots: Snapshots = (),  # type: ignore[assignment]
               update_run: Row | None = None, params: list[Row] | None = None,
-              replace_snapshot: int | None = None) -> None:
+              replace_snapshot: int | None = None, tags: list[Row] = ()) -> None:  # type: ignore[assignment]
         """Insert the rows given (parents first), apply ``update_run`` to the run's row and, with
         ``params``, replace the run's ``param`` rows, in one committed transaction (retried while
         the database is locked). ``replace_snapshot``: the id of a snapshot of the run deleted
@@ -107,7 +107,7 @@ class RunWriter:
         snapshots = list(snapshots)
         inserts = [(Architecture, [run] if run is not None else []), (Layer, layers), (Neurons, neurons),
                    (Cost, costs), (Metric, metrics), (Snapshot, [s for s, _ in snapshots]),
-                   (WeightMatrix, [m for _, ms in snapshots for m in ms])]
+                   (WeightMatrix, [m for _, ms in snapshots for m in ms]), (Tag, tags)]
 
         def attempt() -> None:
             s = self.session
