@@ -54,7 +54,7 @@ from typing import Any, Callable, Sequence, TextIO
 #: Exit codes.
 OK, NOT_FOUND, UNUSABLE, INTERNAL = 0, 1, 2, 3
 
-RUN_TABLE_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db"]
+RUN_TABLE_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "parent", "db"]
 
 EPILOG = """\
 SOURCE (where runs are read) is a run directory (every *.db file in it), a .db file or a
@@ -271,18 +271,21 @@ def _runs(args: argparse.Namespace) -> int:
     columns = None
     if args.columns:
         columns = [c.strip() for c in args.columns.split(",") if c.strip()]
-        unknown = [c for c in columns if c not in runs.columns and c != "db"]
+        unknown = [c for c in columns if c not in runs.columns and c not in ("db", "parent")]
         if unknown:
             raise ValueError(f"--columns: no column {unknown[0]!r}; columns are {', '.join(runs.columns)}")
     rows = _records(runs)
     for r in rows:
         r["db_path"] = display_url(r["db_path"])
         r["db"] = os.path.basename(r["db_path"]) if r["db_path"].startswith("/") else r["db_path"]
+        parent = _plain(r.get("parent_id"))
+        r["parent"] = None if parent is None else f"{parent}@{_plain(r.get('parent_epoch'))}"  # run@epoch
     if args.format == "table":
         if not rows:
             print(f"no runs in {display_url(str(source))}" + (" match" if args.status or args.name else ""))
             return OK
-        shown = columns or RUN_TABLE_COLUMNS
+        shown = columns or [c for c in RUN_TABLE_COLUMNS  # parent: when a run has one
+                            if c != "parent" or any(r["parent"] is not None for r in rows)]
         print_table(rows, shown, sys.stdout,
                     right=[c for c in shown if c not in ("name", "status", "db", "db_path") and not c.endswith("_at")])
     else:
