@@ -7,20 +7,13 @@ import sys
 
 import pytest
 
-from neural_net.cli import main
-
+from test_cli_runs import out_of
 from test_store_api import sweep_like
 
 
 @pytest.fixture
 def nets(db_url):
     return db_url, {n.run_name: n for n in sweep_like(db_url)}
-
-
-def out_of(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_compare_marks_differing_parameters_and_gives_final_and_best_metrics(nets, capsys):
