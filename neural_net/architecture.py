@@ -31,7 +31,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .checks import as_rng, check_name
+from .checks import as_rng, check_name, check_tags
 from .cost import Cost, get_cost
 from .layers import Dropout, Fullyconnected, Layer, expand_steps
 from .loop import bind_optimizer, check_X, ensure_optimizer, evaluate, run_training, seed_batches, split_validation
@@ -56,6 +56,7 @@ class Sequential(StoreProxy, Define):
         seed: an int or ``numpy.random.Generator``; when given, weights are re-drawn from it
             and it drives shuffling and dropout, so the same seed gives the same numbers.
         name: a name for the run in the database.
+        tags: ``{key: value}`` written to the ``tag`` table when stored (:func:`~neural_net.checks.check_tags`).
 
     Example:
         >>> from neural_net.architecture import Sequential
@@ -72,9 +73,10 @@ class Sequential(StoreProxy, Define):
 
     def __init__(self, steps: Iterable[Any], cost: Any = None, store: Any = False, *,
                  seed: int | np.random.Generator | None = None, name: str | None = None,
-                 uid: int | None = None) -> None:
+                 uid: int | None = None, tags: dict[str, Any] | None = None) -> None:
         if name is not None:
             check_name(name, "name")
+        checked_tags = check_tags(tags, "tags")
         rng = as_rng(seed, "seed")
         layers = expand_steps(steps)
         cost_obj = None if cost is None else get_cost(cost)
@@ -82,6 +84,7 @@ class Sequential(StoreProxy, Define):
         self.steps: list[Layer] = layers
         self.cost: Cost | None = cost_obj
         self.run_name = name
+        self.tags: dict[str, str] = checked_tags  # rows of the tag table when stored
         self.seed = seed if isinstance(seed, (int, np.integer)) else None
         self.set_rng(rng)
         if seed is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 import unicodedata
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -214,3 +214,29 @@ def check_name(value: Any, name: str) -> str:
         raise ValueError(f"{name} must not hold control characters (NUL, newline, ...), got {value!r} "
                          f"(U+{ord(value[bad]):04X} at {bad})")
     return value
+
+
+def check_tags(tags: Any, name: str = "tags") -> dict[str, str]:
+    """Tags of a run (``Sequential(..., tags=...)``): a mapping whose keys follow
+    :func:`check_name` and whose values are text or numbers (kept as text); returns a new dict.
+
+    Example:
+        >>> from neural_net.checks import check_tags
+        >>> check_tags({"dataset": "iris", "fold": 3})
+        {'dataset': 'iris', 'fold': '3'}
+        >>> check_tags({"dataset": None})
+        Traceback (most recent call last):
+        ...
+        TypeError: tags['dataset'] must be a str or a number, got None (NoneType)
+    """
+    if tags is None:
+        return {}
+    if not isinstance(tags, Mapping):
+        raise TypeError(f"{name} must be a dict {{key: value}}, got {tags!r} ({type(tags).__name__})")
+    out: dict[str, str] = {}
+    for key, value in tags.items():
+        check_name(key, f"{name} key")
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, np.integer, np.floating)):
+            raise TypeError(f"{name}[{key!r}] must be a str or a number, got {value!r} ({type(value).__name__})")
+        out[key] = str(value.item() if isinstance(value, (np.integer, np.floating)) else value)
+    return out

@@ -5,14 +5,18 @@ Sub-commands:
 * ``neural-net runs [SOURCE]`` — the catalogue: one line per run of every database file of a
   run directory (or of a server): name, status, epochs, final and best loss, start time.
   ``--status``, ``--name`` (substring or glob) filter it; ``--format table|csv|json``.
-* ``neural-net history RUN`` — a run's per-epoch loss and metrics.
+* ``neural-net history RUN`` — a run's per-epoch loss and metrics; ``--follow`` prints each
+  epoch as the training process commits it, until the run is no longer running.
 * ``neural-net show RUN`` — a run's metadata, hyper-parameters, layers and snapshots.
+* ``neural-net compare RUN RUN ... [--metric val_loss] [--plot FILE.png]`` — parameters side by
+  side (differences marked), final and best metrics, the curves on one chart.
 * ``neural-net export RUN... --to TARGET`` — copy runs (rows, identities, weights at every
   snapshot) to another database or a file of its own; again, it copies only what is new.
   ``--to mlflow:URI`` / ``--to tensorboard:DIR`` export them to MLflow / TensorBoard instead.
 * ``neural-net import FILE.csv --to SOURCE`` — store a Keras CSVLogger file's curves as a run.
 * ``neural-net db upgrade PATH`` / ``neural-net db status PATH`` — schema revisions.
-* ``neural-net demo`` — train a small network on the embedded iris data and print its history.
+* ``neural-net demo`` — train a small network on the embedded iris data, store the run and print
+  the commands to try next (``runs``, ``show``, the SQL).
 * ``neural-net ui [SOURCE]`` — a read-only dashboard in the browser (:mod:`neural_net.ui`; the ``ui`` extra).
 
 * ``neural-net runs --sort -val_accuracy --where optimizer=adam --columns lr,units,val_accuracy
@@ -33,7 +37,7 @@ unexpected error: one line too; ``NEURAL_NET_DEBUG=1`` shows the traceback).
 
 Example:
     >>> from neural_net.cli import main
-    >>> main(["demo", "--epochs", "5", "--quiet"])
+    >>> main(["demo", "--epochs", "5", "--quiet", "--no-store"])
     0
 """
 from __future__ import annotations
@@ -52,7 +56,7 @@ from typing import Any, Callable, Sequence, TextIO
 #: Exit codes.
 OK, NOT_FOUND, UNUSABLE, INTERNAL = 0, 1, 2, 3
 
-RUN_TABLE_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db"]
+RUN_TABLE_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "parent", "db"]
 
 EPILOG = """\
 SOURCE (where runs are read) is a run directory (every *.db file in it), a .db file or a
@@ -215,14 +219,42 @@ def _demo(args: argparse.Namespace) -> int:
     X, y = scaler(iris.data), onehot(iris.target)
     net = Sequential([Fullyconnected(4, 16, XavierHe("Uniform", "ReLU").init_func), Activation(ReLU),
                       Fullyconnected(16, 3, zeros), Activation(Softmax)], CrossEntropy,
-                     store=args.store or False, seed=0, name="iris-demo")
+                     store=False if args.no_store else (args.store or True), seed=0, name="iris-demo")
     net.train(X, y, epochs=args.epochs, α=0.5, metrics=accuracy, verbose=not args.quiet)
     acc = accuracy().compute(y, net.predict(X))
     if not args.quiet:
         print(f"iris: {args.epochs} epochs, final loss {net.history.history['loss'][-1]:.4f}, accuracy {acc:.3f}")
-        if net.store is not None:
-            print(f"stored in {net.db_path} as run {net['id']}")
+    if net.store is not None:
+        net.store.close()
+        print(next_commands(net.db_path, net["id"]))
     return OK
+
+
+def next_commands(url: str, run_id: int) -> str:
+    """What the demo prints after storing its run: where it is and the commands to try next.
+
+    Example:
+        >>> from neural_net.cli import next_commands
+        >>> print(next_commands("sqlite:////tmp/run/model1.db", 42))  # doctest: +ELLIPSIS
+        stored as run 42 in /tmp/run/model1.db; next, try:
+          neural-net runs /tmp/run/model1.db
+          neural-net show 42 --from /tmp/run/model1.db
+        ...
+    """
+    where = display_url(url)
+    quoted = f"'{where}'" if any(ch in where for ch in " ?&;*#$") else where
+    sql = f"SELECT epoch, value AS loss FROM history WHERE Architecture_id = {run_id} AND split = 'train' AND name = 'loss'"
+    lines = [f"stored as run {run_id} in {where}; next, try:",
+             f"  neural-net runs {quoted}",
+             f"  neural-net show {run_id} --from {quoted}",
+             f"  neural-net history {run_id} --from {quoted}",
+             f"  neural-net ui {quoted}                  # the dashboard (ui extra)"]
+    if url.startswith("sqlite:///"):
+        lines.append(f'  sqlite3 {quoted} "{sql}"')
+    else:
+        lines.append(f"  SQL: {sql}")
+    lines.append(f'  python -c "import neural_net.db as db; print(db.open_run({where!r}, {run_id}).history())"')
+    return "\n".join(lines)
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -241,18 +273,21 @@ def _runs(args: argparse.Namespace) -> int:
     columns = None
     if args.columns:
         columns = [c.strip() for c in args.columns.split(",") if c.strip()]
-        unknown = [c for c in columns if c not in runs.columns and c != "db"]
+        unknown = [c for c in columns if c not in runs.columns and c not in ("db", "parent")]
         if unknown:
             raise ValueError(f"--columns: no column {unknown[0]!r}; columns are {', '.join(runs.columns)}")
     rows = _records(runs)
     for r in rows:
         r["db_path"] = display_url(r["db_path"])
         r["db"] = os.path.basename(r["db_path"]) if r["db_path"].startswith("/") else r["db_path"]
+        parent = _plain(r.get("parent_id"))
+        r["parent"] = None if parent is None else f"{parent}@{_plain(r.get('parent_epoch'))}"  # run@epoch
     if args.format == "table":
         if not rows:
             print(f"no runs in {display_url(str(source))}" + (" match" if args.status or args.name else ""))
             return OK
-        shown = columns or RUN_TABLE_COLUMNS
+        shown = columns or [c for c in RUN_TABLE_COLUMNS  # parent: when a run has one
+                            if c != "parent" or any(r["parent"] is not None for r in rows)]
         print_table(rows, shown, sys.stdout,
                     right=[c for c in shown if c not in ("name", "status", "db", "db_path") and not c.endswith("_at")])
     else:
@@ -269,6 +304,8 @@ def _locate(args: argparse.Namespace) -> Any:
 
 
 def _history(args: argparse.Namespace) -> int:
+    if args.follow:
+        return _follow(args)
     frame = _locate(args).history()
     rows = [{"epoch": int(e), **dict(zip(frame.columns, values))}
             for e, values in zip(frame.index, frame.itertuples(index=False, name=None))]
@@ -278,6 +315,56 @@ def _history(args: argparse.Namespace) -> int:
         return OK
     write_rows(rows, columns, args.format, sys.stdout, right=columns)
     return OK
+
+
+def _follow(args: argparse.Namespace) -> int:
+    """``history RUN --follow``: print each epoch once it is committed, until the run is no
+    longer running (finished, failed, interrupted; a dead writer counts as interrupted); Ctrl-C
+    stops following (exit 0). Each poll reads the run's row (one short read); the history is
+    read again only when its epoch count moved."""
+    import time
+
+    from .db.run import open_run
+
+    if args.format == "json":
+        raise ValueError("history --follow: --format json cannot be streamed; use table or csv")
+    if not args.interval > 0:
+        raise ValueError(f"history --follow: --interval must be a positive number of seconds, got {args.interval}")
+    run = _locate(args)
+    url, run_id = run.db_path, run.run_id
+    printed, columns, width = 0, None, 12
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    seen_epochs = None
+    try:
+        while True:
+            status = run.info_at(args.stale_after)["status"]
+            if run.row.get("epochs") != seen_epochs or status != "running":
+                seen_epochs = run.row.get("epochs")
+                frame = run.history()
+                new = frame[frame.index > printed]
+                for epoch, values in zip(new.index, new.itertuples(index=False, name=None)):
+                    if columns is None:
+                        columns = ["epoch", *frame.columns]
+                        if args.format == "csv":
+                            writer.writerow(columns)
+                        else:
+                            print("  ".join(c.rjust(width) for c in columns))
+                    row = dict(zip(frame.columns, values), epoch=int(epoch))
+                    if args.format == "csv":
+                        writer.writerow(["" if (v := _plain(row.get(c))) is None else repr(v) if isinstance(v, float)
+                                         else v for c in columns])
+                    else:
+                        print("  ".join(_cell(row.get(c), c).rjust(width) for c in columns))
+                    printed = int(epoch)
+                sys.stdout.flush()
+            if status != "running" and status != "created":
+                print(f"run {run_id} is {status} after {printed} epochs", file=sys.stderr)
+                return OK
+            time.sleep(args.interval)
+            run = open_run(url, run_id)
+    except KeyboardInterrupt:
+        print(f"stopped following run {run_id} after epoch {printed}", file=sys.stderr)
+        return OK
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -347,6 +434,64 @@ def _show(args: argparse.Namespace) -> int:
     out.write("\nsnapshots\n")
     print_table(snap_rows, ["seq", "epoch", "tag", "n_params", "created_at"], out, right=["seq", "epoch", "n_params"])
     return OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .db.columns import higher_is_better
+    from .db.comparison import compare_runs, run_labels
+    from .db.run import find_run, open_run
+
+    source = args.source or default_source()
+    runs = [open_run(source, find_run(source, ref)) for ref in args.runs]
+    params, metrics = compare_runs(runs, args.metric)
+    labels = run_labels(runs)
+    key = args.metric or "loss"
+    if args.plot:
+        _plot_curves(runs, labels, key, args.plot)
+    if args.format == "json":
+        doc = {"runs": [{"label": lab, "run_id": r.run_id, "name": r.name, "database": display_url(r.db_path)}
+                        for lab, r in zip(labels, runs)],
+               "params": {k: {**{lab: _plain(row[lab]) for lab in labels}, "differs": bool(row["differs"])}
+                          for k, row in params.iterrows()},
+               "metrics": {k: {lab: _plain(row[lab]) for lab in labels} for k, row in metrics.iterrows()}}
+        print(json.dumps(doc, ensure_ascii=False, allow_nan=False, default=str))
+        return OK
+    out = sys.stdout
+    for lab, r in zip(labels, runs):
+        out.write(f"{lab}: run {r.run_id} ({r.row.get('status')}, {r.row.get('epochs')} epochs) in "
+                  f"{display_url(r.db_path)}\n")
+    out.write("\nparameters (* differs)\n")
+    rows = [{"": "*" if row["differs"] else "", "parameter": k, **{lab: row[lab] for lab in labels}}
+            for k, row in params.iterrows()]
+    print_table(rows, ["", "parameter", *labels], out)
+    out.write("\nmetrics\n")
+    print_table([{"metric": k, **{lab: row[lab] for lab in labels}} for k, row in metrics.iterrows()],
+                ["metric", *labels], out, right=labels)
+    if f"best_{key}" in metrics.index:
+        best = [(lab, v) for lab, v in metrics.loc[f"best_{key}"].items() if v is not None]
+        if best:  # the first of equally good runs
+            lab, value = (max if higher_is_better(key) else min)(best, key=lambda item: item[1])
+            out.write(f"\nbest {key}: {lab} ({_cell(value)} at epoch {metrics.loc[f'best_{key}_epoch', lab]})\n")
+    if args.plot:
+        out.write(f"{key} curves written to {args.plot}\n")
+    return OK
+
+
+def _plot_curves(runs: list[Any], labels: list[str], key: str, path: str) -> None:
+    """Draw the runs' ``key`` curves on one chart into the image file ``path`` (needs matplotlib)."""
+    from .plotting import INSTALL_HINT, compare_histories
+
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ValueError(f"compare --plot needs matplotlib, which is not installed: {INSTALL_HINT}") from None
+    fig = Figure(figsize=(7, 4.5))
+    ax = compare_histories({lab: r.history() for lab, r in zip(labels, runs)}, key=key, ax=fig.subplots())
+    ax.set_title(f"{key} per epoch")
+    try:
+        fig.savefig(path)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"compare --plot: cannot write {path}: {e}") from e
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -600,6 +745,13 @@ def build_parser() -> argparse.ArgumentParser:
     _source_option(hist)
     hist.add_argument("--format", choices=["table", "csv", "json"], default="table",
                       help="table (default), csv or json (a list of objects, one per epoch)")
+    hist.add_argument("--follow", "-f", action="store_true",
+                      help="keep printing each epoch as the training process commits it, until the run is no "
+                           "longer running (Ctrl-C stops following)")
+    hist.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                      help="with --follow: seconds between two reads (default 1)")
+    hist.add_argument("--stale-after", type=float, metavar="SECONDS",
+                      help="with --follow: stop when a run of another host has sent no heartbeat for this long")
     hist.set_defaults(func=_history)
 
     show = sub.add_parser("show", help="a run's metadata, hyper-parameters, layers and snapshots",
@@ -634,6 +786,25 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also copy the runs this one was resumed from (parent_id), when SOURCE has them")
     add_export_options(export)
     export.set_defaults(func=_export)
+
+    cmp_ = sub.add_parser("compare", help="runs side by side: parameters (differences marked), final and best "
+                                          "metrics, curves on one chart", formatter_class=_formatter,
+                          description="Compare two or more runs: their parameters side by side (a * marks those "
+                                      "that differ), the final and best value of each metric and its epoch, which "
+                                      "run is best by --metric; --plot draws the metric's curves on one chart "
+                                      "(needs matplotlib: the plot extra).",
+                          epilog="examples:\n  neural-net compare sgd-2 adam-4 --from run/ --metric val_loss\n"
+                                 "  neural-net compare 1234 5678 9012 --plot curves.png")
+    cmp_.add_argument("runs", nargs="+", type=_run_ref, metavar="RUN",
+                      help="two or more runs: id, unique prefix of one, 'latest' or run name")
+    _source_option(cmp_)
+    cmp_.add_argument("--metric", metavar="NAME",
+                      help="show only this metric (loss, val_loss, accuracy, ...) and name the best run by it; "
+                           "the one plotted (default: every metric shown, loss plotted)")
+    cmp_.add_argument("--plot", metavar="FILE.png", help="write the metric's curves of every run to this image")
+    cmp_.add_argument("--format", choices=["table", "json"], default="table",
+                      help="table (default) or json")
+    cmp_.set_defaults(func=_compare)
 
     tag = sub.add_parser("tag", help="set tags of a run (key=value; key= removes one)", formatter_class=_formatter,
                          description="Set tags of a run: KEY=VALUE pairs (KEY= removes the tag). Tags are rows of "
@@ -689,11 +860,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=_db_status)
 
     demo = sub.add_parser("demo", help="train a small network on the embedded iris data",
-                          description="Train a 4-16-3 network on the iris data embedded in the package and print "
-                                      "its history (--store: also record the run in a database).")
+                          description="Train a 4-16-3 network on the iris data embedded in the package, store the "
+                                      "run (--no-store: do not) and print the commands to look at it next.")
     demo.add_argument("--epochs", type=int, default=300)
-    demo.add_argument("--store", nargs="?", const=True, default=None,
-                      help="store the run (optionally: a directory or SQLAlchemy URL)")
+    demo.add_argument("--store", metavar="TARGET", default=None,
+                      help="where to store the run: a directory, .db file or SQLAlchemy URL (default: "
+                           "$NEURAL_NET_DATABASE_URL, else a new file in $NEURAL_NET_RUN_DIR or ./run)")
+    demo.add_argument("--no-store", action="store_true", help="do not store the run")
     demo.add_argument("--quiet", action="store_true")
     demo.set_defaults(func=_demo)
 

@@ -5,8 +5,10 @@ function here is called, never by ``import neural_net``. Every function draws on
 given (``ax=``) or on a new figure, and returns the axes, so a notebook can keep styling them.
 
 A *history* here is any of: a :class:`~neural_net.callbacks.History` (returned by ``fit``, or
-``model.history``), a model (its ``history`` is used), or a plain dict ``{'loss': [...], ...}``
-(epochs then count from 1).
+``model.history``), a model (its ``history`` is used), a plain dict ``{'loss': [...], ...}``
+(epochs then count from 1), a pandas DataFrame of one row per epoch (the frame
+``neural_net.db.history`` and ``StoredRun.history()`` return: index ``epoch``, or an ``epoch``
+column) or a stored run (an object whose ``history()`` returns such a frame).
 
 Example:
     >>> import matplotlib; matplotlib.use('Agg')
@@ -44,8 +46,38 @@ def _is_history(obj: Any) -> bool:
     return isinstance(getattr(obj, "epoch", None), list) and isinstance(getattr(obj, "history", None), dict)
 
 
+def _is_frame(obj: Any) -> bool:
+    """A pandas DataFrame by its shape (plotting imports no pandas)."""
+    return hasattr(obj, "columns") and hasattr(obj, "index") and hasattr(obj, "to_numpy")
+
+
+def _frame_curves(frame: Any, where: str) -> tuple[list[float], dict[str, list[float]]]:
+    """``(epochs, {column: values})`` of a one-row-per-epoch frame (index or column ``epoch``)."""
+    columns = [str(c) for c in frame.columns]
+    if "epoch" in columns:
+        epochs = frame["epoch"].to_numpy()
+        columns.remove("epoch")
+    elif getattr(frame.index, "name", None) == "epoch":
+        epochs = frame.index.to_numpy()
+    else:
+        raise ValueError(f"{where}: a DataFrame history needs an 'epoch' index or column (the frame of "
+                         f"db.history / StoredRun.history()), got columns {columns}")
+    try:
+        curves = {c: [float(v) for v in frame[c].to_numpy(dtype=float)] for c in columns}
+        return [int(e) for e in epochs], curves
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: a DataFrame history must hold numbers per epoch: {e}") from e
+
+
 def _curves(history: Any, where: str) -> tuple[list[float], dict[str, list[float]]]:
-    """``(epochs, {key: values})`` of a History, a model with a ``history`` or a dict."""
+    """``(epochs, {key: values})`` of a History, a model with a ``history``, a dict, a frame of
+    one row per epoch or a stored run (``history()`` returning that frame)."""
+    if _is_frame(history):
+        return _frame_curves(history, where)
+    if callable(getattr(history, "history", None)) and not _is_history(history):
+        frame = history.history()  # a stored run
+        if _is_frame(frame):
+            return _frame_curves(frame, where)
     if not _is_history(history) and not isinstance(history, Mapping) and _is_history(getattr(history, "history", None)):
         history = history.history  # a model
     if _is_history(history):
@@ -54,8 +86,8 @@ def _curves(history: Any, where: str) -> tuple[list[float], dict[str, list[float
         curves = {str(k): list(np.asarray(v, dtype=float).ravel()) for k, v in history.items()}
         n = max((len(v) for v in curves.values()), default=0)
         return list(range(1, n + 1)), curves
-    raise TypeError(f"{where}: history must be a History, a model with a history, or a dict of lists, "
-                    f"got {type(history).__name__}")
+    raise TypeError(f"{where}: history must be a History, a model with a history, a dict of lists, a "
+                    f"DataFrame of one row per epoch or a stored run, got {type(history).__name__}")
 
 
 def _is_loss(key: str) -> bool:
@@ -204,7 +236,10 @@ def compare_histories(histories: Mapping[str, Any], key: str = "loss", ax: Any =
     """One curve of ``key`` per run, labelled by its name: the optimizer-comparison plot.
 
     Args:
-        histories: ``{'sgd': history_1, 'adam': history_2, ...}`` (History, model or dict).
+        histories: ``{'sgd': history_1, 'adam': history_2, ...}`` (History, model, dict, the
+            DataFrame of ``db.history`` / ``StoredRun.history()``, or a ``StoredRun``). To compare
+            the runs a ``db.runs`` query selected: ``{r.name: db.open_run(source, r.run_id) for r
+            in db.runs(source, order_by="-val_accuracy").head(3).itertuples()}``.
         key: the history key to compare (``'loss'``, ``'val_accuracy'``...).
         ax: the axes to draw on (a new figure when None).
 
@@ -220,6 +255,10 @@ def compare_histories(histories: Mapping[str, Any], key: str = "loss", ax: Any =
         >>> ax = compare_histories({'sgd': {'loss': [1.0, 0.8]}, 'adam': {'loss': [1.0, 0.4]}})
         >>> [(l.get_label(), l.get_ydata().tolist()) for l in ax.lines]
         [('sgd', [1.0, 0.8]), ('adam', [1.0, 0.4])]
+        >>> import pandas as pd
+        >>> stored = pd.DataFrame({'loss': [0.9, 0.7]}, index=pd.Index([3, 4], name='epoch'))
+        >>> [l.get_xdata().tolist() for l in compare_histories({'resumed': stored}).lines]
+        [[3, 4]]
     """
     if not isinstance(histories, Mapping) or not histories:
         raise TypeError("compare_histories: histories must be a non-empty dict {name: history}, "

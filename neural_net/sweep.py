@@ -2,7 +2,7 @@
 
 ``sweep(build_fn, grid, X, y, ...)`` builds a model for every point of ``grid`` with
 ``build_fn(**params)``, trains it with ``fit`` and records it as a run (its parameters in the
-run's hyper-parameters, its name ``<name>[<i>]``) in one store — a SQLite file or any
+run's hyper-parameters, named by its grid values: ``units=32,optimizer=adam``) in one store — a SQLite file or any
 SQLAlchemy URL. Trials run one after another by default, or on any
 ``concurrent.futures.Executor`` (a ``ProcessPoolExecutor``; Dask's
 ``Client.get_executor()`` works the same way). A trial that raises is recorded as failed with
@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import traceback
 from concurrent.futures import Executor
@@ -33,7 +34,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from .callbacks.base import auto_mode, check_mode
-from .checks import check_name
+from .checks import MAX_NAME_LENGTH, check_name
 from .ensemble_sweep import run_grouped
 
 
@@ -95,6 +96,42 @@ def _mark_failed(store: Any, error: BaseException) -> None:
         store.recorder.on_train_failed(error)  # status 'failed' + error text; warns, never raises
 
 
+def _value_text(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (str, int, np.integer, np.floating, bool)) or value is None:
+        return str(value)
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
+def trial_name(name: str, params: Mapping[str, Any], index: int) -> str:
+    """The run name of trial ``index``: its grid values, ``units=32,optimizer=adam``. A name
+    longer than :data:`~neural_net.checks.MAX_NAME_LENGTH` keeps what fits and ends with
+    ``…[index]`` (unique within the sweep); no parameters, or a value that cannot be part of
+    a name (control characters), give ``<name>[<index>]``.
+
+    Example:
+        >>> from neural_net.sweep import trial_name
+        >>> trial_name("sweep", {"units": 32, "optimizer": "adam", "lr": 0.001}, 3)
+        'units=32,optimizer=adam,lr=0.001'
+        >>> trial_name("sweep", {}, 3)
+        'sweep[3]'
+        >>> long = trial_name("sweep", {"layers": list(range(60))}, 7)
+        >>> len(long), long[-4:]
+        (100, '…[7]')
+    """
+    text = ",".join(f"{k}={_value_text(v)}" for k, v in params.items())
+    if not text:
+        return f"{name}[{index}]"
+    if len(text) > MAX_NAME_LENGTH:
+        suffix = f"…[{index}]"
+        text = text[:MAX_NAME_LENGTH - len(suffix)] + suffix
+    try:
+        return check_name(text, "name")
+    except ValueError:
+        return f"{name}[{index}]"
+
+
 def run_trial(build_fn: Callable[..., Any], params: dict[str, Any], X: Any, y: Any, *, index: int,
               name: str, store: Any, monitor: str, mode: str, fit_kwargs: dict[str, Any]) -> dict[str, Any]:
     """Build, store and train one grid point; return its result row (never raises for a
@@ -114,7 +151,7 @@ def run_trial(build_fn: Callable[..., Any], params: dict[str, Any], X: Any, y: A
     model = None
     try:
         model = build_fn(**params)
-        model.run_name = f"{name}[{index}]"
+        model.run_name = trial_name(name, params, index)
         if store is not None:
             model.open_store(store, params=params)
             row["db_path"] = model.db_path
@@ -132,7 +169,7 @@ def run_trial(build_fn: Callable[..., Any], params: dict[str, Any], X: Any, y: A
         if store is not None and (model is None or getattr(model, "store", None) is None):
             from .db import record_failed_run
 
-            row["run_id"] = record_failed_run(store, f"{name}[{index}]", params, row["error"])
+            row["run_id"] = record_failed_run(store, trial_name(name, params, index), params, row["error"])
             row["db_path"] = row["db_path"] or str(store)
         elif model is not None and getattr(model, "store", None) is not None:
             _mark_failed(model.store, error)

@@ -201,6 +201,41 @@ def test_compare_histories_of_real_fits_on_given_axes():
         np.testing.assert_array_equal(line.get_ydata(), h.history["loss"])
 
 
+def test_compare_histories_takes_what_the_store_returns(db_url):
+    """The frame of db.history / StoredRun.history() and the StoredRun itself (issue 11)."""
+    import neural_net.db as db
+
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([[0], [1], [1], [1]])
+    nets = {}
+    for name in ("sgd", "adam"):
+        net = Sequential([Dense(2, "tanh", input_dim=2), Dense(1, "sigmoid")], "bce", seed=1, store=db_url,
+                         name=name).compile(name, metrics=["accuracy"])
+        net.fit(X, y, epochs=4, verbose=0)
+        nets[name] = net
+    frames = {n: db.history(db_url, net["id"]) for n, net in nets.items()}
+    stored = {n: db.open_run(db_url, net["id"]) for n, net in nets.items()}
+    picked = db.runs(db_url, order_by="name")
+    from_runs = {r.name: db.open_run(db_url, r.run_id) for r in picked.itertuples()}
+    for given in (frames, stored, from_runs):
+        ax = compare_histories(given, key="accuracy")
+        assert sorted(line.get_label() for line in ax.lines) == ["adam", "sgd"]
+        for line in ax.lines:
+            h = nets[line.get_label()].history
+            np.testing.assert_allclose(line.get_ydata(), h.history["accuracy"])
+            assert line.get_xdata().tolist() == [1, 2, 3, 4]
+        plt.close("all")
+    import pandas as pd
+
+    resumed = pd.DataFrame({"epoch": [5, 6], "loss": [0.5, 0.25]})  # an 'epoch' column: x from it
+    line = compare_histories({"r": resumed}).lines[0]
+    assert line.get_xdata().tolist() == [5, 6] and line.get_ydata().tolist() == [0.5, 0.25]
+    with pytest.raises(ValueError, match="epoch"):
+        compare_histories({"r": pd.DataFrame({"loss": [1.0]})})
+    with pytest.raises(ValueError, match="numbers"):
+        compare_histories({"r": pd.DataFrame({"epoch": [1], "loss": ["high"]})})
+
+
 def test_compare_histories_bad_inputs():
     with pytest.raises(KeyError, match="accuracy"):
         compare_histories({"a": {"loss": [1.0]}}, key="accuracy")

@@ -77,3 +77,35 @@ def test_tags_and_notes_from_python_and_the_cli_travel_with_an_export(tmp_path, 
     with sqlite3.connect(out_path) as con:
         assert con.execute("SELECT count(*) FROM tag").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM param").fetchone() == (0,)
+
+
+def test_sequential_tags_are_rows_of_the_tag_table_when_stored(db_url):
+    """Sequential(..., tags={...}) (issue 11): the engine keeps them, the store writes them."""
+    import neural_net.db as db
+    from neural_net.architecture import Sequential
+    from neural_net.layers import Dense
+
+    net = Sequential([Dense(1, input_dim=2)], "mse", store=db_url, tags={"dataset": "iris", "fold": 3})
+    assert net.tags == {"dataset": "iris", "fold": "3"}
+    assert db.open_run(db_url, net["id"]).tags == {"dataset": "iris", "fold": "3"}
+    later = Sequential([Dense(1, input_dim=2)], "mse", tags={"stage": "late"})
+    later.open_store(db_url)  # tags given before the store opens are written when it does
+    assert db.open_run(db_url, later["id"]).tags == {"stage": "late"}
+    untagged = Sequential([Dense(1, input_dim=2)], "mse", store=db_url)
+    assert db.open_run(db_url, untagged["id"]).tags == {}
+
+
+@pytest.mark.parametrize("tags, error, words", [
+    ({"": "x"}, ValueError, "tags key"), ({"a\nb": "x"}, ValueError, "control"), ({"k" * 101: "x"}, ValueError, "100"),
+    ({1: "x"}, TypeError, "tags key"), ({"k": None}, TypeError, "tags['k']"), ({"k": [1]}, TypeError, "tags['k']"),
+    (["k"], TypeError, "dict"),
+])
+def test_bad_tags_are_refused_before_any_row(tmp_path, tags, error, words):
+    from neural_net.architecture import Sequential
+    from neural_net.layers import Dense
+
+    path = tmp_path / "t.db"
+    with pytest.raises(error) as e:
+        Sequential([Dense(1, input_dim=2)], "mse", store=str(path), tags=tags)
+    assert words in str(e.value)
+    assert not path.exists()

@@ -66,7 +66,9 @@ def assert_stored(frame, source, expected_status="finished", name="sweep"):
         params = {k: row[k] for k in names if not (isinstance(row[k], float) and np.isnan(row[k]))}
         stored = info["hyperparams"]["params"]
         assert stored == {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
-        assert info["run_name"] == f"{name}[{row.trial}]"
+        from neural_net.sweep import trial_name
+
+        assert info["run_name"] == trial_name(name, stored, row.trial) and info["run_name"] != f"{name}[{row.trial}]"
         if expected_status == "finished":
             assert info["epochs"] == EPOCHS and info["error"] is None
 
@@ -178,7 +180,10 @@ def check_failures(res, source):
         info = db.run_info(source, row.run_id)
         assert info["status"] == "failed", info
         assert row.error in info["error"]  # the full traceback ends with the one-line error
-        assert info["run_name"] == f"sweep[{row.trial}]"
+        from neural_net.sweep import trial_name  # named by its grid values
+
+        assert info["run_name"] == trial_name("sweep", info["hyperparams"]["params"], row.trial)
+        assert info["run_name"].startswith(f"units={row.units},")
         assert info["hyperparams"]["params"]["units"] == row.units
     assert db.run_info(source, built.run_id)["config"]["steps"] == []  # no model was ever built
     assert db.run_info(source, width.run_id)["epochs"] == 0
@@ -298,3 +303,25 @@ def test_expand_grid_list_form():
 def test_expand_grid_bad_inputs(grid, error, match):
     with pytest.raises(error, match=match):
         expand_grid(grid)
+
+
+def test_runs_are_named_by_their_grid_values(tmp_path):
+    """Issue 11: ``units=32,optimizer=adam``, not ``sweep[3]``; too long a name keeps what fits
+    and the trial number; a value that cannot be in a name falls back to ``<name>[<i>]``."""
+    from neural_net.sweep import sweep
+
+    def build(units, optimizer, note="x"):
+        return Sequential([Dense(units, activation="tanh", input_dim=2), Dense(1, activation="sigmoid")], "bce",
+                          seed=0).compile(optimizer)
+
+    X = np.random.default_rng(0).normal(size=(16, 2))
+    y = (X[:, :1] > 0).astype(float)
+    path = str(tmp_path / "s.db")
+    grid = [{"units": 2, "optimizer": "adam"}, {"units": 4, "optimizer": "sgd"},
+            {"units": 2, "optimizer": "sgd", "note": "n" * 120}, {"units": 2, "optimizer": "sgd", "note": "a\nb"}]
+    res = sweep(build, grid, X, y, epochs=1, store=path, name="grid")
+    names = {int(r.trial): db.run_info(path, r.run_id)["run_name"] for r in res.itertuples()}
+    assert names[0] == "units=2,optimizer=adam" and names[1] == "units=4,optimizer=sgd"
+    assert len(names[2]) == 100 and names[2].startswith("units=2,optimizer=sgd,note=nnn") and names[2].endswith("…[2]")
+    assert names[3] == "grid[3]"
+    assert set(db.runs(path).name) == set(names.values())

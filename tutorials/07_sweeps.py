@@ -87,7 +87,7 @@ pandas.DataFrame(expand_grid(grid)).T
 # %% [markdown]
 # ## A sweep, serially
 #
-# Each run is recorded in `sweep.db` under the name `sweep[<trial>]`. The results are
+# Each run is recorded in `sweep.db` under a name made of its grid values (`units=16,optimizer=adam,lr=0.01`). The results are
 # ranked by `monitor`, the best epoch of the validation accuracy here (`mode='max'`;
 # `'auto'` picks `max` for accuracies and `min` for losses); `loss` is the final
 # training loss.
@@ -187,7 +187,7 @@ engine = neural_net.db.open_database(url)
 # JOIN (SELECT Architecture_id, MAX(value) AS best FROM history
 #       WHERE split = 'val' AND name = 'accuracy' GROUP BY Architecture_id) AS b
 #   ON b.Architecture_id = h.Architecture_id
-# WHERE h.split = 'val' AND h.name = 'accuracy' AND r.run_name LIKE 'sweep%'
+# WHERE h.split = 'val' AND h.name = 'accuracy' AND r.run_name LIKE 'units=%'
 # GROUP BY r.run_name
 # ORDER BY best_val_accuracy DESC, at_epoch
 
@@ -207,20 +207,20 @@ runs.merge(results[['run_id', 'units', 'optimizer', 'lr', 'val_accuracy']], on='
 # %%
 long = pandas.read_sql(
     text('''
-        SELECT a.run_name AS name, h.epoch, h.value
+        SELECT a.Architecture_id AS run_id, h.epoch, h.value
         FROM history AS h JOIN Architecture AS a ON a.Architecture_id = h.Architecture_id
-        WHERE h.split = 'val' AND h.name = 'accuracy' AND a.run_name LIKE 'sweep%'
+        WHERE h.split = 'val' AND h.name = 'accuracy' AND a.run_name LIKE 'units=%'
     '''),
     engine,
 )
-val_accuracy = long.pivot(index='epoch', columns='name', values='value')
+val_accuracy = long.pivot(index='epoch', columns='run_id', values='value')
 
 colors = {('sgd', 0.01): 'tab:blue', ('sgd', 0.1): 'tab:cyan',
           ('adam', 0.01): 'tab:red', ('adam', 0.1): 'tab:orange'}
 styles = {2: ':', 4: '--', 16: '-'}
 fig, ax = plt.subplots(figsize=(12, 6))
 for r in results.itertuples():  # best first, as ranked by the sweep
-    curve = val_accuracy[f"sweep[{r.trial}]"]
+    curve = val_accuracy[r.run_id]
     ax.plot(curve.index, curve.values, color=colors[r.optimizer, r.lr], linestyle=styles[r.units],
             label=f"{r.units} units, {r.optimizer}, lr={r.lr}")
 ax.set_title('validation accuracy of every run (from the database)')

@@ -56,7 +56,7 @@ from .schema import Base, utcnow
 #: Columns of :func:`catalogue` (and :func:`neural_net.db.list_runs`), in order.
 RUN_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
                "best_epoch", "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "finished_at",
-               "updated_at", "pid", "hostname", "stored_status"]
+               "updated_at", "pid", "hostname", "stored_status", "parent_id", "parent_epoch"]
 #: Seconds the catalogue waits for a file another process holds locked before skipping it.
 LOCK_TIMEOUT = 2.0
 #: Threads reading files in parallel (SQLite releases the GIL while it reads).
@@ -80,16 +80,17 @@ SELECT a.Architecture_id AS run_id, COALESCE(a.run_name, a.name) AS name, a.stat
        {_loss('train', 'epoch')} AS best_epoch, {_loss('val', 'final')} AS final_val_loss,
        {_loss('val', 'best')} AS best_val_loss, {_loss('val', 'epoch')} AS best_val_epoch,
        a.created_at AS created_at, a.started_at AS started_at, a.finished_at AS finished_at,
-       a.updated_at AS updated_at, a.pid AS pid, a.hostname AS hostname, a.process_token AS process_token
+       a.updated_at AS updated_at, a.pid AS pid, a.hostname AS hostname, a.process_token AS process_token,
+       a.parent_id AS parent_id, a.parent_epoch AS parent_epoch
 FROM Architecture AS a"""
 _KEYS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch", "final_val_loss",
          "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at", "updated_at", "pid",
-         "hostname", "process_token"]
+         "hostname", "process_token", "parent_id", "parent_epoch"]
 #: The type each column of :data:`RUN_SQL` must have (checked per row: a file is input).
 _KINDS = dict(run_id="int", name="str", stored_status="str", epochs="int", final_loss="float", best_loss="float",
               best_epoch="int", final_val_loss="float", best_val_loss="float", best_val_epoch="int",
               created_at="datetime", started_at="datetime", finished_at="datetime", updated_at="datetime",
-              pid="int", hostname="str", process_token="str")
+              pid="int", hostname="str", process_token="str", parent_id="int", parent_epoch="int")
 #: Column of the table each catalogue value comes from (named in errors).
 _SOURCE = dict(run_id=("Architecture", "Architecture_id"), name=("Architecture", "run_name"),
                stored_status=("Architecture", "status"),
@@ -245,6 +246,8 @@ def _frame(per_url: Iterable[tuple[str, list[tuple]]], stale_after: float | None
                                            heartbeat, now, stale_after)
             records.append(r)
     df = pd.DataFrame(records, columns=RUN_COLUMNS)
+    for k in ("parent_id", "parent_epoch"):  # 63-bit ids with gaps: never through float64
+        df[k] = pd.array([r[k] for r in records], dtype="Int64")
     if len(df):
         df = df.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
     return df
@@ -366,7 +369,7 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
 _CHUNK = 500
 _CONDITION = re.compile(r"^\s*([^=<>!\s]+)\s*(!=|>=|<=|=|>|<)\s*(.*?)\s*$")
 #: Catalogue columns holding counts or epochs (integers, missing ones as <NA>, never 50.0).
-INTEGER_COLUMNS = ("run_id", "epochs", "best_epoch", "best_val_epoch", "pid")
+INTEGER_COLUMNS = ("run_id", "epochs", "best_epoch", "best_val_epoch", "pid", "parent_id", "parent_epoch")
 
 
 def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
@@ -477,7 +480,7 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
             ``"optimizer=adam,units=32"`` (also ``!=``, ``>``, ``<``, ``>=``, ``<=``), or a list.
         order_by: a column, ``'-column'`` for descending, or a list (missing values last).
 
-    ``status``, ``name``, ``stale_after`` and ``on_skip`` are those of :func:`catalogue`.
+    ``status``, ``name``, ``stale_after`` and ``on_skip`` filter and report as for :func:`catalogue`.
 
     Example:
         >>> import numpy, os, tempfile

@@ -318,3 +318,16 @@ def param_rows(run_id: int, hyper: Any) -> list[Row]:
             text = None
         out.append(dict(id=new_id(), Architecture_id=run_id, key=key, value=text, number=number))
     return out
+
+
+def tag_rows(model: Any, run_id: int) -> list[Row]:
+    """One ``tag`` row per tag of the model (``Sequential(..., tags={...})``, checked there).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from neural_net.db.rows import tag_rows
+        >>> [(r['key'], r['value']) for r in tag_rows(SimpleNamespace(tags={"dataset": "iris"}), 7)]
+        [('dataset', 'iris')]
+    """
+    tags = getattr(model, "tags", None) or {}
+    return [dict(id=new_id(), Architecture_id=run_id, key=str(k), value=str(v)) for k, v in tags.items()]

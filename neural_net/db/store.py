@@ -130,7 +130,8 @@ class Store:
         snapshot = self.snapshot_rows("initial", now)
         self.initial_snapshot = (snapshot[0]["id"], [m["dtype"] for m in snapshot[1]])  # the recorder recasts it
         self.writer.write(run=rows.run_row(model, rid, config, now), layers=layers, neurons=neurons,
-                          costs=costs + history_costs, metrics=history_metrics, snapshots=[snapshot])
+                          costs=costs + history_costs, metrics=history_metrics, snapshots=[snapshot],
+                          tags=rows.tag_rows(model, rid))
         self.writer.cost_written = bool(costs)
 
     def snapshot_rows(self, tag: str | None, now: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
 
 from .engine import checkpoint
-from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, WeightMatrix
+from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, Tag, WeightMatrix
 
 #: Attempts of a write transaction that SQLite refuses with "database is locked".
 RETRIES = 8
@@ -103,19 +103,20 @@ class RunWriter:
     def write(self, *, run: Row | None = None, layers: list[Row] = (), neurons: list[Row] = (),  # type: ignore[assignment]
               costs: list[Row] = (), metrics: list[Row] = (), snapshots: Snapshots = (),  # type: ignore[assignment]
               update_run: Row | None = None, params: list[Row] | None = None,
-              replace_snapshot: int | None = None, on_commit: Callable[[], None] | None = None) -> None:
+              replace_snapshot: int | None = None, tags: list[Row] = (),  # type: ignore[assignment]
+              on_commit: Callable[[], None] | None = None) -> None:
         """Insert the rows given (parents first), apply ``update_run`` to the run's row and, with
         ``params``, replace the run's ``param`` rows, in one committed transaction (retried while
         the database is locked). ``replace_snapshot``: the id of a snapshot of the run deleted
-        (with its matrices) first, so that one of ``snapshots`` takes its place. ``on_commit``:
-        called once the rows are committed.
+        (with its matrices) first, so that one of ``snapshots`` takes its place. ``tags``: the run's ``tag``
+        rows. ``on_commit``: called once the rows are committed.
 
         Inside a :func:`deferred_writes` block on this writer's engine the rows are not written
         here but kept, and written with every other writer's in the block's one transaction
         when it ends (``on_commit`` then runs after that commit, or never if it is dropped)."""
         write = _Write(self, dict(run=run, layers=layers, neurons=neurons, costs=costs, metrics=metrics,
                                   snapshots=list(snapshots), update_run=update_run, params=params,
-                                  replace_snapshot=replace_snapshot), on_commit)
+                                  replace_snapshot=replace_snapshot, tags=list(tags)), on_commit)
         group = _open_groups().get(self.engine)
         if group is not None:
             group.writes.append(write)
@@ -124,9 +125,9 @@ class RunWriter:
 
     def _execute(self, s: Session, *, run: Row | None, layers: list[Row], neurons: list[Row], costs: list[Row],
                  metrics: list[Row], snapshots: list[tuple[Row, list[Row]]], update_run: Row | None,
-                 params: list[Row] | None, replace_snapshot: int | None) -> None:
+                 params: list[Row] | None, replace_snapshot: int | None, tags: list[Row]) -> None:
         """Execute (not commit) the statements of one :meth:`write` in session ``s``."""
-        inserts = zip(_INSERT_ORDER, _insert_rows(run, layers, neurons, costs, metrics, snapshots))
+        inserts = zip(_INSERT_ORDER, _insert_rows(run, layers, neurons, costs, metrics, snapshots, tags))
         if replace_snapshot is not None:
             s.execute(delete(WeightMatrix).where(WeightMatrix.snapshot_id == replace_snapshot,
                                                  WeightMatrix.Architecture_id == self.run_id))
@@ -166,14 +167,15 @@ class RunWriter:
 
 
 #: The tables a write inserts into, parents first.
-_INSERT_ORDER = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix)
+_INSERT_ORDER = (Architecture, Layer, Neurons, Cost, Metric, Snapshot, WeightMatrix, Tag)
 
 
 def _insert_rows(run: Row | None, layers: list[Row], neurons: list[Row], costs: list[Row], metrics: list[Row],
-                 snapshots: list[tuple[Row, list[Row]]], **_: Any) -> tuple[list[Row], ...]:
+                 snapshots: list[tuple[Row, list[Row]]], tags: list[Row] = (),  # type: ignore[assignment]
+                 **_: Any) -> tuple[list[Row], ...]:
     """A write's rows for each table of :data:`_INSERT_ORDER`."""
     return ([run] if run is not None else [], list(layers), list(neurons), list(costs), list(metrics),
-            [sn for sn, _ in snapshots], [m for _, ms in snapshots for m in ms])
+            [sn for sn, _ in snapshots], [m for _, ms in snapshots for m in ms], list(tags))
 
 
 def _execute_merged(s: Session, writes: list[_Write]) -> None:
