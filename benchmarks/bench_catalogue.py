@@ -128,9 +128,13 @@ def timed(fn, repeat: int) -> tuple[float, float, object]:
     return first, statistics.median(times) if times else first, result
 
 
-def cli(directory: Path, fmt: str) -> subprocess.CompletedProcess:
+#: The sorted listing with parameters and metrics as columns (``db.runs`` behind the command).
+SORTED = ["--sort", "-val_accuracy", "--columns", "name,status,optimizer,batch_size,val_accuracy,best_val_accuracy"]
+
+
+def cli(directory: Path, fmt: str, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "neural_net", "runs", str(directory), "--format", fmt],
+    return subprocess.run([sys.executable, "-m", "neural_net", "runs", str(directory), "--format", fmt, *extra],
                           capture_output=True, text=True, env=env)
 
 
@@ -173,17 +177,23 @@ def main() -> None:
             catalogue(directory)
         assert len(caught) == 2  # notes.db and other-app.db are reported, not fatal
 
-        for fmt in ("table", "json"):
+        first, med, ranked = timed(lambda: db.runs(directory, order_by="-val_accuracy", **quiet), args.repeat)
+        rows.append(("runs(dir, order_by='-val_accuracy'): params + metrics", first, med))
+        assert len(ranked) == args.files and ranked.val_accuracy.notna().any(), ranked.columns
+        assert ranked.val_accuracy.dropna().is_monotonic_decreasing
+
+        for fmt, extra in (("table", []), ("json", []), ("table", SORTED), ("json", SORTED)):
             times = []
             for _ in range(max(1, args.repeat)):
                 t = time.perf_counter()
-                out = cli(directory, fmt)
+                out = cli(directory, fmt, *extra)
                 times.append(time.perf_counter() - t)
                 assert out.returncode == 0, out.stderr
                 assert out.stderr.count("neural-net: skipping") == 2, out.stderr
             if fmt == "json":
                 assert len(json.loads(out.stdout)) == args.files
-            rows.append((f"neural-net runs DIR --format {fmt} (new process)", times[0], statistics.median(times)))
+            label = f"neural-net runs DIR --format {fmt}" + (" --sort -val_accuracy --columns ..." if extra else "")
+            rows.append((label + " (new process)", times[0], statistics.median(times)))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         t = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import neural_net.cli, neural_net.db.catalogue, pandas, sqlalchemy"],

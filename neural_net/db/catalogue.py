@@ -154,11 +154,11 @@ def _file_of(url: str) -> str | None:
     return None if path is None else str(path)
 
 
-def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
-    """The run_summary rows of the SQLite file ``path``, read with one sqlite3 connection, or
-    None when it is not a neural_net database at schema revision ``head`` (the caller then
-    takes the full path of :func:`open_database`, which says why). Raises :class:`_Locked`
-    when the file stays locked by another process.
+def _open_checked(path: str, lock_timeout: float, head: str) -> sqlite3.Connection | None:
+    """A sqlite3 connection to ``path`` that cannot write, or None when the file is not a
+    neural_net database at schema revision ``head`` whose tables are all tables (a view in a
+    table's place: the full check of :func:`open_database` then says why). Raises
+    :class:`_Locked` when the file stays locked by another process.
 
     A file in rollback-journal mode is opened read-only (``mode=ro``). A file in WAL mode
     (every file the store makes) is opened as every neural_net reader opens it, with
@@ -182,12 +182,32 @@ def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
         if wal:
             con.execute("PRAGMA query_only = ON")
         kinds = {name.lower(): kind for name, kind in con.execute("SELECT name, type FROM sqlite_master")}
-        if any(kinds.get(t) != "table" for t in _TABLES):  # a view in a table's place: the full check says why
-            return None
-        revs = con.execute("SELECT version_num FROM alembic_version").fetchall()
-        if len(revs) != 1 or revs[0][0] != head:
-            return None
-        return [_checked(r) for r in con.execute(RUN_SQL)]
+        revs = None
+        if all(kinds.get(t) == "table" for t in _TABLES):
+            revs = con.execute("SELECT version_num FROM alembic_version").fetchall()
+        if revs is not None and len(revs) == 1 and revs[0][0] == head:
+            return con
+    except sqlite3.OperationalError as e:
+        con.close()
+        if _is_locked(e):
+            raise _Locked(str(e)) from None
+        return None
+    except sqlite3.Error:
+        pass
+    con.close()
+    return None
+
+
+def _fast_read(path: str, lock_timeout: float, head: str, read: Callable[[sqlite3.Connection], Any]) -> Any:
+    """``read(con)`` on a connection of :func:`_open_checked` to the SQLite file ``path``, or
+    None when that declines the file or a query fails (the caller then takes the full path of
+    :func:`open_database`, which says why). Raises :class:`_Locked` when the file stays locked
+    by another process."""
+    con = _open_checked(path, lock_timeout, head)
+    if con is None:
+        return None
+    try:
+        return read(con)
     except sqlite3.OperationalError as e:
         if _is_locked(e):
             raise _Locked(str(e)) from None
@@ -196,6 +216,11 @@ def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
         return None
     finally:
         con.close()
+
+
+def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
+    """The catalogue rows (:data:`RUN_SQL`) of the SQLite file ``path`` by :func:`_fast_read`."""
+    return _fast_read(path, lock_timeout, head, lambda con: [_checked(r) for r in con.execute(RUN_SQL)])
 
 
 def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
@@ -369,45 +394,91 @@ _CONDITION = re.compile(r"^\s*([^=<>!\s]+)\s*(!=|>=|<=|=|>|<)\s*(.*?)\s*$")
 INTEGER_COLUMNS = ("run_id", "epochs", "best_epoch", "best_val_epoch", "pid")
 
 
-def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
-    """Parameters and final/best metric values of the runs ``ids`` of the database ``url``."""
-    from sqlalchemy import bindparam, text
+def _extra_sql(ids: list[int]) -> tuple[str, str, str]:
+    """The three queries of :func:`_extras` for the runs ``ids`` (integers, written into the SQL
+    as literals so that one text serves sqlite3 and SQLAlchemy): hyper-parameters, the last
+    value of each metric and the lowest and highest value of each metric. Each reads the tables
+    only (the metric index ``(run, split, name, epoch, value)`` covers the last two)."""
+    inside = ",".join(str(int(i)) for i in ids)
+    hyper = f"SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN ({inside})"
+    final = ("SELECT m.Architecture_id, m.split, m.name, m.value FROM metric AS m JOIN ("
+             "SELECT Architecture_id AS a, split AS s, name AS n, max(epoch) AS e FROM metric "
+             f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name) AS l "
+             "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e")
+    best = ("SELECT Architecture_id, split, name, min(value), max(value) FROM metric "
+            f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name")
+    return hyper, final, best
 
+
+def _collect(execute: Callable[[str], Iterable[Any]],
+             ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
+    """Parameters and final/best metric values of the runs ``ids``, read with ``execute(sql)``
+    (rows of a sqlite3 or SQLAlchemy connection); every value checked, a file being input."""
     from .codec import loads
     from .columns import flatten_params, higher_is_better
     from .values import check_document, check_value
 
-    engine = open_database(url, create=False)
     params: dict[int, dict[str, Any]] = {}
     metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
-    final = text("SELECT m.Architecture_id, m.split, m.name, m.value FROM metric AS m JOIN ("
-                 "SELECT Architecture_id AS a, split AS s, name AS n, max(epoch) AS e FROM metric "
-                 "WHERE Architecture_id IN :ids GROUP BY Architecture_id, split, name) AS l "
-                 "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e"
-                 ).bindparams(bindparam("ids", expanding=True))
-    best = text("SELECT Architecture_id, split, name, min(value), max(value) FROM metric "
-                "WHERE Architecture_id IN :ids GROUP BY Architecture_id, split, name"
-                ).bindparams(bindparam("ids", expanding=True))
-    hyper = text("SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN :ids"
-                 ).bindparams(bindparam("ids", expanding=True))
-    with engine.connect() as c:
-        for start in range(0, len(ids), _CHUNK):
-            part = ids[start:start + _CHUNK]
-            for rid, doc in c.execute(hyper, {"ids": part}):
-                where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
-                params[rid] = flatten_params(loads(check_document(doc, where), where))
-            for rid, split, name, value in c.execute(final, {"ids": part}):
-                where = f"run {rid}: table metric, column"
-                key = f"{check_value(name, 'str', where + ' name')}"
-                key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
-                metrics[rid][key] = check_value(value, "float", where + " value")
-            for rid, split, name, low, high in c.execute(best, {"ids": part}):
-                key = name if split == "train" else f"{split}_{name}"
-                if name != "lr":
-                    where = f"run {rid}: table metric, column value"
-                    pick = high if higher_is_better(key) else low
-                    metrics[rid][f"best_{key}"] = check_value(pick, "float", where)
+    for start in range(0, len(ids), _CHUNK):
+        part = ids[start:start + _CHUNK]
+        hyper, final, best = _extra_sql(part)
+        for rid, doc in execute(hyper):
+            where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
+            params[rid] = flatten_params(loads(check_document(doc, where), where))
+        for rid, split, name, value in execute(final):
+            where = f"run {rid}: table metric, column"
+            key = f"{check_value(name, 'str', where + ' name')}"
+            key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
+            metrics.setdefault(rid, {})[key] = check_value(value, "float", where + " value")
+        for rid, split, name, low, high in execute(best):
+            key = name if split == "train" else f"{split}_{name}"
+            if name != "lr":
+                where = f"run {rid}: table metric, column value"
+                pick = high if higher_is_better(key) else low
+                metrics.setdefault(rid, {})[f"best_{key}"] = check_value(pick, "float", where)
     return params, metrics
+
+
+def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
+    """Parameters and final/best metric values of the runs ``ids`` of the database ``url``,
+    through :func:`open_database` and SQLAlchemy (servers, and files the fast path declined)."""
+    from sqlalchemy import text
+
+    engine = open_database(url, create=False)
+    with engine.connect() as c:
+        return _collect(lambda sql: c.execute(text(sql)), ids)
+
+
+def _fast_extras(path: str, ids: list[int], lock_timeout: float,
+                 head: str) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]] | None:
+    """:func:`_extras` of the SQLite file ``path`` by :func:`_fast_read` (no engine; None when
+    the file is declined, and the caller then takes :func:`_extras`)."""
+    return _fast_read(path, lock_timeout, head, lambda con: _collect(con.execute, ids))
+
+
+def _parallel_extras(by_url: dict[str, list[int]]) -> dict[str, Any]:
+    """:func:`_fast_extras` of every SQLite file among ``by_url`` (``{url: run ids}``) in a
+    pool of :data:`WORKERS` threads: ``{url: (params, metrics) | None | error}``, None where
+    the fast path declined the file (read then through :func:`_extras`), a
+    :class:`StorePathError` where it stayed locked."""
+    head = head_revision()
+    paths = {url: _file_of(url) for url in by_url}
+
+    def one(url: str) -> Any:
+        try:
+            return _fast_extras(paths[url], by_url[url], LOCK_TIMEOUT, head)  # type: ignore[arg-type]
+        except _Locked as e:
+            return StorePathError(f"it is locked by another process ({e}; waited {LOCK_TIMEOUT:g} s); "
+                                  "try again when that process is done")
+        except StoredModelError as e:
+            return e
+
+    todo = [url for url, path in paths.items() if path is not None]
+    if len(todo) > 1:
+        with ThreadPoolExecutor(min(WORKERS, len(todo))) as pool:
+            return dict(zip(todo, pool.map(one, todo)))
+    return {url: one(url) for url in todo}
 
 
 def _match(column: pd.Series, op: str, wanted: Any) -> pd.Series:
@@ -498,10 +569,16 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
     params: dict[tuple[str, int], dict[str, Any]] = {}
     metrics: dict[tuple[str, int], dict[str, float]] = {}
     bad: set[str] = set()
-    for url in dict.fromkeys(base.db_path):
-        ids = [int(i) for i in base.run_id[base.db_path == url]]
+    by_url: dict[str, list[int]] = {}
+    for url, rid in zip(base.db_path, base.run_id):
+        by_url.setdefault(url, []).append(int(rid))
+    fast = _parallel_extras(by_url)
+    for url, ids in by_url.items():
         try:
-            p, m = _extras(url, ids)
+            found = fast.get(url)
+            if isinstance(found, Exception):
+                raise found
+            p, m = found if found is not None else _extras(url, ids)
         except (StoreError, OSError) as e:
             if single:
                 raise
