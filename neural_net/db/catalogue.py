@@ -218,11 +218,6 @@ def _fast_read(path: str, lock_timeout: float, head: str, read: Callable[[sqlite
         con.close()
 
 
-def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
-    """The catalogue rows (:data:`RUN_SQL`) of the SQLite file ``path`` by :func:`_fast_read`."""
-    return _fast_read(path, lock_timeout, head, lambda con: [_checked(r) for r in con.execute(RUN_SQL)])
-
-
 def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
     """The run_summary rows through :func:`open_database` and SQLAlchemy (servers, and the
     files the fast path declined). A database that cannot be opened raises when ``single``;
@@ -342,6 +337,17 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
         >>> catalogue("sqlite://", name="cat")[["name", "status"]].values.tolist()
         [['cat', 'created']]
     """
+    return _read_catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=on_skip,
+                           lock_timeout=lock_timeout, workers=workers, fast=fast)[0]
+
+
+def _read_catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
+                    name: str | None = None, on_skip: OnSkip | None = None, lock_timeout: float | None = None,
+                    workers: int | None = None, fast: bool = True,
+                    extras: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`catalogue`, and ``{url: (params, metrics)}`` of :func:`_collect` for every SQLite
+    file read by the fast path when ``extras`` (through the same connection, which is most of
+    the cost of a small file; the other databases are absent from it)."""
     lock_timeout = LOCK_TIMEOUT if lock_timeout is None else float(lock_timeout)
     urls = sources(source)
     single = len(urls) == 1
@@ -349,12 +355,17 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
     head = head_revision()
     # the fast path in threads; what it declines is then read in this thread, in order
     paths = [_file_of(u) if fast else None for u in urls]
-    results: list[list[tuple] | None] = [None] * len(urls)
+    results: list[tuple[list[tuple], Any] | None] = [None] * len(urls)
+    found: dict[str, Any] = {}
     skipped: list[StoreError | None] = [None] * len(urls)
+
+    def read_rows(con: sqlite3.Connection) -> Any:
+        rows = [_checked(r) for r in con.execute(RUN_SQL)]
+        return (rows, _collect(con.execute, [r[0] for r in rows])) if extras else (rows, None)
 
     def fast_read(i: int) -> None:
         try:
-            results[i] = _fast_rows(paths[i], lock_timeout, head)  # type: ignore[arg-type]
+            results[i] = _fast_read(paths[i], lock_timeout, head, read_rows)  # type: ignore[arg-type]
         except _Locked as e:
             skipped[i] = StorePathError(f"{display_url(urls[i])}: it is locked by another process ({e}; waited "
                                         f"{lock_timeout:g} s); try again when that process is done")
@@ -377,14 +388,16 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
             path = display_url(url)
             on_skip(path, str(skipped[i])[len(path) + 2:])
             continue
-        rows = results[i]
-        if rows is None:
+        result = results[i]
+        if result is None:
             rows = _read(url, single, on_skip)
+        else:
+            rows, found[url] = result
         per_url.append((url, rows))
     df = _frame(per_url, stale_after)
     if status is not None or name:
         df = filter_runs(df, status=status, name=name)
-    return df
+    return df, found
 
 
 # ----- runs with their parameters and metrics ----------------------------------------------------
@@ -448,37 +461,6 @@ def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[i
     engine = open_database(url, create=False)
     with engine.connect() as c:
         return _collect(lambda sql: c.execute(text(sql)), ids)
-
-
-def _fast_extras(path: str, ids: list[int], lock_timeout: float,
-                 head: str) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]] | None:
-    """:func:`_extras` of the SQLite file ``path`` by :func:`_fast_read` (no engine; None when
-    the file is declined, and the caller then takes :func:`_extras`)."""
-    return _fast_read(path, lock_timeout, head, lambda con: _collect(con.execute, ids))
-
-
-def _parallel_extras(by_url: dict[str, list[int]]) -> dict[str, Any]:
-    """:func:`_fast_extras` of every SQLite file among ``by_url`` (``{url: run ids}``) in a
-    pool of :data:`WORKERS` threads: ``{url: (params, metrics) | None | error}``, None where
-    the fast path declined the file (read then through :func:`_extras`), a
-    :class:`StorePathError` where it stayed locked."""
-    head = head_revision()
-    paths = {url: _file_of(url) for url in by_url}
-
-    def one(url: str) -> Any:
-        try:
-            return _fast_extras(paths[url], by_url[url], LOCK_TIMEOUT, head)  # type: ignore[arg-type]
-        except _Locked as e:
-            return StorePathError(f"it is locked by another process ({e}; waited {LOCK_TIMEOUT:g} s); "
-                                  "try again when that process is done")
-        except StoredModelError as e:
-            return e
-
-    todo = [url for url, path in paths.items() if path is not None]
-    if len(todo) > 1:
-        with ThreadPoolExecutor(min(WORKERS, len(todo))) as pool:
-            return dict(zip(todo, pool.map(one, todo)))
-    return {url: one(url) for url in todo}
 
 
 def _match(column: pd.Series, op: str, wanted: Any) -> pd.Series:
@@ -564,7 +546,8 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         ([['adam', 'adam', 3]], True)
     """
     skip = on_skip or warn_skip
-    base = catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip)
+    base, found = _read_catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip,
+                                  extras=True)
     single = len(set(base.db_path)) <= 1 and len(sources(source)) == 1
     params: dict[tuple[str, int], dict[str, Any]] = {}
     metrics: dict[tuple[str, int], dict[str, float]] = {}
@@ -572,13 +555,9 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
     by_url: dict[str, list[int]] = {}
     for url, rid in zip(base.db_path, base.run_id):
         by_url.setdefault(url, []).append(int(rid))
-    fast = _parallel_extras(by_url)
     for url, ids in by_url.items():
         try:
-            found = fast.get(url)
-            if isinstance(found, Exception):
-                raise found
-            p, m = found if found is not None else _extras(url, ids)
+            p, m = found[url] if url in found else _extras(url, ids)
         except (StoreError, OSError) as e:
             if single:
                 raise
