@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,33 @@ def test_dashboard_benchmark_serves_every_page(tmp_path: Path) -> None:
     assert any(label.startswith("runs page / (8 runs): first byte") for label in labels)
     assert any("run page, 40 epochs, 21 snapshots" in label for label in labels)
     assert [n for n, _ in result["memory"]] == [0, 9]  # after start-up, after every run's page
+
+
+def test_catalogue_benchmark_runs_at_a_small_size(tmp_path: Path) -> None:
+    """bench_catalogue.py checks what it times (the fast and engine catalogues equal, ``db.runs``
+    sorted by val_accuracy with parameter and metric columns, the command's output, the same
+    frame on PostgreSQL with and without the indexes) and fails otherwise; here at 8 files and,
+    with the PostgreSQL variable set, 20 runs × 5 epochs in a database it creates and drops."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, str(BENCH / "bench_catalogue.py"), "--files", "8", "--repeat", "1",
+                           "--pg-runs", "20", "--pg-epochs", "5"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert "runs(dir, order_by='-val_accuracy')" in proc.stdout
+    assert "--sort -val_accuracy --columns" in proc.stdout
+    if os.environ.get("NEURAL_NET_TEST_DATABASE_URL", "").startswith("postgresql"):
+        assert "runs(server, order_by='-val_accuracy'): 20 runs x 5 epochs" in proc.stdout, proc.stdout
+        assert "'Architecture': 20, 'Cost': " in proc.stdout
+        made = re.search(r"PostgreSQL database (nn_bench_catalogue_\d+):", proc.stdout).group(1)
+        assert made not in _databases(os.environ["NEURAL_NET_TEST_DATABASE_URL"]).split()  # dropped
+
+
+def _databases(url: str) -> str:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as c:
+            return " ".join(r[0] for r in c.execute(sqlalchemy.text("SELECT datname FROM pg_database")))
+    finally:
+        engine.dispose()
