@@ -264,7 +264,13 @@ def print_rows(rows: list[tuple]) -> None:
     width = max(len(r[0]) for r in rows)
     print(f"{'':{width}}  {'first':>8}  {'median':>8}  {'cpu':>8}   (seconds; cpu: median CPU time, children included)")
     for name, *figures in rows:
-        print(f"{name:{width}}" + "".join(f"  {v:8.3f}" if v == v else f"  {'':8}" for v in figures))
+        print(f"{name:{width}}" + "".join(_cell(v) for v in figures))
+
+
+def _cell(v: float) -> str:
+    if v != v:
+        return f"  {'':8}"
+    return f"  {'> ' + str(PG_TIMEOUT):>8}" if v == float("inf") else f"  {v:8.3f}"
 
 
 def main() -> None:

@@ -417,7 +417,8 @@ def _extra_sql(ids: list[int]) -> tuple[str, str, str]:
     final = ("SELECT m.Architecture_id, m.split, m.name, m.value FROM metric AS m JOIN ("
              "SELECT Architecture_id AS a, split AS s, name AS n, max(epoch) AS e FROM metric "
              f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name) AS l "
-             "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e")
+             "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e "
+             f"WHERE m.Architecture_id IN ({inside})")  # PostgreSQL: else a scan of the whole table
     best = ("SELECT Architecture_id, split, name, min(value), max(value) FROM metric "
             f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name")
     return hyper, final, best
