@@ -12,12 +12,22 @@ Timed:
   connections on the ``run_summary`` view, in a thread pool), first call and median;
 * the same with ``fast=False``: an SQLAlchemy engine per file after ``open_database``'s checks
   (what ``list_runs`` did before), for comparison — the frames must be equal;
-* ``neural-net runs DIR`` (``table`` and ``json``) as a new process: the wall time a user
-  waits, Python start-up and imports included.
+* ``db.runs(dir, order_by='-val_accuracy')``: parameters and metrics as columns, sorted;
+* ``neural-net runs DIR`` (``table`` and ``json``, plain and with ``--sort -val_accuracy
+  --columns ...``) as a new process: the wall time a user waits, Python start-up and imports
+  included;
+* with ``NEURAL_NET_TEST_DATABASE_URL`` a PostgreSQL URL: ``db.runs(url, order_by=...)`` over
+  one database of ``--pg-runs`` runs × ``--pg-epochs`` epochs, made for the purpose (one real
+  run by the library, its rows copied on the server with ``generate_series``) and dropped at
+  the end; then the catalogue query with and without the covering indexes of ``Cost`` and
+  ``metric`` (cancelled after :data:`PG_TIMEOUT` seconds).
 
-Target: a thousand run files list in a few seconds.
+Each row: wall time of the first call, median wall time and median CPU time (this process and
+its children) of ``--repeat`` later calls. Targets (issue 11): 1,000 run files ≤ 1.5 s;
+10,000 runs × 100 epochs on PostgreSQL ≤ 1 s.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_catalogue.py [--files 1000] [--repeat 3] [--workers N]``
+Run: ``PYTHONPATH=. python benchmarks/bench_catalogue.py [--files 1000] [--repeat 3] [--workers N]
+[--pg-runs 10000] [--pg-epochs 100] [--no-files]``
 """
 from __future__ import annotations
 
