@@ -408,21 +408,20 @@ _CONDITION = re.compile(r"^\s*([^=<>!\s]+)\s*(!=|>=|<=|=|>|<)\s*(.*?)\s*$")
 INTEGER_COLUMNS = ("run_id", "epochs", "best_epoch", "best_val_epoch", "pid")
 
 
-def _extra_sql(ids: list[int]) -> tuple[str, str, str]:
-    """The three queries of :func:`_extras` for the runs ``ids`` (integers, written into the SQL
-    as literals so that one text serves sqlite3 and SQLAlchemy): hyper-parameters, the last
-    value of each metric and the lowest and highest value of each metric. Each reads the tables
-    only (the metric index ``(run, split, name, epoch, value)`` covers the last two)."""
+def _extra_sql(ids: list[int]) -> tuple[str, str]:
+    """The two queries of :func:`_collect` for the runs ``ids`` (integers, written into the SQL
+    as literals so that one text serves sqlite3 and SQLAlchemy): hyper-parameters, and per run,
+    split and metric its last value, lowest and highest value. Both read tables only; the
+    metric index ``(run, split, name, epoch, value)`` covers the second, whose join is
+    filtered by run on both sides (otherwise PostgreSQL hashes the whole table per chunk)."""
     inside = ",".join(str(int(i)) for i in ids)
     hyper = f"SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN ({inside})"
-    final = ("SELECT m.Architecture_id, m.split, m.name, m.value FROM metric AS m JOIN ("
-             "SELECT Architecture_id AS a, split AS s, name AS n, max(epoch) AS e FROM metric "
-             f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name) AS l "
-             "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e "
-             f"WHERE m.Architecture_id IN ({inside})")  # PostgreSQL: else a scan of the whole table
-    best = ("SELECT Architecture_id, split, name, min(value), max(value) FROM metric "
-            f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name")
-    return hyper, final, best
+    values = ("SELECT l.a, l.s, l.n, m.value, l.lo, l.hi FROM (SELECT Architecture_id AS a, split AS s, name AS n, "
+              "max(epoch) AS e, min(value) AS lo, max(value) AS hi FROM metric "
+              f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name) AS l JOIN metric AS m "
+              "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e "
+              f"WHERE m.Architecture_id IN ({inside})")
+    return hyper, values
 
 
 def _collect(execute: Callable[[str], Iterable[Any]],
@@ -436,22 +435,19 @@ def _collect(execute: Callable[[str], Iterable[Any]],
     params: dict[int, dict[str, Any]] = {}
     metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
     for start in range(0, len(ids), _CHUNK):
-        part = ids[start:start + _CHUNK]
-        hyper, final, best = _extra_sql(part)
+        hyper, values = _extra_sql(ids[start:start + _CHUNK])
         for rid, doc in execute(hyper):
             where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
             params[rid] = flatten_params(loads(check_document(doc, where), where))
-        for rid, split, name, value in execute(final):
+        for rid, split, name, value, low, high in execute(values):
             where = f"run {rid}: table metric, column"
             key = f"{check_value(name, 'str', where + ' name')}"
             key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
-            metrics.setdefault(rid, {})[key] = check_value(value, "float", where + " value")
-        for rid, split, name, low, high in execute(best):
-            key = name if split == "train" else f"{split}_{name}"
+            got = metrics.setdefault(rid, {})
+            got[key] = check_value(value, "float", where + " value")
             if name != "lr":
-                where = f"run {rid}: table metric, column value"
                 pick = high if higher_is_better(key) else low
-                metrics.setdefault(rid, {})[f"best_{key}"] = check_value(pick, "float", where)
+                got[f"best_{key}"] = check_value(pick, "float", where + " value")
     return params, metrics
 
 
