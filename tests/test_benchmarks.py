@@ -100,9 +100,9 @@ def test_dashboard_benchmark_serves_every_page(tmp_path: Path) -> None:
 
 def test_catalogue_benchmark_runs_at_a_small_size(tmp_path: Path) -> None:
     """bench_catalogue.py checks what it times (the fast and engine catalogues equal, ``db.runs``
-    sorted by val_accuracy with parameter and metric columns, the command's output, the same
-    frame on PostgreSQL with and without the indexes) and fails otherwise; here at 8 files and,
-    with the PostgreSQL variable set, 20 runs × 5 epochs in a database it creates and drops."""
+    sorted by val_accuracy with parameter and metric columns, on files and on PostgreSQL, the
+    command's output) and fails otherwise; here at 8 files and, with the PostgreSQL variable
+    set, 20 runs × 5 epochs in a database it creates and drops."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, str(BENCH / "bench_catalogue.py"), "--files", "8", "--repeat", "1",
                            "--pg-runs", "20", "--pg-epochs", "5"], cwd=tmp_path, env=env, capture_output=True,
