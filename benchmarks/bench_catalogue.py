@@ -12,12 +12,22 @@ Timed:
   connections on the ``run_summary`` view, in a thread pool), first call and median;
 * the same with ``fast=False``: an SQLAlchemy engine per file after ``open_database``'s checks
   (what ``list_runs`` did before), for comparison — the frames must be equal;
-* ``neural-net runs DIR`` (``table`` and ``json``) as a new process: the wall time a user
-  waits, Python start-up and imports included.
+* ``db.runs(dir, order_by='-val_accuracy')``: parameters and metrics as columns, sorted;
+* ``neural-net runs DIR`` (``table`` and ``json``, plain and with ``--sort -val_accuracy
+  --columns ...``) as a new process: the wall time a user waits, Python start-up and imports
+  included;
+* with ``NEURAL_NET_TEST_DATABASE_URL`` a PostgreSQL URL: ``db.runs(url, order_by=...)`` over
+  one database of ``--pg-runs`` runs × ``--pg-epochs`` epochs, made for the purpose (one real
+  run by the library, its rows copied on the server with ``generate_series``) and dropped at
+  the end; then the catalogue query with and without the covering indexes of ``Cost`` and
+  ``metric`` (cancelled after :data:`PG_TIMEOUT` seconds).
 
-Target: a thousand run files list in a few seconds.
+Each row: wall time of the first call, median wall time and median CPU time (this process and
+its children) of ``--repeat`` later calls. Targets (issue 11): 1,000 run files ≤ 1.5 s;
+10,000 runs × 100 epochs on PostgreSQL ≤ 1 s.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_catalogue.py [--files 1000] [--repeat 3] [--workers N]``
+Run: ``PYTHONPATH=. python benchmarks/bench_catalogue.py [--files 1000] [--repeat 3] [--workers N]
+[--pg-runs 10000] [--pg-epochs 100] [--no-files]``
 """
 from __future__ import annotations
 
@@ -25,6 +35,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -33,7 +44,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +57,7 @@ import neural_net  # noqa: E402,F401
 import neural_net.db as db  # noqa: E402
 from neural_net.architecture import Sequential  # noqa: E402
 from neural_net.db import catalogue as catalogue_module  # noqa: E402
-from neural_net.db.catalogue import catalogue  # noqa: E402
+from neural_net.db.catalogue import RUN_SQL, catalogue  # noqa: E402
 from neural_net.db.engine import dispose  # noqa: E402
 from neural_net.layers import Dense  # noqa: E402
 from neural_net.model import new_id  # noqa: E402
@@ -115,23 +126,161 @@ def make_run_dir(directory: Path, n_files: int) -> None:
     shutil.rmtree(work)
 
 
-def timed(fn, repeat: int) -> tuple[float, float, object]:
-    """(first call, median of ``repeat`` later calls, last result)."""
+def _cpu() -> float:
+    """CPU seconds of this process (all threads) and of its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(fn, repeat: int) -> tuple[float, float, float, object]:
+    """(wall time of the first call, median wall time and median CPU time of ``repeat`` later
+    calls, last result). The CPU time counts this process and the child processes it waited
+    for: on a machine other processes are using, it is the figure that does not grow with
+    their load."""
     t = time.perf_counter()
     result = fn()
     first = time.perf_counter() - t
-    times = []
+    times, cpus = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _cpu()
         result = fn()
         times.append(time.perf_counter() - t)
-    return first, statistics.median(times) if times else first, result
+        cpus.append(_cpu() - c)
+    if not times:
+        return first, first, float("nan"), result
+    return first, statistics.median(times), statistics.median(cpus), result
 
 
-def cli(directory: Path, fmt: str) -> subprocess.CompletedProcess:
+#: The sorted listing with parameters and metrics as columns (``db.runs`` behind the command).
+SORTED = ["--sort", "-val_accuracy", "--columns", "name,status,optimizer,batch_size,val_accuracy,best_val_accuracy"]
+
+
+def cli(directory: Path, fmt: str, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "neural_net", "runs", str(directory), "--format", fmt],
+    return subprocess.run([sys.executable, "-m", "neural_net", "runs", str(directory), "--format", fmt, *extra],
                           capture_output=True, text=True, env=env)
+
+
+# ----- PostgreSQL: one database, many runs --------------------------------------------------------
+#: Tables copied per run on the server (what ``db.runs`` reads: the run, its losses, metrics,
+#: parameters); layers, neurons and snapshots are not read by it and are left out.
+PG_TABLES = ("Architecture", "Cost", "metric", "param")
+#: Indexes of the schema that the sorted catalogue of a server relies on (timed without them too).
+PG_INDEXES = ("ix_cost_run_split_epoch", "ix_metric_run_name_epoch")
+
+
+def _server_url(url: str, database: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def _copy_runs(conn, n_runs: int) -> None:
+    """Turn the one template run of the database into ``n_runs`` runs, on the server: each table
+    of :data:`PG_TABLES` gets the template's rows again per run (``generate_series``) with new
+    ids, a new run id, name and creation time, and loss/metric values scaled by a random factor
+    (learning rates kept), so that every run has the library's rows and a different ranking."""
+    from neural_net.db.schema import Base
+
+    rid, = conn.execute("SELECT Architecture_id FROM Architecture").fetchone()
+    for table in PG_TABLES:
+        cols = [c.name for c in Base.metadata.tables[table].columns]
+        base, count = conn.execute(f"SELECT max(id) + 1, count(*) FROM {table} WHERE Architecture_id = {rid}").fetchone()
+        expr = {"id": f"{base} + (g - 1) * {count} + t.k", "Architecture_id": f"{rid} + g"}
+        if table == "Architecture":
+            expr.update(run_name="'sweep-' || lpad(g::text, 5, '0')", created_at="t.created_at + g * interval '1 s'",
+                        name="t.name")
+        if table in ("Cost", "metric"):
+            scale = "(0.5 + random())" if table == "Cost" else "(CASE WHEN t.name = 'lr' THEN 1 ELSE 0.5 + random() END)"
+            expr["value"] = f"t.value * {scale}"
+        select = ", ".join(expr.get(c, f"t.{c.lower()}") for c in cols)
+        names = ", ".join(f'"{c.lower()}"' for c in cols)
+        conn.execute(f"INSERT INTO {table} ({names}) SELECT {select} FROM "
+                     f"(SELECT *, row_number() OVER (ORDER BY id) - 1 AS k FROM {table} "
+                     f"WHERE Architecture_id = {rid}) AS t CROSS JOIN generate_series(1, {n_runs - 1}) AS g")
+
+
+#: Seconds after which a query without its indexes is cancelled (it would take far longer).
+PG_TIMEOUT = 20
+
+
+def _query_time(conn, sql: str) -> tuple[float, float, float]:
+    """(wall, wall, nan) of ``sql`` on a psycopg connection, or (inf, inf, nan) when it ran
+    longer than :data:`PG_TIMEOUT` seconds and was cancelled."""
+    import psycopg
+
+    conn.execute(f"SET statement_timeout = {PG_TIMEOUT * 1000}")
+    t = time.perf_counter()
+    try:
+        conn.execute(sql).fetchall()
+    except psycopg.errors.QueryCanceled:
+        return float("inf"), float("inf"), float("nan")
+    finally:
+        conn.execute("RESET statement_timeout")
+    took = time.perf_counter() - t
+    return took, took, float("nan")
+
+
+def bench_postgres(url: str, n_runs: int, epochs: int, repeat: int) -> list[tuple]:
+    """Time ``db.runs(URL, order_by='-val_accuracy')`` over ``n_runs`` runs × ``epochs`` epochs
+    in a database made for the purpose (and dropped), with and without the indexes."""
+    import psycopg
+
+    name = f"nn_bench_catalogue_{os.getpid()}"
+    admin = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    rows: list[tuple] = []
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name}")
+        c.execute(f"CREATE DATABASE {name}")
+    target = _server_url(url, name)
+    try:
+        rng = np.random.default_rng(1)
+        X = rng.normal(size=(40, 4))
+        y = np.eye(3)[rng.integers(0, 3, 40)]
+        net = Sequential([Dense(4, activation="relu", input_dim=4), Dense(3, activation="softmax")], "cross_entropy",
+                         store=target, seed=0, name="template")
+        net.compile("adam", metrics=["accuracy"])
+        t = time.perf_counter()
+        net.fit(X, y, epochs=epochs, batch_size=20, validation_split=0.25, verbose=0)
+        dispose()
+        with psycopg.connect(_server_url(admin, name), autocommit=True) as c:
+            _copy_runs(c, n_runs)
+            c.execute("VACUUM ANALYZE")
+            counts = {tb: c.execute(f"SELECT count(*) FROM {tb}").fetchone()[0] for tb in PG_TABLES}
+        setup = time.perf_counter() - t
+        print(f"PostgreSQL database {name}: {counts} rows; setup {setup:.1f} s")
+        first, med, cpu, ranked = timed(lambda: db.runs(target, order_by="-val_accuracy"), repeat)
+        assert len(ranked) == n_runs and ranked.val_accuracy.is_monotonic_decreasing
+        assert {"optimizer", "batch_size", "accuracy", "best_val_accuracy"} <= set(ranked.columns)
+        rows.append((f"runs(server, order_by='-val_accuracy'): {n_runs} runs x {epochs} epochs", first, med, cpu))
+        first, med, cpu, _ = timed(lambda: catalogue(target), repeat)
+        rows.append(("list_runs(server): catalogue only", first, med, cpu))
+        print_rows(rows)
+        rows = []
+        with psycopg.connect(_server_url(admin, name), autocommit=True) as c:
+            rows.append(("RUN_SQL (the catalogue query) alone, psycopg", *_query_time(c, RUN_SQL)))
+            for index in PG_INDEXES:
+                c.execute(f"DROP INDEX {index}")
+            c.execute("ANALYZE")
+            rows.append((f"  the same without {' and '.join(PG_INDEXES)}", *_query_time(c, RUN_SQL)))
+    finally:
+        dispose()
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return rows
+
+
+def print_rows(rows: list[tuple]) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(f"{'':{width}}  {'first':>8}  {'median':>8}  {'cpu':>8}   (seconds; cpu: median CPU time, children included)")
+    for name, *figures in rows:
+        print(f"{name:{width}}" + "".join(_cell(v) for v in figures))
+
+
+def _cell(v: float) -> str:
+    if v != v:
+        return f"  {'':8}"
+    return f"  {'> ' + str(PG_TIMEOUT):>8}" if v == float("inf") else f"  {v:8.3f}"
 
 
 def main() -> None:
@@ -139,10 +288,25 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workers", type=int, default=None, help="threads of the catalogue (default: its own)")
+    ap.add_argument("--pg-runs", type=int, default=10000, help="runs in the PostgreSQL database (0: no server part)")
+    ap.add_argument("--pg-epochs", type=int, default=100)
+    ap.add_argument("--no-files", action="store_true", help="only the PostgreSQL part")
     args = ap.parse_args()
     if args.workers:
         catalogue_module.WORKERS = args.workers
+    print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {platform.python_version()}, "
+          f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, load average {os.getloadavg()}")
+    if not args.no_files:
+        bench_files(args)
+    url = os.environ.get("NEURAL_NET_TEST_DATABASE_URL", "")
+    if args.pg_runs and url.startswith("postgresql"):
+        print_rows(bench_postgres(url, args.pg_runs, args.pg_epochs, args.repeat))
+    elif args.pg_runs:
+        print("PostgreSQL part skipped: NEURAL_NET_TEST_DATABASE_URL is not a postgresql URL")
+    print(f"load average at the end: {os.getloadavg()}")
 
+
+def bench_files(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp) / "run"
         directory.mkdir()
@@ -152,11 +316,11 @@ def main() -> None:
         quiet = {"on_skip": lambda path, reason: None}
 
         rows = []
-        first, med, fast = timed(lambda: catalogue(directory, **quiet), args.repeat)
-        rows.append(("list_runs(dir): raw sqlite3, thread pool", first, med))
-        first, med, filtered = timed(lambda: catalogue(directory, status="finished", name="sweep-00*", **quiet),
-                                     args.repeat)
-        rows.append(("list_runs(dir, status=, name=)", first, med))
+        first, med, cpu, fast = timed(lambda: catalogue(directory, **quiet), args.repeat)
+        rows.append(("list_runs(dir): raw sqlite3, thread pool", first, med, cpu))
+        first, med, cpu, filtered = timed(lambda: catalogue(directory, status="finished", name="sweep-00*", **quiet),
+                                          args.repeat)
+        rows.append(("list_runs(dir, status=, name=)", first, med, cpu))
 
         def engine_path():
             try:
@@ -164,8 +328,8 @@ def main() -> None:
             finally:
                 dispose()  # an engine (and an open connection) per file otherwise
 
-        first, med, slow = timed(engine_path, max(1, args.repeat // 2))
-        rows.append(("list_runs(dir, fast=False): engine per file (before)", first, med))
+        first, med, cpu, slow = timed(engine_path, max(1, args.repeat // 2))
+        rows.append(("list_runs(dir, fast=False): engine per file (before)", first, med, cpu))
         pd.testing.assert_frame_equal(fast, slow)  # the same catalogue either way
         assert len(fast) == args.files, (len(fast), args.files)
         with warnings.catch_warnings(record=True) as caught:
@@ -173,31 +337,33 @@ def main() -> None:
             catalogue(directory)
         assert len(caught) == 2  # notes.db and other-app.db are reported, not fatal
 
-        for fmt in ("table", "json"):
-            times = []
-            for _ in range(max(1, args.repeat)):
-                t = time.perf_counter()
-                out = cli(directory, fmt)
-                times.append(time.perf_counter() - t)
+        first, med, cpu, ranked = timed(lambda: db.runs(directory, order_by="-val_accuracy", **quiet), args.repeat)
+        rows.append(("runs(dir, order_by='-val_accuracy'): params + metrics", first, med, cpu))
+        assert len(ranked) == args.files and ranked.val_accuracy.notna().any(), ranked.columns
+        assert ranked.val_accuracy.dropna().is_monotonic_decreasing
+
+        for fmt, extra in (("table", []), ("json", []), ("table", SORTED), ("json", SORTED)):
+            def command():
+                out = cli(directory, fmt, *extra)
                 assert out.returncode == 0, out.stderr
                 assert out.stderr.count("neural-net: skipping") == 2, out.stderr
+                return out
+
+            first, med, cpu, out = timed(command, max(1, args.repeat))
             if fmt == "json":
                 assert len(json.loads(out.stdout)) == args.files
-            rows.append((f"neural-net runs DIR --format {fmt} (new process)", times[0], statistics.median(times)))
+            label = f"neural-net runs DIR --format {fmt}" + (" --sort -val_accuracy --columns ..." if extra else "")
+            rows.append((label + " (new process)", first, med, cpu))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import neural_net.cli, neural_net.db.catalogue, pandas, sqlalchemy"],
-                       env=env, check=True)
-        rows.append(("(python start-up + imports of the command)", time.perf_counter() - t, float("nan")))
+        first, med, cpu, _ = timed(lambda: subprocess.run(
+            [sys.executable, "-c", "import neural_net.cli, neural_net.db.catalogue, pandas, sqlalchemy"],
+            env=env, check=True), max(1, args.repeat))
+        rows.append(("(python start-up + imports of the command)", first, med, cpu))
         leftovers = sorted(p.name for p in directory.iterdir() if not p.name.endswith(".db"))
 
-    print(f"catalogue of {args.files} run files (+2 unusable) — {platform.python_version()}, SQLite "
-          f"{sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {catalogue_module.WORKERS} threads; setup {setup:.1f} s")
+    print(f"catalogue of {args.files} run files (+2 unusable), {catalogue_module.WORKERS} threads; setup {setup:.1f} s")
     print(f"statuses: {fast.status.value_counts().to_dict()}; filtered: {len(filtered)} runs")
-    width = max(len(r[0]) for r in rows)
-    print(f"{'':{width}}  {'first':>8}  {'median':>8}")
-    for name, first, med in rows:
-        print(f"{name:{width}}  {first:8.3f}  {med:8.3f}" if med == med else f"{name:{width}}  {first:8.3f}")
+    print_rows(rows)
     print(f"files left beside the databases after reading: {leftovers or 'none'}")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,33 @@ def test_ensemble_benchmark_times_the_same_training(tmp_path: Path) -> None:
             assert r["torch_loss"] == pytest.approx(r["ensemble_loss"], rel=1e-9)
     assert result["store"]["stored_s"] > 0 and result["store"]["stored_runs"] == result["rows"][0]["K"]
     assert result["memory"]["traced_peak"] > 0
+
+
+def test_catalogue_benchmark_runs_at_a_small_size(tmp_path: Path) -> None:
+    """bench_catalogue.py checks what it times (the fast and engine catalogues equal, ``db.runs``
+    sorted by val_accuracy with parameter and metric columns, on files and on PostgreSQL, the
+    command's output) and fails otherwise; here at 8 files and, with the PostgreSQL variable
+    set, 20 runs × 5 epochs in a database it creates and drops."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, str(BENCH / "bench_catalogue.py"), "--files", "8", "--repeat", "1",
+                           "--pg-runs", "20", "--pg-epochs", "5"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert "runs(dir, order_by='-val_accuracy')" in proc.stdout
+    assert "--sort -val_accuracy --columns" in proc.stdout
+    if os.environ.get("NEURAL_NET_TEST_DATABASE_URL", "").startswith("postgresql"):
+        assert "runs(server, order_by='-val_accuracy'): 20 runs x 5 epochs" in proc.stdout, proc.stdout
+        assert "'Architecture': 20, 'Cost': " in proc.stdout
+        made = re.search(r"PostgreSQL database (nn_bench_catalogue_\d+):", proc.stdout).group(1)
+        assert made not in _databases(os.environ["NEURAL_NET_TEST_DATABASE_URL"]).split()  # dropped
+
+
+def _databases(url: str) -> str:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as c:
+            return " ".join(r[0] for r in c.execute(sqlalchemy.text("SELECT datname FROM pg_database")))
+    finally:
+        engine.dispose()

@@ -3,7 +3,8 @@
 :func:`catalogue` is what :func:`neural_net.db.list_runs` and ``neural-net runs`` return. A
 directory of SQLite files is read quickly: each file is opened with the standard
 :mod:`sqlite3` module (``PRAGMA query_only``, or ``mode=ro`` for files not in WAL mode), its
-schema revision checked and its ``run_summary`` view read, in a pool of threads; no
+schema revision checked and its tables read (never a view stored in the file), in a pool of
+threads — with :func:`runs`, its parameters and metrics through the same connection; no
 SQLAlchemy engine is made per file (1,000 run files list in about a second, against four to
 six through an engine per file; see ``benchmarks/bench_catalogue.py``). A file the fast path cannot read as a current neural_net database goes
 through the full check of :func:`neural_net.db.engine.open_database`, so a foreign, corrupt,
@@ -155,11 +156,11 @@ def _file_of(url: str) -> str | None:
     return None if path is None else str(path)
 
 
-def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
-    """The run_summary rows of the SQLite file ``path``, read with one sqlite3 connection, or
-    None when it is not a neural_net database at schema revision ``head`` (the caller then
-    takes the full path of :func:`open_database`, which says why). Raises :class:`_Locked`
-    when the file stays locked by another process.
+def _open_checked(path: str, lock_timeout: float, head: str) -> sqlite3.Connection | None:
+    """A sqlite3 connection to ``path`` that cannot write, or None when the file is not a
+    neural_net database at schema revision ``head`` whose tables are all tables (a view in a
+    table's place: the full check of :func:`open_database` then says why). Raises
+    :class:`_Locked` when the file stays locked by another process.
 
     A file in rollback-journal mode is opened read-only (``mode=ro``). A file in WAL mode
     (every file the store makes) is opened as every neural_net reader opens it, with
@@ -183,12 +184,32 @@ def _fast_rows(path: str, lock_timeout: float, head: str) -> list[tuple] | None:
         if wal:
             con.execute("PRAGMA query_only = ON")
         kinds = {name.lower(): kind for name, kind in con.execute("SELECT name, type FROM sqlite_master")}
-        if any(kinds.get(t) != "table" for t in _TABLES):  # a view in a table's place: the full check says why
-            return None
-        revs = con.execute("SELECT version_num FROM alembic_version").fetchall()
-        if len(revs) != 1 or revs[0][0] != head:
-            return None
-        return [_checked(r) for r in con.execute(RUN_SQL)]
+        revs = None
+        if all(kinds.get(t) == "table" for t in _TABLES):
+            revs = con.execute("SELECT version_num FROM alembic_version").fetchall()
+        if revs is not None and len(revs) == 1 and revs[0][0] == head:
+            return con
+    except sqlite3.OperationalError as e:
+        con.close()
+        if _is_locked(e):
+            raise _Locked(str(e)) from None
+        return None
+    except sqlite3.Error:
+        pass
+    con.close()
+    return None
+
+
+def _fast_read(path: str, lock_timeout: float, head: str, read: Callable[[sqlite3.Connection], Any]) -> Any:
+    """``read(con)`` on a connection of :func:`_open_checked` to the SQLite file ``path``, or
+    None when that declines the file or a query fails (the caller then takes the full path of
+    :func:`open_database`, which says why). Raises :class:`_Locked` when the file stays locked
+    by another process."""
+    con = _open_checked(path, lock_timeout, head)
+    if con is None:
+        return None
+    try:
+        return read(con)
     except sqlite3.OperationalError as e:
         if _is_locked(e):
             raise _Locked(str(e)) from None
@@ -320,6 +341,17 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
         >>> catalogue("sqlite://", name="cat")[["name", "status"]].values.tolist()
         [['cat', 'created']]
     """
+    return _read_catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=on_skip,
+                           lock_timeout=lock_timeout, workers=workers, fast=fast)[0]
+
+
+def _read_catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
+                    name: str | None = None, on_skip: OnSkip | None = None, lock_timeout: float | None = None,
+                    workers: int | None = None, fast: bool = True,
+                    extras: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`catalogue`, and ``{url: (params, metrics)}`` of :func:`_collect` for every SQLite
+    file read by the fast path when ``extras`` (through the same connection, which is most of
+    the cost of a small file; the other databases are absent from it)."""
     lock_timeout = LOCK_TIMEOUT if lock_timeout is None else float(lock_timeout)
     urls = sources(source)
     single = len(urls) == 1
@@ -327,12 +359,17 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
     head = head_revision()
     # the fast path in threads; what it declines is then read in this thread, in order
     paths = [_file_of(u) if fast else None for u in urls]
-    results: list[list[tuple] | None] = [None] * len(urls)
+    results: list[tuple[list[tuple], Any] | None] = [None] * len(urls)
+    found: dict[str, Any] = {}
     skipped: list[StoreError | None] = [None] * len(urls)
+
+    def read_rows(con: sqlite3.Connection) -> Any:
+        rows = [_checked(r) for r in con.execute(RUN_SQL)]
+        return (rows, _collect(con.execute, [r[0] for r in rows])) if extras else (rows, None)
 
     def fast_read(i: int) -> None:
         try:
-            results[i] = _fast_rows(paths[i], lock_timeout, head)  # type: ignore[arg-type]
+            results[i] = _fast_read(paths[i], lock_timeout, head, read_rows)  # type: ignore[arg-type]
         except _Locked as e:
             skipped[i] = StorePathError(f"{display_url(urls[i])}: it is locked by another process ({e}; waited "
                                         f"{lock_timeout:g} s); try again when that process is done")
@@ -355,14 +392,16 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
             path = display_url(url)
             on_skip(path, str(skipped[i])[len(path) + 2:])
             continue
-        rows = results[i]
-        if rows is None:
+        result = results[i]
+        if result is None:
             rows = _read(url, single, on_skip)
+        else:
+            rows, found[url] = result
         per_url.append((url, rows))
     df = _frame(per_url, stale_after)
     if status is not None or name:
         df = filter_runs(df, status=status, name=name)
-    return df
+    return df, found
 
 
 # ----- runs with their parameters and metrics ----------------------------------------------------
@@ -372,45 +411,57 @@ _CONDITION = re.compile(r"^\s*([^=<>!\s]+)\s*(!=|>=|<=|=|>|<)\s*(.*?)\s*$")
 INTEGER_COLUMNS = ("run_id", "epochs", "best_epoch", "best_val_epoch", "pid", "parent_id", "parent_epoch")
 
 
-def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
-    """Parameters and final/best metric values of the runs ``ids`` of the database ``url``."""
-    from sqlalchemy import bindparam, text
+def _extra_sql(ids: list[int]) -> tuple[str, str]:
+    """The two queries of :func:`_collect` for the runs ``ids`` (integers, written into the SQL
+    as literals so that one text serves sqlite3 and SQLAlchemy): hyper-parameters, and per run,
+    split and metric its last value, lowest and highest value. Both read tables only; the
+    metric index ``(run, split, name, epoch, value)`` covers the second, whose join is
+    filtered by run on both sides (otherwise PostgreSQL hashes the whole table per chunk)."""
+    inside = ",".join(str(int(i)) for i in ids)
+    hyper = f"SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN ({inside})"
+    values = ("SELECT l.a, l.s, l.n, m.value, l.lo, l.hi FROM (SELECT Architecture_id AS a, split AS s, name AS n, "
+              "max(epoch) AS e, min(value) AS lo, max(value) AS hi FROM metric "
+              f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name) AS l JOIN metric AS m "
+              "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e "
+              f"WHERE m.Architecture_id IN ({inside})")
+    return hyper, values
 
+
+def _collect(execute: Callable[[str], Iterable[Any]],
+             ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
+    """Parameters and final/best metric values of the runs ``ids``, read with ``execute(sql)``
+    (rows of a sqlite3 or SQLAlchemy connection); every value checked, a file being input."""
     from .codec import loads
     from .columns import flatten_params, higher_is_better
     from .values import check_document, check_value
 
-    engine = open_database(url, create=False)
     params: dict[int, dict[str, Any]] = {}
     metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
-    final = text("SELECT m.Architecture_id, m.split, m.name, m.value FROM metric AS m JOIN ("
-                 "SELECT Architecture_id AS a, split AS s, name AS n, max(epoch) AS e FROM metric "
-                 "WHERE Architecture_id IN :ids GROUP BY Architecture_id, split, name) AS l "
-                 "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e"
-                 ).bindparams(bindparam("ids", expanding=True))
-    best = text("SELECT Architecture_id, split, name, min(value), max(value) FROM metric "
-                "WHERE Architecture_id IN :ids GROUP BY Architecture_id, split, name"
-                ).bindparams(bindparam("ids", expanding=True))
-    hyper = text("SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN :ids"
-                 ).bindparams(bindparam("ids", expanding=True))
-    with engine.connect() as c:
-        for start in range(0, len(ids), _CHUNK):
-            part = ids[start:start + _CHUNK]
-            for rid, doc in c.execute(hyper, {"ids": part}):
-                where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
-                params[rid] = flatten_params(loads(check_document(doc, where), where))
-            for rid, split, name, value in c.execute(final, {"ids": part}):
-                where = f"run {rid}: table metric, column"
-                key = f"{check_value(name, 'str', where + ' name')}"
-                key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
-                metrics[rid][key] = check_value(value, "float", where + " value")
-            for rid, split, name, low, high in c.execute(best, {"ids": part}):
-                key = name if split == "train" else f"{split}_{name}"
-                if name != "lr":
-                    where = f"run {rid}: table metric, column value"
-                    pick = high if higher_is_better(key) else low
-                    metrics[rid][f"best_{key}"] = check_value(pick, "float", where)
+    for start in range(0, len(ids), _CHUNK):
+        hyper, values = _extra_sql(ids[start:start + _CHUNK])
+        for rid, doc in execute(hyper):
+            where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
+            params[rid] = flatten_params(loads(check_document(doc, where), where))
+        for rid, split, name, value, low, high in execute(values):
+            where = f"run {rid}: table metric, column"
+            key = f"{check_value(name, 'str', where + ' name')}"
+            key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
+            got = metrics.setdefault(rid, {})
+            got[key] = check_value(value, "float", where + " value")
+            if name != "lr":
+                pick = high if higher_is_better(key) else low
+                got[f"best_{key}"] = check_value(pick, "float", where + " value")
     return params, metrics
+
+
+def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
+    """Parameters and final/best metric values of the runs ``ids`` of the database ``url``,
+    through :func:`open_database` and SQLAlchemy (servers, and files the fast path declined)."""
+    from sqlalchemy import text
+
+    engine = open_database(url, create=False)
+    with engine.connect() as c:
+        return _collect(lambda sql: c.execute(text(sql)), ids)
 
 
 def _match(column: pd.Series, op: str, wanted: Any) -> pd.Series:
@@ -497,15 +548,18 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         ([['adam', 'adam', 3]], True)
     """
     skip = on_skip or warn_skip
-    base = catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip)
+    base, found = _read_catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip,
+                                  extras=True)
     single = len(set(base.db_path)) <= 1 and len(sources(source)) == 1
     params: dict[tuple[str, int], dict[str, Any]] = {}
     metrics: dict[tuple[str, int], dict[str, float]] = {}
     bad: set[str] = set()
-    for url in dict.fromkeys(base.db_path):
-        ids = [int(i) for i in base.run_id[base.db_path == url]]
+    by_url: dict[str, list[int]] = {}
+    for url, rid in zip(base.db_path, base.run_id):
+        by_url.setdefault(url, []).append(int(rid))
+    for url, ids in by_url.items():
         try:
-            p, m = _extras(url, ids)
+            p, m = found[url] if url in found else _extras(url, ids)
         except (StoreError, OSError) as e:
             if single:
                 raise
