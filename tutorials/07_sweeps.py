@@ -328,6 +328,35 @@ plt.show()
 # seeds. Its `ensemble_group` parameter tells which runs trained together.
 
 # %% [markdown]
+# ## Handing the sweep on to MLflow
+#
+# A team that keeps its runs in an MLflow tracking server loses nothing: `db.to_mlflow`
+# sends each run — its parameters (flattened as in the `param` rows), every epoch's metrics
+# with `step=epoch` and the stored wall time, status, times, tags and note, the architecture
+# and, if asked, weights as `.npz` artifacts — to any tracking URI (here a SQLite file;
+# `neural-net export RUN... --to mlflow:URI` does the same from the shell). Exporting again
+# sends only what is new. MLflow's own client then reads them back:
+
+# %%
+try:
+    from mlflow.tracking import MlflowClient  # the mlflow extra: pip install -e ".[mlflow]"
+except ImportError:
+    MlflowClient = None
+    print("MLflow is not installed here: pip install -e '.[mlflow]' runs this cell")
+
+if MlflowClient is not None:
+    tracking = f"sqlite:///{workdir / 'mlruns.db'}"
+    best4 = stacked.sort_values('val_accuracy', ascending=False).run_id[:4].tolist()
+    neural_net.db.to_mlflow(path64, best4, tracking, experiment='grid64', snapshots='none')
+    client = MlflowClient(tracking)
+    experiment = client.get_experiment_by_name('grid64')
+    exported = client.search_runs([experiment.experiment_id], order_by=['metrics.val_accuracy DESC'])
+    steps = [m.step for m in client.get_metric_history(exported[0].info.run_id, 'val_accuracy')]
+    assert len(exported) == 4 and steps == list(range(1, 31))
+    print([(r.data.params['lr'][:6], r.data.params['seed'], round(r.data.metrics['val_accuracy'], 3))
+           for r in exported])
+
+# %% [markdown]
 # ## Cleaning up
 #
 # Close the engine and delete the scratch folder (skip this cell to keep `sweep.db`).
