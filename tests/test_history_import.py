@@ -10,11 +10,13 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 import neural_net.db as db
 from neural_net.cli import main
 from neural_net.db.errors import StoredModelError
 from neural_net.db.history_stream import iter_history
+from neural_net.db.schema import Param
 
 from conftest import sqlite_exec, trained
 
@@ -48,6 +50,9 @@ def test_keras_history_round_trips_through_the_readers_and_the_cli(db_url, capsy
     assert row["final_loss"] == 0.4 and row["best_val_loss"] == 0.6 and row["best_val_epoch"] == 3
     hyper = db.run_info(db_url, rid)["hyperparams"]
     assert hyper["params"] == {"units": 64, "dropout": 0.2}
+    with db.open_database(db_url).connect() as c:  # the parameters are param rows (SELECT ... JOIN param)
+        rows = c.execute(select(Param.key, Param.number).where(Param.Architecture_id == rid)).all()
+    assert {"units": 64.0, "dropout": 0.2} == {k: n for k, n in rows if k in ("units", "dropout")}
     assert hyper["imported"] == {"from": "keras History", "keras_params": {"verbose": 0, "epochs": 4, "steps": 4}}
     assert db.snapshots(db_url, rid).empty
     with pytest.raises(StoredModelError, match="no list of steps"):

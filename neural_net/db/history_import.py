@@ -43,8 +43,8 @@ from ..mirror import new_id
 from ..version import __version__
 from .codec import dumps
 from .engine import open_database, resolve_url
-from .schema import Architecture, Cost, Metric, utcnow
-from .rows import split_logs
+from .rows import param_rows, split_logs
+from .schema import Architecture, Cost, Metric, Param, utcnow
 from .writer import retry_on_lock
 
 #: Rows per INSERT statement (the import stays in one transaction; memory stays bounded).
@@ -190,8 +190,8 @@ def import_history(history: Any, store: Any = True, *, name: str | None = None,
         name: the run's name (default: the CSV file's name, else ``'imported'``).
         params: JSON-able parameters kept with the run (as ``record_params`` does).
 
-    Every value is checked before anything is written; the run, its ``Cost`` rows (``loss``,
-    ``val_loss``) and ``metric`` rows are committed in one transaction.
+    Every value is checked before anything is written; the run, its ``param`` rows, its ``Cost``
+    rows (``loss``, ``val_loss``) and ``metric`` rows are committed in one transaction.
 
     Raises:
         TypeError, ValueError: ``history`` is not one of the above, or holds a value that is not a
@@ -231,10 +231,13 @@ def import_history(history: Any, store: Any = True, *, name: str | None = None,
     run = dict(id=new_id(), created_at=now, updated_at=now, name="Imported", Architecture_id=rid, run_name=name,
                status="finished", epochs=int(epochs.max()), library_version=__version__,
                config=dumps({"steps": [], "cost": None, "name": name}), hyperparams=hyper_json)
+    params_rows = param_rows(rid, hyper)
 
     def write() -> None:
         with engine.begin() as c:
             c.execute(insert(Architecture.__table__), [run])
+            if params_rows:  # the parameters as rows, as the store writes them (SELECT ... JOIN param)
+                c.execute(insert(Param.__table__), params_rows)
             for costs, metrics in _rows(rid, frame, epochs, now):
                 if costs:
                     c.execute(insert(Cost.__table__), costs)
