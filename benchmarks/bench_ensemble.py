@@ -165,7 +165,8 @@ def run_torch_vmap(torch: Any, models, X, y, epochs, B) -> dict[str, Any]:
 
 def memory_statement(models, X, B) -> tuple[int, int]:
     """Bytes of the stack's arrays: K x (weights + SGD state (none) + the last finite copy),
-    and one batch of activations and deltas per member."""
+    and one batch of activations and deltas per member. The members' own weight matrices are
+    views of their rows of the stack while they train: no further copy."""
     K = len(models)
     weights = sum(s.func.W.nbytes for s in models[0].steps if hasattr(s.func, "W"))
     widths = [s.n_out for s in models[0].steps if hasattr(s.func, "W")]
@@ -251,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     peak = traced_peak(lambda: members(build, lrs, seeds), X, y, 2, B)
     result["memory"] = {"stack_bytes": weights, "batch_bytes": batch, "traced_peak": peak}
     print(f"\nmemory (W3, K={len(lrs) * len(seeds)}): stack {weights / 1024:.0f} KiB (K x (weights + gradient + last "
-          f"finite copy); SGD keeps no state), one batch of activations and deltas for every member "
+          f"finite copy, as fit keeps alone); the members' weights are views of the stack; SGD keeps no state), one batch of activations and deltas for every member "
           f"{batch / 1024:.0f} KiB; tracemalloc peak during fit {peak / 1024:.0f} KiB")
     print("\n".join(header.footer()))
     if args.json:

@@ -28,8 +28,11 @@ Stored members' epochs reach their database in one transaction per epoch for all
 The stacked layout lives in :mod:`neural_net.stacking`, the pieces of each epoch in
 :mod:`neural_net.ensemble_steps`.
 
-Memory: K × (weights + optimizer state) for the stack, plus one batch of activations and
-deltas per member, plus one copy of the weights (the last finite epoch's).
+Memory: K × (weights + gradient + optimizer state) for the stack, plus one batch of
+activations and deltas per member, plus — as ``fit`` keeps alone, unless
+``on_nonfinite='continue'`` — one copy of the weights (the last finite epoch's). A member's
+weight matrices *are* its rows of the stack (views, not copies) while it trains; a member
+leaving the stack takes a copy of its own rows, so the stack it leaves can be freed.
 
 Example:
     >>> import numpy
@@ -200,7 +203,9 @@ class Ensemble(EnsembleSteps):
         models, K, first, n = self.models, len(self.models), self.models[0], len(X)
         stack = Stack([models[k] for k in chunk], X.dtype)
         opt = stack_optimizer([models[k].optimizer for k in chunk], X.dtype)
-        keep = {i: W.copy() for i, W in stack.W.items()}  # the last finite epoch's weights
+        self._bind(chunk, stack)  # the members' weights are their rows of the stack: no second copy
+        # the last finite epoch's weights, as fit keeps them alone (not with on_nonfinite='continue')
+        keep = {} if on_nonfinite == "continue" else {i: W.copy() for i, W in stack.W.items()}
         last: list[tuple[int | None, float | None]] = [(None, None)] * K
         handles = [any(getattr(cb, "handles_nonfinite", False) for cb in cbs[k]) for k in range(K)]
         logs_of: list[dict[str, float]] = [{} for _ in range(K)]
@@ -245,12 +250,14 @@ class Ensemble(EnsembleSteps):
                     if stopped:  # stopped members leave the stack, their optimizer state with them
                         rows = [r for r, k in enumerate(active) if k not in stopped]
                         self._save_optimizer_state(opt, [k for k in active if k in stopped], active)
+                        self._unbind([k for k in active if k in stopped])
                         if rows:
                             stack.keep(rows)
                             for i in keep:
                                 keep[i] = keep[i][rows]
                             keep_optimizer_rows(opt, models[active[rows[0]]].optimizer, rows)
                         active = [active[r] for r in rows]
+                        self._bind(active, stack)
                 self._save_optimizer_state(opt, active, active)
                 for k in active:
                     if logs_of[k] and not math.isfinite(logs_of[k]["loss"]) and on_nonfinite == "raise":

@@ -145,6 +145,21 @@ class EnsembleSteps:
                 stack.W[i][r] = W
         return loss_sum / seen, [m / seen for m in metric_sums]
 
+    def _bind(self, members: list[int], stack: Stack) -> None:
+        """Make the weight matrices of ``members`` (in stack order) views of their rows of
+        ``stack``: the stack's updates are the members' weights, with no copy kept in step."""
+        for r, k in enumerate(members):
+            for i, W in stack.W.items():
+                self.models[k].steps[i].func.W = W[r]
+
+    def _unbind(self, members: list[int]) -> None:
+        """Give ``members`` their own copy of their weights (they leave the stack)."""
+        for k in members:
+            for s in self.models[k].steps:
+                W = getattr(s.func, "W", None)
+                if isinstance(W, np.ndarray) and W.base is not None:
+                    s.func.W = W.copy()
+
     def _put_weights(self, k: int, weights: dict[int, np.ndarray]) -> None:
         for i, W in weights.items():
             np.copyto(self.models[k].steps[i].func.W, W)
@@ -182,7 +197,6 @@ class EnsembleSteps:
                 for metric in m.metrics:
                     logs[f"val_{metric.name}"] = float(metric.compute(val[2], val[1][r]))
             logs["lr"] = float(m.optimizer.lr)
-            self._put_weights(k, {i: W[r] for i, W in stack.W.items()})
             m.history.append(epoch, logs)
             histories[k].append(epoch, logs)
             logs_of[k] = logs
