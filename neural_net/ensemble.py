@@ -54,6 +54,7 @@ Example:
 from __future__ import annotations
 
 import math
+from contextlib import ExitStack
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -134,7 +135,8 @@ class Ensemble(EnsembleSteps):
 
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, validation_data: Any = None,
             shuffle: bool = True, callbacks: Callable[[int], list[Callback]] | Sequence[Sequence[Callback]] | None = None,
-            on_nonfinite: str = "raise", chunk: int | None = None, bootstrap: bool = False) -> list[History]:
+            on_nonfinite: str = "raise", chunk: int | None = None, bootstrap: bool = False,
+            commit_every: int = 1) -> list[History]:
         """Train every member as ``fit`` trains it alone; return one History per member.
 
         ``callbacks``: None, a list of K lists (one per member) or a function ``k -> list``
@@ -151,6 +153,14 @@ class Ensemble(EnsembleSteps):
         ``chunk``: members stacked per pass (default: as many as keep one batch's inputs and
         activations within :data:`STACK_BYTES`); members are independent, so any chunking gives
         the same numbers.
+
+        ``commit_every``: epochs of all stored members written per transaction (default 1: one
+        transaction per epoch for all members). More makes recording cheaper; every commit
+        still holds whole epochs of every member, so a crash leaves each committed epoch
+        readable (up to ``commit_every - 1`` epochs of the last block are lost on a hard kill;
+        on an exception the block's whole member-epochs are committed before the failure
+        handlers run). An epoch in which a member's loss is not finite, and one in which a
+        member stops, ends the block.
         """
         models, K = self.models, len(self.models)
         epochs = positive_int(epochs, "epochs")
@@ -159,6 +169,7 @@ class Ensemble(EnsembleSteps):
             raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
         if not isinstance(bootstrap, (bool, np.bool_)):
             raise TypeError(f"bootstrap must be a bool, got {bootstrap!r}")
+        commit_every = positive_int(commit_every, "commit_every")
         first = models[0]
         X = check_X(first, X)
         y = check_y(first, y, len(X), dtype=X.dtype)
@@ -192,12 +203,13 @@ class Ensemble(EnsembleSteps):
         samples = np.stack([m.rng.integers(0, n, size=n) for m in models]) if bootstrap else None
         for a in range(0, K, size):  # members are independent: a pass per chunk keeps the batch in cache
             self._train(list(range(a, min(a + size, K))), X, y, epochs, B, shuffle, validation_data, cbs,
-                        batch_hooks, histories, on_nonfinite, samples)
+                        batch_hooks, histories, on_nonfinite, samples, commit_every)
         return histories
 
     def _train(self, chunk: list[int], X: np.ndarray, y: np.ndarray, epochs: int, B: int, shuffle: bool,
                validation_data: Any, cbs: list[list[Callback]], batch_hooks: list[list[Callback]],
-               histories: list[History], on_nonfinite: str, samples: np.ndarray | None) -> None:
+               histories: list[History], on_nonfinite: str, samples: np.ndarray | None,
+               commit_every: int = 1) -> None:
         """Train the members ``chunk`` as one stack (the loop of ``fit``); ``samples``: each
         member's bootstrap rows, or None."""
         models, K, first, n = self.models, len(self.models), self.models[0], len(X)
@@ -221,32 +233,45 @@ class Ensemble(EnsembleSteps):
             self.status[k] = "running"
             for cb in cbs[k]:
                 cb.set_model(m)
+        pending: ExitStack | None = None  # the open transaction of the epochs not yet committed
+        held = 0  # epochs it holds
         with sigterm_as_exit():
             try:
                 with grouped_writes([models[k] for k in chunk]):
                     for k in chunk:
                         for cb in cbs[k]:
                             cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": n})
-                for _ in range(epochs):
+                for e in range(epochs):
                     if not active:
                         break
                     epoch = models[active[0]].epoch + 1
-                    with grouped_writes([models[k] for k in active]):  # the epoch of all: one transaction
-                        for k in active:
-                            models[k].optimizer.begin_epoch(epoch)
-                            for cb in cbs[k]:
-                                cb.on_epoch_begin(epoch, {})
-                        opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
-                        orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
-                        if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
-                            rows = samples[active]
-                            orders = rows if orders is None else np.take_along_axis(rows, orders, axis=1)
-                        if orders is not None and (orders == orders[0]).all():
-                            orders = orders[0]  # one order for all: the inputs are shared
-                        losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param,
-                                                      active, [batch_hooks[k] for k in active])
-                        stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data,
-                                                  active, cbs, handles, histories, logs_of, on_nonfinite)
+                    if pending is None:  # the epoch of all (or commit_every epochs): one transaction
+                        pending = ExitStack()
+                        pending.enter_context(grouped_writes([models[k] for k in active]))
+                    for k in active:
+                        models[k].optimizer.begin_epoch(epoch)
+                        for cb in cbs[k]:
+                            cb.on_epoch_begin(epoch, {})
+                    opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
+                    orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
+                    if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
+                        rows = samples[active]
+                        orders = rows if orders is None else np.take_along_axis(rows, orders, axis=1)
+                    if orders is not None and (orders == orders[0]).all():
+                        orders = orders[0]  # one order for all: the inputs are shared
+                    losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param,
+                                                  active, [batch_hooks[k] for k in active])
+                    if held and not np.isfinite(losses).all():  # a member may fail: commit the epochs before
+                        pending.close()
+                        pending = ExitStack()
+                        pending.enter_context(grouped_writes([models[k] for k in active]))
+                        held = 0
+                    stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data,
+                                              active, cbs, handles, histories, logs_of, on_nonfinite)
+                    held += 1
+                    if held >= commit_every or stopped or e == epochs - 1:
+                        pending.close()
+                        pending, held = None, 0
                     if stopped:  # stopped members leave the stack, their optimizer state with them
                         rows = [r for r, k in enumerate(active) if k not in stopped]
                         self._save_optimizer_state(opt, [k for k in active if k in stopped], active)
@@ -264,6 +289,11 @@ class Ensemble(EnsembleSteps):
                         self._put_weights(k, {i: W[active.index(k)] for i, W in keep.items()})
                     self.status[k] = "stopped" if models[k].stop_training else "finished"
             except BaseException as error:
+                if pending is not None:  # commit the members' whole epochs of the open block, then fail
+                    try:
+                        pending.close()
+                    except Exception:  # noqa: BLE001 - not written: the failure handlers write those epochs
+                        pass
                 for k in active:
                     self.status[k] = "failed"
                     for cb in cbs[k]:
