@@ -25,10 +25,14 @@ the others train on. Stopped members leave the stack, so they cost nothing after
 Stored members' epochs reach their database in one transaction per epoch for all of them
 (:func:`grouped_writes`): an epoch is committed for every member or for none.
 
-The stacked layout lives in :mod:`neural_net.stacking`.
+The stacked layout lives in :mod:`neural_net.stacking`, the pieces of each epoch in
+:mod:`neural_net.ensemble_steps`.
 
-Memory: K × (weights + optimizer state) for the stack, plus one batch of activations and
-deltas per member, plus one copy of the weights (the last finite epoch's).
+Memory: K × (weights + gradient + optimizer state) for the stack, plus one batch of
+activations and deltas per member, plus — as ``fit`` keeps alone, unless
+``on_nonfinite='continue'`` — one copy of the weights (the last finite epoch's). A member's
+weight matrices *are* its rows of the stack (views, not copies) while it trains; a member
+leaving the stack takes a copy of its own rows, so the stack it leaves can be freed.
 
 Example:
     >>> import numpy
@@ -50,49 +54,26 @@ Example:
 from __future__ import annotations
 
 import math
-from contextlib import ExitStack, contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from contextlib import ExitStack
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .architecture import Sequential
 from .callbacks.base import Callback, History
 from .checks import positive_int
-from .divergence import TrainingDiverged, check_policy
+from .divergence import check_policy
+from .ensemble_steps import EnsembleSteps, grouped_writes
 from .interrupts import sigterm_as_exit
 from .layers import Activation, Fullyconnected
 from .loop import check_X, check_y
-from .optimizers import Optimizer
-from .stacking import Stack, architecture_key, column, describe_mismatch, keep_optimizer_rows, stack_optimizer, \
-    stacked_state
+from .stacking import Stack, architecture_key, column, describe_mismatch, keep_optimizer_rows, stack_optimizer
 
 #: Bytes of one batch's inputs and activations a pass may stack (more falls out of the CPU's cache).
 STACK_BYTES = 4 * 2**20
 
 
-@contextmanager
-def grouped_writes(models: Sequence[Any]) -> Iterator[None]:
-    """Within the block, what the members' stores record goes to each database in one
-    transaction at the block's end (all or nothing), when their stores offer it: a store with
-    a ``deferred()`` context manager (duck-typed; the engine knows nothing of the database
-    layer). Models without a store, or whose store has no ``deferred``, write as they go.
-
-    Example:
-        >>> from neural_net.architecture import Sequential
-        >>> from neural_net.layers import Dense
-        >>> from neural_net.ensemble import grouped_writes
-        >>> with grouped_writes([Sequential([Dense(1, input_dim=2)], 'mse')]):
-        ...     pass
-    """
-    with ExitStack() as stack:
-        for m in models:
-            defer = getattr(getattr(m, "store", None), "deferred", None)
-            if callable(defer):
-                stack.enter_context(defer())
-        yield
-
-
-class Ensemble:
+class Ensemble(EnsembleSteps):
     """K compiled Sequential models of one architecture, trained together (see the module doc).
 
     Args:
@@ -154,7 +135,8 @@ class Ensemble:
 
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, validation_data: Any = None,
             shuffle: bool = True, callbacks: Callable[[int], list[Callback]] | Sequence[Sequence[Callback]] | None = None,
-            on_nonfinite: str = "raise", chunk: int | None = None, bootstrap: bool = False) -> list[History]:
+            on_nonfinite: str = "raise", chunk: int | None = None, bootstrap: bool = False,
+            commit_every: int = 1) -> list[History]:
         """Train every member as ``fit`` trains it alone; return one History per member.
 
         ``callbacks``: None, a list of K lists (one per member) or a function ``k -> list``
@@ -171,6 +153,14 @@ class Ensemble:
         ``chunk``: members stacked per pass (default: as many as keep one batch's inputs and
         activations within :data:`STACK_BYTES`); members are independent, so any chunking gives
         the same numbers.
+
+        ``commit_every``: epochs of all stored members written per transaction (default 1: one
+        transaction per epoch for all members). More makes recording cheaper; every commit
+        still holds whole epochs of every member, so a crash leaves each committed epoch
+        readable (up to ``commit_every - 1`` epochs of the last block are lost on a hard kill;
+        on an exception the block's whole member-epochs are committed before the failure
+        handlers run). An epoch in which a member's loss is not finite, and one in which a
+        member stops, ends the block.
         """
         models, K = self.models, len(self.models)
         epochs = positive_int(epochs, "epochs")
@@ -179,6 +169,7 @@ class Ensemble:
             raise TypeError(f"shuffle must be a bool, got {shuffle!r}")
         if not isinstance(bootstrap, (bool, np.bool_)):
             raise TypeError(f"bootstrap must be a bool, got {bootstrap!r}")
+        commit_every = positive_int(commit_every, "commit_every")
         first = models[0]
         X = check_X(first, X)
         y = check_y(first, y, len(X), dtype=X.dtype)
@@ -212,18 +203,21 @@ class Ensemble:
         samples = np.stack([m.rng.integers(0, n, size=n) for m in models]) if bootstrap else None
         for a in range(0, K, size):  # members are independent: a pass per chunk keeps the batch in cache
             self._train(list(range(a, min(a + size, K))), X, y, epochs, B, shuffle, validation_data, cbs,
-                        batch_hooks, histories, on_nonfinite, samples)
+                        batch_hooks, histories, on_nonfinite, samples, commit_every)
         return histories
 
     def _train(self, chunk: list[int], X: np.ndarray, y: np.ndarray, epochs: int, B: int, shuffle: bool,
                validation_data: Any, cbs: list[list[Callback]], batch_hooks: list[list[Callback]],
-               histories: list[History], on_nonfinite: str, samples: np.ndarray | None) -> None:
+               histories: list[History], on_nonfinite: str, samples: np.ndarray | None,
+               commit_every: int = 1) -> None:
         """Train the members ``chunk`` as one stack (the loop of ``fit``); ``samples``: each
         member's bootstrap rows, or None."""
         models, K, first, n = self.models, len(self.models), self.models[0], len(X)
         stack = Stack([models[k] for k in chunk], X.dtype)
         opt = stack_optimizer([models[k].optimizer for k in chunk], X.dtype)
-        keep = {i: W.copy() for i, W in stack.W.items()}  # the last finite epoch's weights
+        self._bind(chunk, stack)  # the members' weights are their rows of the stack: no second copy
+        # the last finite epoch's weights, as fit keeps them alone (not with on_nonfinite='continue')
+        keep = {} if on_nonfinite == "continue" else {i: W.copy() for i, W in stack.W.items()}
         last: list[tuple[int | None, float | None]] = [(None, None)] * K
         handles = [any(getattr(cb, "handles_nonfinite", False) for cb in cbs[k]) for k in range(K)]
         logs_of: list[dict[str, float]] = [{} for _ in range(K)]
@@ -239,47 +233,67 @@ class Ensemble:
             self.status[k] = "running"
             for cb in cbs[k]:
                 cb.set_model(m)
+        pending: ExitStack | None = None  # the open transaction of the epochs not yet committed
+        held = 0  # epochs it holds
         with sigterm_as_exit():
             try:
                 with grouped_writes([models[k] for k in chunk]):
                     for k in chunk:
                         for cb in cbs[k]:
                             cb.on_train_begin({"epochs": epochs, "batch_size": B, "samples": n})
-                for _ in range(epochs):
+                for e in range(epochs):
                     if not active:
                         break
                     epoch = models[active[0]].epoch + 1
-                    with grouped_writes([models[k] for k in active]):  # the epoch of all: one transaction
-                        for k in active:
-                            models[k].optimizer.begin_epoch(epoch)
-                            for cb in cbs[k]:
-                                cb.on_epoch_begin(epoch, {})
-                        opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
-                        orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
-                        if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
-                            rows = samples[active]
-                            orders = rows if orders is None else np.take_along_axis(rows, orders, axis=1)
-                        if orders is not None and (orders == orders[0]).all():
-                            orders = orders[0]  # one order for all: the inputs are shared
-                        losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param,
-                                                      active, [batch_hooks[k] for k in active])
-                        stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data,
-                                                  active, cbs, handles, histories, logs_of, on_nonfinite)
+                    if pending is None:  # the epoch of all (or commit_every epochs): one transaction
+                        pending = ExitStack()
+                        pending.enter_context(grouped_writes([models[k] for k in active]))
+                    for k in active:
+                        models[k].optimizer.begin_epoch(epoch)
+                        for cb in cbs[k]:
+                            cb.on_epoch_begin(epoch, {})
+                    opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
+                    orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
+                    if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
+                        rows = samples[active]
+                        orders = rows if orders is None else np.take_along_axis(rows, orders, axis=1)
+                    if orders is not None and (orders == orders[0]).all():
+                        orders = orders[0]  # one order for all: the inputs are shared
+                    losses, metrics = self._epoch(stack, opt, X, y, B, orders, fused, start, first_param,
+                                                  active, [batch_hooks[k] for k in active])
+                    if held and not np.isfinite(losses).all():  # a member may fail: commit the epochs before
+                        pending.close()
+                        pending = ExitStack()
+                        pending.enter_context(grouped_writes([models[k] for k in active]))
+                        held = 0
+                    stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data,
+                                              active, cbs, handles, histories, logs_of, on_nonfinite)
+                    held += 1
+                    if held >= commit_every or stopped or e == epochs - 1:
+                        pending.close()
+                        pending, held = None, 0
                     if stopped:  # stopped members leave the stack, their optimizer state with them
                         rows = [r for r, k in enumerate(active) if k not in stopped]
                         self._save_optimizer_state(opt, [k for k in active if k in stopped], active)
+                        self._unbind([k for k in active if k in stopped])
                         if rows:
                             stack.keep(rows)
                             for i in keep:
                                 keep[i] = keep[i][rows]
                             keep_optimizer_rows(opt, models[active[rows[0]]].optimizer, rows)
                         active = [active[r] for r in rows]
+                        self._bind(active, stack)
                 self._save_optimizer_state(opt, active, active)
                 for k in active:
                     if logs_of[k] and not math.isfinite(logs_of[k]["loss"]) and on_nonfinite == "raise":
                         self._put_weights(k, {i: W[active.index(k)] for i, W in keep.items()})
                     self.status[k] = "stopped" if models[k].stop_training else "finished"
             except BaseException as error:
+                if pending is not None:  # commit the members' whole epochs of the open block, then fail
+                    try:
+                        pending.close()
+                    except Exception:  # noqa: BLE001 - not written: the failure handlers write those epochs
+                        pass
                 for k in active:
                     self.status[k] = "failed"
                     for cb in cbs[k]:
@@ -289,157 +303,3 @@ class Ensemble:
             for k in active:
                 for cb in cbs[k]:
                     cb.on_train_end(logs_of[k])
-
-    # ----- the pieces of fit -------------------------------------------------------------
-    def _callbacks(self, callbacks: Any) -> list[list[Callback]]:
-        K = len(self.models)
-        if callbacks is None:
-            per = [[] for _ in range(K)]
-        elif callable(callbacks):
-            per = [list(callbacks(k) or []) for k in range(K)]
-        elif isinstance(callbacks, (list, tuple)) and len(callbacks) == K and all(
-                isinstance(c, (list, tuple)) for c in callbacks):
-            per = [list(c) for c in callbacks]
-        else:
-            raise TypeError(f"callbacks must be None, a function k -> list of callbacks or a list of {K} lists "
-                            f"(one per member), got {callbacks!r}")
-        seen: set[int] = set()
-        for k, lst in enumerate(per):
-            for cb in lst:
-                if not isinstance(cb, Callback):
-                    raise TypeError(f"callbacks of member {k} must be Callback instances, got {cb!r}")
-                if id(cb) in seen:
-                    raise ValueError(f"callbacks: {cb!r} is given to two members; each member needs its own")
-                seen.add(id(cb))
-            if self.models[k].store is not None:
-                lst.append(self.models[k].store.recorder)
-        return per
-
-    def _epoch(self, stack: Stack, opt: Optimizer, X: np.ndarray, y: np.ndarray, B: int, orders: Any,
-               fused: bool, start: int, first_param: int, active: list[int],
-               batch_cbs: list[list[Callback]]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """One epoch for the stack; returns each row's mean loss and metrics. A member whose
-        batch callback sets ``stop_training`` ends its epoch there, as alone: its weights
-        and sums of that batch are kept and its later batches ignored."""
-        cost = self.models[0].cost
-        assert cost is not None
-        metric_fns = [getattr(m, "batch_score", m.compute) for m in self.models[0].metrics]
-        Ka, n = len(active), len(X)
-        scale = opt.lr if opt.folds_lr else 1.0
-        loss_sum = np.zeros(Ka)
-        metric_sums = [np.zeros(Ka) for _ in metric_fns]
-        seen = np.zeros(Ka)
-        live = np.ones(Ka, dtype=bool)  # rows whose epoch goes on
-        frozen: dict[int, dict[int, np.ndarray]] = {}
-        hooked = [r for r in range(Ka) if batch_cbs[r]]
-        ones = np.ones(1)
-        for b, s in enumerate(range(0, n, B)):
-            e = min(s + B, n)
-            rows = e - s
-            if orders is None:
-                xb, yb = X[s:e], y[s:e]
-            else:
-                idx = orders[..., s:e]
-                xb, yb = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
-            for r in hooked:
-                if live[r]:
-                    for cb in batch_cbs[r]:
-                        cb.on_batch_begin(b, {"size": rows})
-            p = stack.forward(xb, training=True)
-            losses = cost.losses(yb, p)
-            loss_sum += np.where(live, losses * rows, 0.0)
-            seen += live * rows
-            for j, fn in enumerate(metric_fns):
-                for r in np.flatnonzero(live):
-                    metric_sums[j][r] += fn(yb if yb.ndim == 2 else yb[r], p[r]) * rows if math.isfinite(losses[r]) \
-                        else np.nan
-            Δ = stack.buffer("delta", p.shape, p.dtype)
-            if fused:
-                cost.fused_delta(yb, p, Δ, scale)
-            else:
-                cost.delta(yb, p, Δ)
-                if opt.folds_lr:
-                    Δ *= scale
-            if len(ones) != rows:
-                ones = np.ones(rows, p.dtype)
-            stack.backward(Δ, start, first_param, opt, ones)
-            for r in hooked:
-                if live[r]:
-                    for cb in batch_cbs[r]:
-                        cb.on_batch_end(b, {"size": rows, "loss": float(losses[r])})
-                    if self.models[active[r]].stop_training:
-                        live[r] = False
-                        frozen[r] = {i: W[r].copy() for i, W in stack.W.items()}
-        for r, weights in frozen.items():  # the weights at the batch where the member stopped
-            for i, W in weights.items():
-                stack.W[i][r] = W
-        return loss_sum / seen, [m / seen for m in metric_sums]
-
-    def _put_weights(self, k: int, weights: dict[int, np.ndarray]) -> None:
-        for i, W in weights.items():
-            np.copyto(self.models[k].steps[i].func.W, W)
-
-    def _end_epoch(self, epoch: int, stack: Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
-                   metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
-                   handles: list[bool], histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
-        models, stopped = self.models, set()
-        names = [m.name for m in models[0].metrics]
-        val = None
-        if validation is not None:
-            Xv, yv = validation
-            pv = stack.forward(Xv, training=False)
-            val = (models[0].cost.losses(yv, pv), pv, yv)
-        for r, k in enumerate(active):
-            m, loss = models[k], float(losses[r])
-            if math.isfinite(loss):
-                for i in keep:
-                    np.copyto(keep[i][r], stack.W[i][r])
-                last[k] = (epoch, loss)
-            elif on_nonfinite == "raise" and not handles[k]:
-                self._put_weights(k, {i: keep[i][r] for i in keep})
-                error = TrainingDiverged(epoch, loss, *last[k])
-                self.status[k], self.errors[k] = "diverged", error
-                for cb in cbs[k]:
-                    cb.on_train_failed(error)
-                stopped.add(k)
-                continue
-            logs = {"loss": loss}
-            for j, name in enumerate(names):
-                logs[name] = float(metrics[j][r])
-            m.epoch = epoch
-            if val is not None:
-                logs["val_loss"] = float(val[0][r])
-                for metric in m.metrics:
-                    logs[f"val_{metric.name}"] = float(metric.compute(val[2], val[1][r]))
-            logs["lr"] = float(m.optimizer.lr)
-            self._put_weights(k, {i: W[r] for i, W in stack.W.items()})
-            m.history.append(epoch, logs)
-            histories[k].append(epoch, logs)
-            logs_of[k] = logs
-            for cb in cbs[k]:
-                cb.on_epoch_end(epoch, logs)
-            if m.stop_training:
-                stopped.add(k)
-                if on_nonfinite == "raise" and not math.isfinite(loss):
-                    self._put_weights(k, {i: keep[i][r] for i in keep})
-                self.status[k] = "stopped"
-                for cb in cbs[k]:
-                    cb.on_train_end(logs)
-        return stopped
-
-    def _save_optimizer_state(self, opt: Optimizer, members: list[int], active: list[int]) -> None:
-        """Give each member's optimizer its rows of the stacked state, so it trains on alone
-        exactly where the ensemble left it."""
-        state = stacked_state(opt)
-        for k in members:
-            r = active.index(k)
-            m = self.models[k]
-            if not state:
-                continue
-            mine = {key: {name: (v[r].copy() if isinstance(v, np.ndarray) else v) for name, v in st.items()}
-                    for key, st in state.items()}
-            own = m.optimizer.state_dict()
-            own["state"] = mine
-            lr, scale = m.optimizer.lr, m.optimizer.lr_scale
-            m.optimizer.load_state_dict(own)
-            m.optimizer.lr, m.optimizer.lr_scale = lr, scale

@@ -146,7 +146,7 @@ class Stack:
         for i, step in enumerate(self.steps):
             if isinstance(step, Fullyconnected):
                 self.kinds.append("fc")
-                self.W[i] = np.stack([m.steps[i].func.W for m in models]).astype(dtype)
+                self.W[i] = np.stack([m.steps[i].func.W for m in models]).astype(dtype, copy=False)
             elif isinstance(step, Activation):
                 self.kinds.append("act")
                 self.funcs[i] = copy.copy(step.func)

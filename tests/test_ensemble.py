@@ -347,3 +347,39 @@ def test_bootstrap_members_train_on_their_own_sample(shuffle):
     assert not np.allclose(plain.members[0].get_weights()[0], ens.members[0].get_weights()[0])
     with pytest.raises(TypeError, match="bootstrap must be a bool"):
         plain.fit(X, y, bootstrap=1)
+
+
+def test_members_weights_are_their_rows_of_the_stack_not_a_second_copy():
+    """Memory: while training, a member's weight matrices are views of the stacked arrays (one
+    copy of the weights, not two); a member that stops takes its own copy and the rest go on."""
+    from neural_net.callbacks import Callback
+
+    seen = {}
+
+    class Probe(Callback):
+        def __init__(self, k):
+            self.k = k
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen.setdefault(epoch, {})[self.k] = [s.func.W for s in self.model.steps if hasattr(s.func, "W")]
+            if self.k == 0 and epoch == 2:
+                self.model.stop_training = True
+
+    X, y = data()
+    ens = Ensemble([build(k, SGD(lr=0.1)) for k in range(3)])
+    ens.fit(X, y, epochs=4, batch_size=8, callbacks=lambda k: [Probe(k)])
+    first = seen[1]
+    for W0, W1, W2 in zip(first[0], first[1], first[2]):  # one stacked array holds the three members
+        assert W0.base is not None and W0.base is W1.base is W2.base
+    own = [s.func.W for s in ens.members[0].steps if hasattr(s.func, "W")]
+    later = seen[3]
+    assert 0 not in later  # member 0 stopped at epoch 2
+    for W0, W1 in zip(own, later[1]):
+        assert not np.shares_memory(W0, W1)  # the stopped member kept its own copy
+    alone = build(0, SGD(lr=0.1))
+
+    class Stop(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = epoch == 2
+    alone.fit(X, y, epochs=4, batch_size=8, callbacks=[Stop()], verbose=0)
+    assert_same(alone, ens.members[0])

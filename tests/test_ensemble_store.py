@@ -145,3 +145,52 @@ def test_a_failing_epoch_commit_writes_that_epoch_for_no_member(db_url):
         assert list(hist.index) == [1, 2, 3]
         np.testing.assert_allclose(hist["loss"], net.history.history["loss"][:3], rtol=1e-12)
         assert snaps == [("initial", 0), ("checkpoint", 2)]
+
+
+@pytest.mark.parametrize("every", [2, 4])
+def test_commit_every_writes_several_epochs_per_transaction_and_stores_the_same(db_url, every):
+    X, y = data()
+    nets, ref = members(db_url, K=3), members(db_url, K=3)
+    Ensemble(ref).fit(X, y, epochs=EPOCHS, batch_size=8)
+    with Commits(nets[0].store.engine) as commits:
+        Ensemble(nets).fit(X, y, epochs=EPOCHS, batch_size=8, commit_every=every)
+    assert commits.n == 1 + -(-EPOCHS // every) + 1
+    for a, b in zip(nets, ref):
+        (ia, ha, sa), (ib, hb, sb) = stored(db_url, a), stored(db_url, b)
+        assert (ia["status"], ia["epochs"], sa) == (ib["status"], ib["epochs"], sb) == ("finished", EPOCHS, sb)
+        np.testing.assert_allclose(ha.to_numpy(float), hb.to_numpy(float), rtol=1e-12)
+
+
+def test_commit_every_a_callback_failing_mid_block_loses_no_member_epoch(db_url):
+    X, y = data()
+    nets = members(db_url, K=4)
+    with pytest.raises(RuntimeError, match="epoch 4"):
+        Ensemble(nets).fit(X, y, epochs=EPOCHS, batch_size=8, commit_every=5,
+                           callbacks=lambda k: [RaiseAt(4)] if k == 2 else [])
+    for k, net in enumerate(nets):
+        info, hist, snaps = stored(db_url, net)
+        assert info["status"] == "failed" and "epoch 4" in info["error"]
+        assert list(hist.index) == net.history.epoch == list(range(1, 5 if k <= 2 else 4))
+        np.testing.assert_allclose(hist["loss"], net.history.history["loss"], rtol=1e-12)
+        assert ("checkpoint", 2) in snaps
+
+
+def test_commit_every_a_failing_commit_loses_only_its_block(db_url):
+    X, y = data()
+    nets = members(db_url, K=3)
+    # commits: 1 on_train_begin, epochs 1-2, epochs 3-4 fails (and every later one)
+    with Commits(nets[0].store.engine, fail_from=3), warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        with pytest.raises(OSError, match="disk gone"):
+            Ensemble(nets).fit(X, y, epochs=EPOCHS, batch_size=8, commit_every=2)
+    for net in nets:
+        info, hist, snaps = stored(db_url, net)
+        assert (info["status"], info["epochs"]) == ("running", 2)
+        assert list(hist.index) == [1, 2]
+        assert snaps == [("initial", 0), ("checkpoint", 2)]
+
+
+def test_commit_every_must_be_a_positive_int():
+    X, y = data()
+    with pytest.raises((ValueError, TypeError), match="commit_every"):
+        Ensemble(members(None, K=2)).fit(X, y, epochs=1, commit_every=0)

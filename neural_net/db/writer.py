@@ -185,7 +185,8 @@ def _execute_merged(s: Session, writes: list[_Write]) -> None:
     members' starts): the replaced runs' params are deleted first, then the rows of all are
     inserted in one ``executemany`` per table, parents first, then the runs' updates (in order,
     so the last one of a run wins; consecutive ones setting the same columns to plain values are
-    one ``executemany``)."""
+    one ``executemany`` holding each run's last one of them — a block of several epochs updates
+    each run's heartbeat once)."""
     plain: list[_Write] = []
     replaced: set[int] = set()
     for w in writes + [None]:  # type: ignore[list-item]
@@ -216,13 +217,13 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
         if merged:
             conn.execute(insert(table.__table__), merged)
     runs = Architecture.__table__
-    batch: list[Row] = []
+    batch: dict[int, Row] = {}  # run id -> its last update of this stretch (same columns: the last wins)
     keys: tuple[str, ...] = ()
 
     def flush() -> None:
         if batch:
             conn.execute(update(runs).where(runs.c.Architecture_id == bindparam("run__id"))
-                         .values({k: bindparam("v__" + k) for k in keys}), batch)
+                         .values({k: bindparam("v__" + k) for k in keys}), list(batch.values()))
             batch.clear()
 
     for w in writes:
@@ -236,7 +237,8 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
         if tuple(values) != keys:
             flush()
             keys = tuple(values)
-        batch.append({"run__id": w.writer.run_id, **{"v__" + k: v for k, v in values.items()}})
+        batch.pop(w.writer.run_id, None)  # keep the runs in the order of their last update
+        batch[w.writer.run_id] = {"run__id": w.writer.run_id, **{"v__" + k: v for k, v in values.items()}}
     flush()
 
 

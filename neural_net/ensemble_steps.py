@@ -1,0 +1,229 @@
+"""The pieces of :meth:`Ensemble.fit <neural_net.ensemble.Ensemble.fit>`: one epoch of a
+stack (``_epoch``), the members' end of epoch (``_end_epoch``: logs, callbacks, divergence),
+their callbacks and optimizer state, as methods of :class:`EnsembleSteps`, the base class of
+:class:`~neural_net.ensemble.Ensemble`; and :func:`grouped_writes`, one transaction per epoch
+for the members' stores.
+
+Example:
+    >>> from neural_net.ensemble import Ensemble
+    >>> from neural_net.ensemble_steps import EnsembleSteps
+    >>> issubclass(Ensemble, EnsembleSteps)
+    True
+"""
+from __future__ import annotations
+
+import math
+from contextlib import ExitStack, contextmanager
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from .callbacks.base import Callback, History
+from .divergence import TrainingDiverged
+from .optimizers import Optimizer
+from .stacking import Stack, stacked_state
+
+
+@contextmanager
+def grouped_writes(models: Sequence[Any]) -> Iterator[None]:
+    """Within the block, what the members' stores record goes to each database in one
+    transaction at the block's end (all or nothing), when their stores offer it: a store with
+    a ``deferred()`` context manager (duck-typed; the engine knows nothing of the database
+    layer). Models without a store, or whose store has no ``deferred``, write as they go.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ensemble import grouped_writes
+        >>> with grouped_writes([Sequential([Dense(1, input_dim=2)], 'mse')]):
+        ...     pass
+    """
+    with ExitStack() as stack:
+        for m in models:
+            defer = getattr(getattr(m, "store", None), "deferred", None)
+            if callable(defer):
+                stack.enter_context(defer())
+        yield
+
+
+class EnsembleSteps:
+    """What :class:`~neural_net.ensemble.Ensemble` runs of its ``fit`` for each epoch (see the
+    module doc); its subclass gives ``models`` (the members), ``status`` and ``errors``.
+
+    Example:
+        >>> from neural_net.ensemble_steps import EnsembleSteps
+        >>> callable(EnsembleSteps._end_epoch)
+        True
+    """
+
+    models: list[Any]
+    status: list[str]
+    errors: list[BaseException | None]
+
+    # ----- the pieces of fit -------------------------------------------------------------
+    def _callbacks(self, callbacks: Any) -> list[list[Callback]]:
+        K = len(self.models)
+        if callbacks is None:
+            per = [[] for _ in range(K)]
+        elif callable(callbacks):
+            per = [list(callbacks(k) or []) for k in range(K)]
+        elif isinstance(callbacks, (list, tuple)) and len(callbacks) == K and all(
+                isinstance(c, (list, tuple)) for c in callbacks):
+            per = [list(c) for c in callbacks]
+        else:
+            raise TypeError(f"callbacks must be None, a function k -> list of callbacks or a list of {K} lists "
+                            f"(one per member), got {callbacks!r}")
+        seen: set[int] = set()
+        for k, lst in enumerate(per):
+            for cb in lst:
+                if not isinstance(cb, Callback):
+                    raise TypeError(f"callbacks of member {k} must be Callback instances, got {cb!r}")
+                if id(cb) in seen:
+                    raise ValueError(f"callbacks: {cb!r} is given to two members; each member needs its own")
+                seen.add(id(cb))
+            if self.models[k].store is not None:
+                lst.append(self.models[k].store.recorder)
+        return per
+
+    def _epoch(self, stack: Stack, opt: Optimizer, X: np.ndarray, y: np.ndarray, B: int, orders: Any,
+               fused: bool, start: int, first_param: int, active: list[int],
+               batch_cbs: list[list[Callback]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One epoch for the stack; returns each row's mean loss and metrics. A member whose
+        batch callback sets ``stop_training`` ends its epoch there, as alone: its weights
+        and sums of that batch are kept and its later batches ignored."""
+        cost = self.models[0].cost
+        assert cost is not None
+        metric_fns = [getattr(m, "batch_score", m.compute) for m in self.models[0].metrics]
+        Ka, n = len(active), len(X)
+        scale = opt.lr if opt.folds_lr else 1.0
+        loss_sum = np.zeros(Ka)
+        metric_sums = [np.zeros(Ka) for _ in metric_fns]
+        seen = np.zeros(Ka)
+        live = np.ones(Ka, dtype=bool)  # rows whose epoch goes on
+        frozen: dict[int, dict[int, np.ndarray]] = {}
+        hooked = [r for r in range(Ka) if batch_cbs[r]]
+        ones = np.ones(1)
+        for b, s in enumerate(range(0, n, B)):
+            e = min(s + B, n)
+            rows = e - s
+            if orders is None:
+                xb, yb = X[s:e], y[s:e]
+            else:
+                idx = orders[..., s:e]
+                xb, yb = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
+            for r in hooked:
+                if live[r]:
+                    for cb in batch_cbs[r]:
+                        cb.on_batch_begin(b, {"size": rows})
+            p = stack.forward(xb, training=True)
+            losses = cost.losses(yb, p)
+            loss_sum += np.where(live, losses * rows, 0.0)
+            seen += live * rows
+            for j, fn in enumerate(metric_fns):
+                for r in np.flatnonzero(live):
+                    metric_sums[j][r] += fn(yb if yb.ndim == 2 else yb[r], p[r]) * rows if math.isfinite(losses[r]) \
+                        else np.nan
+            Δ = stack.buffer("delta", p.shape, p.dtype)
+            if fused:
+                cost.fused_delta(yb, p, Δ, scale)
+            else:
+                cost.delta(yb, p, Δ)
+                if opt.folds_lr:
+                    Δ *= scale
+            if len(ones) != rows:
+                ones = np.ones(rows, p.dtype)
+            stack.backward(Δ, start, first_param, opt, ones)
+            for r in hooked:
+                if live[r]:
+                    for cb in batch_cbs[r]:
+                        cb.on_batch_end(b, {"size": rows, "loss": float(losses[r])})
+                    if self.models[active[r]].stop_training:
+                        live[r] = False
+                        frozen[r] = {i: W[r].copy() for i, W in stack.W.items()}
+        for r, weights in frozen.items():  # the weights at the batch where the member stopped
+            for i, W in weights.items():
+                stack.W[i][r] = W
+        return loss_sum / seen, [m / seen for m in metric_sums]
+
+    def _bind(self, members: list[int], stack: Stack) -> None:
+        """Make the weight matrices of ``members`` (in stack order) views of their rows of
+        ``stack``: the stack's updates are the members' weights, with no copy kept in step."""
+        for r, k in enumerate(members):
+            for i, W in stack.W.items():
+                self.models[k].steps[i].func.W = W[r]
+
+    def _unbind(self, members: list[int]) -> None:
+        """Give ``members`` their own copy of their weights (they leave the stack)."""
+        for k in members:
+            for s in self.models[k].steps:
+                W = getattr(s.func, "W", None)
+                if isinstance(W, np.ndarray) and W.base is not None:
+                    s.func.W = W.copy()
+
+    def _put_weights(self, k: int, weights: dict[int, np.ndarray]) -> None:
+        for i, W in weights.items():
+            np.copyto(self.models[k].steps[i].func.W, W)
+
+    def _end_epoch(self, epoch: int, stack: Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
+                   metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
+                   handles: list[bool], histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
+        models, stopped = self.models, set()
+        names = [m.name for m in models[0].metrics]
+        val = None
+        if validation is not None:
+            Xv, yv = validation
+            pv = stack.forward(Xv, training=False)
+            val = (models[0].cost.losses(yv, pv), pv, yv)
+        for r, k in enumerate(active):
+            m, loss = models[k], float(losses[r])
+            if math.isfinite(loss):
+                for i in keep:
+                    np.copyto(keep[i][r], stack.W[i][r])
+                last[k] = (epoch, loss)
+            elif on_nonfinite == "raise" and not handles[k]:
+                self._put_weights(k, {i: keep[i][r] for i in keep})
+                error = TrainingDiverged(epoch, loss, *last[k])
+                self.status[k], self.errors[k] = "diverged", error
+                for cb in cbs[k]:
+                    cb.on_train_failed(error)
+                stopped.add(k)
+                continue
+            logs = {"loss": loss}
+            for j, name in enumerate(names):
+                logs[name] = float(metrics[j][r])
+            m.epoch = epoch
+            if val is not None:
+                logs["val_loss"] = float(val[0][r])
+                for metric in m.metrics:
+                    logs[f"val_{metric.name}"] = float(metric.compute(val[2], val[1][r]))
+            logs["lr"] = float(m.optimizer.lr)
+            m.history.append(epoch, logs)
+            histories[k].append(epoch, logs)
+            logs_of[k] = logs
+            for cb in cbs[k]:
+                cb.on_epoch_end(epoch, logs)
+            if m.stop_training:
+                stopped.add(k)
+                if on_nonfinite == "raise" and not math.isfinite(loss):
+                    self._put_weights(k, {i: keep[i][r] for i in keep})
+                self.status[k] = "stopped"
+                for cb in cbs[k]:
+                    cb.on_train_end(logs)
+        return stopped
+
+    def _save_optimizer_state(self, opt: Optimizer, members: list[int], active: list[int]) -> None:
+        """Give each member's optimizer its rows of the stacked state, so it trains on alone
+        exactly where the ensemble left it."""
+        state = stacked_state(opt)
+        for k in members:
+            r = active.index(k)
+            m = self.models[k]
+            if not state:
+                continue
+            mine = {key: {name: (v[r].copy() if isinstance(v, np.ndarray) else v) for name, v in st.items()}
+                    for key, st in state.items()}
+            own = m.optimizer.state_dict()
+            own["state"] = mine
+            lr, scale = m.optimizer.lr, m.optimizer.lr_scale
+            m.optimizer.load_state_dict(own)
+            m.optimizer.lr, m.optimizer.lr_scale = lr, scale
