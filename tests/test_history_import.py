@@ -169,6 +169,38 @@ def test_a_long_history_imports_in_batches(tmp_path):
     np.testing.assert_array_equal(got["val_loss"], curves["val_loss"])
 
 
+
+def test_a_failed_import_leaves_no_partial_run(tmp_path, monkeypatch):
+    """The batches go through the store's RunWriter in one transaction: a database error in
+    a later batch (here a duplicate row id) rolls back the run, its params and earlier batches."""
+    import neural_net.db.history_import as hi
+
+    url = "sqlite:///" + str(tmp_path / "atomic.db")
+    kept = db.import_history({"loss": [0.5, 0.4]}, store=url, name="kept")
+    real_rows = hi._rows
+
+    def rows_then_duplicate(rid, frame, epochs, now):
+        batches = list(real_rows(rid, frame, epochs, now))
+        yield batches[0]
+        costs, metrics = batches[1]
+        yield costs + [dict(costs[0], id=batches[0][0][0]["id"])], metrics  # an id already written
+
+    monkeypatch.setattr(hi, "INSERT_ROWS", 4)
+    monkeypatch.setattr(hi, "_rows", rows_then_duplicate)
+    with pytest.raises(Exception, match="(?i)unique|integrity"):
+        db.import_history({"loss": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4], "val_loss": [1.0] * 6},
+                          store=url, name="broken", params={"units": 8})
+    assert db.runs(url).run_id.tolist() == [kept]
+    import sqlite3
+    con = sqlite3.connect(str(tmp_path / "atomic.db"))
+    try:
+        for table in ("Architecture", "param", "Cost", "metric"):
+            left = con.execute(f"SELECT COUNT(*) FROM {table} WHERE Architecture_id != ?", (kept,)).fetchone()[0]
+            assert left == 0, f"{table} kept {left} rows of the failed import"
+    finally:
+        con.close()
+
+
 # ----- iter_history ----------------------------------------------------------------------------
 def long_format(frame):
     return sorted((int(e), k, v) for e, row in frame.iterrows() for k, v in row.items() if not math.isnan(v))

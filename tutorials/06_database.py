@@ -31,8 +31,9 @@
 #    the database and plotted;
 # 5. **Storing weights** — the seed's class flag `Define._Define__store` stores a
 #    network that was built without a database;
-# 6. **Rebuilding** — `neural_net.db.load_model` rebuilds the network from the
-#    database, and the rebuilt one continues training exactly like the original.
+# 6. **Rebuilding** — `neural_net.db.open_run(...).load_model()` rebuilds the network
+#    from the database, and the rebuilt one continues training exactly like the original;
+# 7. **The dashboard** — the same runs in a browser.
 #
 # The tables keep the seed's names and columns, with a few additions for tracking runs:
 #
@@ -425,12 +426,16 @@ ax1.set_title('Training curves read from ' + pathlib.Path(db_folder).name + '/' 
 plt.show()
 
 # %% [markdown]
-# They are the values the network kept in memory, to the last bit. The reader
-# `neural_net.db.history` builds the same table for any run, with one column per value
-# logged:
+# They are the values the network kept in memory, to the last bit. The read API's one
+# entry, `neural_net.db.open_run(source, run_id)`, returns a `StoredRun`: its `info`,
+# `params`, `tags` and `note`, and `history()`, `snapshots()`, `weights(epoch)` and
+# `load_model(epoch)`. Its `history()` builds the same table for any run, with one column
+# per value logged:
 
 # %%
-stored = neural_net.db.history(network.db_path, network['id'])
+stored_run = neural_net.db.open_run(network.db_path, network['id'])
+print(stored_run)
+stored = stored_run.history()
 pandas.testing.assert_frame_equal(stored, network.history.to_frame(), check_exact=True)
 numpy.testing.assert_array_equal(curves['loss'], network.history.history['loss'])
 stored.tail(3)
@@ -506,7 +511,7 @@ res = cursor.execute(text('''
 pandas.DataFrame(res.fetchall())
 
 # %%
-neural_net.db.list_runs(NN.db_path)[['run_id', 'name', 'status', 'epochs', 'final_loss', 'best_loss']]
+neural_net.db.runs(NN.db_path)[['run_id', 'name', 'status', 'epochs', 'final_loss', 'best_loss']]
 
 # %% [markdown]
 # Its status is `created`: it was stored after its training, which the store recorded
@@ -524,15 +529,15 @@ assert not Define._Define__store
 # %% [markdown]
 # ## Rebuilding the model from the database
 #
-# `neural_net.db.load_model(source, run_id, epoch=None)` rebuilds a network from a
-# stored snapshot (the latest by default): the layers from the JSON configuration
+# `StoredRun.load_model(epoch=None)` (also `neural_net.db.load_model(source, run_id,
+# epoch=None)`) rebuilds a network from a stored snapshot (the latest by default): the layers from the JSON configuration
 # (only registered layer, activation and cost names are accepted: nothing stored is
 # executed), the weights, the optimizer with its state, the random generator's state,
 # the epoch counter and the history. With `store=`, the rebuilt network is stored as a
 # new run that names its parent.
 
 # %%
-twin = neural_net.db.load_model(network.db_path, network['id'], store=network.db_path)
+twin = stored_run.load_model(store=network.db_path)
 twin.epoch, network.epoch
 
 # %%
@@ -567,8 +572,8 @@ twin.history.to_frame().tail(3)
 # original's:
 
 # %%
-original = neural_net.db.history(network.db_path, network['id'])
-resumed = neural_net.db.history(twin.db_path, twin['id'])
+original = neural_net.db.open_run(network.db_path, network['id']).history()
+resumed = neural_net.db.open_run(twin.db_path, twin['id']).history()
 pandas.testing.assert_frame_equal(original, resumed, check_exact=True)
 
 fig, ax = plt.subplots(figsize=(10, 4))
@@ -603,8 +608,8 @@ print(frame.dashboard.url.startswith("http://127.0.0.1:"), "runs page lists both
 # ## Cleaning up
 #
 # Stop the dashboard, close the stores and the engines, and delete the scratch folder.
-# (Skip this cell to keep the file: `neural_net.db.list_runs(path)` and the other
-# readers open it again, and so does `%sql sqlite:////absolute/path/model<ts>.db`.)
+# (Skip this cell to keep the file: `neural_net.db.runs(path)`, `neural_net.db.open_run(path,
+# run_id)` and `neural-net runs path` open it again, and so does `%sql sqlite:////absolute/path/model<ts>.db`.)
 
 # %%
 frame.dashboard.stop()

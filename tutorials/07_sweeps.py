@@ -158,19 +158,22 @@ engine = neural_net.db.open_database(url)
 # LIMIT 6
 
 # %% [markdown]
-# The grid point of each run is in its hyper-parameters (JSON), under `params`; SQLite's
-# `json_extract` reads it, so the summary can be grouped by parameter:
+# The grid point of each run is also stored as rows of the table `param`, one per
+# parameter (`key`; `value` as JSON text, so the optimizer's name shows in quotes;
+# `number` when it is a number; the optimizer's settings under dotted keys such as
+# `optimizer.lr`), so the summary can be joined to it and grouped by parameter — the same
+# SQL on SQLite and on PostgreSQL:
 
 # %% language="sql"
 #
-# SELECT json_extract(a.hyperparams, '$.params.optimizer') AS optimizer,
-#        json_extract(a.hyperparams, '$.params.lr') AS lr,
-#        json_extract(a.hyperparams, '$.params.units') AS units,
+# SELECT o.value AS optimizer, l.number AS lr, u.number AS units,
 #        count(*) AS runs,
 #        MIN(s.best_val_loss) AS best_val_loss
 # FROM run_summary AS s
-# JOIN Architecture AS a ON a.Architecture_id = s.Architecture_id
-# GROUP BY optimizer, lr, units
+# JOIN param AS o ON o.Architecture_id = s.Architecture_id AND o.key = 'optimizer'
+# JOIN param AS l ON l.Architecture_id = s.Architecture_id AND l.key = 'lr'
+# JOIN param AS u ON u.Architecture_id = s.Architecture_id AND u.key = 'units'
+# GROUP BY o.value, l.number, u.number
 # ORDER BY best_val_loss
 
 # %% [markdown]
@@ -194,15 +197,21 @@ engine = neural_net.db.open_database(url)
 # %% [markdown]
 # ## … and with pandas
 #
-# `neural_net.db.list_runs` is `run_summary` as a DataFrame (with the file each run is
-# in); joined with the sweep's results on the run id, it brings back the parameters.
-# `pandas.read_sql` reads any query: the validation accuracy of every run and epoch,
-# pivoted to one column per run.
+# `neural_net.db.runs(source, where=..., order_by=...)` is the catalogue: one row per
+# run, with its parameters and its final and best metrics as columns (`val_accuracy` is
+# the last epoch's, `best_val_accuracy` the best). The best Adam runs (serial and pooled),
+# best first — what `neural-net runs sweep.db --where optimizer=adam --sort
+# -best_val_accuracy` prints from the shell:
 
 # %%
-runs = neural_net.db.list_runs(url)
-runs.merge(results[['run_id', 'units', 'optimizer', 'lr', 'val_accuracy']], on='run_id')[
-    ['name', 'units', 'optimizer', 'lr', 'status', 'epochs', 'final_loss', 'best_val_loss', 'val_accuracy']]
+catalogue = neural_net.db.runs(url, where="optimizer=adam", order_by=["-best_val_accuracy", "name"])
+catalogue = catalogue[catalogue.name.str.startswith('units=')]
+assert len(catalogue) and (catalogue.optimizer == 'adam').all() and catalogue.best_val_accuracy.is_monotonic_decreasing
+catalogue[['name', 'units', 'optimizer', 'lr', 'status', 'epochs', 'val_loss', 'val_accuracy', 'best_val_accuracy']].head(6)
+
+# %% [markdown]
+# `pandas.read_sql` reads any query: the validation accuracy of every run and epoch,
+# pivoted to one column per run.
 
 # %%
 long = pandas.read_sql(
@@ -232,15 +241,17 @@ plt.show()
 # %% [markdown]
 # ## The best run
 #
-# The first row of the results is the best; `neural_net.db.history` reads its curves
-# from the database.
+# The first row of the results is the best; `neural_net.db.open_run` finds it in the
+# database, and its `history()` reads its curves.
 
 # %%
 best = results.iloc[0]
+best_run = neural_net.db.open_run(url, best.run_id)
+print(best_run)
 best[['units', 'optimizer', 'lr', 'val_accuracy', 'run_id']]
 
 # %%
-h = neural_net.db.history(url, best.run_id)
+h = best_run.history()
 fig, (ax1, ax2) = plt.subplots(nrows=1, ncols=2, figsize=(14, 5))
 ax1.plot(h.index, h['loss'], label='training')
 ax1.plot(h.index, h['val_loss'], label='validation')
@@ -255,11 +266,11 @@ fig.suptitle(f"best run: {best.units} units, {best.optimizer}, lr={best.lr}")
 plt.show()
 
 # %% [markdown]
-# And the model itself comes back from the database with `load_model` (its final
+# And the model itself comes back from the database with `load_model()` (its final
 # snapshot): it scores on the validation set what the last epoch logged.
 
 # %%
-model = neural_net.db.load_model(url, best.run_id)
+model = best_run.load_model()
 val_loss, val_acc = model.evaluate(X_val, y_val)
 assert numpy.isclose(val_loss, h['val_loss'].iloc[-1]) and numpy.isclose(val_acc, h['val_accuracy'].iloc[-1])
 val_loss, val_acc
@@ -293,7 +304,7 @@ started = time.perf_counter()
 stacked = sweep(build64, grid64, X_train, y_train, epochs=30, batch_size=32, validation_data=(X_val, y_val),
                 monitor='val_accuracy', store=path64, name='grid64', vectorize=True)
 print(f"64 runs in {time.perf_counter() - started:.1f} s, one group:",
-      neural_net.db.run_info(path64, stacked.run_id[0])['hyperparams']['params']['ensemble_group'])
+      neural_net.db.open_run(path64, stacked.run_id[0]).params['ensemble_group'])
 stacked.drop(columns=['db_path']).head()
 
 # %% [markdown]
@@ -321,11 +332,38 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# Every member is a run like any other for the readers, the command line
-# (`neural-net runs grid64.db --sort -val_accuracy --limit 5`) and the dashboard:
-# `neural-net ui grid64.db` lists the 64 runs with `lr`, `seed` and their metrics as
-# columns, and its Compare page groups them by `lr` with the mean ± spread over the four
-# seeds. Its `ensemble_group` parameter tells which runs trained together.
+# Every member is a run like any other for the readers — the catalogue sorts the 64 by
+# their best validation accuracy, as `neural-net runs grid64.db --sort -best_val_accuracy
+# --limit 5` does from the shell:
+
+# %%
+grid_runs = neural_net.db.runs(path64, order_by=['-best_val_accuracy', 'name'])
+assert len(grid_runs) == 64 and grid_runs.ensemble_group.nunique() == 1
+grid_runs[['name', 'lr', 'seed', 'epochs', 'val_accuracy', 'best_val_accuracy']].head(5)
+
+# %% [markdown]
+# ## The 64 runs in the dashboard
+#
+# `neural-net ui grid64.db` (with the `ui` extra) lists the 64 runs with `lr`, `seed` and
+# their metrics as columns; select runs and *Compare* overlays their curves, and
+# *group by* `lr` draws the mean ± spread over the four seeds, next to a scatter of each
+# parameter against the metric. Inside a notebook, `neural_net.ui.notebook(...)` runs
+# the dashboard in a thread of the kernel; `frame` as the last line of a cell shows it
+# there. (This page, a built copy of the notebook, has no server behind it, so the cell
+# below opens the Compare page — every other learning rate, 8 × 4 seeds = 32 runs, grouped
+# by `lr` — and checks that it lists them.)
+
+# %%
+import urllib.request
+import neural_net.ui
+
+chosen = grid_runs[grid_runs.lr.isin(grid64['lr'][::2])].sort_values(['lr', 'seed']).run_id.tolist()
+frame = neural_net.ui.notebook(path64, height=700)
+compare = (frame.dashboard.url.rstrip('/') + '/compare?metric=val_accuracy&group=lr&'
+           + '&'.join(f'run={r}' for r in chosen))
+page = urllib.request.urlopen(compare).read().decode()
+assert len(chosen) == 32 and all(str(r) in page for r in chosen)
+print(compare.split('?')[0], 'compares', len(chosen), 'runs grouped by lr')
 
 # %% [markdown]
 # ## Handing the sweep on to MLflow
@@ -359,8 +397,10 @@ if MlflowClient is not None:
 # %% [markdown]
 # ## Cleaning up
 #
-# Close the engine and delete the scratch folder (skip this cell to keep `sweep.db`).
+# Stop the dashboard, close the engine and delete the scratch folder (skip this cell to
+# keep `sweep.db` and `grid64.db`).
 
 # %%
+frame.dashboard.stop()
 neural_net.db.dispose()
 shutil.rmtree(workdir)

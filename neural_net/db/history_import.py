@@ -36,18 +36,16 @@ from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert
-
 from ..checks import check_name
 from ..mirror import new_id
 from ..version import __version__
 from .codec import dumps
 from .engine import open_database, resolve_url
 from .rows import param_rows, split_logs
-from .schema import Architecture, Cost, Metric, Param, utcnow
-from .writer import retry_on_lock
+from .schema import utcnow
+from .writer import RunWriter, deferred_writes
 
-#: Rows per INSERT statement (the import stays in one transaction; memory stays bounded).
+#: Rows per batch handed to the writer (all batches are committed in one transaction).
 INSERT_ROWS = 5_000
 _MAX_EPOCH = 2**31 - 1  # epoch columns are 32-bit integers
 
@@ -233,16 +231,15 @@ def import_history(history: Any, store: Any = True, *, name: str | None = None,
                config=dumps({"steps": [], "cost": None, "name": name}), hyperparams=hyper_json)
     params_rows = param_rows(rid, hyper)
 
-    def write() -> None:
-        with engine.begin() as c:
-            c.execute(insert(Architecture.__table__), [run])
-            if params_rows:  # the parameters as rows, as the store writes them (SELECT ... JOIN param)
-                c.execute(insert(Param.__table__), params_rows)
+    # The store's one write path: the run's rows go through its RunWriter, as training's do;
+    # the batches are kept by deferred_writes and committed in ONE transaction (retried while
+    # SQLite is locked, rolled back on any error: a failed import leaves no partial run).
+    writer = RunWriter(engine, rid)
+    try:
+        with deferred_writes(engine):
+            writer.write(run=run, params=params_rows)
             for costs, metrics in _rows(rid, frame, epochs, now):
-                if costs:
-                    c.execute(insert(Cost.__table__), costs)
-                if metrics:
-                    c.execute(insert(Metric.__table__), metrics)
-
-    retry_on_lock(write)
+                writer.write(costs=costs, metrics=metrics)
+    finally:
+        writer.close()
     return rid
