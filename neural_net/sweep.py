@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import itertools
-import json
 import time
 import traceback
 from concurrent.futures import Executor
@@ -34,8 +33,9 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from .callbacks.base import auto_mode, check_mode
-from .checks import MAX_NAME_LENGTH, check_name
+from .checks import check_name
 from .ensemble_sweep import run_grouped
+from .trial_names import trial_name
 
 
 def expand_grid(grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -94,42 +94,6 @@ def _mark_failed(store: Any, error: BaseException) -> None:
         status = None
     if status not in ("failed", "interrupted", "diverged"):
         store.recorder.on_train_failed(error)  # status 'failed' + error text; warns, never raises
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, (str, int, np.integer, np.floating, bool)) or value is None:
-        return str(value)
-    return json.dumps(value, default=str, separators=(",", ":"))
-
-
-def trial_name(name: str, params: Mapping[str, Any], index: int) -> str:
-    """The run name of trial ``index``: its grid values, ``units=32,optimizer=adam``. A name
-    longer than :data:`~neural_net.checks.MAX_NAME_LENGTH` keeps what fits and ends with
-    ``…[index]`` (unique within the sweep); no parameters, or a value that cannot be part of
-    a name (control characters), give ``<name>[<index>]``.
-
-    Example:
-        >>> from neural_net.sweep import trial_name
-        >>> trial_name("sweep", {"units": 32, "optimizer": "adam", "lr": 0.001}, 3)
-        'units=32,optimizer=adam,lr=0.001'
-        >>> trial_name("sweep", {}, 3)
-        'sweep[3]'
-        >>> long = trial_name("sweep", {"layers": list(range(60))}, 7)
-        >>> len(long), long[-4:]
-        (100, '…[7]')
-    """
-    text = ",".join(f"{k}={_value_text(v)}" for k, v in params.items())
-    if not text:
-        return f"{name}[{index}]"
-    if len(text) > MAX_NAME_LENGTH:
-        suffix = f"…[{index}]"
-        text = text[:MAX_NAME_LENGTH - len(suffix)] + suffix
-    try:
-        return check_name(text, "name")
-    except ValueError:
-        return f"{name}[{index}]"
 
 
 def run_trial(build_fn: Callable[..., Any], params: dict[str, Any], X: Any, y: Any, *, index: int,
