@@ -36,6 +36,7 @@ import numpy as np
 from .ensemble import Ensemble
 from .stacking import architecture_key
 from .loop import split_validation
+from .trial_names import trial_name
 
 #: ``fit`` arguments an Ensemble takes; a sweep given others trains one by one.
 ENSEMBLE_FIT_ARGS = {"epochs", "batch_size", "validation_data", "validation_split", "shuffle", "callbacks",
@@ -88,7 +89,7 @@ def _train_group(group: str, members: list[tuple[int, Any]], points: list[dict[s
     for i, model in members:
         rows[i] = {**points[i], "trial": i, "run_id": None, "status": "failed", "epochs": 0, monitor: np.nan,
                    "loss": np.nan, "error": None, "seconds": 0.0, "db_path": None}
-        model.run_name = f"{name}[{i}]"
+        model.run_name = trial_name(name, points[i], i)
         if store is not None:
             model.open_store(store, params={**points[i], "ensemble_group": group})
             rows[i]["db_path"] = model.db_path

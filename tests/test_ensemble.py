@@ -226,7 +226,7 @@ def stored_runs(path, frame):
         hist = db.history(path, row.run_id)
         snaps = db.snapshots(path, row.run_id)
         W = db.weight_matrices(path, row.run_id)
-        out[row.trial] = (info["status"], info["name"], params, hist, list(snaps["tag"]), list(snaps["epoch"]), W)
+        out[row.trial] = (info["status"], info["name"], info["run_name"], params, hist, list(snaps["tag"]), list(snaps["epoch"]), W)
     return out
 
 
@@ -250,8 +250,8 @@ def test_sweep_vectorize_stores_the_same_runs(tmp_path):
     va, vb = stored_runs(a.db_path[0], a), stored_runs(b.db_path[0], b)
     assert sorted(va) == sorted(vb) == list(range(len(grid)))
     for t in va:
-        (sa, na, pa, ha, ta, ea, Wa), (sb, nb, pb, hb, tb, eb, Wb) = va[t], vb[t]
-        assert (sa, na, pa, ta, ea) == (sb, nb, pb, tb, eb)
+        (sa, na, ra, pa, ha, ta, ea, Wa), (sb, nb, rb, pb, hb, tb, eb, Wb) = va[t], vb[t]
+        assert (sa, na, ra, pa, ta, ea) == (sb, nb, rb, pb, tb, eb)  # run names from the grid values too
         assert list(ha.columns) == list(hb.columns) and len(ha) == len(hb) == 15
         np.testing.assert_allclose(ha.to_numpy(float), hb.to_numpy(float), rtol=RTOL)
         for x, z in zip(Wa, Wb):
