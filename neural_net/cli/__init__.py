@@ -86,7 +86,7 @@ def default_source() -> str:
     env = os.environ.get("NEURAL_NET_DATABASE_URL")
     if env:
         return env
-    from .db.engine import default_run_dir
+    from ..db.engine import default_run_dir
 
     return str(default_run_dir())
 
@@ -99,7 +99,7 @@ def display_url(url: str) -> str:
         >>> display_url("sqlite:////tmp/run/a.db"), display_url("postgresql+psycopg://me:secret@host/db")
         ('/tmp/run/a.db', 'postgresql+psycopg://me:***@host/db')
     """
-    from .db.engine import display_url as display
+    from ..db.engine import display_url as display
 
     try:
         return display(url)
@@ -205,14 +205,14 @@ def _skip_to_stderr(path: str, reason: str) -> None:
 
 # ----- commands ---------------------------------------------------------------------------------
 def _demo(args: argparse.Namespace) -> int:
-    from .activation import ReLU, Softmax
-    from .architecture import Sequential
-    from .cost import CrossEntropy
-    from .init_funcs import XavierHe, zeros
-    from .layers import Activation, Fullyconnected
-    from .metrics import accuracy
-    from .pipeline import onehot, scaler
-    from .utils import IrisDatasetDownloader
+    from ..activation import ReLU, Softmax
+    from ..architecture import Sequential
+    from ..cost import CrossEntropy
+    from ..init_funcs import XavierHe, zeros
+    from ..layers import Activation, Fullyconnected
+    from ..metrics import accuracy
+    from ..pipeline import onehot, scaler
+    from ..utils import IrisDatasetDownloader
 
     iris = IrisDatasetDownloader()
     iris.load_dataset()
@@ -258,7 +258,7 @@ def next_commands(url: str, run_id: int) -> str:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from .db.catalogue import INTEGER_COLUMNS, catalogue, runs as runs_with_columns
+    from ..db.catalogue import INTEGER_COLUMNS, catalogue, runs as runs_with_columns
 
     source = args.source or default_source()
     options = dict(stale_after=args.stale_after, status=args.status, name=args.name, on_skip=_skip_to_stderr)
@@ -297,7 +297,7 @@ def _runs(args: argparse.Namespace) -> int:
 
 def _locate(args: argparse.Namespace) -> Any:
     """The StoredRun ``args.run`` names (an id, a unique id prefix, ``latest`` or a name)."""
-    from .db.run import find_run, open_run
+    from ..db.run import find_run, open_run
 
     source = args.source or default_source()
     return open_run(source, find_run(source, args.run))
@@ -324,7 +324,7 @@ def _follow(args: argparse.Namespace) -> int:
     read again only when its epoch count moved."""
     import time
 
-    from .db.run import open_run
+    from ..db.run import open_run
 
     if args.format == "json":
         raise ValueError("history --follow: --format json cannot be streamed; use table or csv")
@@ -437,9 +437,9 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .db.columns import higher_is_better
-    from .db.comparison import compare_runs, run_labels
-    from .db.run import find_run, open_run
+    from ..db.columns import higher_is_better
+    from ..db.comparison import compare_runs, run_labels
+    from ..db.run import find_run, open_run
 
     source = args.source or default_source()
     runs = [open_run(source, find_run(source, ref)) for ref in args.runs]
@@ -479,7 +479,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _plot_curves(runs: list[Any], labels: list[str], key: str, path: str) -> None:
     """Draw the runs' ``key`` curves on one chart into the image file ``path`` (needs matplotlib)."""
-    from .plotting import INSTALL_HINT, compare_histories
+    from ..plotting import INSTALL_HINT, compare_histories
 
     try:
         from matplotlib.figure import Figure
@@ -495,9 +495,9 @@ def _plot_curves(runs: list[Any], labels: list[str], key: str, path: str) -> Non
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .cli_interop import is_foreign_target, run_foreign_export
-    from .db.run import find_run
-    from .db.transfer import copy_run
+    from .interop import is_foreign_target, run_foreign_export
+    from ..db.run import find_run
+    from ..db.transfer import copy_run
 
     source = args.source or default_source()
     args.run = [find_run(source, ref) for ref in args.run]  # ids, each reference checked first
@@ -553,8 +553,8 @@ def _delete(args: argparse.Namespace) -> int:
 def _db_targets(path: str) -> list[str]:
     """The database URLs ``db upgrade``/``db status`` act on: a URL, a file, a directory's files
     (:func:`~neural_net.db.engine.sources`, but a missing file is a target too)."""
-    from .db.engine import sources, sqlite_url
-    from .db.errors import StorePathError
+    from ..db.engine import sources, sqlite_url
+    from ..db.errors import StorePathError
 
     try:
         return sources(path)
@@ -563,8 +563,8 @@ def _db_targets(path: str) -> list[str]:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    from .db.engine import database_state, upgrade
-    from .db.errors import StoreError
+    from ..db.engine import database_state, upgrade
+    from ..db.errors import StoreError
 
     targets = _db_targets(args.path)
     many = len(targets) > 1 or os.path.isdir(os.path.expanduser(args.path))
@@ -595,9 +595,9 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _db_status(args: argparse.Namespace) -> int:
-    from .db.engine import database_state
-    from .db.errors import NotANeuralNetDatabase, StorePathError
-    from .db.migrate import head_revision
+    from ..db.engine import database_state
+    from ..db.errors import NotANeuralNetDatabase, StorePathError
+    from ..db.migrate import head_revision
 
     targets = _db_targets(args.path)
     if not targets:
@@ -651,7 +651,7 @@ def _positive(text: str) -> int:
 
 
 def _status(text: str) -> str:
-    from .db.catalogue import STATUSES
+    from ..db.catalogue import STATUSES
 
     values = [v.strip() for v in text.split(",") if v.strip()]
     bad = [v for v in values if v not in STATUSES]
@@ -695,8 +695,8 @@ def build_parser() -> argparse.ArgumentParser:
         >>> build_parser().parse_args(["runs", "--sort=-val_accuracy", "--where", "optimizer=adam"]).sort
         ['-val_accuracy']
     """
-    from . import __version__
-    from .cli_interop import add_export_options, add_import_command
+    from .. import __version__
+    from .interop import add_export_options, add_import_command
 
     parser = Parser(
         prog="neural-net", formatter_class=_formatter, epilog=EPILOG,
@@ -892,7 +892,7 @@ def _one_line(e: BaseException) -> str:
 
 
 def _exit_code(e: BaseException) -> int | None:
-    from .db.errors import RunNotFound, SnapshotNotFound, StoreError, StorePathError
+    from ..db.errors import RunNotFound, SnapshotNotFound, StoreError, StorePathError
 
     if isinstance(e, (RunNotFound, SnapshotNotFound, StorePathError)):
         return NOT_FOUND

@@ -29,7 +29,7 @@ def is_foreign_target(target: str) -> bool:
     """True for an ``export --to`` target of another tool (``mlflow:...``, ``tensorboard:...``).
 
     Example:
-        >>> from neural_net.cli_interop import is_foreign_target
+        >>> from neural_net.cli.interop import is_foreign_target
         >>> is_foreign_target("mlflow:sqlite:///mlruns.db"), is_foreign_target("best.db")
         (True, False)
     """
@@ -62,7 +62,7 @@ def add_export_options(export: argparse.ArgumentParser) -> None:
 
     Example:
         >>> import argparse
-        >>> from neural_net.cli_interop import add_export_options
+        >>> from neural_net.cli.interop import add_export_options
         >>> p = argparse.ArgumentParser(); add_export_options(p)
         >>> p.parse_args(["--snapshots", "10,20", "--experiment", "sweep"]).snapshots
         [10, 20]
@@ -79,7 +79,7 @@ def add_import_command(sub: Any, formatter: Callable[[str], argparse.HelpFormatt
 
     Example:
         >>> import argparse
-        >>> from neural_net.cli_interop import add_import_command
+        >>> from neural_net.cli.interop import add_import_command
         >>> parser = argparse.ArgumentParser(); sub = parser.add_subparsers(dest="command")
         >>> _ = add_import_command(sub, argparse.HelpFormatter, lambda: "run")
         >>> args = parser.parse_args(["import", "log.csv", "--name", "baseline"]); args.file, args.name
@@ -109,7 +109,7 @@ def run_import(args: argparse.Namespace, default_source: Callable[[], str]) -> i
 
     Example:
         >>> import argparse, os, tempfile
-        >>> from neural_net.cli_interop import run_import
+        >>> from neural_net.cli.interop import run_import
         >>> folder = tempfile.mkdtemp(); log = os.path.join(folder, "log.csv")
         >>> with open(log, "w") as f:
         ...     _ = f.write("epoch,loss\\n0,1.0\\n")
@@ -118,9 +118,9 @@ def run_import(args: argparse.Namespace, default_source: Callable[[], str]) -> i
         imported 1 epoch of .../log.csv as run ... into .../k.db
         0
     """
-    from .db.engine import resolve_url
-    from .db.history_import import import_history
-    from .db.readers import run_info
+    from ..db.engine import resolve_url
+    from ..db.history_import import import_history
+    from ..db.readers import run_info
 
     url = resolve_url(args.to or default_source())
     rid = import_history(args.file, store=url, name=args.name, params=dict(args.param) or None)
@@ -138,26 +138,26 @@ def run_foreign_export(args: argparse.Namespace, source: str) -> int:
         >>> import argparse, os, tempfile
         >>> from neural_net.architecture import Sequential
         >>> from neural_net.layers import Dense
-        >>> from neural_net.cli_interop import run_foreign_export
+        >>> from neural_net.cli.interop import run_foreign_export
         >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://", name="tiny")
         >>> logdir = tempfile.mkdtemp()
         >>> run_foreign_export(argparse.Namespace(run=[net['id']], to="tensorboard:" + logdir), "sqlite://")  # doctest: +ELLIPSIS
         run ... → .../tiny-...
         0
     """
-    from .db.export_common import ExportError
+    from ..db.export_common import ExportError
 
     runs = args.run if isinstance(args.run, list) else [args.run]
     try:
         if args.to.startswith("mlflow:"):
-            from .db.mlflow_export import to_mlflow
+            from ..db.mlflow_export import to_mlflow
 
             uri = args.to[len("mlflow:"):]
             ids = to_mlflow(source, runs, uri, experiment=args.experiment, snapshots=args.snapshots)
             for rid, mlflow_id in zip(runs, ids):
                 print(f"run {rid} → MLflow run {mlflow_id} at {uri}")
         else:
-            from .db.tensorboard_export import to_tensorboard
+            from ..db.tensorboard_export import to_tensorboard
 
             for rid, folder in zip(runs, to_tensorboard(source, runs, args.to[len("tensorboard:"):])):
                 print(f"run {rid} → {folder}")
