@@ -22,6 +22,9 @@ import argparse
 import json
 from typing import Any, Callable
 
+from .exit_codes import OK
+from .references import default_source
+
 FOREIGN = ("mlflow:", "tensorboard:")
 
 
@@ -164,3 +167,16 @@ def run_foreign_export(args: argparse.Namespace, source: str) -> int:
     except ImportError as e:  # the extra is not installed: one line, exit code 2
         raise ExportError(str(e)) from None
     return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ..db.run import find_run
+    from ..db.transfer import copy_run
+
+    source = args.source or default_source()
+    args.run = [find_run(source, ref) for ref in args.run]  # ids, each reference checked first
+    if is_foreign_target(args.to):  # mlflow:URI, tensorboard:DIR
+        return run_foreign_export(args, source)
+    for rid in args.run:
+        print(copy_run(source, rid, args.to, with_parents=args.with_parents))
+    return OK
