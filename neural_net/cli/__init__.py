@@ -35,6 +35,15 @@ another program's file, an older schema â€” run ``neural-net db upgrade PATH`` â
 a malformed value in a file, an unknown schema revision; a bad command line) or 3 (an
 unexpected error: one line too; ``NEURAL_NET_DEBUG=1`` shows the traceback).
 
+The package: :mod:`~neural_net.cli.entry` (``main``: errors to one line and an exit code),
+:mod:`~neural_net.cli.parser` (the argument parser), :mod:`~neural_net.cli.output` (tables, CSV,
+JSON), :mod:`~neural_net.cli.references` (``SOURCE`` and ``RUN``),
+:mod:`~neural_net.cli.exit_codes`, and one module per command group: :mod:`~neural_net.cli.runs`,
+:mod:`~neural_net.cli.history`, :mod:`~neural_net.cli.show`, :mod:`~neural_net.cli.compare`,
+:mod:`~neural_net.cli.edit` (tag, note, rename, delete), :mod:`~neural_net.cli.schema` (``db``),
+:mod:`~neural_net.cli.interop` (export, import), :mod:`~neural_net.cli.demo`,
+:mod:`~neural_net.cli.dashboard` (``ui``).
+
 Example:
     >>> from neural_net.cli import main
     >>> main(["demo", "--epochs", "5", "--quiet", "--no-store"])
@@ -50,4 +59,5 @@ from .parser import EPILOG, Parser, build_parser
 from .references import default_source
 from .runs import RUN_TABLE_COLUMNS
 
-__all__ = ['EPILOG', 'INTERNAL', 'NOT_FOUND', 'OK', 'Parser', 'RUN_TABLE_COLUMNS', 'UNUSABLE', 'build_parser', 'default_source', 'display_url', 'main', 'next_commands', 'print_table', 'write_rows']
+__all__ = ["EPILOG", "INTERNAL", "NOT_FOUND", "OK", "Parser", "RUN_TABLE_COLUMNS", "UNUSABLE", "build_parser",
+           "default_source", "display_url", "main", "next_commands", "print_table", "write_rows"]

@@ -8,11 +8,34 @@ import sys
 from typing import Any
 
 from .exit_codes import OK
-from .output import _cell, display_url, _plain, print_table
+from .output import cell, display_url, plain, print_table
 from .references import default_source
 
 
-def _compare(args: argparse.Namespace) -> int:
+def command_compare(args: argparse.Namespace) -> int:
+    """``neural-net compare``: print the runs' parameters side by side, their final and best
+    metrics (``--plot``: draw their curves); returns 0.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> other = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="other", seed=1)
+        >>> _ = other.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=3, verbose=0); other.store.close()
+        >>> from neural_net.cli.compare import command_compare
+        >>> command_compare(build_parser().parse_args(["compare", "tiny", "other", "--from", path]))
+        ... # doctest: +ELLIPSIS
+        tiny: run ... (finished, 2 epochs) in .../tiny.db
+        other: run ... (finished, 3 epochs) in .../tiny.db
+        ...
+        best loss: ...
+        0
+    """
     from ..db.columns import higher_is_better
     from ..db.comparison import compare_runs, run_labels
     from ..db.run import find_run, open_run
@@ -27,9 +50,9 @@ def _compare(args: argparse.Namespace) -> int:
     if args.format == "json":
         doc = {"runs": [{"label": lab, "run_id": r.run_id, "name": r.name, "database": display_url(r.db_path)}
                         for lab, r in zip(labels, runs)],
-               "params": {k: {**{lab: _plain(row[lab]) for lab in labels}, "differs": bool(row["differs"])}
+               "params": {k: {**{lab: plain(row[lab]) for lab in labels}, "differs": bool(row["differs"])}
                           for k, row in params.iterrows()},
-               "metrics": {k: {lab: _plain(row[lab]) for lab in labels} for k, row in metrics.iterrows()}}
+               "metrics": {k: {lab: plain(row[lab]) for lab in labels} for k, row in metrics.iterrows()}}
         print(json.dumps(doc, ensure_ascii=False, allow_nan=False, default=str))
         return OK
     out = sys.stdout
@@ -47,7 +70,7 @@ def _compare(args: argparse.Namespace) -> int:
         best = [(lab, v) for lab, v in metrics.loc[f"best_{key}"].items() if v is not None]
         if best:  # the first of equally good runs
             lab, value = (max if higher_is_better(key) else min)(best, key=lambda item: item[1])
-            out.write(f"\nbest {key}: {lab} ({_cell(value)} at epoch {metrics.loc[f'best_{key}_epoch', lab]})\n")
+            out.write(f"\nbest {key}: {lab} ({cell(value)} at epoch {metrics.loc[f'best_{key}_epoch', lab]})\n")
     if args.plot:
         out.write(f"{key} curves written to {args.plot}\n")
     return OK

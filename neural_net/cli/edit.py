@@ -6,11 +6,27 @@ import sys
 
 from .exit_codes import OK
 from .output import display_url
-from .references import _locate
+from .references import locate
 
 
-def _tag(args: argparse.Namespace) -> int:
-    run = _locate(args)
+def command_tag(args: argparse.Namespace) -> int:
+    """``neural-net tag RUN key=value ...``: set (``key=``: remove) tags; prints the run's tags.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> from neural_net.cli.edit import command_tag
+        >>> command_tag(build_parser().parse_args(["tag", "tiny", "stage=demo", "--from", path]))  # doctest: +ELLIPSIS
+        run ...: tags stage=demo
+        0
+    """
+    run = locate(args)
     for item in args.tags:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
@@ -21,23 +37,74 @@ def _tag(args: argparse.Namespace) -> int:
     return OK
 
 
-def _note(args: argparse.Namespace) -> int:
-    run = _locate(args)
+def command_note(args: argparse.Namespace) -> int:
+    """``neural-net note RUN TEXT``: set (an empty TEXT: clear) the run's note.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> from neural_net.cli.edit import command_note
+        >>> command_note(build_parser().parse_args(["note", "tiny", "a first try", "--from", path]))  # doctest: +ELLIPSIS
+        run ...: note set (11 characters)
+        0
+    """
+    run = locate(args)
     run.set_note(args.text if args.text else None)
     print(f"run {run.run_id}: " + (f"note set ({len(args.text)} characters)" if args.text else "note cleared"))
     return OK
 
 
-def _rename(args: argparse.Namespace) -> int:
-    run = _locate(args)
+def command_rename(args: argparse.Namespace) -> int:
+    """``neural-net rename RUN NAME``: give the run a new name.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> from neural_net.cli.edit import command_rename
+        >>> command_rename(build_parser().parse_args(["rename", "tiny", "tiny-2", "--from", path]))  # doctest: +ELLIPSIS
+        run ...: renamed 'tiny' to 'tiny-2'
+        0
+    """
+    run = locate(args)
     old = run.name
     run.rename(args.name)
     print(f"run {run.run_id}: renamed {old!r} to {args.name!r}")
     return OK
 
 
-def _delete(args: argparse.Namespace) -> int:
-    run = _locate(args)
+def command_delete(args: argparse.Namespace) -> int:
+    """``neural-net delete RUN [--yes]``: delete the run (asks first unless ``--yes``); a file left
+    with no run is removed.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> from neural_net.cli.edit import command_delete
+        >>> command_delete(build_parser().parse_args(["delete", "tiny", "--from", path, "--yes"]))  # doctest: +ELLIPSIS
+        deleted run ... ('tiny', finished, 2 epochs) from .../tiny.db; the file held no other run and was removed
+        0
+        >>> os.path.exists(path)
+        False
+    """
+    run = locate(args)
     what = f"run {run.run_id} ({run.name!r}, {run.row.get('status')}, {run.row.get('epochs')} epochs) from " \
            f"{display_url(run.db_path)}"
     if not args.yes:

@@ -8,7 +8,7 @@ import sys
 import warnings
 from typing import Any, Callable, Sequence
 
-from .exit_codes import _exit_code, INTERNAL, OK, _one_line
+from .exit_codes import INTERNAL, OK, exit_code, one_line
 from .parser import build_parser
 
 
@@ -64,14 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return OK
     except Exception as e:  # noqa: BLE001 - every error becomes one line and an exit code
-        code = _exit_code(e)
+        code = exit_code(e)
         if code is None:
             if os.environ.get("NEURAL_NET_DEBUG"):
                 raise
-            print(f"neural-net: unexpected error: {type(e).__name__}: {_one_line(e)} (NEURAL_NET_DEBUG=1 shows "
+            print(f"neural-net: unexpected error: {type(e).__name__}: {one_line(e)} (NEURAL_NET_DEBUG=1 shows "
                   "the traceback)", file=sys.stderr)
             return INTERNAL
-        print(f"neural-net: {_one_line(e)}", file=sys.stderr)
+        print(f"neural-net: {one_line(e)}", file=sys.stderr)
         return code
     finally:
         warnings.showwarning = previous

@@ -7,14 +7,34 @@ import csv
 import sys
 
 from .exit_codes import OK
-from .output import _cell, _plain, write_rows
-from .references import _locate
+from .output import cell, plain, write_rows
+from .references import locate
 
 
-def _history(args: argparse.Namespace) -> int:
+def command_history(args: argparse.Namespace) -> int:
+    """``neural-net history``: print the run's values per epoch (``--follow``: as they are
+    committed); returns 0.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> from neural_net.cli.history import command_history
+        >>> command_history(build_parser().parse_args(["history", "tiny", "--from", path, "--format", "csv"]))
+        ... # doctest: +ELLIPSIS
+        epoch,loss,lr
+        1,...,0.01
+        2,...,0.01
+        0
+    """
     if args.follow:
         return _follow(args)
-    frame = _locate(args).history()
+    frame = locate(args).history()
     rows = [{"epoch": int(e), **dict(zip(frame.columns, values))}
             for e, values in zip(frame.index, frame.itertuples(index=False, name=None))]
     columns = ["epoch", *frame.columns]
@@ -38,7 +58,7 @@ def _follow(args: argparse.Namespace) -> int:
         raise ValueError("history --follow: --format json cannot be streamed; use table or csv")
     if not args.interval > 0:
         raise ValueError(f"history --follow: --interval must be a positive number of seconds, got {args.interval}")
-    run = _locate(args)
+    run = locate(args)
     url, run_id = run.db_path, run.run_id
     printed, columns, width = 0, None, 12
     writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -59,10 +79,10 @@ def _follow(args: argparse.Namespace) -> int:
                             print("  ".join(c.rjust(width) for c in columns))
                     row = dict(zip(frame.columns, values), epoch=int(epoch))
                     if args.format == "csv":
-                        writer.writerow(["" if (v := _plain(row.get(c))) is None else repr(v) if isinstance(v, float)
+                        writer.writerow(["" if (v := plain(row.get(c))) is None else repr(v) if isinstance(v, float)
                                          else v for c in columns])
                     else:
-                        print("  ".join(_cell(row.get(c), c).rjust(width) for c in columns))
+                        print("  ".join(cell(row.get(c), c).rjust(width) for c in columns))
                     printed = int(epoch)
                 sys.stdout.flush()
             if status != "running" and status != "created":

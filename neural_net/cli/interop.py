@@ -169,7 +169,25 @@ def run_foreign_export(args: argparse.Namespace, source: str) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
+def command_export(args: argparse.Namespace) -> int:
+    """``neural-net export RUN... --to TARGET``: copy the runs to another database or file (or
+    hand ``mlflow:``/``tensorboard:`` targets to :func:`run_foreign_export`); prints one line per run.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> from neural_net.cli.interop import command_export
+        >>> copy = os.path.join(tempfile.mkdtemp(), "copy.db")
+        >>> command_export(build_parser().parse_args(["export", "tiny", "--from", path, "--to", copy]))  # doctest: +ELLIPSIS
+        run ...: copied ... rows (1 Architecture, 1 Layer, ...) from .../tiny.db to .../copy.db
+        0
+    """
     from ..db.run import find_run
     from ..db.transfer import copy_run
 

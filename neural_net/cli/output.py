@@ -25,8 +25,16 @@ def display_url(url: str) -> str:
         return url
 
 
-def _plain(value: Any) -> Any:
-    """A value as JSON/CSV wants it: numpy scalars as Python numbers, NaN as None, times as text."""
+def plain(value: Any) -> Any:
+    """A value as JSON/CSV wants it: numpy scalars as Python numbers, NaN as None, times as text.
+
+    Example:
+        >>> import numpy as np
+        >>> from datetime import datetime
+        >>> from neural_net.cli.output import plain
+        >>> plain(np.float64(0.5)), plain(float("nan")), plain(datetime(2024, 1, 2, 3, 4, 5))
+        (0.5, None, '2024-01-02 03:04:05')
+    """
     if value is None:
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
@@ -45,9 +53,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any, column: str = "") -> str:
-    """A value as the table format shows it (floats to 6 significant digits, times to seconds)."""
-    value = _plain(value)
+def cell(value: Any, column: str = "") -> str:
+    """A value as the table format shows it (floats to 6 significant digits, times to seconds).
+
+    Example:
+        >>> from neural_net.cli.output import cell
+        >>> cell(0.123456789), cell(None), cell(True), cell("2024-01-02 03:04:05.123", "started_at")
+        ('0.123457', '-', 'true', '2024-01-02 03:04:05')
+    """
+    value = plain(value)
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -70,7 +84,7 @@ def print_table(rows: list[dict[str, Any]], columns: list[str], out: TextIO, *,
         run_id      loss
              7  0.123457
     """
-    cells = [[_cell(r.get(c), c) for c in columns] for r in rows]
+    cells = [[cell(r.get(c), c) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
 
     def line(values: list[str]) -> str:
@@ -98,24 +112,42 @@ def write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str, out: Te
         [{"epoch": 1, "loss": 0.5}]
     """
     if fmt == "json":
-        out.write(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in rows], ensure_ascii=False,
+        out.write(json.dumps([{c: plain(r.get(c)) for c in columns} for r in rows], ensure_ascii=False,
                              allow_nan=False) + "\n")
     elif fmt == "csv":
         w = csv.writer(out, lineterminator="\n")
         w.writerow(columns)
         for r in rows:
-            w.writerow(["" if (v := _plain(r.get(c))) is None else repr(v) if isinstance(v, float) else v
+            w.writerow(["" if (v := plain(r.get(c))) is None else repr(v) if isinstance(v, float) else v
                         for c in columns])
     else:
         print_table(rows, columns, out, right=right)
 
 
-def _records(df: Any) -> list[dict[str, Any]]:
+def records(df: Any) -> list[dict[str, Any]]:
+    """The rows of a DataFrame as dictionaries (column -> value), in order.
+
+    Example:
+        >>> import pandas as pd
+        >>> from neural_net.cli.output import records
+        >>> records(pd.DataFrame({"epoch": [1, 2], "loss": [0.5, 0.25]}))
+        [{'epoch': 1, 'loss': 0.5}, {'epoch': 2, 'loss': 0.25}]
+    """
     return [dict(zip(df.columns, row)) for row in df.itertuples(index=False, name=None)]
 
 
-def _skip_to_stderr(path: str, reason: str) -> None:
-    """``on_skip`` of the catalogue: one line on stderr naming the file and the reason."""
+def skip_to_stderr(path: str, reason: str) -> None:
+    """``on_skip`` of the catalogue: one line on stderr naming the file and the reason.
+
+    Example:
+        >>> import contextlib, io
+        >>> from neural_net.cli.output import skip_to_stderr
+        >>> err = io.StringIO()
+        >>> with contextlib.redirect_stderr(err):
+        ...     skip_to_stderr("run/a.db", "database is locked")
+        >>> err.getvalue()
+        'neural-net: skipping run/a.db: database is locked\\n'
+    """
     reason = " ".join(str(reason).split())
     text = reason if reason.startswith(path) else f"{path}: {reason}"
     print(f"neural-net: skipping {text}", file=sys.stderr)

@@ -4,17 +4,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .compare import _compare
-from .dashboard import _ui_command
-from .demo import _demo
-from .edit import _delete, _note, _rename, _tag
+from .compare import command_compare
+from .dashboard import command_ui, ui_command
+from .demo import command_demo
+from .edit import command_delete, command_note, command_rename, command_tag
 from .exit_codes import UNUSABLE
-from .history import _history
-from .interop import _export
+from .history import command_history
+from .interop import add_export_options, add_import_command, command_export
 from .references import default_source
-from .runs import _runs
-from .schema import _db_status, _db_upgrade
-from .show import _show
+from .runs import command_runs
+from .schema import command_db_status, command_db_upgrade
+from .show import command_show
 
 
 EPILOG = """\
@@ -91,7 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
         ['-val_accuracy']
     """
     from .. import __version__
-    from .interop import add_export_options, add_import_command
 
     parser = Parser(
         prog="neural-net", formatter_class=_formatter, epilog=EPILOG,
@@ -130,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="columns to show (parameters such as lr, units; metrics such as loss, val_accuracy, "
                            "best_val_accuracy)")
     runs.add_argument("--limit", type=_positive, metavar="N", help="show the first N runs only")
-    runs.set_defaults(func=_runs)
+    runs.set_defaults(func=command_runs)
 
     hist = sub.add_parser("history", help="a run's loss and metrics per epoch", formatter_class=_formatter,
                           description="The run's per-epoch values: loss, metrics, validation values, learning "
@@ -147,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --follow: seconds between two reads (default 1)")
     hist.add_argument("--stale-after", type=float, metavar="SECONDS",
                       help="with --follow: stop when a run of another host has sent no heartbeat for this long")
-    hist.set_defaults(func=_history)
+    hist.set_defaults(func=command_history)
 
     show = sub.add_parser("show", help="a run's metadata, hyper-parameters, layers and snapshots",
                           formatter_class=_formatter,
@@ -157,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     _source_option(show)
     show.add_argument("--format", choices=["table", "json"], default="table",
                       help="text (default) or json (with the full configuration)")
-    show.set_defaults(func=_show)
+    show.set_defaults(func=command_show)
 
     export = sub.add_parser(
         "export", help="copy a run to another database or to a file of its own", formatter_class=_formatter,
@@ -180,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--with-parents", action="store_true",
                         help="also copy the runs this one was resumed from (parent_id), when SOURCE has them")
     add_export_options(export)
-    export.set_defaults(func=_export)
+    export.set_defaults(func=command_export)
 
     cmp_ = sub.add_parser("compare", help="runs side by side: parameters (differences marked), final and best "
                                           "metrics, curves on one chart", formatter_class=_formatter,
@@ -199,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--plot", metavar="FILE.png", help="write the metric's curves of every run to this image")
     cmp_.add_argument("--format", choices=["table", "json"], default="table",
                       help="table (default) or json")
-    cmp_.set_defaults(func=_compare)
+    cmp_.set_defaults(func=command_compare)
 
     tag = sub.add_parser("tag", help="set tags of a run (key=value; key= removes one)", formatter_class=_formatter,
                          description="Set tags of a run: KEY=VALUE pairs (KEY= removes the tag). Tags are rows of "
@@ -207,21 +206,21 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     tag.add_argument("tags", nargs="+", metavar="KEY=VALUE")
     _source_option(tag)
-    tag.set_defaults(func=_tag)
+    tag.set_defaults(func=command_tag)
 
     note = sub.add_parser("note", help="describe a run in a sentence", formatter_class=_formatter,
                           description="Set the run's note (Architecture.note); an empty TEXT clears it.")
     note.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     note.add_argument("text", metavar="TEXT")
     _source_option(note)
-    note.set_defaults(func=_note)
+    note.set_defaults(func=command_note)
 
     ren = sub.add_parser("rename", help="give a run a name", formatter_class=_formatter,
                          description="Set the run's name (what `neural-net runs` shows and --name matches).")
     ren.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     ren.add_argument("name", metavar="NAME", help="the new name")
     _source_option(ren)
-    ren.set_defaults(func=_rename)
+    ren.set_defaults(func=command_rename)
 
     dele = sub.add_parser("delete", help="delete a run and every row it owns", formatter_class=_formatter,
                           description="Delete the run (layers, costs, metrics, snapshots, weights). A SQLite file "
@@ -229,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     dele.add_argument("run", type=_run_ref, metavar="RUN", help="run id, unique prefix of one, 'latest' or run name")
     _source_option(dele)
     dele.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    dele.set_defaults(func=_delete)
+    dele.set_defaults(func=command_delete)
 
     add_import_command(sub, _formatter, default_source)
 
@@ -244,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "left untouched.")
     up.add_argument("path", metavar="PATH", help=".db file, directory of .db files, or database URL")
     up.add_argument("--revision", default="head", help="target revision (default: head, the newest)")
-    up.set_defaults(func=_db_upgrade)
+    up.set_defaults(func=command_db_upgrade)
     st = dbsub.add_parser("status", help="the schema revision of a database (or of every .db file of a directory)",
                           formatter_class=_formatter,
                           description="Print each database's state: current, outdated (needs `neural-net db "
@@ -252,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "database is usable as it is (current or empty), 1 when one needs an "
                                       "upgrade or is missing, 2 when one is unusable.")
     st.add_argument("path", metavar="PATH", help=".db file, directory of .db files, or database URL")
-    st.set_defaults(func=_db_status)
+    st.set_defaults(func=command_db_status)
 
     demo = sub.add_parser("demo", help="train a small network on the embedded iris data",
                           description="Train a 4-16-3 network on the iris data embedded in the package, store the "
@@ -263,11 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "$NEURAL_NET_DATABASE_URL, else a new file in $NEURAL_NET_RUN_DIR or ./run)")
     demo.add_argument("--no-store", action="store_true", help="do not store the run")
     demo.add_argument("--quiet", action="store_true")
-    demo.set_defaults(func=_demo)
+    demo.set_defaults(func=command_demo)
 
     ui = sub.add_parser("ui", help="the dashboard in a web browser (needs the ui extra)", formatter_class=_formatter,
                         description="Serve a read-only dashboard of the runs of SOURCE on http://127.0.0.1:5150/.")
-    _ui_command().add_arguments(ui)
-    ui.set_defaults(func=lambda args: _ui_command().run(argparse.Namespace(**{**vars(args), "source": args.source
-                                                                               or default_source()})))
+    ui_command().add_arguments(ui)
+    ui.set_defaults(func=command_ui)
     return parser

@@ -5,7 +5,7 @@ import argparse
 import os
 
 from .exit_codes import NOT_FOUND, OK, UNUSABLE
-from .output import display_url, _skip_to_stderr
+from .output import display_url, skip_to_stderr
 
 
 def _db_targets(path: str) -> list[str]:
@@ -20,7 +20,19 @@ def _db_targets(path: str) -> list[str]:
         return [sqlite_url(path)]
 
 
-def _db_upgrade(args: argparse.Namespace) -> int:
+def command_db_upgrade(args: argparse.Namespace) -> int:
+    """``neural-net db upgrade PATH``: bring each database to the newest schema revision (a
+    missing file is created); returns 0, or 2 when one of a directory's files is unusable.
+
+    Example:
+        >>> import os, tempfile
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.cli.schema import command_db_upgrade
+        >>> path = os.path.join(tempfile.mkdtemp(), "runs.db")
+        >>> command_db_upgrade(build_parser().parse_args(["db", "upgrade", path]))  # doctest: +ELLIPSIS
+        created .../runs.db at schema revision ...
+        0
+    """
     from ..db.engine import database_state, upgrade
     from ..db.errors import StoreError
 
@@ -38,7 +50,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         except StoreError as e:
             if not many:
                 raise
-            _skip_to_stderr(where, str(e))
+            skip_to_stderr(where, str(e))
             code = UNUSABLE
             continue
         if before.kind == "missing":
@@ -52,7 +64,19 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return code
 
 
-def _db_status(args: argparse.Namespace) -> int:
+def command_db_status(args: argparse.Namespace) -> int:
+    """``neural-net db status PATH``: print each database's state; returns 0 when every one is
+    usable as it is, 1 when one needs an upgrade or is missing, 2 when one is unusable.
+
+    Example:
+        >>> import os, tempfile
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.cli.schema import command_db_status
+        >>> path = os.path.join(tempfile.mkdtemp(), "runs.db")
+        >>> command_db_status(build_parser().parse_args(["db", "status", path])) == 1  # doctest: +ELLIPSIS
+        /.../runs.db: missing (no database file yet)
+        True
+    """
     from ..db.engine import database_state
     from ..db.errors import NotANeuralNetDatabase, StorePathError
     from ..db.migrate import head_revision

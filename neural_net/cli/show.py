@@ -6,16 +6,36 @@ import json
 import sys
 
 from .exit_codes import OK
-from .output import _cell, display_url, _plain, print_table, _records
-from .references import _locate
+from .output import cell, display_url, plain, print_table, records
+from .references import locate
 
 
-def _show(args: argparse.Namespace) -> int:
-    run = _locate(args)  # located once
+def command_show(args: argparse.Namespace) -> int:
+    """``neural-net show``: print everything stored about one run but its weights; returns 0.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> from neural_net.cli.show import command_show
+        >>> command_show(build_parser().parse_args(["show", "tiny", "--from", path]))  # doctest: +ELLIPSIS
+        run ...  tiny  (finished)
+        ...
+        layers
+        position  name            n_in  n_out  neurons  ...
+        ...
+        0
+    """
+    run = locate(args)  # located once
     info = run.info
     frame = run.history()
-    layer_rows = _records(run.layers().drop(columns=["config"]))
-    snap_rows = _records(run.snapshots())
+    layer_rows = records(run.layers().drop(columns=["config"]))
+    snap_rows = records(run.snapshots())
     loss = frame["loss"] if "loss" in frame else None
     summary = {
         "run_id": info["Architecture_id"], "name": info.get("run_name") or info.get("name"), "status": info["status"],
@@ -31,10 +51,10 @@ def _show(args: argparse.Namespace) -> int:
     }
     tags = run.tags
     if args.format == "json":
-        doc = {"run": {k: _plain(v) for k, v in summary.items()}, "tags": tags, "hyperparams": info["hyperparams"],
+        doc = {"run": {k: plain(v) for k, v in summary.items()}, "tags": tags, "hyperparams": info["hyperparams"],
                "config": info["config"],
-               "layers": [{k: _plain(v) for k, v in r.items()} for r in layer_rows],
-               "snapshots": [{k: _plain(v) for k, v in r.items()} for r in snap_rows]}
+               "layers": [{k: plain(v) for k, v in r.items()} for r in layer_rows],
+               "snapshots": [{k: plain(v) for k, v in r.items()} for r in snap_rows]}
         print(json.dumps(doc, ensure_ascii=False, allow_nan=False, default=str))
         return OK
     out = sys.stdout
@@ -67,7 +87,7 @@ def _show(args: argparse.Namespace) -> int:
         shown.pop("note")
     width = max(len(k) for k in shown)
     for k, v in shown.items():
-        out.write(f"  {k.ljust(width)}  {_cell(v, k)}\n")
+        out.write(f"  {k.ljust(width)}  {cell(v, k)}\n")
     if summary["error"]:
         last = [ln for ln in str(summary["error"]).strip().splitlines() if ln.strip()]
         out.write(f"  {'error'.ljust(width)}  {last[-1] if last else ''}\n")
