@@ -50,7 +50,8 @@ def command_note(args: argparse.Namespace) -> int:
         >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
         >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
         >>> from neural_net.cli.edit import command_note
-        >>> command_note(build_parser().parse_args(["note", "tiny", "a first try", "--from", path]))  # doctest: +ELLIPSIS
+        >>> args = build_parser().parse_args(["note", "tiny", "a first try", "--from", path])
+        >>> command_note(args)  # doctest: +ELLIPSIS
         run ...: note set (11 characters)
         0
     """
@@ -73,7 +74,8 @@ def command_rename(args: argparse.Namespace) -> int:
         >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
         >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
         >>> from neural_net.cli.edit import command_rename
-        >>> command_rename(build_parser().parse_args(["rename", "tiny", "tiny-2", "--from", path]))  # doctest: +ELLIPSIS
+        >>> args = build_parser().parse_args(["rename", "tiny", "tiny-2", "--from", path])
+        >>> command_rename(args)  # doctest: +ELLIPSIS
         run ...: renamed 'tiny' to 'tiny-2'
         0
     """

@@ -184,7 +184,8 @@ def command_export(args: argparse.Namespace) -> int:
         >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
         >>> from neural_net.cli.interop import command_export
         >>> copy = os.path.join(tempfile.mkdtemp(), "copy.db")
-        >>> command_export(build_parser().parse_args(["export", "tiny", "--from", path, "--to", copy]))  # doctest: +ELLIPSIS
+        >>> args = build_parser().parse_args(["export", "tiny", "--from", path, "--to", copy])
+        >>> command_export(args)  # doctest: +ELLIPSIS
         run ...: copied ... rows (1 Architecture, 1 Layer, ...) from .../tiny.db to .../copy.db
         0
     """
