@@ -13,7 +13,7 @@ MODULES = sorted(m.name for m in pkgutil.walk_packages(neural_net.__path__, "neu
 
 #: Modules whose examples need an optional extra (skipped without it).
 OPTIONAL = {"neural_net.db.mlflow_export": "mlflow", "neural_net.db.tensorboard_export": "tbparse",
-            "neural_net.cli_interop": "tensorboardX"}
+            "neural_net.cli.interop": "tensorboardX"}
 
 
 @pytest.mark.parametrize("name", MODULES)

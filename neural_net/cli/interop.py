@@ -22,6 +22,9 @@ import argparse
 import json
 from typing import Any, Callable
 
+from .exit_codes import OK
+from .references import default_source
+
 FOREIGN = ("mlflow:", "tensorboard:")
 
 
@@ -29,7 +32,7 @@ def is_foreign_target(target: str) -> bool:
     """True for an ``export --to`` target of another tool (``mlflow:...``, ``tensorboard:...``).
 
     Example:
-        >>> from neural_net.cli_interop import is_foreign_target
+        >>> from neural_net.cli.interop import is_foreign_target
         >>> is_foreign_target("mlflow:sqlite:///mlruns.db"), is_foreign_target("best.db")
         (True, False)
     """
@@ -62,7 +65,7 @@ def add_export_options(export: argparse.ArgumentParser) -> None:
 
     Example:
         >>> import argparse
-        >>> from neural_net.cli_interop import add_export_options
+        >>> from neural_net.cli.interop import add_export_options
         >>> p = argparse.ArgumentParser(); add_export_options(p)
         >>> p.parse_args(["--snapshots", "10,20", "--experiment", "sweep"]).snapshots
         [10, 20]
@@ -79,7 +82,7 @@ def add_import_command(sub: Any, formatter: Callable[[str], argparse.HelpFormatt
 
     Example:
         >>> import argparse
-        >>> from neural_net.cli_interop import add_import_command
+        >>> from neural_net.cli.interop import add_import_command
         >>> parser = argparse.ArgumentParser(); sub = parser.add_subparsers(dest="command")
         >>> _ = add_import_command(sub, argparse.HelpFormatter, lambda: "run")
         >>> args = parser.parse_args(["import", "log.csv", "--name", "baseline"]); args.file, args.name
@@ -109,7 +112,7 @@ def run_import(args: argparse.Namespace, default_source: Callable[[], str]) -> i
 
     Example:
         >>> import argparse, os, tempfile
-        >>> from neural_net.cli_interop import run_import
+        >>> from neural_net.cli.interop import run_import
         >>> folder = tempfile.mkdtemp(); log = os.path.join(folder, "log.csv")
         >>> with open(log, "w") as f:
         ...     _ = f.write("epoch,loss\\n0,1.0\\n")
@@ -118,9 +121,9 @@ def run_import(args: argparse.Namespace, default_source: Callable[[], str]) -> i
         imported 1 epoch of .../log.csv as run ... into .../k.db
         0
     """
-    from .db.engine import resolve_url
-    from .db.history_import import import_history
-    from .db.readers import run_info
+    from ..db.engine import resolve_url
+    from ..db.history_import import import_history
+    from ..db.readers import run_info
 
     url = resolve_url(args.to or default_source())
     rid = import_history(args.file, store=url, name=args.name, params=dict(args.param) or None)
@@ -138,29 +141,61 @@ def run_foreign_export(args: argparse.Namespace, source: str) -> int:
         >>> import argparse, os, tempfile
         >>> from neural_net.architecture import Sequential
         >>> from neural_net.layers import Dense
-        >>> from neural_net.cli_interop import run_foreign_export
+        >>> from neural_net.cli.interop import run_foreign_export
         >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://", name="tiny")
         >>> logdir = tempfile.mkdtemp()
         >>> run_foreign_export(argparse.Namespace(run=[net['id']], to="tensorboard:" + logdir), "sqlite://")  # doctest: +ELLIPSIS
         run ... → .../tiny-...
         0
     """
-    from .db.export_common import ExportError
+    from ..db.export_common import ExportError
 
     runs = args.run if isinstance(args.run, list) else [args.run]
     try:
         if args.to.startswith("mlflow:"):
-            from .db.mlflow_export import to_mlflow
+            from ..db.mlflow_export import to_mlflow
 
             uri = args.to[len("mlflow:"):]
             ids = to_mlflow(source, runs, uri, experiment=args.experiment, snapshots=args.snapshots)
             for rid, mlflow_id in zip(runs, ids):
                 print(f"run {rid} → MLflow run {mlflow_id} at {uri}")
         else:
-            from .db.tensorboard_export import to_tensorboard
+            from ..db.tensorboard_export import to_tensorboard
 
             for rid, folder in zip(runs, to_tensorboard(source, runs, args.to[len("tensorboard:"):])):
                 print(f"run {rid} → {folder}")
     except ImportError as e:  # the extra is not installed: one line, exit code 2
         raise ExportError(str(e)) from None
     return 0
+
+
+def command_export(args: argparse.Namespace) -> int:
+    """``neural-net export RUN... --to TARGET``: copy the runs to another database or file (or
+    hand ``mlflow:``/``tensorboard:`` targets to :func:`run_foreign_export`); prints one line per run.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> from neural_net.cli.interop import command_export
+        >>> copy = os.path.join(tempfile.mkdtemp(), "copy.db")
+        >>> args = build_parser().parse_args(["export", "tiny", "--from", path, "--to", copy])
+        >>> command_export(args)  # doctest: +ELLIPSIS
+        run ...: copied ... rows (1 Architecture, 1 Layer, ...) from .../tiny.db to .../copy.db
+        0
+    """
+    from ..db.run import find_run
+    from ..db.transfer import copy_run
+
+    source = args.source or default_source()
+    args.run = [find_run(source, ref) for ref in args.run]  # ids, each reference checked first
+    if is_foreign_target(args.to):  # mlflow:URI, tensorboard:DIR
+        return run_foreign_export(args, source)
+    for rid in args.run:
+        print(copy_run(source, rid, args.to, with_parents=args.with_parents))
+    return OK

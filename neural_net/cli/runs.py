@@ -1,0 +1,69 @@
+"""``neural-net runs [SOURCE]``: the catalogue, one line per run (parameters and metrics as columns
+with ``--sort``, ``--where``, ``--columns``)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .exit_codes import OK
+from .output import display_url, plain, print_table, records, skip_to_stderr, write_rows
+from .references import default_source
+
+
+RUN_TABLE_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "parent", "db"]
+
+
+def command_runs(args: argparse.Namespace) -> int:
+    """``neural-net runs``: print the catalogue of ``args.source``; returns 0.
+
+    Example:
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.cli import build_parser
+        >>> from neural_net.layers import Dense
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.db")
+        >>> net = Sequential([Dense(1, input_dim=2)], "mse", store=path, name="tiny", seed=0)
+        >>> _ = net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0); net.store.close()
+        >>> from neural_net.cli.runs import command_runs
+        >>> command_runs(build_parser().parse_args(["runs", path, "--columns", "name,status,epochs"]))
+        name  status    epochs
+        tiny  finished       2
+        0
+    """
+    from ..db.catalogue import INTEGER_COLUMNS, catalogue, runs as runs_with_columns
+
+    source = args.source or default_source()
+    options = dict(stale_after=args.stale_after, status=args.status, name=args.name, on_skip=skip_to_stderr)
+    if args.sort or args.where or args.columns:  # parameters and metrics as columns
+        runs = runs_with_columns(source, where=args.where, order_by=args.sort, **options)
+    else:
+        runs = catalogue(source, **options)
+        for c in INTEGER_COLUMNS:  # 50 in every format, not 50.0
+            runs[c] = runs[c].astype("Int64")
+    if args.limit is not None:
+        runs = runs.head(args.limit)
+    columns = None
+    if args.columns:
+        columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+        unknown = [c for c in columns if c not in runs.columns and c not in ("db", "parent")]
+        if unknown:
+            raise ValueError(f"--columns: no column {unknown[0]!r}; columns are {', '.join(runs.columns)}")
+    rows = records(runs)
+    for r in rows:
+        r["db_path"] = display_url(r["db_path"])
+        r["db"] = os.path.basename(r["db_path"]) if r["db_path"].startswith("/") else r["db_path"]
+        parent = plain(r.get("parent_id"))
+        r["parent"] = None if parent is None else f"{parent}@{plain(r.get('parent_epoch'))}"  # run@epoch
+    if args.format == "table":
+        if not rows:
+            print(f"no runs in {display_url(str(source))}" + (" match" if args.status or args.name else ""))
+            return OK
+        shown = columns or [c for c in RUN_TABLE_COLUMNS  # parent: when a run has one
+                            if c != "parent" or any(r["parent"] is not None for r in rows)]
+        print_table(rows, shown, sys.stdout,
+                    right=[c for c in shown if c not in ("name", "status", "db", "db_path") and not c.endswith("_at")])
+    else:
+        write_rows(rows, columns or [c for c in runs.columns], args.format, sys.stdout)
+    return OK
