@@ -365,10 +365,12 @@ def test_python_dash_m_neural_net(run_dir, tmp_path):
     assert out.returncode == 0, out.stderr
     assert [r["name"] for r in json.loads(out.stdout)] == ["mnist-a", "iris", "mnist-b"]
     assert "notes.db" in out.stderr and "Traceback" not in out.stderr
-    out = subprocess.run([sys.executable, "-m", "neural_net", "history", "42", "--from", str(d)],
+    ids = [str(r["run_id"]) for r in json.loads(out.stdout)]
+    missing = next(str(n) for n in range(10, 100) if not any(i.startswith(str(n)) for i in ids))  # ids are random
+    out = subprocess.run([sys.executable, "-m", "neural_net", "history", missing, "--from", str(d)],
                          capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 1 and out.stdout == "" and "Traceback" not in out.stderr
-    assert out.stderr.splitlines()[-1].startswith("neural-net: no run 42")
+    assert out.stderr.splitlines()[-1].startswith(f"neural-net: no run {missing}")
     out = subprocess.run([sys.executable, "-m", "neural_net", "export", str(nets["iris"]["id"]), "--from", str(d),
                           "--to", str(tmp_path / "iris.db")], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0 and "copied" in out.stdout
