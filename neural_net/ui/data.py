@@ -1,9 +1,9 @@
 """Every database read of the dashboard, in one place.
 
 The dashboard reads a store only through this module, and this module reads only through the
-public names of :mod:`neural_net.db` (``list_runs``, ``run_info``, ``history``, ``layers``,
-``snapshots``, ``weight_matrices``, ``head_revision``, ``ENGINES``, ``dispose`` and the
-errors; ``neural_net.db.process.effective_status``), plus a few read-only ``SELECT``
+public names of :mod:`neural_net.db` (``open_run`` and its :class:`~neural_net.db.StoredRun`,
+``list_runs``, ``effective_status``, ``head_revision``, ``ENGINES``, ``dispose`` and the
+errors), plus a few read-only ``SELECT``
 statements over the documented tables and views where those functions do not give what a
 page needs (see :data:`SQL`): the runs table of a file in one connection (its schema
 revision, ``run_summary``, the parameters and final metrics of every run; about twice as
@@ -228,29 +228,30 @@ class Source:
         raise UnknownRun(f"no run {run_id} in {self.label}")
 
     # one run
-    def _read(self, reader: Any, run_id: int, *args: Any) -> Any:
-        """``reader(url, run_id, *args)`` of the public readers, on the run's database, read-only."""
+    def _read(self, run_id: int, read: Any) -> Any:
+        """``read(run)`` of the run's :class:`neural_net.db.StoredRun` (``neural_net.db.open_run``),
+        on the run's database, read-only."""
         url = self.locate(run_id)
         with read_only(url):
-            return reader(url, run_id, *args)
+            return read(db.open_run(url, run_id))
 
     def info(self, run_id: int) -> dict[str, Any]:
-        """``run_info`` of the run (parameters flattened in ``params``)."""
-        info = self._read(db.run_info, run_id)
-        info["params"] = flatten_params(info.get("hyperparams"))
-        return info
+        """The run's ``info``, with its ``params`` (flattened), ``tags`` and ``note``."""
+        def read(run: Any) -> dict[str, Any]:
+            return {**run.info, "params": run.params, "tags": run.tags, "note": run.note}
+        return self._read(run_id, read)
 
     def layers(self, run_id: int) -> pd.DataFrame:
-        """``layers`` of the run."""
-        return self._read(db.layers, run_id)
+        """``layers()`` of the run."""
+        return self._read(run_id, lambda run: run.layers())
 
     def snapshots(self, run_id: int) -> pd.DataFrame:
-        """``snapshots`` of the run."""
-        return self._read(db.snapshots, run_id)
+        """``snapshots()`` of the run."""
+        return self._read(run_id, lambda run: run.snapshots())
 
     def history(self, run_id: int) -> pd.DataFrame:
-        """``history`` of the run (epoch × columns)."""
-        return self._read(db.history, run_id)
+        """``history()`` of the run (epoch × columns)."""
+        return self._read(run_id, lambda run: run.history())
 
     def wall_time(self, run_id: int) -> pd.Series:
         """Seconds from the first recorded epoch to each epoch's training loss row."""
@@ -263,7 +264,7 @@ class Source:
 
     def matrices(self, run_id: int, epoch: int | None = None) -> list[np.ndarray]:
         """``weight_matrices`` of the run's snapshot at ``epoch``."""
-        return self._read(db.weight_matrices, run_id, epoch)
+        return self._read(run_id, lambda run: run.weight_matrices(epoch))
 
     def poll(self, run_id: int, after: int) -> dict[str, Any]:
         """What a live page needs since epoch ``after``: the stored status and epochs, and

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from neural_net.db.process import effective_status
+import neural_net.db as db
 
 from .readonly import connect_read_only, select_many
 
@@ -170,7 +170,7 @@ def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | Non
     """The runs-table rows of the SQLite file ``path`` (URL ``url``) in one read-only
     connection and one read transaction: the schema revision, ``run_summary``, the parameters
     and the final metrics. The status is the one :func:`neural_net.db.list_runs` reports
-    (:func:`neural_net.db.process.effective_status`: a run stored as running whose process is
+    (:func:`neural_net.db.effective_status`: a run stored as running whose process is
     gone is ``interrupted``). None when the file is not a neural_net database at revision
     ``head`` or cannot be read this way: the caller then reads it through ``list_runs``,
     which says what is wrong.
@@ -211,7 +211,7 @@ def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | Non
     records = []
     for row in summary:
         r = dict(zip(SUMMARY_COLUMNS, row))
-        r["status"] = effective_status(r["stored_status"], r["pid"], r["hostname"], r.pop("process_token"),
+        r["status"] = db.effective_status(r["stored_status"], r["pid"], r["hostname"], r.pop("process_token"),
                                        r["updated_at"], now)
         r["db_path"] = url
         r.update(extras.get(int(r["run_id"]), {}))
