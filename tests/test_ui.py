@@ -509,3 +509,38 @@ def test_no_page_refers_outside_the_server(client, store):
         refs = re.findall(r'(?:src|href)="([^"]+)"', html)
         assert refs and all(r.startswith(("/", "?", "data:")) or r == "" for r in refs), refs
     assert os.path.getsize(os.path.join(os.path.dirname(charts.__file__), "static", "PLOTLY-LICENSE.txt")) > 500
+
+
+# ----- tags ----------------------------------------------------------------------------------------
+def test_runs_page_has_a_tags_column_and_filters_by_tag(tmp_path):
+    a = trained(str(tmp_path / "a.db"), epochs=2, name="a")
+    b = trained(str(tmp_path / "b.db"), epochs=2, name="b", seed=1)
+    c_ = trained(str(tmp_path / "c.db"), epochs=2, name="c", seed=2)
+    db.set_tag(str(tmp_path / "a.db"), a["id"], "dataset", "iris")
+    db.set_tag(str(tmp_path / "a.db"), a["id"], "best", "yes")
+    db.set_tag(str(tmp_path / "b.db"), b["id"], "dataset", "digits")
+    db.set_note(str(tmp_path / "a.db"), a["id"], "the one to beat")
+    db.dispose()
+    with TestClient(create_app(tmp_path)) as c:
+        page = c.get("/").text
+        assert 'href="/?tag=dataset%3Airis">dataset=iris</a>' in page and 'data-col="tags"' in page
+        assert run_rows(c.get("/?tag=dataset:iris").text) == [str(a["id"])]
+        assert run_rows(c.get("/?tag=dataset=digits").text) == [str(b["id"])]
+        assert sorted(run_rows(c.get("/?tag=dataset").text)) == sorted([str(a["id"]), str(b["id"])])
+        assert run_rows(c.get("/?tag=dataset:iris&tag=best:yes").text) == [str(a["id"])]
+        assert run_rows(c.get("/?tag=dataset:iris&tag=best:no").text) == []
+        assert run_rows(c.get("/?tag=nobody").text) == []
+        assert run_rows(c.get("/?where=dataset=digits").text) == [str(b["id"])]  # a tag as a where key
+        assert run_rows(c.get("/?q=digits").text) == [str(b["id"])]
+        assert c.get("/?tag=:x").status_code == 400
+        assert run_rows(c.get("/?sort=tags").text)[-1] == str(c_["id"])  # untagged last
+        rows = list(csv.DictReader(io.StringIO(c.get("/runs.csv?tag=dataset").text)))
+        assert {r["run_id"]: r["tags"] for r in rows} == {str(a["id"]): "best=yes, dataset=iris",
+                                                          str(b["id"]): "dataset=digits"}
+        run = c.get(f"/runs/{a['id']}").text
+        assert re.search(r'id="tags"><tr><th>best</th><td>yes</td></tr><tr><th>dataset</th><td>iris</td>', run)
+        assert '<p class="note">the one to beat</p>' in run
+        # a tag set while the dashboard runs shows on the next request (the file changed)
+        db.set_tag(str(tmp_path / "c.db"), c_["id"], "dataset", "iris")
+        db.dispose()
+        assert sorted(run_rows(c.get("/?tag=dataset:iris").text)) == sorted([str(a["id"]), str(c_["id"])])

@@ -34,6 +34,7 @@ SQL = {
         "JOIN (SELECT Architecture_id, split, name, max(epoch) AS last, max(value) AS best_max, "
         "min(value) AS best_min FROM metric GROUP BY Architecture_id, split, name) AS b "
         "ON m.Architecture_id = b.Architecture_id AND m.split = b.split AND m.name = b.name AND m.epoch = b.last"),
+    "tags": "SELECT Architecture_id, key, value FROM tag ORDER BY Architecture_id, key",
     "wall_time": ("SELECT epoch, created_at FROM Cost WHERE Architecture_id = {rid} AND split = 'train' "
                   "AND epoch IS NOT NULL ORDER BY epoch"),
     "poll_status": "SELECT status, epochs FROM Architecture WHERE Architecture_id = {rid}",
@@ -120,9 +121,10 @@ def _loads(text: Any) -> Any:
         return None
 
 
-def _extras_of(params: list[tuple], finals: list[tuple]) -> dict[int, dict[str, Any]]:
-    """Per run: parameters, final/best metrics, lineage, from the rows of ``SQL["params"]``
-    and ``SQL["final_metrics"]``."""
+def _extras_of(params: list[tuple], finals: list[tuple], tags: list[tuple] = ()) -> dict[int, dict[str, Any]]:
+    """Per run: parameters, final/best metrics, lineage and tags (``tag.<key>`` each, and
+    ``tags``: ``'key=value, ...'``), from the rows of ``SQL["params"]``, ``SQL["final_metrics"]``
+    and ``SQL["tags"]``."""
     out: dict[int, dict[str, Any]] = {}
     for rid, run_name, hyper, config, parent_id, parent_epoch in params:
         row = {f"param.{k}": v for k, v in flatten_params(_loads(hyper)).items()}
@@ -138,12 +140,17 @@ def _extras_of(params: list[tuple], finals: list[tuple]) -> dict[int, dict[str, 
         higher = any(h in name.lower() for h in HIGHER_IS_BETTER)
         out[int(rid)][f"final_{key}"] = value
         out[int(rid)][f"best_{key}"] = best_max if higher else best_min
+    for rid, key, value in tags:
+        row = out.get(int(rid))
+        if row is not None and isinstance(key, str):
+            row[f"tag.{key}"] = value
+            row["tags"] = (row["tags"] + ", " if "tags" in row else "") + f"{key}={value}"
     return out
 
 
 def read_extras(url: str) -> dict[int, dict[str, Any]]:
     """Per run of the database ``url``: parameters (``param.<key>``), final/best metrics,
-    lineage, in one read-only connection.
+    lineage, tags (``tag.<key>``, ``tags``), in one read-only connection.
 
     Example:
         >>> import numpy, tempfile, os
@@ -157,7 +164,7 @@ def read_extras(url: str) -> dict[int, dict[str, Any]]:
         >>> extras["param.layers"], extras["param.batch_size"], extras["parent_id"]
         ('2-1', 4, None)
     """
-    return _extras_of(*select_many(url, [SQL["params"], SQL["final_metrics"]]))
+    return _extras_of(*select_many(url, [SQL["params"], SQL["final_metrics"], SQL["tags"]]))
 
 
 #: Columns of ``SQL["summary"]``, as :func:`neural_net.db.list_runs` names them.
@@ -201,12 +208,13 @@ def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | Non
         summary = con.execute(SQL["summary"]).fetchall()
         params = con.execute(SQL["params"]).fetchall() if summary else []
         finals = con.execute(SQL["final_metrics"]).fetchall() if summary else []
+        tags = con.execute(SQL["tags"]).fetchall() if summary else []
         con.execute("COMMIT")
     except sqlite3.Error:
         return None
     finally:
         con.close()
-    extras = _extras_of(params, finals)
+    extras = _extras_of(params, finals, tags)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     records = []
     for row in summary:

@@ -26,7 +26,7 @@ from .render import clean, render_page
 PER_PAGE = 50
 MAX_PER = 1000
 #: Columns of the runs table before the metrics and parameters.
-BASE_COLUMNS = ["run_id", "name", "status", "started_at", "duration", "epochs"]
+BASE_COLUMNS = ["run_id", "name", "status", "tags", "started_at", "duration", "epochs"]
 STATUSES = ("created", "running", "finished", "failed", "interrupted")
 
 
@@ -44,8 +44,8 @@ def table_columns(table: pd.DataFrame) -> list[str]:
         >>> import pandas as pd
         >>> from neural_net.ui.runs_page import table_columns
         >>> table_columns(pd.DataFrame(columns=["run_id", "name", "status", "started_at", "duration", "epochs",
-        ...                                     "param.lr", "final_loss", "db_path"]))
-        ['run_id', 'name', 'status', 'started_at', 'duration', 'epochs', 'final_loss', 'param.lr']
+        ...                                     "param.lr", "final_loss", "tag.x", "db_path"]))
+        ['run_id', 'name', 'status', 'tags', 'started_at', 'duration', 'epochs', 'final_loss', 'param.lr']
     """
     metrics = [c for c in table.columns if c.startswith(("final_", "best_")) and not c.endswith("_epoch")]
     metrics.sort(key=lambda c: (c.split("_", 1)[1] not in ("loss", "val_loss"), c.split("_", 1)[1], c[0] == "b"))
@@ -61,16 +61,35 @@ def _text(col: pd.Series) -> pd.Series:
 def _key(column: str, table: pd.DataFrame) -> str:
     if column in table.columns:
         return column
-    if f"param.{column}" in table.columns:
-        return f"param.{column}"
+    for prefix in ("param.", "tag."):
+        if f"{prefix}{column}" in table.columns:
+            return f"{prefix}{column}"
     raise ValueError(f"unknown column {column!r}; columns are {', '.join(table_columns(table))}")
 
 
+def parse_tag(text: str) -> tuple[str, str | None]:
+    """A tag filter as ``(key, value)``: ``'key:value'`` or ``'key=value'`` (split at the first
+    ``:`` or ``=``), or ``'key'`` alone (``value`` None: runs that have the tag).
+
+    Example:
+        >>> from neural_net.ui.runs_page import parse_tag
+        >>> parse_tag("dataset:iris"), parse_tag("group=a:b"), parse_tag(" best ")
+        (('dataset', 'iris'), ('group', 'a:b'), ('best', None))
+    """
+    cut = min((i for i in (text.find(":"), text.find("=")) if i >= 0), default=-1)
+    key, value = (text, None) if cut < 0 else (text[:cut], text[cut + 1:].strip())
+    key = key.strip()
+    if not key:
+        raise ValueError(f"a tag filter is key:value, key=value or key, got {text!r}")
+    return key, value
+
+
 def filter_table(table: pd.DataFrame, *, q: str = "", status: str = "", where: list[str] | None = None,
-                 sort: str = "") -> pd.DataFrame:
-    """The runs table filtered by text ``q`` (name, id, parameters), ``status``, ``where``
-    conditions ``key=value`` (a parameter, tag or column; numbers compare as numbers) and
-    sorted by ``sort`` (a column, ``-`` in front for descending; missing values last).
+                 tag: list[str] | None = None, sort: str = "") -> pd.DataFrame:
+    """The runs table filtered by text ``q`` (name, id, parameters, tags), ``status``, ``where``
+    conditions ``key=value`` (a parameter, tag or column; numbers compare as numbers), ``tag``
+    filters (:func:`parse_tag`; the value compared as text, exactly) and sorted by ``sort`` (a
+    column, ``-`` in front for descending; missing values last).
 
     Example:
         >>> import pandas as pd
@@ -79,6 +98,9 @@ def filter_table(table: pd.DataFrame, *, q: str = "", status: str = "", where: l
         ...                   "param.lr": [0.1, 0.01, 0.1], "final_loss": [0.3, 0.1, 0.2]})
         >>> filter_table(t, where=["lr=0.1"], sort="-final_loss").run_id.tolist()
         [1, 3]
+        >>> t["tag.dataset"] = ["iris", None, "digits"]
+        >>> filter_table(t, tag=["dataset:iris"]).run_id.tolist(), filter_table(t, tag=["dataset"]).run_id.tolist()
+        ([1], [1, 3])
     """
     keep = pd.Series(True, index=table.index)
     if status:
@@ -96,11 +118,20 @@ def filter_table(table: pd.DataFrame, *, q: str = "", status: str = "", where: l
             keep &= (numeric == num) | (_text(col) == v.lower())
         except ValueError:
             keep &= _text(col) == v.lower()
+    for cond in tag or []:
+        key, value = parse_tag(cond)
+        col = table.get(f"tag.{key}")
+        if col is None:
+            keep &= False
+        elif value is None:
+            keep &= col.map(lambda v: clean(v) is not None).astype(bool)
+        else:
+            keep &= col.map(lambda v: clean(v) is not None and str(v) == value).astype(bool)
     if q:
         needle = q.lower()
         text = _text(table["name"]) + " " + _text(table["run_id"])
         for c in table.columns:
-            if c.startswith("param."):
+            if c.startswith("param.") or c == "tags":
                 text = text + " " + _text(table[c])
         keep &= text.map(lambda t: needle in t).astype(bool)
     out = table[keep]
@@ -119,13 +150,16 @@ def runs_table(source: Source) -> tuple[pd.DataFrame, dict[str, str]]:
     runs = source.runs()
     table = runs.table.copy()
     table["duration"] = _duration(table) if len(table) else pd.Series(dtype=float)
+    if "tags" not in table.columns:
+        table["tags"] = pd.Series([None] * len(table), index=table.index, dtype=object)
     return table, runs.skipped
 
 
 def _query(request: Request) -> dict[str, Any]:
     qp = request.query_params
     return {"q": qp.get("q", "").strip(), "status": qp.get("status", "").strip(),
-            "where": [w for w in qp.getlist("where") if w.strip()], "sort": qp.get("sort", "").strip()}
+            "where": [w for w in qp.getlist("where") if w.strip()],
+            "tag": [w for w in qp.getlist("tag") if w.strip()], "sort": qp.get("sort", "").strip()}
 
 
 def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
@@ -154,7 +188,9 @@ def _runs_page(request: Request) -> Response:
     page = int_param(request, "page", 1, 1, pages)
     shown = rows.iloc[(page - 1) * per: page * per]
     columns = table_columns(table)
-    records = [{c: clean(r.get(c)) for c in columns} for r in shown.to_dict("records")]
+    records = [{**{c: clean(r.get(c)) for c in columns},
+                "tag_list": sorted((k[4:], v) for k, v in r.items() if k.startswith("tag.") and clean(v) is not None)}
+               for r in shown.to_dict("records")]
     base = [(k, v) for k, v in request.query_params.multi_items() if k not in ("sort", "page")]
     return render_page(request, "runs.html", title="Runs", columns=columns, rows=records, total=len(table),
                  matched=len(rows), page=page, pages=pages, per=per, query=query, skipped=skipped,
