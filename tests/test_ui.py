@@ -544,3 +544,34 @@ def test_runs_page_has_a_tags_column_and_filters_by_tag(tmp_path):
         db.set_tag(str(tmp_path / "c.db"), c_["id"], "dataset", "iris")
         db.dispose()
         assert sorted(run_rows(c.get("/?tag=dataset:iris").text)) == sorted([str(a["id"]), str(c_["id"])])
+
+
+def test_a_slow_runs_table_is_streamed_after_the_head_of_the_page(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from neural_net.ui import runs_page
+
+    net = trained(str(tmp_path / "a.db"), epochs=2, name="slow")
+    db.dispose()
+    release = threading.Event()
+    read = Source.runs
+
+    def slow(self):
+        release.wait(10)
+        return read(self)
+
+    monkeypatch.setattr(Source, "runs", slow)
+    monkeypatch.setattr(runs_page, "FIRST_BYTE_WAIT", 0.01)
+    with TestClient(create_app(tmp_path)) as c:
+        with c.stream("GET", "/") as r:
+            chunks = r.iter_text()
+            head = next(chunks)  # sent while the table is still being read
+            assert r.status_code == 200 and head.rstrip().endswith("<main>") and "<title>Runs" in head
+            release.set()
+            rest = "".join(chunks)
+        assert run_rows(rest) == [str(net["id"])] and rest.rstrip().endswith("</html>")
+        release.clear()
+        threading.Timer(0.2, release.set).start()
+        bad = c.get("/?sort=nope")  # the page has begun: the error is in it
+        assert bad.status_code == 200 and "unknown column &#x27;nope&#x27;" in bad.text and "Traceback" not in bad.text

@@ -35,6 +35,7 @@ Example:
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from starlette.applications import Starlette
@@ -113,8 +114,8 @@ class Static(StaticFiles):
 def create_app(source: Any, *, poll_ms: int = 1000, warm: bool = False) -> Starlette:
     """The dashboard for ``source`` (a run directory, a ``.db`` file or a SQLAlchemy URL).
 
-    ``poll_ms`` is the live page's poll interval; ``warm`` reads the runs table once at
-    start-up so that the first page is served from the cache.
+    ``poll_ms`` is the live page's poll interval; ``warm`` starts reading the runs table in a
+    background thread, so that the first page finds it read or being read.
 
     Example:
         >>> from neural_net.ui.app import create_app
@@ -133,9 +134,13 @@ def create_app(source: Any, *, poll_ms: int = 1000, warm: bool = False) -> Starl
     app = Starlette(routes=routes, exception_handlers=handlers, middleware=middleware)  # type: ignore[arg-type]
     app.state.source = src
     app.state.poll_ms = int(poll_ms)
-    if warm:
-        try:
-            src.runs()
-        except db.StoreError:
-            pass  # shown on the first page
+    if warm:  # in the background: the server answers (and prints its URL) meanwhile
+        threading.Thread(target=_warm, args=(src,), name="neural_net.ui.warm", daemon=True).start()
     return app
+
+
+def _warm(source: Source) -> None:
+    try:
+        source.runs()
+    except Exception:  # noqa: BLE001 - the first page that needs the table shows the error
+        pass

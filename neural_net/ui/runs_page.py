@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from html import escape
+from typing import Any, Iterator
 
 import pandas as pd
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from .data import CHART_SQL, Source
-from .render import clean, render_page
+from .render import clean, env, render_page
 
 #: Rows per page of the runs table unless ``per=`` says otherwise (at most :data:`MAX_PER`).
 PER_PAGE = 50
@@ -175,9 +178,8 @@ def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> in
     return value
 
 
-def _runs_page(request: Request) -> Response:
+def _runs_context(request: Request, table: pd.DataFrame, skipped: dict[str, str]) -> dict[str, Any]:
     source: Source = request.app.state.source
-    table, skipped = runs_table(source)
     query = _query(request)
     try:
         rows = filter_table(table, **query)
@@ -192,9 +194,50 @@ def _runs_page(request: Request) -> Response:
                 "tag_list": sorted((k[4:], v) for k, v in r.items() if k.startswith("tag.") and clean(v) is not None)}
                for r in shown.to_dict("records")]
     base = [(k, v) for k, v in request.query_params.multi_items() if k not in ("sort", "page")]
-    return render_page(request, "runs.html", title="Runs", columns=columns, rows=records, total=len(table),
-                 matched=len(rows), page=page, pages=pages, per=per, query=query, skipped=skipped,
-                 statuses=STATUSES, base=base, source=source.label, sql=CHART_SQL["runs"])
+    return dict(title="Runs", columns=columns, rows=records, total=len(table), matched=len(rows), page=page,
+                pages=pages, per=per, query=query, skipped=skipped, statuses=STATUSES, base=base,
+                source=source.label, sql=CHART_SQL["runs"])
+
+
+#: Seconds the runs page of a directory or a server waits for the runs table before it starts
+#: sending the page: a table read from the cache is sent whole (with its status code); a cold read
+#: of many files (a second or more for a thousand) is streamed, the page's head first and the
+#: table when it is read (an error then is a message in the page).
+FIRST_BYTE_WAIT = 0.2
+_readers = ThreadPoolExecutor(2, thread_name_prefix="neural_net.ui.runs")
+
+
+def _runs_page(request: Request) -> Response:
+    source: Source = request.app.state.source
+    pending = _readers.submit(runs_table, source)
+    try:
+        # one SQLite file reads fast, and its errors are pages with their status code
+        table, skipped = pending.result(timeout=None if _one_file(source) else FIRST_BYTE_WAIT)
+    except FuturesTimeout:
+        return StreamingResponse(_stream(request, pending), media_type="text/html; charset=utf-8")
+    return render_page(request, "runs.html", **_runs_context(request, table, skipped))
+
+
+def _one_file(source: Source) -> bool:
+    return source.single and ("://" not in source.source or source.source.startswith("sqlite"))
+
+
+def _stream(request: Request, pending: Any) -> Iterator[str]:
+    """The runs page in two parts: everything before the table (the same for every runs page),
+    then, once ``pending`` (the runs table being read) is done, the rest; an error then is a
+    message in the page (the status line, 200, is sent already)."""
+    head = env.get_template("base.html").render(request=request, nav="runs", title="Runs")
+    head = head[:head.index("<main>") + len("<main>")]
+    yield head
+    try:
+        table, skipped = pending.result()
+        html = env.get_template("runs.html").render(request=request, nav="runs",
+                                                    **_runs_context(request, table, skipped))
+    except Exception as e:  # noqa: BLE001 - the page has begun: the error goes into it
+        detail = e.detail if isinstance(e, HTTPException) else f"{type(e).__name__}: {' '.join(str(e).split())}"
+        yield f'\n<h1>The runs cannot be shown</h1>\n<p id="error-message">{escape(str(detail))}</p>\n</main>\n</body>\n</html>\n'
+        return
+    yield html[len(head):] if html.startswith(head) else html[html.index("<main>") + len("<main>"):]
 
 
 def _runs_csv(request: Request) -> Response:
