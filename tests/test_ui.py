@@ -407,6 +407,12 @@ def test_the_dashboard_reads_a_database_server_or_file(db_url):
         assert run_rows(c.get("/").text) == [str(net["id"])]
         assert c.get(f"/runs/{net['id']}").status_code == 200
         assert c.get(f"/api/runs/{net['id']}/poll?after=2").json()["series"]["loss"]["x"] == [3, 4]
+        other = trained(db_url, epochs=1, name="later")  # the cached table is read again: it changed
+        db.dispose(db_url)
+        assert sorted(run_rows(c.get("/").text)) == sorted([str(net["id"]), str(other["id"])])
+        db.set_tag(db_url, other["id"], "kind", "late")
+        db.dispose(db_url)
+        assert run_rows(c.get("/?tag=kind:late").text) == [str(other["id"])]
     assert db_url not in db.ENGINES
     if db_url.startswith("postgresql"):
         from sqlalchemy import text

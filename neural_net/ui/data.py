@@ -14,7 +14,9 @@ Read-only, and nothing left behind: every connection is made by :mod:`neural_net
 
 The runs table is cached per file and refreshed only for files whose size or modification
 time (of the file or its ``-wal``) changed, and for runs still marked running: browsing a
-thousand runs reads each file once.
+thousand runs reads each file once. A database server's table is read again when one short
+query says it changed (runs, heartbeats, epochs, tags, parameters) and at least every
+:data:`SERVER_REFRESH` seconds.
 
 Example:
     >>> import numpy, tempfile, os
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +95,22 @@ def _signature(path: str) -> tuple:
             continue
         sig.append((st.st_size, st.st_mtime_ns) if st.st_size or p == path else None)
     return tuple(sig)
+
+
+#: Seconds after which the runs table of a database server is read again even if its signature
+#: (:func:`_server_signature`) is unchanged: a rename or a note changes no count.
+SERVER_REFRESH = 30.0
+
+
+def _server_signature(url: str) -> tuple | None:
+    """What changes when a server's runs table may have: the number of runs, their latest
+    heartbeat, their epochs, tags and parameters (one short query), and the current
+    :data:`SERVER_REFRESH` period. None when the query fails (the read then says why)."""
+    try:
+        row = select_rows(url, SQL["server_signature"])[0]
+    except Exception:  # noqa: BLE001 - the store's, SQLAlchemy's, a driver's errors
+        return None
+    return tuple(str(v) for v in row) + (int(time.time() // SERVER_REFRESH),)
 
 
 class Source:
@@ -167,7 +186,7 @@ class Source:
             todo = []
             for url in urls:
                 path = sqlite_path(url)
-                sig = _signature(path) if path else None
+                sig = _signature(path) if path else _server_signature(url)
                 failed = self._failed.get(url)
                 if failed is not None and sig is not None and failed[0] == sig:
                     skipped[path or url] = failed[1]  # unchanged since it failed

@@ -34,6 +34,8 @@ SQL = {
         "JOIN (SELECT Architecture_id, split, name, max(epoch) AS last, max(value) AS best_max, "
         "min(value) AS best_min FROM metric GROUP BY Architecture_id, split, name) AS b "
         "ON m.Architecture_id = b.Architecture_id AND m.split = b.split AND m.name = b.name AND m.epoch = b.last"),
+    "server_signature": ("SELECT count(*), max(updated_at), sum(epochs), (SELECT count(*) FROM tag), "
+                         "(SELECT count(*) FROM param) FROM Architecture"),
     "tags": "SELECT Architecture_id, key, value FROM tag ORDER BY Architecture_id, key",
     "wall_time": ("SELECT epoch, created_at FROM Cost WHERE Architecture_id = {rid} AND split = 'train' "
                   "AND epoch IS NOT NULL ORDER BY epoch"),
