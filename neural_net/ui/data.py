@@ -161,7 +161,8 @@ class Source:
     def _read_file(self, url: str) -> list[dict[str, Any]]:
         """One database's rows of the runs table (raises the store's errors): one read-only
         connection (:func:`read_runs_file`) for a SQLite file this process holds no engine
-        of, else (and for what that declines) ``list_runs`` and the parameters."""
+        of, ``neural_net.db.runs`` for a database server (:func:`catalogue_records`), else
+        (and for what those decline) ``list_runs`` and the parameters."""
         path = sqlite_path(url)
         if path is not None and url not in db.ENGINES:
             if self._head is None:
@@ -169,6 +170,11 @@ class Source:
             records = read_runs_file(path, url, self._head)
             if records is not None:
                 return records
+        if path is None and not url.startswith("sqlite"):
+            with read_only(url):
+                frame = db.runs(url)
+                tags = select_rows(url, SQL["tags"]) if len(frame) else []
+            return catalogue_records(frame, tags)
         with read_only(url):
             runs = db.list_runs(url)
         records = runs.to_dict("records")
@@ -296,6 +302,50 @@ class Source:
         if status is None:
             raise UnknownRun(f"no run {run_id} in {self.label}")
         return {"status": status[0], "epochs": status[1], "rows": rows}
+
+
+#: Columns of :func:`neural_net.db.list_runs` (the catalogue before its parameters and metrics).
+CATALOGUE_COLUMNS = ("run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
+                     "best_epoch", "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "finished_at",
+                     "updated_at", "pid", "hostname", "stored_status", "parent_id", "parent_epoch")
+
+
+def catalogue_records(frame: pd.DataFrame, tags: list[tuple] = ()) -> list[dict[str, Any]]:
+    """The runs-table rows of a frame of :func:`neural_net.db.runs`, named as the dashboard
+    names them: its catalogue columns as they are, each metric ``m`` that has a ``best_m`` as
+    ``final_m`` and ``best_m`` (``lr`` left out), the other columns as parameters
+    (``param.<key>``), and the ``(run id, key, value)`` rows of ``tags`` as ``tag.<key>`` and
+    ``tags``.
+
+    Example:
+        >>> import pandas as pd
+        >>> from neural_net.ui.data import catalogue_records
+        >>> frame = pd.DataFrame({"run_id": [7], "name": ["a"], "optimizer": ["adam"], "accuracy": [0.9],
+        ...                       "best_accuracy": [0.95], "lr": [0.01]})
+        >>> catalogue_records(frame, [(7, "dataset", "iris")])
+        [{'run_id': 7, 'name': 'a', 'final_accuracy': 0.9, 'best_accuracy': 0.95, 'param.optimizer': 'adam', \
+'tag.dataset': 'iris', 'tags': 'dataset=iris'}]
+    """
+    columns = list(frame.columns)
+    metrics = [c for c in columns if f"best_{c}" in frame.columns and c not in CATALOGUE_COLUMNS
+               and c not in ("loss", "val_loss")]
+    taken = set(metrics) | {f"best_{c}" for c in metrics} | {"loss", "val_loss", "lr", "val_lr"}
+    params = [c for c in columns if c not in CATALOGUE_COLUMNS and c not in taken]
+    by_run: dict[int, dict[str, Any]] = {}
+    for rid, key, value in tags:
+        row = by_run.setdefault(int(rid), {})
+        row[f"tag.{key}"] = value
+        row["tags"] = (row["tags"] + ", " if "tags" in row else "") + f"{key}={value}"
+    out = []
+    for r in frame.to_dict("records"):
+        rec = {c: (None if r[c] is pd.NA else r[c]) for c in columns if c in CATALOGUE_COLUMNS}
+        for c in metrics:
+            rec[f"final_{c}"], rec[f"best_{c}"] = r[c], r[f"best_{c}"]
+        for c in params:
+            rec["param." + (c[len("params."):] if c.startswith("params.") else c)] = r[c]
+        rec.update(by_run.get(int(r["run_id"]), {}))
+        out.append(rec)
+    return out
 
 
 def _empty_table() -> pd.DataFrame:
