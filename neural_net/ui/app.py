@@ -1,8 +1,8 @@
 """The dashboard's web application: a Starlette app over :mod:`neural_net.ui.data`.
 
 =============================================  ===============================================
-``GET /``                                      the runs table (``q``, ``status``, ``where``,
-                                               ``sort``, ``page``, ``per``)
+``GET /``                                      the runs table (``q``, ``status``, ``tag``,
+                                               ``where``, ``sort``, ``page``, ``per``)
 ``GET /runs.csv``                              the same rows (every page) as CSV
 ``GET /runs/{id}``                             one run: parameters, lineage, architecture,
                                                curves, weight histograms, heat maps
@@ -16,6 +16,8 @@
 ``GET /static/...?v=TOKEN``                    plotly.js, the page script and style
 =============================================  ===============================================
 
+Speed of the first byte: the server reads the runs table in the background from start-up, and a
+runs page whose table is not read within 0.2 s is streamed (:mod:`neural_net.ui.runs_page`).
 Speed of the first draw: the run page's HTML carries the curves only; its scripts are
 ``defer``-red (the page paints before Plotly is parsed) and the histograms and the heat map
 are fetched as JSON once the curves are drawn. Static URLs carry a token made from the files'
