@@ -29,7 +29,14 @@ memory flat while browsing.
 
 The load average is printed before and after: on a shared machine, say so with the figures.
 
+``--runs-page-only``: the runs page of a server just started (its runs table not read yet)
+over ``--files`` run files and over a PostgreSQL database of ``--pg-runs`` runs × ``--pg-epochs``
+epochs (rows bulk-copied on the server; ``$NEURAL_NET_TEST_DATABASE_URL``): start-up to URL,
+first byte and whole page of the first request, later requests, and Chromium's time from
+navigation to the table's rows.
+
 Run: ``PYTHONPATH=. python benchmarks/bench_ui.py [--files 1000] [--epochs 10000] [--repeat 5]``
+or ``PYTHONPATH=. python benchmarks/bench_ui.py --runs-page-only [--files 1000] [--pg-runs 10000]``
 """
 from __future__ import annotations
 
@@ -47,6 +54,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -166,6 +174,132 @@ def cold_reads(directory: Path) -> list[tuple[str, float, float]]:
     return rows
 
 
+def start_server(source: str) -> tuple[subprocess.Popen, float, int]:
+    """``python -m neural_net ui SOURCE --port 0`` in its own process: (process, seconds from its
+    start to the URL printed, port)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "neural_net", "ui", source, "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    line = proc.stdout.readline()
+    startup = time.perf_counter() - t
+    m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+    if not m:
+        proc.kill()
+        raise RuntimeError(line + proc.stderr.read())
+    return proc, startup, int(m.group(1))
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.send_signal(2)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def cold_runs_page(source: str, label: str, expected_rows: int, browser: bool) -> list[tuple[str, float, float]]:
+    """The runs page of a server just started on ``source`` (its runs table not read yet): the
+    first request's first byte and whole page, from the moment the URL is printed; and, with a
+    new server, Chromium's time from navigation to the table's rows present (usable)."""
+    rows = []
+    proc, startup, port = start_server(source)
+    try:
+        first, whole, status, body = get(port, "/")
+        assert status == 200 and body.count(b'<tr data-run="') == min(50, expected_rows), body[-500:]
+        again = statistics.median(get(port, "/")[1] for _ in range(3))
+    finally:
+        stop_server(proc)
+    rows += [(f"{label}: server start-up to URL", startup, float("nan")),
+             (f"{label}: runs page, first request: first byte", first, float("nan")),
+             (f"{label}: runs page, first request: whole page", whole, float("nan")),
+             (f"{label}: runs page, later requests: whole page (median of 3)", again, float("nan"))]
+    if not browser:
+        return rows
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return rows + [(f"{label}: browser skipped (playwright not installed)", float("nan"), float("nan"))]
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"]
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        page = b.new_page(viewport={"width": 1400, "height": 900})
+        proc, _, port = start_server(source)
+        try:
+            t = time.perf_counter()
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")
+            page.wait_for_function("document.querySelectorAll('#runs tbody tr').length > 0", timeout=120_000,
+                                   polling=10)
+            usable = time.perf_counter() - t
+        finally:
+            stop_server(proc)
+            b.close()
+    return rows + [(f"{label}: browser, cold server: navigation to the table's rows", usable, float("nan"))]
+
+
+def postgres_source(url: str, n_runs: int, epochs: int) -> tuple[str, Any]:
+    """A database made for the purpose on the server of ``url`` holding ``n_runs`` runs of
+    ``epochs`` epochs (one run trained by the library, its rows copied on the server by
+    ``bench_catalogue._copy_runs``); returns its URL and a function that drops it."""
+    import psycopg
+    from bench_catalogue import _copy_runs, _server_url
+
+    name = f"nn_bench_ui_{os.getpid()}"
+    admin = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name}")
+        c.execute(f"CREATE DATABASE {name}")
+    target = _server_url(url, name)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 4))
+    y = np.eye(3)[rng.integers(0, 3, 40)]
+    net = Sequential([Dense(4, activation="relu", input_dim=4), Dense(3, activation="softmax")], "cross_entropy",
+                     store=target, seed=0, name="template")
+    net.compile("adam", metrics=["accuracy"])
+    net.fit(X, y, epochs=epochs, batch_size=20, validation_split=0.25, verbose=0)
+    db.dispose()
+    with psycopg.connect(_server_url(admin, name), autocommit=True) as c:
+        _copy_runs(c, n_runs)
+        c.execute("VACUUM ANALYZE")
+
+    def drop() -> None:
+        db.dispose()
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    return target, drop
+
+
+def runs_page_only(args: argparse.Namespace) -> None:
+    """``--runs-page-only``: the cold runs page over ``--files`` run files and over a PostgreSQL
+    database of ``--pg-runs`` runs (targets: first byte ≤ 0.5 s, usable ≤ 2 s)."""
+    load_before = load_average()
+    rows: list[tuple[str, float, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "run"
+        directory.mkdir()
+        make_run_dir(directory, args.files)
+        rows += cold_runs_page(str(directory), f"{args.files} run files", args.files + 1, not args.no_browser)
+    url = os.environ.get("NEURAL_NET_TEST_DATABASE_URL", "")
+    if args.pg_runs and url.startswith("postgresql"):
+        t = time.perf_counter()
+        target, drop = postgres_source(url, args.pg_runs, args.pg_epochs)
+        print(f"PostgreSQL: {args.pg_runs} runs x {args.pg_epochs} epochs made in {time.perf_counter() - t:.1f} s")
+        try:
+            rows += cold_runs_page(target, f"PostgreSQL, {args.pg_runs} runs", args.pg_runs, not args.no_browser)
+        finally:
+            drop()
+    elif args.pg_runs:
+        print("PostgreSQL part skipped: NEURAL_NET_TEST_DATABASE_URL is not a postgresql URL")
+    print(f"runs page, cold — {date.today()}, {os.cpu_count()} CPUs; load average {load_before} at the start, "
+          f"{load_average()} at the end")
+    width = max(len(r[0]) for r in rows)
+    print(f"{'seconds':{width}}  {'first':>8}")
+    for name, first, _ in rows:
+        print(f"{name:{width}}  {first:8.3f}")
+
+
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -178,7 +312,15 @@ def main() -> None:
     ap.add_argument("--browse", type=int, default=None, help="run pages opened for the memory series (default: all)")
     ap.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
+    ap.add_argument("--runs-page-only", action="store_true",
+                    help="only the cold runs page: --files run files and a PostgreSQL database of --pg-runs runs")
+    ap.add_argument("--pg-runs", type=int, default=10_000, help="runs in the PostgreSQL database (0: none; "
+                    "the server of $NEURAL_NET_TEST_DATABASE_URL)")
+    ap.add_argument("--pg-epochs", type=int, default=100)
     args = ap.parse_args()
+    if args.runs_page_only:
+        runs_page_only(args)
+        return
 
     load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:

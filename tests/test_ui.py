@@ -407,6 +407,12 @@ def test_the_dashboard_reads_a_database_server_or_file(db_url):
         assert run_rows(c.get("/").text) == [str(net["id"])]
         assert c.get(f"/runs/{net['id']}").status_code == 200
         assert c.get(f"/api/runs/{net['id']}/poll?after=2").json()["series"]["loss"]["x"] == [3, 4]
+        other = trained(db_url, epochs=1, name="later")  # the cached table is read again: it changed
+        db.dispose(db_url)
+        assert sorted(run_rows(c.get("/").text)) == sorted([str(net["id"]), str(other["id"])])
+        db.set_tag(db_url, other["id"], "kind", "late")
+        db.dispose(db_url)
+        assert run_rows(c.get("/?tag=kind:late").text) == [str(other["id"])]
     assert db_url not in db.ENGINES
     if db_url.startswith("postgresql"):
         from sqlalchemy import text
@@ -509,3 +515,69 @@ def test_no_page_refers_outside_the_server(client, store):
         refs = re.findall(r'(?:src|href)="([^"]+)"', html)
         assert refs and all(r.startswith(("/", "?", "data:")) or r == "" for r in refs), refs
     assert os.path.getsize(os.path.join(os.path.dirname(charts.__file__), "static", "PLOTLY-LICENSE.txt")) > 500
+
+
+# ----- tags ----------------------------------------------------------------------------------------
+def test_runs_page_has_a_tags_column_and_filters_by_tag(tmp_path):
+    a = trained(str(tmp_path / "a.db"), epochs=2, name="a")
+    b = trained(str(tmp_path / "b.db"), epochs=2, name="b", seed=1)
+    c_ = trained(str(tmp_path / "c.db"), epochs=2, name="c", seed=2)
+    db.set_tag(str(tmp_path / "a.db"), a["id"], "dataset", "iris")
+    db.set_tag(str(tmp_path / "a.db"), a["id"], "best", "yes")
+    db.set_tag(str(tmp_path / "b.db"), b["id"], "dataset", "digits")
+    db.set_note(str(tmp_path / "a.db"), a["id"], "the one to beat")
+    db.dispose()
+    with TestClient(create_app(tmp_path)) as c:
+        page = c.get("/").text
+        assert 'href="/?tag=dataset%3Airis">dataset=iris</a>' in page and 'data-col="tags"' in page
+        assert run_rows(c.get("/?tag=dataset:iris").text) == [str(a["id"])]
+        assert run_rows(c.get("/?tag=dataset=digits").text) == [str(b["id"])]
+        assert sorted(run_rows(c.get("/?tag=dataset").text)) == sorted([str(a["id"]), str(b["id"])])
+        assert run_rows(c.get("/?tag=dataset:iris&tag=best:yes").text) == [str(a["id"])]
+        assert run_rows(c.get("/?tag=dataset:iris&tag=best:no").text) == []
+        assert run_rows(c.get("/?tag=nobody").text) == []
+        assert run_rows(c.get("/?where=dataset=digits").text) == [str(b["id"])]  # a tag as a where key
+        assert run_rows(c.get("/?q=digits").text) == [str(b["id"])]
+        assert c.get("/?tag=:x").status_code == 400
+        assert run_rows(c.get("/?sort=tags").text)[-1] == str(c_["id"])  # untagged last
+        rows = list(csv.DictReader(io.StringIO(c.get("/runs.csv?tag=dataset").text)))
+        assert {r["run_id"]: r["tags"] for r in rows} == {str(a["id"]): "best=yes, dataset=iris",
+                                                          str(b["id"]): "dataset=digits"}
+        run = c.get(f"/runs/{a['id']}").text
+        assert re.search(r'id="tags"><tr><th>best</th><td>yes</td></tr><tr><th>dataset</th><td>iris</td>', run)
+        assert '<p class="note">the one to beat</p>' in run
+        # a tag set while the dashboard runs shows on the next request (the file changed)
+        db.set_tag(str(tmp_path / "c.db"), c_["id"], "dataset", "iris")
+        db.dispose()
+        assert sorted(run_rows(c.get("/?tag=dataset:iris").text)) == sorted([str(a["id"]), str(c_["id"])])
+
+
+def test_a_slow_runs_table_is_streamed_after_the_head_of_the_page(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from neural_net.ui import runs_page
+
+    net = trained(str(tmp_path / "a.db"), epochs=2, name="slow")
+    db.dispose()
+    release = threading.Event()
+    read = Source.runs
+
+    def slow(self):
+        release.wait(10)
+        return read(self)
+
+    monkeypatch.setattr(Source, "runs", slow)
+    monkeypatch.setattr(runs_page, "FIRST_BYTE_WAIT", 0.01)
+    with TestClient(create_app(tmp_path)) as c:
+        with c.stream("GET", "/") as r:
+            chunks = r.iter_text()
+            head = next(chunks)  # sent while the table is still being read
+            assert r.status_code == 200 and head.rstrip().endswith("<main>") and "<title>Runs" in head
+            release.set()
+            rest = "".join(chunks)
+        assert run_rows(rest) == [str(net["id"])] and rest.rstrip().endswith("</html>")
+        release.clear()
+        threading.Timer(0.2, release.set).start()
+        bad = c.get("/?sort=nope")  # the page has begun: the error is in it
+        assert bad.status_code == 200 and "unknown column &#x27;nope&#x27;" in bad.text and "Traceback" not in bad.text

@@ -175,3 +175,29 @@ def test_live_page_gains_points_while_a_child_trains(page, dashboard, store, tmp
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_runs_table_filters_by_tag(page, dashboard, store, tmp_path):
+    d, ids = store
+    db.set_tag(str(d / "adam-s0.db"), ids["adam-s0"], "dataset", "xor")
+    db.set_tag(str(d / "sgd-s0.db"), ids["sgd-s0"], "dataset", "xor")
+    db.set_tag(str(d / "adam-s1.db"), ids["adam-s1"], "dataset", "and")
+    db.dispose()
+    try:
+        page.goto(dashboard.url)
+        page.fill('input[name="tag"]', "dataset:xor")
+        page.click('form.filters button[type="submit"]')
+        page.wait_for_url("**tag=dataset%3Axor**")
+        shown = page.eval_on_selector_all("#runs tbody tr", "trs => trs.map(t => t.dataset.run)")
+        assert sorted(shown) == sorted([str(ids["adam-s0"]), str(ids["sgd-s0"])])
+        page.click(f'#runs tbody tr[data-run="{ids["adam-s0"]}"] a.tag')  # a tag links to its filter
+        page.wait_for_load_state()
+        assert page.input_value('input[name="tag"]') == "dataset:xor"
+        page.goto(dashboard.url + "?tag=dataset=and")
+        assert page.eval_on_selector_all("#runs tbody tr", "trs => trs.map(t => t.dataset.run)") == [
+            str(ids["adam-s1"])]
+        screenshot(page, tmp_path, "runs-tag")
+    finally:
+        for name in ("adam-s0", "sgd-s0", "adam-s1"):
+            db.set_tag(str(d / f"{name}.db"), ids[name], "dataset", None)
+        db.dispose()

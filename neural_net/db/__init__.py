@@ -83,7 +83,15 @@ Concurrency: SQLite files are in WAL mode with a 30 s busy timeout and every wri
 transaction is retried on "database is locked"; ids are random 63-bit integers, so several
 processes can share one file. A run killed with SIGKILL stays ``'running'`` in the database;
 readers report it ``'interrupted'`` once its pid is gone on this host (see
-:mod:`neural_net.db.process`).
+:mod:`neural_net.db.process`); ``effective_status(status, pid, hostname, process_token,
+updated_at, now, stale_after=None)`` is that rule, for a reader of the run rows (the dashboard):
+
+    >>> from datetime import datetime
+    >>> import neural_net.db as db
+    >>> db.effective_status('running', 2**22 + 12345, None, None, None, datetime(2024, 3, 4))
+    'running'
+    >>> db.effective_status('finished', None, None, None, None, datetime(2024, 3, 4))
+    'finished'
 
 Example:
     >>> import numpy
@@ -113,7 +121,7 @@ __all__ = [
     "delete_run", "export_run", "copy_run", "upgrade", "database_state", "head_revision", "open_database",
     "resolve_url", "dispose", "to_mlflow", "to_tensorboard", "import_history", "iter_history",
     "ENGINES", "StoreError", "StorePathError", "NotANeuralNetDatabase", "SchemaOutdated", "SchemaTooNew",
-    "RunNotFound", "SnapshotNotFound", "StoredModelError", "UnknownRevision",
+    "RunNotFound", "SnapshotNotFound", "StoredModelError", "UnknownRevision", "effective_status",
 ]
 
 _LAZY = {
@@ -126,7 +134,7 @@ _LAZY = {
     "dispose": "engine", "ENGINES": "engine",
     "head_revision": "migrate",
     "to_mlflow": "mlflow_export", "to_tensorboard": "tensorboard_export", "import_history": "history_import",
-    "iter_history": "history_stream",
+    "iter_history": "history_stream", "effective_status": "process",
     "StoreError": "errors", "StorePathError": "errors", "NotANeuralNetDatabase": "errors",
     "SchemaOutdated": "errors", "SchemaTooNew": "errors", "RunNotFound": "errors",
     "SnapshotNotFound": "errors", "StoredModelError": "errors", "UnknownRevision": "errors",

@@ -1,9 +1,9 @@
 """Every database read of the dashboard, in one place.
 
 The dashboard reads a store only through this module, and this module reads only through the
-public names of :mod:`neural_net.db` (``list_runs``, ``run_info``, ``history``, ``layers``,
-``snapshots``, ``weight_matrices``, ``head_revision``, ``ENGINES``, ``dispose`` and the
-errors; ``neural_net.db.process.effective_status``), plus a few read-only ``SELECT``
+public names of :mod:`neural_net.db` (``open_run`` and its :class:`~neural_net.db.StoredRun`,
+``list_runs``, ``effective_status``, ``head_revision``, ``ENGINES``, ``dispose`` and the
+errors), plus a few read-only ``SELECT``
 statements over the documented tables and views where those functions do not give what a
 page needs (see :data:`SQL`): the runs table of a file in one connection (its schema
 revision, ``run_summary``, the parameters and final metrics of every run; about twice as
@@ -14,7 +14,9 @@ Read-only, and nothing left behind: every connection is made by :mod:`neural_net
 
 The runs table is cached per file and refreshed only for files whose size or modification
 time (of the file or its ``-wal``) changed, and for runs still marked running: browsing a
-thousand runs reads each file once.
+thousand runs reads each file once. A database server's table is read again when one short
+query says it changed (runs, heartbeats, epochs, tags, parameters) and at least every
+:data:`SERVER_REFRESH` seconds.
 
 Example:
     >>> import numpy, tempfile, os
@@ -33,59 +35,22 @@ Example:
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import pandas as pd
 
 import neural_net.db as db
-from neural_net.db.process import effective_status
 
-from .readonly import connect_read_only, read_only, select_many, select_rows, sqlite_path
+from .queries import (CHART_SQL, HIGHER_IS_BETTER, SKIP_PARAMS, SQL, SUMMARY_COLUMNS,  # noqa: F401 (re-exported)
+                      architecture_label, flatten_params, read_extras, read_runs_file)
+from .readonly import read_only, select_many, select_rows, sqlite_path
 
-#: The read-only SELECTs the dashboard makes itself (documented tables and views only).
-SQL = {
-    "revision": "SELECT version_num FROM alembic_version",
-    "summary": ("SELECT Architecture_id, name, status, epochs, final_loss, best_loss, best_epoch, final_val_loss, "
-                "best_val_loss, best_val_epoch, created_at, started_at, finished_at, updated_at, pid, hostname, "
-                "process_token FROM run_summary"),
-    "params": "SELECT Architecture_id, run_name, hyperparams, config, parent_id, parent_epoch FROM Architecture",
-    "final_metrics": (
-        "SELECT m.Architecture_id, m.split, m.name, m.value, b.best_max, b.best_min FROM metric AS m "
-        "JOIN (SELECT Architecture_id, split, name, max(epoch) AS last, max(value) AS best_max, "
-        "min(value) AS best_min FROM metric GROUP BY Architecture_id, split, name) AS b "
-        "ON m.Architecture_id = b.Architecture_id AND m.split = b.split AND m.name = b.name AND m.epoch = b.last"),
-    "wall_time": ("SELECT epoch, created_at FROM Cost WHERE Architecture_id = {rid} AND split = 'train' "
-                  "AND epoch IS NOT NULL ORDER BY epoch"),
-    "poll_status": "SELECT status, epochs FROM Architecture WHERE Architecture_id = {rid}",
-    "poll_rows": ("SELECT epoch, split, name, value FROM history WHERE Architecture_id = {rid} "
-                  "AND epoch > {after} ORDER BY epoch"),
-}
-#: The SQL a person can run to get each chart's numbers (shown under the chart).
-CHART_SQL = {
-    "curves": "SELECT epoch, split, name, value FROM history WHERE Architecture_id = {rid} ORDER BY epoch;",
-    "wall_time": SQL["wall_time"] + ";",
-    "histograms": ("SELECT epoch, Layer_id, value FROM weight_history WHERE Architecture_id = {rid} "
-                   "ORDER BY seq, Layer_id;"),
-    "heatmap": ("SELECT row_index, col_index, value FROM weight_history WHERE Architecture_id = {rid} "
-                "AND epoch = {epoch} AND Layer_id = {layer_id};"),
-    "change": ("SELECT a.row_index, a.col_index, a.value - b.value AS change FROM weight_history a "
-               "JOIN weight_history b ON a.Layer_id = b.Layer_id AND a.row_index = b.row_index "
-               "AND a.col_index = b.col_index WHERE a.Architecture_id = {rid} AND b.Architecture_id = {rid} "
-               "AND a.epoch = {epoch} AND b.epoch = {base} AND a.Layer_id = {layer_id};"),
-    "runs": "SELECT * FROM run_summary ORDER BY created_at;",
-}
-#: Keys of the hyper-parameters that are bookkeeping, not parameters, in the runs table.
-SKIP_PARAMS = {"start_epoch", "metrics", "samples"}
-#: Metrics for which larger is better (their "best" is the maximum).
-HIGHER_IS_BETTER = ("accuracy", "acc", "auc", "f1", "precision", "recall", "r2")
 #: Threads reading files in parallel when the runs table is first built.
 WORKERS = 8
 
@@ -98,165 +63,6 @@ class UnknownRun(LookupError):
         >>> str(UnknownRun("no run 7"))
         'no run 7'
     """
-
-
-# ----- parameters ---------------------------------------------------------------------------------
-def flatten_params(hyper: Any) -> dict[str, Any]:
-    """The run's parameters as flat ``{key: scalar}``: user/sweep parameters (``params``) by
-    their own names, the optimizer as ``optimizer`` and its settings as ``optimizer.<key>``,
-    the other hyper-parameters by name; lists become JSON text.
-
-    Example:
-        >>> from neural_net.ui.data import flatten_params
-        >>> flatten_params({'optimizer': {'name': 'adam', 'config': {'lr': 0.01, 'betas': [0.9, 0.99]}},
-        ...                 'batch_size': 8, 'metrics': ['accuracy'], 'params': {'units': 32}})
-        {'optimizer': 'adam', 'optimizer.lr': 0.01, 'optimizer.betas': '[0.9,0.99]', 'batch_size': 8, 'units': 32}
-    """
-    out: dict[str, Any] = {}
-    if not isinstance(hyper, dict):
-        return out
-
-    def put(key: str, value: Any) -> None:
-        if value is None or isinstance(value, (bool, int, float, str)):
-            out[key] = value
-        else:
-            out[key] = orjson.dumps(value).decode()
-
-    for key, value in hyper.items():
-        if key in SKIP_PARAMS or key == "params":
-            continue
-        if key == "optimizer" and isinstance(value, dict):
-            put("optimizer", value.get("name"))
-            for k, v in (value.get("config") or {}).items():
-                put(f"optimizer.{k}", v)
-        else:
-            put(key, value)
-    for key, value in (hyper.get("params") or {}).items() if isinstance(hyper.get("params"), dict) else ():
-        put(str(key), value)
-    return out
-
-
-def architecture_label(config: Any) -> str | None:
-    """Layer widths of a stored configuration, e.g. ``'4-16-3'``.
-
-    Example:
-        >>> from neural_net.ui.data import architecture_label
-        >>> architecture_label({'steps': [{'class': 'Fullyconnected', 'n_in': 4, 'n_out': 16},
-        ...                               {'class': 'Fullyconnected', 'n_in': 16, 'n_out': 3}]})
-        '4-16-3'
-    """
-    steps = [s for s in (config or {}).get("steps", []) if isinstance(s, dict) and s.get("class") == "Fullyconnected"]
-    if not steps:
-        return None
-    return "-".join(str(w) for w in [steps[0].get("n_in")] + [s.get("n_out") for s in steps])
-
-
-def _loads(text: Any) -> Any:
-    if not isinstance(text, (str, bytes)):
-        return None
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None
-
-
-def _extras_of(params: list[tuple], finals: list[tuple]) -> dict[int, dict[str, Any]]:
-    """Per run: parameters, final/best metrics, lineage, from the rows of ``SQL["params"]``
-    and ``SQL["final_metrics"]``."""
-    out: dict[int, dict[str, Any]] = {}
-    for rid, run_name, hyper, config, parent_id, parent_epoch in params:
-        row = {f"param.{k}": v for k, v in flatten_params(_loads(hyper)).items()}
-        arch = architecture_label(_loads(config))
-        if arch:
-            row["param.layers"] = arch
-        row.update(parent_id=parent_id, parent_epoch=parent_epoch)
-        out[int(rid)] = row
-    for rid, split, name, value, best_max, best_min in finals:
-        if name == "lr" or int(rid) not in out:
-            continue
-        key = name if split == "train" else f"{split}_{name}"
-        higher = any(h in name.lower() for h in HIGHER_IS_BETTER)
-        out[int(rid)][f"final_{key}"] = value
-        out[int(rid)][f"best_{key}"] = best_max if higher else best_min
-    return out
-
-
-def read_extras(url: str) -> dict[int, dict[str, Any]]:
-    """Per run of the database ``url``: parameters (``param.<key>``), final/best metrics,
-    lineage, in one read-only connection.
-
-    Example:
-        >>> import numpy, tempfile, os
-        >>> from neural_net.architecture import Sequential
-        >>> from neural_net.layers import Dense
-        >>> from neural_net.ui.data import read_extras
-        >>> path = os.path.join(tempfile.mkdtemp(), "a.db")
-        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store=path)
-        >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=2, verbose=0)
-        >>> extras = read_extras("sqlite:///" + path)[net['id']]
-        >>> extras["param.layers"], extras["param.batch_size"], extras["parent_id"]
-        ('2-1', 4, None)
-    """
-    return _extras_of(*select_many(url, [SQL["params"], SQL["final_metrics"]]))
-
-
-#: Columns of ``SQL["summary"]``, as :func:`neural_net.db.list_runs` names them.
-SUMMARY_COLUMNS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch",
-                   "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at",
-                   "updated_at", "pid", "hostname", "process_token"]
-
-
-def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | None:
-    """The runs-table rows of the SQLite file ``path`` (URL ``url``) in one read-only
-    connection and one read transaction: the schema revision, ``run_summary``, the parameters
-    and the final metrics. The status is the one :func:`neural_net.db.list_runs` reports
-    (:func:`neural_net.db.process.effective_status`: a run stored as running whose process is
-    gone is ``interrupted``). None when the file is not a neural_net database at revision
-    ``head`` or cannot be read this way: the caller then reads it through ``list_runs``,
-    which says what is wrong.
-
-    Example:
-        >>> import numpy, tempfile, os
-        >>> from neural_net.architecture import Sequential
-        >>> from neural_net.layers import Dense
-        >>> import neural_net.db as db
-        >>> from neural_net.ui.data import read_runs_file
-        >>> path = os.path.join(tempfile.mkdtemp(), "a.db")
-        >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store=path, name="tiny")
-        >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=3, verbose=0); db.dispose()
-        >>> rows = read_runs_file(path, "sqlite:///" + path, db.head_revision())
-        >>> [(r["name"], r["status"], r["epochs"]) for r in rows]
-        [('tiny', 'finished', 3)]
-        >>> read_runs_file(path, "sqlite:///" + path, "0001") is None   # another revision: not read here
-        True
-    """
-    try:
-        con = connect_read_only(path, timeout=2.0)
-    except sqlite3.Error:
-        return None
-    try:
-        con.execute("BEGIN")
-        if con.execute(SQL["revision"]).fetchall() != [(head,)]:
-            return None
-        summary = con.execute(SQL["summary"]).fetchall()
-        params = con.execute(SQL["params"]).fetchall() if summary else []
-        finals = con.execute(SQL["final_metrics"]).fetchall() if summary else []
-        con.execute("COMMIT")
-    except sqlite3.Error:
-        return None
-    finally:
-        con.close()
-    extras = _extras_of(params, finals)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    records = []
-    for row in summary:
-        r = dict(zip(SUMMARY_COLUMNS, row))
-        r["status"] = effective_status(r["stored_status"], r["pid"], r["hostname"], r.pop("process_token"),
-                                       r["updated_at"], now)
-        r["db_path"] = url
-        r.update(extras.get(int(r["run_id"]), {}))
-        records.append(r)
-    return records
 
 
 # ----- the runs table ---------------------------------------------------------------------------
@@ -289,6 +95,22 @@ def _signature(path: str) -> tuple:
             continue
         sig.append((st.st_size, st.st_mtime_ns) if st.st_size or p == path else None)
     return tuple(sig)
+
+
+#: Seconds after which the runs table of a database server is read again even if its signature
+#: (:func:`_server_signature`) is unchanged: a rename or a note changes no count.
+SERVER_REFRESH = 30.0
+
+
+def _server_signature(url: str) -> tuple | None:
+    """What changes when a server's runs table may have: the number of runs, their latest
+    heartbeat, their epochs, tags and parameters (one short query), and the current
+    :data:`SERVER_REFRESH` period. None when the query fails (the read then says why)."""
+    try:
+        row = select_rows(url, SQL["server_signature"])[0]
+    except Exception:  # noqa: BLE001 - the store's, SQLAlchemy's, a driver's errors
+        return None
+    return tuple(str(v) for v in row) + (int(time.time() // SERVER_REFRESH),)
 
 
 class Source:
@@ -339,7 +161,8 @@ class Source:
     def _read_file(self, url: str) -> list[dict[str, Any]]:
         """One database's rows of the runs table (raises the store's errors): one read-only
         connection (:func:`read_runs_file`) for a SQLite file this process holds no engine
-        of, else (and for what that declines) ``list_runs`` and the parameters."""
+        of, ``neural_net.db.runs`` for a database server (:func:`catalogue_records`), else
+        (and for what those decline) ``list_runs`` and the parameters."""
         path = sqlite_path(url)
         if path is not None and url not in db.ENGINES:
             if self._head is None:
@@ -347,6 +170,11 @@ class Source:
             records = read_runs_file(path, url, self._head)
             if records is not None:
                 return records
+        if path is None and not url.startswith("sqlite"):
+            with read_only(url):
+                frame = db.runs(url)
+                tags = select_rows(url, SQL["tags"]) if len(frame) else []
+            return catalogue_records(frame, tags)
         with read_only(url):
             runs = db.list_runs(url)
         records = runs.to_dict("records")
@@ -364,7 +192,7 @@ class Source:
             todo = []
             for url in urls:
                 path = sqlite_path(url)
-                sig = _signature(path) if path else None
+                sig = _signature(path) if path else _server_signature(url)
                 failed = self._failed.get(url)
                 if failed is not None and sig is not None and failed[0] == sig:
                     skipped[path or url] = failed[1]  # unchanged since it failed
@@ -425,29 +253,30 @@ class Source:
         raise UnknownRun(f"no run {run_id} in {self.label}")
 
     # one run
-    def _read(self, reader: Any, run_id: int, *args: Any) -> Any:
-        """``reader(url, run_id, *args)`` of the public readers, on the run's database, read-only."""
+    def _read(self, run_id: int, read: Any) -> Any:
+        """``read(run)`` of the run's :class:`neural_net.db.StoredRun` (``neural_net.db.open_run``),
+        on the run's database, read-only."""
         url = self.locate(run_id)
         with read_only(url):
-            return reader(url, run_id, *args)
+            return read(db.open_run(url, run_id))
 
     def info(self, run_id: int) -> dict[str, Any]:
-        """``run_info`` of the run (parameters flattened in ``params``)."""
-        info = self._read(db.run_info, run_id)
-        info["params"] = flatten_params(info.get("hyperparams"))
-        return info
+        """The run's ``info``, with its ``params`` (flattened), ``tags`` and ``note``."""
+        def read(run: Any) -> dict[str, Any]:
+            return {**run.info, "params": run.params, "tags": run.tags, "note": run.note}
+        return self._read(run_id, read)
 
     def layers(self, run_id: int) -> pd.DataFrame:
-        """``layers`` of the run."""
-        return self._read(db.layers, run_id)
+        """``layers()`` of the run."""
+        return self._read(run_id, lambda run: run.layers())
 
     def snapshots(self, run_id: int) -> pd.DataFrame:
-        """``snapshots`` of the run."""
-        return self._read(db.snapshots, run_id)
+        """``snapshots()`` of the run."""
+        return self._read(run_id, lambda run: run.snapshots())
 
     def history(self, run_id: int) -> pd.DataFrame:
-        """``history`` of the run (epoch × columns)."""
-        return self._read(db.history, run_id)
+        """``history()`` of the run (epoch × columns)."""
+        return self._read(run_id, lambda run: run.history())
 
     def wall_time(self, run_id: int) -> pd.Series:
         """Seconds from the first recorded epoch to each epoch's training loss row."""
@@ -460,7 +289,7 @@ class Source:
 
     def matrices(self, run_id: int, epoch: int | None = None) -> list[np.ndarray]:
         """``weight_matrices`` of the run's snapshot at ``epoch``."""
-        return self._read(db.weight_matrices, run_id, epoch)
+        return self._read(run_id, lambda run: run.weight_matrices(epoch))
 
     def poll(self, run_id: int, after: int) -> dict[str, Any]:
         """What a live page needs since epoch ``after``: the stored status and epochs, and
@@ -473,6 +302,50 @@ class Source:
         if status is None:
             raise UnknownRun(f"no run {run_id} in {self.label}")
         return {"status": status[0], "epochs": status[1], "rows": rows}
+
+
+#: Columns of :func:`neural_net.db.list_runs` (the catalogue before its parameters and metrics).
+CATALOGUE_COLUMNS = ("run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
+                     "best_epoch", "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "finished_at",
+                     "updated_at", "pid", "hostname", "stored_status", "parent_id", "parent_epoch")
+
+
+def catalogue_records(frame: pd.DataFrame, tags: list[tuple] = ()) -> list[dict[str, Any]]:
+    """The runs-table rows of a frame of :func:`neural_net.db.runs`, named as the dashboard
+    names them: its catalogue columns as they are, each metric ``m`` that has a ``best_m`` as
+    ``final_m`` and ``best_m`` (``lr`` left out), the other columns as parameters
+    (``param.<key>``), and the ``(run id, key, value)`` rows of ``tags`` as ``tag.<key>`` and
+    ``tags``.
+
+    Example:
+        >>> import pandas as pd
+        >>> from neural_net.ui.data import catalogue_records
+        >>> frame = pd.DataFrame({"run_id": [7], "name": ["a"], "optimizer": ["adam"], "accuracy": [0.9],
+        ...                       "best_accuracy": [0.95], "lr": [0.01]})
+        >>> catalogue_records(frame, [(7, "dataset", "iris")])
+        [{'run_id': 7, 'name': 'a', 'final_accuracy': 0.9, 'best_accuracy': 0.95, 'param.optimizer': 'adam', \
+'tag.dataset': 'iris', 'tags': 'dataset=iris'}]
+    """
+    columns = list(frame.columns)
+    metrics = [c for c in columns if f"best_{c}" in frame.columns and c not in CATALOGUE_COLUMNS
+               and c not in ("loss", "val_loss")]
+    taken = set(metrics) | {f"best_{c}" for c in metrics} | {"loss", "val_loss", "lr", "val_lr"}
+    params = [c for c in columns if c not in CATALOGUE_COLUMNS and c not in taken]
+    by_run: dict[int, dict[str, Any]] = {}
+    for rid, key, value in tags:
+        row = by_run.setdefault(int(rid), {})
+        row[f"tag.{key}"] = value
+        row["tags"] = (row["tags"] + ", " if "tags" in row else "") + f"{key}={value}"
+    out = []
+    for r in frame.to_dict("records"):
+        rec = {c: (None if r[c] is pd.NA else r[c]) for c in columns if c in CATALOGUE_COLUMNS}
+        for c in metrics:
+            rec[f"final_{c}"], rec[f"best_{c}"] = r[c], r[f"best_{c}"]
+        for c in params:
+            rec["param." + (c[len("params."):] if c.startswith("params.") else c)] = r[c]
+        rec.update(by_run.get(int(r["run_id"]), {}))
+        out.append(rec)
+    return out
 
 
 def _empty_table() -> pd.DataFrame:
