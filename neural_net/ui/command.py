@@ -1,5 +1,5 @@
 """``neural-net ui [SOURCE] [--host 127.0.0.1] [--port 5150] [--open]``: the dashboard's
-command-line arguments and handler, imported by :mod:`neural_net.cli` by name.
+command-line arguments and handler, imported by :mod:`neural_net.cli.dashboard` by name.
 
 This module imports nothing of the ``ui`` extra at import time, so the command line works
 without it; ``run`` then prints the one line that says which extra to install.
