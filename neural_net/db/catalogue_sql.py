@@ -1,0 +1,115 @@
+"""The SQL of the catalogue: one row per run (:data:`RUN_SQL`, checked by :func:`check_run_row`)
+and each run's parameters and final/best metric values (:func:`collect_extras`). The same text
+serves the standard :mod:`sqlite3` module and SQLAlchemy.
+
+Example:
+    >>> from neural_net.db.catalogue_sql import RUN_KEYS, extra_sql
+    >>> RUN_KEYS[:3], extra_sql([7])[0]
+    (['run_id', 'name', 'stored_status'], 'SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN (7)')
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+
+def _loss(split: str, what: str) -> str:
+    base = (f"FROM Cost AS c WHERE c.Architecture_id = a.Architecture_id AND c.split = '{split}' "
+            "AND c.epoch IS NOT NULL")
+    if what == "final":
+        return f"(SELECT c.value {base} ORDER BY c.epoch DESC LIMIT 1)"
+    if what == "best":
+        return f"(SELECT min(c.value) {base})"
+    return f"(SELECT c.epoch {base} AND c.value IS NOT NULL ORDER BY c.value ASC, c.epoch ASC LIMIT 1)"
+
+
+#: One row per run, read from the tables (never from a view: a file made elsewhere may define its
+#: ``run_summary`` as anything, a recursive query that never ends included).
+RUN_SQL = f"""
+SELECT a.Architecture_id AS run_id, COALESCE(a.run_name, a.name) AS name, a.status AS stored_status,
+       a.epochs AS epochs, {_loss('train', 'final')} AS final_loss, {_loss('train', 'best')} AS best_loss,
+       {_loss('train', 'epoch')} AS best_epoch, {_loss('val', 'final')} AS final_val_loss,
+       {_loss('val', 'best')} AS best_val_loss, {_loss('val', 'epoch')} AS best_val_epoch,
+       a.created_at AS created_at, a.started_at AS started_at, a.finished_at AS finished_at,
+       a.updated_at AS updated_at, a.pid AS pid, a.hostname AS hostname, a.process_token AS process_token,
+       a.parent_id AS parent_id, a.parent_epoch AS parent_epoch
+FROM Architecture AS a"""
+RUN_KEYS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch", "final_val_loss",
+         "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at", "updated_at", "pid",
+         "hostname", "process_token", "parent_id", "parent_epoch"]
+#: The type each column of :data:`RUN_SQL` must have (checked per row: a file is input).
+_KINDS = dict(run_id="int", name="str", stored_status="str", epochs="int", final_loss="float", best_loss="float",
+              best_epoch="int", final_val_loss="float", best_val_loss="float", best_val_epoch="int",
+              created_at="datetime", started_at="datetime", finished_at="datetime", updated_at="datetime",
+              pid="int", hostname="str", process_token="str", parent_id="int", parent_epoch="int")
+#: Column of the table each catalogue value comes from (named in errors).
+_SOURCE = dict(run_id=("Architecture", "Architecture_id"), name=("Architecture", "run_name"),
+               stored_status=("Architecture", "status"),
+               **{k: ("Cost", "value") for k in ("final_loss", "best_loss", "final_val_loss", "best_val_loss")},
+               **{k: ("Cost", "epoch") for k in ("best_epoch", "best_val_epoch")})
+
+
+
+
+def check_run_row(row: tuple) -> tuple:
+    """A catalogue row with each value of the type its column has, or :class:`StoredModelError`
+    naming the run, the table and the column (times stay as the database returned them)."""
+    from .values import check_value
+
+    out = list(row)
+    rid = row[0] if isinstance(row[0], int) else repr(row[0])
+    for i, (key, value) in enumerate(zip(RUN_KEYS, row)):
+        if value is None:
+            continue
+        table, column = _SOURCE.get(key, ("Architecture", key))
+        checked = check_value(value, _KINDS[key], f"run {rid}: table {table}, column {column}")
+        if _KINDS[key] != "datetime":
+            out[i] = checked
+    return tuple(out)
+
+
+
+_CHUNK = 500
+
+
+def extra_sql(ids: list[int]) -> tuple[str, str]:
+    """The two queries of :func:`collect_extras` for the runs ``ids`` (integers, written into the SQL
+    as literals so that one text serves sqlite3 and SQLAlchemy): hyper-parameters, and per run,
+    split and metric its last value, lowest and highest value. Both read tables only; the
+    metric index ``(run, split, name, epoch, value)`` covers the second, whose join is
+    filtered by run on both sides (otherwise PostgreSQL hashes the whole table per chunk)."""
+    inside = ",".join(str(int(i)) for i in ids)
+    hyper = f"SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN ({inside})"
+    values = ("SELECT l.a, l.s, l.n, m.value, l.lo, l.hi FROM (SELECT Architecture_id AS a, split AS s, name AS n, "
+              "max(epoch) AS e, min(value) AS lo, max(value) AS hi FROM metric "
+              f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name) AS l JOIN metric AS m "
+              "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e "
+              f"WHERE m.Architecture_id IN ({inside})")
+    return hyper, values
+
+
+def collect_extras(execute: Callable[[str], Iterable[Any]],
+             ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
+    """Parameters and final/best metric values of the runs ``ids``, read with ``execute(sql)``
+    (rows of a sqlite3 or SQLAlchemy connection); every value checked, a file being input."""
+    from .codec import loads
+    from .columns import flatten_params, higher_is_better
+    from .values import check_document, check_value
+
+    params: dict[int, dict[str, Any]] = {}
+    metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
+    for start in range(0, len(ids), _CHUNK):
+        hyper, values = extra_sql(ids[start:start + _CHUNK])
+        for rid, doc in execute(hyper):
+            where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
+            params[rid] = flatten_params(loads(check_document(doc, where), where))
+        for rid, split, name, value, low, high in execute(values):
+            where = f"run {rid}: table metric, column"
+            key = f"{check_value(name, 'str', where + ' name')}"
+            key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
+            got = metrics.setdefault(rid, {})
+            got[key] = check_value(value, "float", where + " value")
+            if name != "lr":
+                pick = high if higher_is_better(key) else low
+                got[f"best_{key}"] = check_value(pick, "float", where + " value")
+    return params, metrics
+
