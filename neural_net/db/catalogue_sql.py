@@ -12,27 +12,23 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 
-def _loss(split: str, what: str) -> str:
-    base = (f"FROM Cost AS c WHERE c.Architecture_id = a.Architecture_id AND c.split = '{split}' "
-            "AND c.epoch IS NOT NULL")
-    if what == "final":
-        return f"(SELECT c.value {base} ORDER BY c.epoch DESC LIMIT 1)"
-    if what == "best":
-        return f"(SELECT min(c.value) {base})"
-    return f"(SELECT c.epoch {base} AND c.value IS NOT NULL ORDER BY c.value ASC, c.epoch ASC LIMIT 1)"
+def _curve(alias: str, split: str) -> str:
+    return (f"LEFT JOIN run_metric AS {alias} ON {alias}.Architecture_id = a.Architecture_id "
+            f"AND {alias}.source = 'Cost' AND {alias}.split = '{split}' AND {alias}.name = 'loss'")
 
 
 #: One row per run, read from the tables (never from a view: a file made elsewhere may define its
-#: ``run_summary`` as anything, a recursive query that never ends included).
+#: ``run_summary`` as anything, a recursive query that never ends included). The losses come
+#: from ``run_metric`` (kept by the store at each epoch; see :mod:`neural_net.db.summary`),
+#: two primary-key lookups per run, not every epoch row.
 RUN_SQL = f"""
 SELECT a.Architecture_id AS run_id, COALESCE(a.run_name, a.name) AS name, a.status AS stored_status,
-       a.epochs AS epochs, {_loss('train', 'final')} AS final_loss, {_loss('train', 'best')} AS best_loss,
-       {_loss('train', 'epoch')} AS best_epoch, {_loss('val', 'final')} AS final_val_loss,
-       {_loss('val', 'best')} AS best_val_loss, {_loss('val', 'epoch')} AS best_val_epoch,
+       a.epochs AS epochs, t.last_value AS final_loss, t.low AS best_loss, t.low_epoch AS best_epoch,
+       v.last_value AS final_val_loss, v.low AS best_val_loss, v.low_epoch AS best_val_epoch,
        a.created_at AS created_at, a.started_at AS started_at, a.finished_at AS finished_at,
        a.updated_at AS updated_at, a.pid AS pid, a.hostname AS hostname, a.process_token AS process_token,
        a.parent_id AS parent_id, a.parent_epoch AS parent_epoch
-FROM Architecture AS a"""
+FROM Architecture AS a {_curve('t', 'train')} {_curve('v', 'val')}"""
 RUN_KEYS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch", "final_val_loss",
          "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at", "updated_at", "pid",
          "hostname", "process_token", "parent_id", "parent_epoch"]
@@ -44,8 +40,9 @@ _KINDS = dict(run_id="int", name="str", stored_status="str", epochs="int", final
 #: Column of the table each catalogue value comes from (named in errors).
 _SOURCE = dict(run_id=("Architecture", "Architecture_id"), name=("Architecture", "run_name"),
                stored_status=("Architecture", "status"),
-               **{k: ("Cost", "value") for k in ("final_loss", "best_loss", "final_val_loss", "best_val_loss")},
-               **{k: ("Cost", "epoch") for k in ("best_epoch", "best_val_epoch")})
+               **{k: ("run_metric", "last_value") for k in ("final_loss", "final_val_loss")},
+               **{k: ("run_metric", "low") for k in ("best_loss", "best_val_loss")},
+               **{k: ("run_metric", "low_epoch") for k in ("best_epoch", "best_val_epoch")})
 
 
 
@@ -74,16 +71,12 @@ _CHUNK = 500
 def extra_sql(ids: list[int]) -> tuple[str, str]:
     """The two queries of :func:`collect_extras` for the runs ``ids`` (integers, written into the SQL
     as literals so that one text serves sqlite3 and SQLAlchemy): hyper-parameters, and per run,
-    split and metric its last value, lowest and highest value. Both read tables only; the
-    metric index ``(run, split, name, epoch, value)`` covers the second, whose join is
-    filtered by run on both sides (otherwise PostgreSQL hashes the whole table per chunk)."""
+    split and metric its last value, lowest and highest value (from ``run_metric``, whose
+    primary key ``(run, source, split, name)`` serves the second). Both read tables only."""
     inside = ",".join(str(int(i)) for i in ids)
     hyper = f"SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN ({inside})"
-    values = ("SELECT l.a, l.s, l.n, m.value, l.lo, l.hi FROM (SELECT Architecture_id AS a, split AS s, name AS n, "
-              "max(epoch) AS e, min(value) AS lo, max(value) AS hi FROM metric "
-              f"WHERE Architecture_id IN ({inside}) GROUP BY Architecture_id, split, name) AS l JOIN metric AS m "
-              "ON m.Architecture_id = l.a AND m.split = l.s AND m.name = l.n AND m.epoch = l.e "
-              f"WHERE m.Architecture_id IN ({inside})")
+    values = ("SELECT Architecture_id, split, name, last_value, low, high FROM run_metric "
+              f"WHERE source = 'metric' AND Architecture_id IN ({inside})")
     return hyper, values
 
 
@@ -103,7 +96,7 @@ def collect_extras(execute: Callable[[str], Iterable[Any]],
             where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
             params[rid] = flatten_params(loads(check_document(doc, where), where))
         for rid, split, name, value, low, high in execute(values):
-            where = f"run {rid}: table metric, column"
+            where = f"run {rid}: table run_metric, column"
             key = f"{check_value(name, 'str', where + ' name')}"
             key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
             got = metrics.setdefault(rid, {})

@@ -45,6 +45,7 @@ from .codec import dumps
 from .engine import open_database, resolve_url
 from .rows import param_rows, split_logs
 from .schema import Architecture, Cost, Metric, Param, utcnow
+from .summary import record_epochs
 from .writer import retry_on_lock
 
 #: Rows per INSERT statement (the import stays in one transaction; memory stays bounded).
@@ -243,6 +244,7 @@ def import_history(history: Any, store: Any = True, *, name: str | None = None,
                     c.execute(insert(Cost.__table__), costs)
                 if metrics:
                     c.execute(insert(Metric.__table__), metrics)
+                record_epochs(c, costs, metrics)  # the run's run_metric rows, as the store keeps them
 
     retry_on_lock(write)
     return rid
