@@ -43,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .catalogue_files import FileLocked, fast_read, file_of
@@ -98,7 +99,7 @@ def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
         return []
     try:
         with engine.connect() as c:
-            return [check_run_row(tuple(r)) for r in c.execute(text(RUN_SQL))]
+            return [check_run_row(r) for r in c.execute(text(RUN_SQL)).fetchall()]
     except (SQLAlchemyError, StoredModelError) as e:
         if single and isinstance(e, StoredModelError):
             raise
@@ -238,8 +239,21 @@ def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[i
 
     engine = open_database(url, create=False)
     with engine.connect() as c:
-        return collect_extras(lambda sql: c.execute(text(sql)), ids)
+        return collect_extras(lambda sql: c.execute(text(sql)).fetchall(), ids)
 
+
+
+def _integers(column: pd.Series) -> Any:
+    """``column`` (counts, epochs, ids) as a nullable ``Int64`` array: integer and float columns
+    at once (a float column holds epochs or counts, exact below 2**53), others value by value."""
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return pd.array(column, dtype="Int64")
+    if pd.api.types.is_float_dtype(column.dtype):
+        values = column.to_numpy(dtype=float)
+        missing = np.isnan(values)
+        if np.isfinite(values[~missing]).all():
+            return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+    return pd.array([None if pd.isna(v) else int(v) for v in column], dtype="Int64")
 
 
 def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None = None,
@@ -306,7 +320,7 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
             columns[k] = [metrics.get(key, {}).get(k, float("nan")) for key in keys]
     frame = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
     for k in INTEGER_COLUMNS:
-        frame[k] = pd.array([None if pd.isna(v) else int(v) for v in frame[k]], dtype="Int64")
+        frame[k] = _integers(frame[k])
     for column, op, wanted in parse_where(where):
         if column not in frame.columns:
             raise ValueError(f"where: no column {column!r}; columns are {', '.join(frame.columns)}")

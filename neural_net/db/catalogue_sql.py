@@ -9,6 +9,7 @@ Example:
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Callable, Iterable
 
 
@@ -43,15 +44,28 @@ _SOURCE = dict(run_id=("Architecture", "Architecture_id"), name=("Architecture",
                **{k: ("run_metric", "last_value") for k in ("final_loss", "final_val_loss")},
                **{k: ("run_metric", "low") for k in ("best_loss", "best_val_loss")},
                **{k: ("run_metric", "low_epoch") for k in ("best_epoch", "best_val_epoch")})
-
-
+#: Per column of :data:`RUN_SQL`, the exact types a value may have to be taken as it is (64-bit
+#: databases return no integer out of range; anything else goes through the full check).
+_PLAIN = [{"int": (int,), "float": (float,), "str": (str,), "datetime": (datetime,)}[_KINDS[k]] for k in RUN_KEYS]
 
 
 def check_run_row(row: tuple) -> tuple:
     """A catalogue row with each value of the type its column has, or :class:`StoredModelError`
-    naming the run, the table and the column (times stay as the database returned them)."""
+    naming the run, the table and the column (times stay as the database returned them).
+
+    Example:
+        >>> from neural_net.db.catalogue_sql import RUN_KEYS, check_run_row
+        >>> row = (7, "a", "finished", 2, 1) + (None,) * (len(RUN_KEYS) - 5)
+        >>> check_run_row(row)[:5]
+        (7, 'a', 'finished', 2, 1.0)
+    """
     from .values import check_value
 
+    for value, plain in zip(row, _PLAIN):
+        if value is not None and type(value) not in plain:
+            break
+    else:
+        return tuple(row)
     out = list(row)
     rid = row[0] if isinstance(row[0], int) else repr(row[0])
     for i, (key, value) in enumerate(zip(RUN_KEYS, row)):
@@ -64,19 +78,23 @@ def check_run_row(row: tuple) -> tuple:
     return tuple(out)
 
 
-
 _CHUNK = 500
+#: Types a metric value is taken as it is.
+_NUMBER = (float, type(None))
 
 
-def extra_sql(ids: list[int]) -> tuple[str, str]:
+def extra_sql(ids: list[int] | None) -> tuple[str, str]:
     """The two queries of :func:`collect_extras` for the runs ``ids`` (integers, written into the SQL
     as literals so that one text serves sqlite3 and SQLAlchemy): hyper-parameters, and per run,
     split and metric its last value, lowest and highest value (from ``run_metric``, whose
-    primary key ``(run, source, split, name)`` serves the second). Both read tables only."""
+    primary key ``(run, source, split, name)`` serves the second). Both read tables only.
+    ``ids`` None: every run of the database, without a list."""
+    hyper = "SELECT Architecture_id, hyperparams FROM Architecture"
+    values = "SELECT Architecture_id, split, name, last_value, low, high FROM run_metric WHERE source = 'metric'"
+    if ids is None:  # every run of the database
+        return hyper, values
     inside = ",".join(str(int(i)) for i in ids)
-    hyper = f"SELECT Architecture_id, hyperparams FROM Architecture WHERE Architecture_id IN ({inside})"
-    values = ("SELECT Architecture_id, split, name, last_value, low, high FROM run_metric "
-              f"WHERE source = 'metric' AND Architecture_id IN ({inside})")
+    return f"{hyper} WHERE Architecture_id IN ({inside})", f"{values} AND Architecture_id IN ({inside})"
     return hyper, values
 
 
@@ -90,19 +108,31 @@ def collect_extras(execute: Callable[[str], Iterable[Any]],
 
     params: dict[int, dict[str, Any]] = {}
     metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
-    for start in range(0, len(ids), _CHUNK):
-        hyper, values = extra_sql(ids[start:start + _CHUNK])
+    wanted = set(ids)
+    # many runs (most often every run of the database): one pass over all, no id lists
+    parts: list[Any] = [None] if len(ids) > _CHUNK else [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    best: dict[str, bool] = {}
+    for part in parts:
+        hyper, values = extra_sql(part)
         for rid, doc in execute(hyper):
-            where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
-            params[rid] = flatten_params(loads(check_document(doc, where), where))
+            if rid in wanted:
+                where = f"the hyper-parameters of run {rid} (table Architecture, column hyperparams)"
+                params[rid] = flatten_params(loads(check_document(doc, where), where))
         for rid, split, name, value, low, high in execute(values):
-            where = f"run {rid}: table run_metric, column"
-            key = f"{check_value(name, 'str', where + ' name')}"
-            key = key if check_value(split, "str", where + " split") == "train" else f"{split}_{key}"
-            got = metrics.setdefault(rid, {})
-            got[key] = check_value(value, "float", where + " value")
+            if rid not in wanted:
+                continue
+            if not (type(name) is str and type(split) is str and type(value) in _NUMBER
+                    and type(low) in _NUMBER and type(high) in _NUMBER):
+                where = f"run {rid}: table run_metric, column"
+                name, split = check_value(name, "str", where + " name"), check_value(split, "str", where + " split")
+                value, low, high = (check_value(v, "float", where + " value") for v in (value, low, high))
+            key = name if split == "train" else f"{split}_{name}"
+            got = metrics[rid]
+            got[key] = value
             if name != "lr":
-                pick = high if higher_is_better(key) else low
-                got[f"best_{key}"] = check_value(pick, "float", where + " value")
+                higher = best.get(key)
+                if higher is None:
+                    higher = best[key] = higher_is_better(key)
+                got[f"best_{key}"] = high if higher else low
     return params, metrics
 

@@ -79,7 +79,7 @@ class Base(DeclarativeBase):
 
     Example:
         >>> from neural_net.db.schema import Base
-        >>> sorted(Base.metadata.tables)
+        >>> sorted(Base.metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
         ['Architecture', 'Cost', 'Layer', 'Neurons', 'metric', 'param', 'run_metric', 'snapshot', 'tag',
          'weight_matrix']
     """

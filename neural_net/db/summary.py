@@ -13,11 +13,13 @@ values leave NULL and NaN out; ties keep the first epoch. The loss is the curve 
 ``'Cost'`` named ``'loss'``.
 
 Example:
-    >>> from sqlalchemy import select
+    >>> from sqlalchemy import insert, select
     >>> from neural_net.db.engine import open_database
-    >>> from neural_net.db.schema import RunMetric
+    >>> from neural_net.db.schema import Architecture, RunMetric
     >>> from neural_net.db.summary import record_epochs
     >>> engine = open_database("sqlite://")
+    >>> with engine.begin() as c:
+    ...     _ = c.execute(insert(Architecture), [dict(id=1, Architecture_id=5, config="{}")])
     >>> rows = [dict(Architecture_id=5, epoch=e, split="train", name="accuracy", value=v)
     ...         for e, v in ((1, 0.5), (2, 0.9), (3, 0.7))]
     >>> with engine.begin() as c:
@@ -170,12 +172,17 @@ def rebuild(conn: Connection, run_ids: Sequence[int] | None = None) -> int:
         part = ids[start:start + CHUNK]
         conn.execute(delete(T).where(T.c.Architecture_id.in_(part)))
         costs = conn.execute(select(C.c.Architecture_id, C.c.epoch, C.c.split, C.c.value)
-                             .where(C.c.Architecture_id.in_(part), C.c.epoch.is_not(None))
-                             .order_by(C.c.Architecture_id, C.c.split, C.c.epoch)).mappings()
+                             .where(C.c.Architecture_id.in_(part), C.c.epoch.is_not(None))).fetchall()
         metrics = conn.execute(select(M.c.Architecture_id, M.c.epoch, M.c.split, M.c.name, M.c.value)
-                               .where(M.c.Architecture_id.in_(part))
-                               .order_by(M.c.Architecture_id, M.c.split, M.c.name, M.c.epoch)).mappings()
-        states = fold(list(costs), list(metrics))
+                               .where(M.c.Architecture_id.in_(part))).fetchall()
+        states: dict[Key, dict[str, Any]] = {}
+        for rows, source in ((costs, "Cost"), (metrics, "metric")):
+            for r in rows:
+                key = (r[0], source, r[2], "loss" if source == "Cost" else r[3])
+                state = states.get(key)
+                if state is None:
+                    state = states[key] = _empty()
+                _add(state, r[1], r[-1])
         _write(conn, states, {})
         written += len(states)
     return written
