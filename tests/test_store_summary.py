@@ -167,3 +167,12 @@ def test_an_older_file_is_backfilled_by_the_upgrade(tmp_path):
     assert rows == [("Cost", "train", "loss", 3, 0.4, 0.3, 2), ("metric", "val", "accuracy", 1, 0.75, 0.75, 3)]
     row = db.runs(str(path)).iloc[0]
     assert (row.final_loss, row.best_loss, row.best_epoch, row.val_accuracy) == (0.4, 0.3, 2, 0.75)
+
+
+def test_the_fast_catalogue_knows_every_table_and_the_head_without_alembic():
+    from neural_net.db.catalogue_files import TABLES
+    from neural_net.db.migrate import script_directory
+    from neural_net.db.schema import Base
+
+    assert TABLES == {t.lower() for t in Base.metadata.tables} | {"alembic_version"}
+    assert head_revision() == script_directory().get_current_head()

@@ -53,7 +53,7 @@ from .errors import StoredModelError, StoreError, StorePathError
 from .migrate import head_revision
 from .process import effective_status
 from .run_filters import STATUSES, filter_runs, matches, parse_where, sort_runs
-from .schema import utcnow
+from .clock import utcnow
 
 #: Columns of :func:`catalogue` (and :func:`neural_net.db.list_runs`), in order.
 RUN_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",

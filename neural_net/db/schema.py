@@ -47,22 +47,13 @@ Example:
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import BigInteger, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def utcnow() -> datetime:
-    """The current UTC time, naive (as stored in every ``*_at`` column).
-
-    Example:
-        >>> from neural_net.db.schema import utcnow
-        >>> utcnow().tzinfo is None
-        True
-    """
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from .clock import utcnow
 
 
 def col(name: str, type_, *args, **kwargs) -> Mapped:
