@@ -9,7 +9,7 @@ another program's database are added, which the catalogue must report and skip.
 Timed:
 
 * ``list_runs(dir)``: the catalogue as it reads SQLite files (raw read-only sqlite3
-  connections on the ``run_summary`` view, in a thread pool), first call and median;
+  connections reading the tables and ``run_metric``, in a thread pool), first call and median;
 * the same with ``fast=False``: an SQLAlchemy engine per file after ``open_database``'s checks
   (what ``list_runs`` did before), for comparison — the frames must be equal;
 * ``db.runs(dir, order_by='-val_accuracy')``: parameters and metrics as columns, sorted;
