@@ -309,15 +309,19 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         metrics.update({(url, k): v for k, v in m.items()})
     frame = base[~base.db_path.isin(bad)].reset_index(drop=True)
     keys = list(zip(frame.db_path, frame.run_id))
-    p_names = list(dict.fromkeys(k for key in keys for k in params.get(key, {})))
-    m_names = list(dict.fromkeys(k for key in keys for k in metrics.get(key, {})))
+    empty: dict[str, Any] = {}
+    run_params = [params.get(key, empty) for key in keys]
+    run_metrics = [metrics.get(key, empty) for key in keys]
+    p_names = list(dict.fromkeys(k for d in run_params for k in d))
+    m_names = list(dict.fromkeys(k for d in run_metrics for k in d))
     columns: dict[str, Any] = {}
     for k in p_names:
-        columns[f"params.{k}" if k in frame.columns else k] = [params.get(key, {}).get(k) for key in keys]
+        columns[f"params.{k}" if k in frame.columns else k] = [d.get(k) for d in run_params]
     columns["loss"], columns["val_loss"] = frame["final_loss"], frame["final_val_loss"]
+    nan = float("nan")
     for k in sorted(m_names, key=lambda k: (k.startswith("best_"), m_names.index(k))):
         if k not in columns and k not in frame.columns:
-            columns[k] = [metrics.get(key, {}).get(k, float("nan")) for key in keys]
+            columns[k] = [d.get(k, nan) for d in run_metrics]
     frame = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
     for k in INTEGER_COLUMNS:
         frame[k] = _integers(frame[k])

@@ -13,11 +13,12 @@ values leave NULL and NaN out; ties keep the first epoch. The loss is the curve 
 ``'Cost'`` named ``'loss'``.
 
 Example:
+    >>> import os, tempfile
     >>> from sqlalchemy import insert, select
     >>> from neural_net.db.engine import open_database
     >>> from neural_net.db.schema import Architecture, RunMetric
     >>> from neural_net.db.summary import record_epochs
-    >>> engine = open_database("sqlite://")
+    >>> engine = open_database("sqlite:///" + os.path.join(tempfile.mkdtemp(), "summary.db"))
     >>> with engine.begin() as c:
     ...     _ = c.execute(insert(Architecture), [dict(id=1, Architecture_id=5, config="{}")])
     >>> rows = [dict(Architecture_id=5, epoch=e, split="train", name="accuracy", value=v)
@@ -154,9 +155,10 @@ def rebuild(conn: Connection, run_ids: Sequence[int] | None = None) -> int:
     ``Cost`` and ``metric`` epoch rows, in ``conn``'s transaction; returns the rows written.
 
     Example:
+        >>> import os, tempfile
         >>> from neural_net.db.engine import open_database
         >>> from neural_net.db.summary import rebuild
-        >>> with open_database("sqlite://").begin() as c:
+        >>> with open_database("sqlite:///" + os.path.join(tempfile.mkdtemp(), "empty.db")).begin() as c:
         ...     rebuild(c)
         0
     """
