@@ -162,10 +162,10 @@ def test_export_again_after_more_training_copies_only_the_new_rows(tmp_path):
     X, y = data()
     net.fit(X, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0)  # the same run goes on
     second = copy_run(src, net["id"], dst)
-    assert second.updated and second.copied["Architecture"] == 0
-    assert second.copied["Cost"] == 3 * 2 and second.copied["metric"] == 3 * 3  # loss, val_loss; accuracy, val_acc, lr
-    assert 0 < second.copied["snapshot"] and second.copied["Layer"] == 0
-    assert first.copied["Cost"] == 1 + 2 * 2
+    assert second.updated and second.copied["architecture"] == 0
+    assert second.copied["cost"] == 3 * 2 and second.copied["metric"] == 3 * 3  # loss, val_loss; accuracy, val_acc, lr
+    assert 0 < second.copied["snapshot"] and second.copied["layer"] == 0
+    assert first.copied["cost"] == 1 + 2 * 2
     assert table_rows(src, net["id"]) == table_rows(dst, net["id"])
     assert db.run_info(dst, net["id"])["epochs"] == 5
     assert copy_run(src, net["id"], dst).already_present

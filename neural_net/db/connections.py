@@ -68,7 +68,22 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
             engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
-    return create_engine(u, pool_pre_ping=True, **kwargs)
+    engine = create_engine(u, pool_pre_ping=True, **kwargs)
+    if u.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _json_as_text)
+    return engine
+
+
+def _json_as_text(dbapi_connection: Any, _record: Any) -> None:
+    """PostgreSQL: hand ``json``/``jsonb`` values over as their text (as SQLite does), so every
+    reader receives the JSON text it parses itself (psycopg 3 would parse them)."""
+    adapters = getattr(dbapi_connection, "adapters", None)
+    if adapters is None:  # another driver: left as it is
+        return
+    from psycopg.types.string import TextLoader
+
+    for name in ("json", "jsonb"):
+        adapters.register_loader(name, TextLoader)
 
 
 def get_engine(url: str) -> Engine:

@@ -9,7 +9,7 @@ upgraded one have the same schema.
 Example:
     >>> from neural_net.db.migrate import head_revision, revisions
     >>> head_revision(), revisions()
-    ('0003', ['0001', '0002', '0003'])
+    ('0004', ['0001', '0002', '0003', '0004'])
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def head_revision() -> str:
     Example:
         >>> from neural_net.db.migrate import head_revision
         >>> head_revision()
-        '0003'
+        '0004'
     """
     head = script_directory().get_current_head()
     assert head is not None

@@ -27,9 +27,20 @@ updated_at, name, Weight_id`` + ``epoch``), ``weight_history`` (every snapshot),
 
 Names are created *unquoted* (``quote=False``): SQLite keeps their case, PostgreSQL folds
 them to lower case, and unquoted SQL such as ``SELECT * FROM layer WHERE Architecture_id=1``
-runs on both. Every id is a random 63-bit integer (:func:`neural_net.model.new_id`);
-``<Table>_id`` columns hold the id of the engine object, ``id`` the row's own id. Times are
-UTC.
+runs on both; since revision 0004 the tables and views of a SQLite file are named in lower case
+too (``architecture``, ``layer``, ``neurons``, ``cost``, ``weight``), so that one spelling, lower
+case and unquoted, works everywhere, ``pd.read_sql_table("weight", engine)`` included. Every id
+is a random 63-bit integer (:func:`neural_net.model.new_id`); ``<Table>_id`` columns hold the id
+of the engine object, ``id`` the row's own id. A run has one identity: ``Architecture.id`` equals
+``Architecture_id`` and is what every foreign key points to.
+
+Times are UTC with their zone (:class:`UTCDateTime`): ``timestamptz`` on PostgreSQL, text such
+as ``2024-03-04 18:11:45.895299+00:00`` on SQLite; read back as aware UTC datetimes. The JSON
+documents (:class:`JSONDocument`: run and layer configurations, hyper-parameters, generator
+state) are ``jsonb`` on PostgreSQL, so ``hyperparams->>'batch_size'`` needs no cast, and text on
+SQLite; readers receive them as JSON text on both. The bulk numeric arrays (``weight_matrix.
+matrix``, ``snapshot.optimizer``) stay text: ``jsonb`` would rewrite their numbers as
+``numeric`` and make every snapshot several times slower to write.
 
 Example:
     >>> from sqlalchemy import create_engine, select
@@ -38,7 +49,7 @@ Example:
     >>> engine = create_engine("sqlite://")
     >>> Base.metadata.create_all(engine)   # the store itself always creates through Alembic
     >>> with Session(engine) as s:
-    ...     s.add(Architecture(id=1, Architecture_id=42, name="Sequential", config="{}"))
+    ...     s.add(Architecture(id=42, Architecture_id=42, name="Sequential", config="{}"))
     ...     s.commit()
     ...     s.scalars(select(Architecture.status)).one()
     'created'
@@ -48,19 +59,115 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Optional
 
+import json
+
 from sqlalchemy import BigInteger, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+#: How SQLite files store a time: UTC, microseconds, and the zone (ISO 8601).
+SQLITE_TIME_FORMAT = ("%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"
+                      ".%(microsecond)06d+00:00")
 
 
 def utcnow() -> datetime:
-    """The current UTC time, naive (as stored in every ``*_at`` column).
+    """The current time, aware, in UTC (as stored in every ``*_at`` column).
 
     Example:
+        >>> from datetime import timezone
         >>> from neural_net.db.schema import utcnow
-        >>> utcnow().tzinfo is None
+        >>> utcnow().tzinfo is timezone.utc
         True
     """
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """``value`` as an aware UTC datetime: a naive one is taken as UTC (what revisions before
+    0004 stored), an aware one converted. None passes.
+
+    Example:
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from neural_net.db.schema import as_utc
+        >>> as_utc(datetime(2024, 3, 4, 19, 0, tzinfo=timezone(timedelta(hours=1)))).isoformat()
+        '2024-03-04T18:00:00+00:00'
+        >>> as_utc(datetime(2024, 3, 4, 18, 0)).isoformat()
+        '2024-03-04T18:00:00+00:00'
+    """
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"a time must be a datetime, got {type(value).__name__} {value!r}")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A time in UTC with its zone: ``timestamptz`` on PostgreSQL; on SQLite a ``DATETIME``
+    column holding ISO 8601 text ending in ``+00:00``. Written from any datetime (naive ones
+    are UTC), read back as an aware UTC datetime.
+
+    Example:
+        >>> from datetime import datetime
+        >>> from sqlalchemy import Column, MetaData, Table, create_engine, insert, select
+        >>> from neural_net.db.schema import UTCDateTime
+        >>> t = Table("t", MetaData(), Column("at", UTCDateTime))
+        >>> e = create_engine("sqlite://"); t.metadata.create_all(e)
+        >>> with e.begin() as c:
+        ...     _ = c.execute(insert(t), [{"at": datetime(2024, 3, 4, 18, 0)}])
+        ...     c.exec_driver_sql("SELECT at FROM t").scalar(), c.execute(select(t.c.at)).scalar().isoformat()
+        ('2024-03-04 18:00:00.000000+00:00', '2024-03-04T18:00:00+00:00')
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):  # noqa: D102 - SQLAlchemy hook
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sqlite.DATETIME(
+                storage_format=SQLITE_TIME_FORMAT,
+                regexp=r"(\d+)-(\d+)-(\d+)[ T](\d+):(\d+):(\d+)(?:\.(\d{6}))?"))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value, dialect):  # noqa: D102 - SQLAlchemy hook
+        return as_utc(value)
+
+    def process_result_value(self, value, dialect):  # noqa: D102 - SQLAlchemy hook
+        return as_utc(value)
+
+
+class JSONDocument(TypeDecorator):
+    """A JSON document kept as JSON text by the library: ``jsonb`` on PostgreSQL (so
+    ``hyperparams->>'lr'`` works without a cast), ``TEXT`` elsewhere. Written from JSON text,
+    read back as JSON text on both (PostgreSQL returns ``jsonb``'s own spelling of it: its keys
+    reordered and spaces normalized).
+
+    Example:
+        >>> from sqlalchemy.dialects import postgresql, sqlite
+        >>> from neural_net.db.schema import JSONDocument
+        >>> str(JSONDocument().compile(dialect=postgresql.dialect())), str(JSONDocument().compile(dialect=sqlite.dialect()))
+        ('JSONB', 'TEXT')
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):  # noqa: D102 - SQLAlchemy hook
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSONB(none_as_null=True))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value, dialect):  # noqa: D102 - SQLAlchemy hook
+        if dialect.name == "postgresql" and isinstance(value, str):
+            return json.loads(value)  # JSONB's own processor writes it back as JSON
+        return value
+
+    def process_result_value(self, value, dialect):  # noqa: D102 - SQLAlchemy hook
+        if dialect.name == "postgresql" and value is not None and not isinstance(value, str):
+            return json.dumps(value, allow_nan=False)
+        return value
 
 
 def col(name: str, type_, *args, **kwargs) -> Mapped:
@@ -69,7 +176,7 @@ def col(name: str, type_, *args, **kwargs) -> Mapped:
 
 
 def _fk_run() -> ForeignKey:
-    return ForeignKey("Architecture.Architecture_id", ondelete="CASCADE")
+    return ForeignKey("architecture.id", ondelete="CASCADE")
 
 
 class Base(DeclarativeBase):
@@ -78,7 +185,7 @@ class Base(DeclarativeBase):
     Example:
         >>> from neural_net.db.schema import Base
         >>> sorted(Base.metadata.tables)
-        ['Architecture', 'Cost', 'Layer', 'Neurons', 'metric', 'param', 'snapshot', 'tag', 'weight_matrix']
+        ['architecture', 'cost', 'layer', 'metric', 'neurons', 'param', 'snapshot', 'tag', 'weight_matrix']
     """
 
     metadata = MetaData()
@@ -93,25 +200,25 @@ class Architecture(Base):
         ['id', 'created_at', 'updated_at', 'name', 'Architecture_id']
     """
 
-    __tablename__ = "Architecture"
+    __tablename__ = "architecture"
     __table_args__ = (UniqueConstraint("Architecture_id", name="uq_architecture_run"), {"quote": False})
 
     id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = col("updated_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = col("updated_at", UTCDateTime, default=utcnow)
     name: Mapped[str] = col("name", String(200), default="Sequential")
     Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, nullable=False)
     run_name: Mapped[Optional[str]] = col("run_name", String(200))
     status: Mapped[str] = col("status", String(20), nullable=False, default="created")
     epochs: Mapped[int] = col("epochs", Integer, nullable=False, default=0)
-    started_at: Mapped[Optional[datetime]] = col("started_at", DateTime)
-    finished_at: Mapped[Optional[datetime]] = col("finished_at", DateTime)
+    started_at: Mapped[Optional[datetime]] = col("started_at", UTCDateTime)
+    finished_at: Mapped[Optional[datetime]] = col("finished_at", UTCDateTime)
     error: Mapped[Optional[str]] = col("error", Text)
     pid: Mapped[Optional[int]] = col("pid", Integer)
     hostname: Mapped[Optional[str]] = col("hostname", String(255))
     process_token: Mapped[Optional[str]] = col("process_token", String(100))
-    config: Mapped[str] = col("config", Text, nullable=False)
-    hyperparams: Mapped[Optional[str]] = col("hyperparams", Text)
+    config: Mapped[str] = col("config", JSONDocument, nullable=False)
+    hyperparams: Mapped[Optional[str]] = col("hyperparams", JSONDocument)
     seed: Mapped[Optional[int]] = col("seed", BigInteger)
     library_version: Mapped[Optional[str]] = col("library_version", String(50))
     numpy_version: Mapped[Optional[str]] = col("numpy_version", String(50))
@@ -131,7 +238,7 @@ class Layer(Base):
         ['Architecture_id', 'n_in', 'n_out', 'id', 'created_at', 'updated_at', 'name', 'Layer_id']
     """
 
-    __tablename__ = "Layer"
+    __tablename__ = "layer"
     __table_args__ = (Index("ix_layer_run", "Architecture_id"), Index("ix_layer_layer", "Layer_id"),
                       {"quote": False})
 
@@ -139,12 +246,12 @@ class Layer(Base):
     n_in: Mapped[Optional[int]] = col("n_in", Integer)
     n_out: Mapped[Optional[int]] = col("n_out", Integer)
     id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = col("updated_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = col("updated_at", UTCDateTime, default=utcnow)
     name: Mapped[str] = col("name", String(100))
     Layer_id: Mapped[int] = col("Layer_id", BigInteger, nullable=False)
     position: Mapped[int] = col("position", Integer, nullable=False)
-    config: Mapped[str] = col("config", Text, nullable=False)
+    config: Mapped[str] = col("config", JSONDocument, nullable=False)
 
 
 class Neurons(Base):
@@ -156,18 +263,18 @@ class Neurons(Base):
         ['Layer_id', 'id', 'created_at', 'updated_at', 'name', 'Neurons_id']
     """
 
-    __tablename__ = "Neurons"
+    __tablename__ = "neurons"
     __table_args__ = (Index("ix_neurons_layer", "Layer_id"), Index("ix_neurons_run", "Architecture_id"),
                       Index("ix_neurons_neurons", "Neurons_id"), {"quote": False})
 
     Layer_id: Mapped[int] = col("Layer_id", BigInteger, nullable=False)
     id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = col("updated_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = col("updated_at", UTCDateTime, default=utcnow)
     name: Mapped[str] = col("name", String(100))
     Neurons_id: Mapped[int] = col("Neurons_id", BigInteger, nullable=False)
     Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, _fk_run(), nullable=False)
-    config: Mapped[str] = col("config", Text, nullable=False)
+    config: Mapped[str] = col("config", JSONDocument, nullable=False)
 
 
 class Cost(Base):
@@ -181,14 +288,14 @@ class Cost(Base):
         ['Architecture_id', 'value', 'id', 'created_at', 'updated_at', 'name', 'Cost_id']
     """
 
-    __tablename__ = "Cost"
+    __tablename__ = "cost"
     __table_args__ = (Index("ix_cost_run_split_epoch", "Architecture_id", "split", "epoch", "value"), {"quote": False})
 
     Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, _fk_run(), nullable=False)
     value: Mapped[Optional[float]] = col("value", Double)
     id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = col("updated_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = col("updated_at", UTCDateTime, default=utcnow)
     name: Mapped[str] = col("name", String(100))
     Cost_id: Mapped[int] = col("Cost_id", BigInteger, nullable=False)
     epoch: Mapped[Optional[int]] = col("epoch", Integer)
@@ -217,7 +324,7 @@ class Metric(Base):
     name: Mapped[str] = col("name", String(100), nullable=False)
     value: Mapped[Optional[float]] = col("value", Double)
     position: Mapped[int] = col("position", Integer, nullable=False, default=0)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
 
 
 class Snapshot(Base):
@@ -241,10 +348,10 @@ class Snapshot(Base):
     seq: Mapped[int] = col("seq", Integer, nullable=False)
     epoch: Mapped[int] = col("epoch", Integer, nullable=False)
     tag: Mapped[Optional[str]] = col("tag", String(100))
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
     n_params: Mapped[int] = col("n_params", BigInteger, nullable=False, default=0)
     optimizer: Mapped[Optional[str]] = col("optimizer", Text)
-    rng: Mapped[Optional[str]] = col("rng", Text)
+    rng: Mapped[Optional[str]] = col("rng", JSONDocument)
 
 
 class WeightMatrix(Base):
@@ -276,7 +383,7 @@ class WeightMatrix(Base):
     dtype: Mapped[str] = col("dtype", String(16), nullable=False)
     matrix: Mapped[str] = col("matrix", Text, nullable=False)
     nonfinite: Mapped[Optional[str]] = col("nonfinite", Text)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
 
 
 class Param(Base):
@@ -322,4 +429,4 @@ class Tag(Base):
 
 
 #: Views created by the migrations (read-only), in creation order.
-VIEWS = ("Weight", "weight_history", "history", "run_summary")
+VIEWS = ("weight", "weight_history", "history", "run_summary")
