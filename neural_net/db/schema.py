@@ -35,12 +35,12 @@ of the engine object, ``id`` the row's own id. A run has one identity: ``Archite
 ``Architecture_id`` and is what every foreign key points to.
 
 Times are UTC with their zone (:class:`UTCDateTime`): ``timestamptz`` on PostgreSQL, text such
-as ``2024-03-04 18:11:45.895299+00:00`` on SQLite; read back as aware UTC datetimes. The JSON
-documents (:class:`JSONDocument`: run and layer configurations, hyper-parameters, generator
-state) are ``jsonb`` on PostgreSQL, so ``hyperparams->>'batch_size'`` needs no cast, and text on
-SQLite; readers receive them as JSON text on both. The bulk numeric arrays (``weight_matrix.
-matrix``, ``snapshot.optimizer``) stay text: ``jsonb`` would rewrite their numbers as
-``numeric`` and make every snapshot several times slower to write.
+as ``2024-03-04 18:11:45.895299+00:00`` on SQLite; read back as aware UTC datetimes. The run's JSON
+documents (:class:`JSONDocument`: ``Architecture.config`` and ``hyperparams``) are ``jsonb`` on
+PostgreSQL, so ``hyperparams->>'batch_size'`` needs no cast, and text on SQLite; readers receive
+them as JSON text on both. The other JSON texts stay text: ``Layer.config`` is handed over as
+written by ``db.layers`` (``jsonb`` reorders keys), and the bulk numeric arrays
+(``weight_matrix.matrix``, ``snapshot.optimizer``) would be several times slower to write.
 
 Example:
     >>> from sqlalchemy import create_engine, select
@@ -170,6 +170,25 @@ class JSONDocument(TypeDecorator):
         return value
 
 
+def same_value(column, a, b) -> bool:
+    """Whether ``a`` and ``b`` are the same value of ``column``: JSON documents are compared as
+    documents (PostgreSQL's ``jsonb`` gives back its own spelling of the text written).
+
+    Example:
+        >>> from neural_net.db.schema import Architecture, same_value
+        >>> same_value(Architecture.__table__.c.config, '{"a": 1, "b": [2]}', '{"b":[2],"a":1}')
+        True
+    """
+    if a == b:
+        return True
+    if isinstance(column.type, JSONDocument) and isinstance(a, str) and isinstance(b, str):
+        try:
+            return json.loads(a) == json.loads(b)
+        except ValueError:
+            return False
+    return False
+
+
 def col(name: str, type_, *args, **kwargs) -> Mapped:
     """A mapped column whose SQL name is emitted unquoted (see the module doc)."""
     return mapped_column(name, type_, *args, quote=False, **kwargs)
@@ -251,7 +270,7 @@ class Layer(Base):
     name: Mapped[str] = col("name", String(100))
     Layer_id: Mapped[int] = col("Layer_id", BigInteger, nullable=False)
     position: Mapped[int] = col("position", Integer, nullable=False)
-    config: Mapped[str] = col("config", JSONDocument, nullable=False)
+    config: Mapped[str] = col("config", Text, nullable=False)
 
 
 class Neurons(Base):
@@ -274,7 +293,7 @@ class Neurons(Base):
     name: Mapped[str] = col("name", String(100))
     Neurons_id: Mapped[int] = col("Neurons_id", BigInteger, nullable=False)
     Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, _fk_run(), nullable=False)
-    config: Mapped[str] = col("config", JSONDocument, nullable=False)
+    config: Mapped[str] = col("config", Text, nullable=False)
 
 
 class Cost(Base):
@@ -351,7 +370,7 @@ class Snapshot(Base):
     created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
     n_params: Mapped[int] = col("n_params", BigInteger, nullable=False, default=0)
     optimizer: Mapped[Optional[str]] = col("optimizer", Text)
-    rng: Mapped[Optional[str]] = col("rng", JSONDocument)
+    rng: Mapped[Optional[str]] = col("rng", Text)
 
 
 class WeightMatrix(Base):

@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from .engine import DB_SUFFIXES, absolute_url, display_url, open_database, resolve_url, sqlite_url
 from .errors import RunNotFound, StoreError
 from .run import RUN_TABLES, StoredRun, open_run
-from .schema import Architecture, Param, Tag
+from .schema import Architecture, Param, Tag, same_value
 from .values import checked_row, raw_columns
 from .writer import retry_on_lock
 
@@ -169,7 +169,7 @@ def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[s
         raise StoreError(f"run {rid} already exists in {display_url(report.target)} as another record (row id "
                          f"{existing['id']}, not {run_row['id']}): it was not copied")
     else:
-        changed = {k: v for k, v in run_row.items() if existing[k] != v}
+        changed = {k: v for k, v in run_row.items() if not same_value(A.c[k], existing[k], v)}
         if changed and (existing["updated_at"] is None or run_row["updated_at"] is None
                         or run_row["updated_at"] >= existing["updated_at"]):
             target.execute(update(A).where(A.c.Architecture_id == rid).values(**changed))

@@ -6,8 +6,11 @@
   unique constraint, so the seed's queries run unchanged.
 * **Time**: every ``*_at`` column holds UTC with its zone: ``timestamptz`` on PostgreSQL; on
   SQLite the stored text gains ``+00:00`` (``2024-03-04 18:11:45.895299+00:00``).
-* **jsonb** on PostgreSQL for the JSON documents (``Architecture.config``, ``hyperparams``,
-  ``Layer.config``, ``Neurons.config``, ``snapshot.rng``); SQLite keeps text.
+* **jsonb** on PostgreSQL for the run's JSON documents (``Architecture.config``,
+  ``Architecture.hyperparams``), so ``hyperparams->>'batch_size'`` needs no cast; SQLite keeps
+  text. The other JSON texts stay text: ``db.layers`` hands ``Layer.config`` over as the text
+  written (``jsonb`` would reorder its keys), and the bulk arrays (``weight_matrix.matrix``,
+  ``snapshot.optimizer``) would be several times slower to write as ``jsonb``.
 * **Names in one case**: on SQLite the tables ``Architecture``, ``Layer``, ``Neurons``, ``Cost``
   and the view ``Weight`` become ``architecture``, ``layer``, ``neurons``, ``cost``, ``weight``
   (PostgreSQL already folded them to lower case). SQLite compares names without case, so
@@ -41,7 +44,7 @@ TIMES = dict(Architecture=("created_at", "updated_at", "started_at", "finished_a
              Layer=("created_at", "updated_at"), Neurons=("created_at", "updated_at"),
              Cost=("created_at", "updated_at"), metric=("created_at",), snapshot=("created_at",),
              weight_matrix=("created_at",))
-JSON = dict(Architecture=("config", "hyperparams"), Layer=("config",), Neurons=("config",), snapshot=("rng",))
+JSON = dict(Architecture=("config", "hyperparams"))
 VIEWS = ("run_summary", "history", "weight_history", "Weight")
 
 
