@@ -270,7 +270,7 @@ def open_database(url: str, *, create: bool = True) -> Engine:
     Example:
         >>> from neural_net.db.engine import open_database
         >>> from sqlalchemy import inspect
-        >>> "Architecture" in inspect(open_database("sqlite://")).get_table_names()
+        >>> "architecture" in inspect(open_database("sqlite://")).get_table_names()
         True
     """
     try:

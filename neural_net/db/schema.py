@@ -6,12 +6,12 @@ tables and columns are added for tracking:
 ==============  ==========================================================================
 table           one row per
 ==============  ==========================================================================
-Architecture    run (a stored ``Sequential``): seed columns ``id, created_at, updated_at,
+architecture    run (a stored ``Sequential``): seed columns ``id, created_at, updated_at,
                 name, Architecture_id`` + status, epochs, heartbeat (``updated_at``), pid,
                 hostname, configuration JSON, hyper-parameters JSON, seed, versions
-Layer           layer of a run (``Architecture_id, n_in, n_out, id, ..., Layer_id``)
-Neurons         function held by a layer (``Layer_id, id, ..., name, Neurons_id``)
-Cost            the cost: one definition row (``value`` NULL, ``epoch`` NULL) and one row per
+layer           layer of a run (``Architecture_id, n_in, n_out, id, ..., Layer_id``)
+neurons         function held by a layer (``Layer_id, id, ..., name, Neurons_id``)
+cost            the cost: one definition row (``value`` NULL, ``epoch`` NULL) and one row per
                 epoch and split (``'train'``, ``'val'``) with the loss in ``value``
 metric          other per-epoch values (``accuracy``, ``lr``, ...) per epoch and split
 snapshot        saved state of a run at an epoch: optimizer state, generator state, tag
@@ -20,7 +20,7 @@ param           parameter of a run (dotted ``key``, JSON ``value``, numeric ``nu
 tag             tag of a run (``key``, ``value``); the run's description is ``Architecture.note``
 ==============  ==========================================================================
 
-Views (created by the migrations, dialect by dialect): ``Weight`` (each value of the latest
+Views (created by the migrations, dialect by dialect): ``weight`` (each value of the latest
 snapshot of every Neurons, with the seed's columns ``value, Neurons_id, id, created_at,
 updated_at, name, Weight_id`` + ``epoch``), ``weight_history`` (every snapshot), ``history``
 (``Architecture_id, epoch, split, name, value``) and ``run_summary``.

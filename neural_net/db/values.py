@@ -106,7 +106,7 @@ def checked_row(table: Any, row: Mapping[str, Any], rid: Any) -> dict[str, Any]:
         >>> checked_row(Architecture, {"pid": "12x"}, 5)
         Traceback (most recent call last):
         ...
-        neural_net.db.errors.StoredModelError: run 5: table Architecture, column pid holds '12x', not an integer
+        neural_net.db.errors.StoredModelError: run 5: table architecture, column pid holds '12x', not an integer
     """
     t = getattr(table, "__table__", table)
     out = dict(row)
