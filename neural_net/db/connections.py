@@ -70,11 +70,11 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     engine = create_engine(u, pool_pre_ping=True, **kwargs)
     if u.get_backend_name() == "postgresql":
-        event.listen(engine, "connect", _json_as_text)
+        event.listen(engine, "connect", json_as_text)
     return engine
 
 
-def _json_as_text(dbapi_connection: Any, _record: Any) -> None:
+def json_as_text(dbapi_connection: Any, _record: Any = None) -> None:
     """PostgreSQL: hand ``json``/``jsonb`` values over as their text (as SQLite does), so every
     reader receives the JSON text it parses itself (psycopg 3 would parse them)."""
     adapters = getattr(dbapi_connection, "adapters", None)
