@@ -99,7 +99,7 @@ def check_every_row(url, reports, epochs):
         for key, values in r["history"].items():
             assert h[key].tolist() == values, (rid, key)  # exact values, no row lost or mixed up
         counts = count_rows(url, rid)
-        assert counts == {"Architecture": 1, "Layer": 4, "Neurons": 4, "Cost": 1 + 2 * epochs,
+        assert counts == {"architecture": 1, "layer": 4, "neurons": 4, "cost": 1 + 2 * epochs,
                           "metric": 3 * epochs,  # accuracy, val_accuracy, lr
                           "snapshot": 1 + epochs, "weight_matrix": 2 * (1 + epochs),
                           "param": len(db.open_run(url, rid).params), "tag": 0}, (rid, counts)
@@ -202,7 +202,7 @@ def test_sigkill_mid_epoch_leaves_a_file_with_every_finished_epoch(tmp_path):
         for key, value in e["logs"].items():
             assert h.loc[e["epoch"], key] == value, (e["epoch"], key)
     counts = count_rows(path, run_id)
-    assert counts["Cost"] == 1 + 2 * (kill_in - 1) and counts["metric"] == 3 * (kill_in - 1)
+    assert counts["cost"] == 1 + 2 * (kill_in - 1) and counts["metric"] == 3 * (kill_in - 1)
     assert db.snapshots(path, run_id)["epoch"].tolist() == [0, 2, 4]  # checkpoints every 2 epochs
     runs = db.list_runs(path).set_index("run_id")
     assert runs.loc[run_id, "status"] == "interrupted" and runs.loc[run_id, "stored_status"] == "running"

@@ -98,7 +98,7 @@ def test_text_in_a_typed_column_names_run_table_and_column(run, table, column, r
     with pytest.raises(StoredModelError) as e:
         getattr(db, reader)(path, net["id"])
     message = str(e.value)
-    assert f"run {net['id']}" in message and f"table {table}" in message and f"column {column}" in message
+    assert f"run {net['id']}" in message and f"table {table.lower()}" in message and f"column {column}" in message
 
 
 def test_one_bad_file_does_not_hide_the_good_ones(tmp_path, capsys):

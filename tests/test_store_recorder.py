@@ -237,7 +237,7 @@ def test_writes_wait_and_retry_while_another_process_holds_the_lock(tmp_path, mo
     import sqlite3
     import threading
 
-    from neural_net.db import engine as engine_module
+    from neural_net.db import connections as engine_module
 
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT", 0.02)  # make "database is locked" surface at once
     path = tmp_path / "busy.db"

@@ -53,9 +53,9 @@ def test_adding_database_default_file_name_and_engines(tmp_path):
     assert network.engines.get(network.db_path).url.database == f"{db_folder}/model{utc_ts}.db"
     assert network['id'] == network.store.run_id
     schema = run_sql(network, "SELECT * FROM sqlite_schema")
-    names = set(schema.name)
-    assert {"Architecture", "Layer", "Cost", "Neurons", "Weight"} <= names
-    assert schema.loc[schema.name == "Weight", "type"].item() == "view"
+    names = set(schema.name)  # one spelling on SQLite and PostgreSQL: lower case (revision 0004)
+    assert {"architecture", "layer", "cost", "neurons", "weight"} <= names
+    assert schema.loc[schema.name == "weight", "type"].item() == "view"
 
 
 def test_default_store_uses_database_url_env(db_url, monkeypatch):

@@ -6,6 +6,7 @@ answers in the copy as in the original; copying again writes nothing.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import numpy as np
@@ -17,6 +18,7 @@ import neural_net.db as db
 from neural_net.architecture import Sequential
 from neural_net.db.engine import sqlite_url
 from neural_net.db.errors import RunNotFound, SchemaOutdated, StoreError
+from neural_net.db.schema import JSONDocument
 from neural_net.db.transfer import RUN_TABLES, copy_run, target_url
 from neural_net.layers import Dense
 
@@ -55,8 +57,11 @@ def table_rows(url, rid):
     with engine.connect() as c:
         for table in RUN_TABLES:
             t = table.__table__
-            out[t.name] = [dict(r) for r in c.execute(select(t).where(t.c.Architecture_id == rid)
-                                                      .order_by(t.c.id)).mappings()]
+            docs = [col.name for col in t.columns if isinstance(col.type, JSONDocument)]
+            rows = [dict(r) for r in c.execute(select(t).where(t.c.Architecture_id == rid).order_by(t.c.id)).mappings()]
+            for r in rows:  # JSON documents as documents: PostgreSQL's jsonb spells the text its own way
+                r.update({k: json.loads(r[k]) for k in docs if isinstance(r[k], str)})
+            out[t.name] = rows
     engine.dispose()
     return out
 
@@ -162,10 +167,10 @@ def test_export_again_after_more_training_copies_only_the_new_rows(tmp_path):
     X, y = data()
     net.fit(X, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0)  # the same run goes on
     second = copy_run(src, net["id"], dst)
-    assert second.updated and second.copied["Architecture"] == 0
-    assert second.copied["Cost"] == 3 * 2 and second.copied["metric"] == 3 * 3  # loss, val_loss; accuracy, val_acc, lr
-    assert 0 < second.copied["snapshot"] and second.copied["Layer"] == 0
-    assert first.copied["Cost"] == 1 + 2 * 2
+    assert second.updated and second.copied["architecture"] == 0
+    assert second.copied["cost"] == 3 * 2 and second.copied["metric"] == 3 * 3  # loss, val_loss; accuracy, val_acc, lr
+    assert 0 < second.copied["snapshot"] and second.copied["layer"] == 0
+    assert first.copied["cost"] == 1 + 2 * 2
     assert table_rows(src, net["id"]) == table_rows(dst, net["id"])
     assert db.run_info(dst, net["id"])["epochs"] == 5
     assert copy_run(src, net["id"], dst).already_present
@@ -236,6 +241,9 @@ def test_round_trip_sqlite_postgresql_sqlite(tmp_path, pg_url):
         for u in (src, back.target):
             e = create_engine(u, poolclass=NullPool)
             with e.connect() as c:
-                raw.append(c.execute(text(sql.format(rid=rid))).fetchall())
+                rows = [dict(r) for r in c.execute(text(sql.format(rid=rid))).mappings()]
             e.dispose()
+            for r in rows:  # the run's JSON documents went through jsonb: the same documents, jsonb's spelling
+                r.update({k: json.loads(r[k]) for k in ("config", "hyperparams") if "FROM Architecture" in sql and r[k]})
+            raw.append(rows)
         assert raw[0] == raw[1]

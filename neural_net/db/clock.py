@@ -1,9 +1,10 @@
-"""The store's clock: the current UTC time, naive, as stored in every ``*_at`` column (a module
-of its own, without SQLAlchemy, so that the catalogue's start-up does not load the ORM).
+"""The store's clock: the current time, aware, in UTC, as stored in every ``*_at`` column (a
+module of its own, without SQLAlchemy, so that the catalogue's start-up does not load the ORM).
 
 Example:
+    >>> from datetime import timezone
     >>> from neural_net.db.clock import utcnow
-    >>> utcnow().tzinfo is None
+    >>> utcnow().tzinfo is timezone.utc
     True
 """
 from __future__ import annotations
@@ -12,14 +13,15 @@ from datetime import datetime, timezone
 
 
 def utcnow() -> datetime:
-    """The current UTC time, naive (as stored in every ``*_at`` column).
+    """The current time, aware, in UTC (as stored in every ``*_at`` column).
 
     Example:
-        >>> from neural_net.db.schema import utcnow
-        >>> utcnow().tzinfo is None
+        >>> from datetime import timezone
+        >>> from neural_net.db.clock import utcnow
+        >>> utcnow().tzinfo is timezone.utc
         True
     """
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(timezone.utc)
 
 
 __all__ = ["utcnow"]

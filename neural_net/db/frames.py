@@ -188,10 +188,10 @@ def history_frame(engine: Engine, rid: int, max_epoch: int | None = None) -> pd.
             nxt = cur.fetchone()[0]
             if nxt is None:
                 break
-            splits.append(check_value(nxt, "str", f"run {rid}: table Cost, column split"))
+            splits.append(check_value(nxt, "str", f"run {rid}: table cost, column split"))
         for split in sorted(splits, key=lambda s: (s != "train", s)):
             key = "loss" if split == "train" else f"{split}_loss"
-            curve = _curve(cur, dialect, "Cost", f"Architecture_id = {mark} AND split = {mark} AND epoch IS NOT NULL"
+            curve = _curve(cur, dialect, "cost", f"Architecture_id = {mark} AND split = {mark} AND epoch IS NOT NULL"
                                                  + upto, (rid, split) + bound)
             if len(curve):
                 columns[key] = curve

@@ -226,7 +226,7 @@ def import_history(history: Any, store: Any = True, *, name: str | None = None,
     url = resolve_url(store)
     engine = open_database(url, create=True)
     now, rid = utcnow(), new_id()
-    run = dict(id=new_id(), created_at=now, updated_at=now, name="Imported", Architecture_id=rid, run_name=name,
+    run = dict(id=rid, created_at=now, updated_at=now, name="Imported", Architecture_id=rid, run_name=name,
                status="finished", epochs=int(epochs.max()), library_version=__version__,
                config=dumps({"steps": [], "cost": None, "name": name}), hyperparams=hyper_json)
     params_rows = param_rows(rid, hyper)

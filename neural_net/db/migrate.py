@@ -9,7 +9,7 @@ upgraded one have the same schema.
 Example:
     >>> from neural_net.db.migrate import head_revision, revisions
     >>> head_revision(), revisions()
-    ('0005', ['0001', '0002', '0003', '0005'])
+    ('0005', ['0001', '0002', '0003', '0004', '0005'])
 """
 from __future__ import annotations
 

@@ -41,11 +41,11 @@ import math
 import traceback
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, literal
 
 from ..callbacks.base import Callback, auto_mode
 from . import process, rows
-from .schema import Architecture, utcnow
+from .schema import Architecture, UTCDateTime, utcnow
 from .writer import warn_failure
 
 class Recorder(Callback):
@@ -105,7 +105,7 @@ class Recorder(Callback):
                      snapshots=[recast] if recast is not None else [],
                      replace_snapshot=initial[0] if recast is not None else None,
                      update_run=dict(status="running", hyperparams=hyper_json, config=config_json, updated_at=now,
-                                     started_at=func.coalesce(Architecture.started_at, now), finished_at=None,
+                                     started_at=func.coalesce(Architecture.started_at, literal(now, UTCDateTime)), finished_at=None,
                                      error=None, pid=pid, hostname=host, process_token=token),
                      params=rows.param_rows(store.run_id, hyper), on_commit=lambda: self._began(add_cost))
 

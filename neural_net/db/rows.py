@@ -111,7 +111,7 @@ def run_row(model: Any, run_id: int, config: str, now: Any) -> Row:
         3
     """
     seed = getattr(model, "seed", None)
-    return dict(id=new_id(), created_at=now, updated_at=now, name=repr(model), Architecture_id=run_id,
+    return dict(id=run_id, created_at=now, updated_at=now, name=repr(model), Architecture_id=run_id,
                 run_name=getattr(model, "run_name", None), status="created", epochs=int(model.epoch),
                 config=config, **provenance(),
                 seed=int(seed) if isinstance(seed, (int, np.integer)) and abs(int(seed)) <= _MAX_INT64 else None)
@@ -284,7 +284,7 @@ def failed_run_row(run_id: int, name: str | None, params: dict[str, Any] | None,
         >>> failed_run_row(7, "sweep[3]", {"units": 0}, "ValueError", None)["status"]
         'failed'
     """
-    return dict(id=new_id(), created_at=now, updated_at=now, name="Sequential", Architecture_id=run_id,
+    return dict(id=run_id, created_at=now, updated_at=now, name="Sequential", Architecture_id=run_id,
                 run_name=None if name is None else str(name), status="failed", epochs=0, started_at=now,
                 finished_at=now, error=str(error), **provenance(),
                 config=jsonable({"steps": [], "cost": None, "name": name}, "the configuration"),

@@ -6,12 +6,12 @@ tables and columns are added for tracking:
 ==============  ==========================================================================
 table           one row per
 ==============  ==========================================================================
-Architecture    run (a stored ``Sequential``): seed columns ``id, created_at, updated_at,
+architecture    run (a stored ``Sequential``): seed columns ``id, created_at, updated_at,
                 name, Architecture_id`` + status, epochs, heartbeat (``updated_at``), pid,
                 hostname, configuration JSON, hyper-parameters JSON, seed, versions
-Layer           layer of a run (``Architecture_id, n_in, n_out, id, ..., Layer_id``)
-Neurons         function held by a layer (``Layer_id, id, ..., name, Neurons_id``)
-Cost            the cost: one definition row (``value`` NULL, ``epoch`` NULL) and one row per
+layer           layer of a run (``Architecture_id, n_in, n_out, id, ..., Layer_id``)
+neurons         function held by a layer (``Layer_id, id, ..., name, Neurons_id``)
+cost            the cost: one definition row (``value`` NULL, ``epoch`` NULL) and one row per
                 epoch and split (``'train'``, ``'val'``) with the loss in ``value``
 metric          other per-epoch values (``accuracy``, ``lr``, ...) per epoch and split
 snapshot        saved state of a run at an epoch: optimizer state, generator state, tag
@@ -22,16 +22,27 @@ run_metric      curve of a run (loss or metric, split): last, lowest and highest
                 the store at each epoch (what the catalogue reads)
 ==============  ==========================================================================
 
-Views (created by the migrations, dialect by dialect): ``Weight`` (each value of the latest
+Views (created by the migrations, dialect by dialect): ``weight`` (each value of the latest
 snapshot of every Neurons, with the seed's columns ``value, Neurons_id, id, created_at,
 updated_at, name, Weight_id`` + ``epoch``), ``weight_history`` (every snapshot), ``history``
 (``Architecture_id, epoch, split, name, value``) and ``run_summary``.
 
 Names are created *unquoted* (``quote=False``): SQLite keeps their case, PostgreSQL folds
 them to lower case, and unquoted SQL such as ``SELECT * FROM layer WHERE Architecture_id=1``
-runs on both. Every id is a random 63-bit integer (:func:`neural_net.model.new_id`);
-``<Table>_id`` columns hold the id of the engine object, ``id`` the row's own id. Times are
-UTC.
+runs on both; since revision 0004 the tables and views of a SQLite file are named in lower case
+too (``architecture``, ``layer``, ``neurons``, ``cost``, ``weight``), so that one spelling, lower
+case and unquoted, works everywhere, ``pd.read_sql_table("weight", engine)`` included. Every id
+is a random 63-bit integer (:func:`neural_net.model.new_id`); ``<Table>_id`` columns hold the id
+of the engine object, ``id`` the row's own id. A run has one identity: ``Architecture.id`` equals
+``Architecture_id`` and is what every foreign key points to.
+
+Times are UTC with their zone (:class:`UTCDateTime`): ``timestamptz`` on PostgreSQL, text such
+as ``2024-03-04 18:11:45.895299+00:00`` on SQLite; read back as aware UTC datetimes. The run's JSON
+documents (:class:`JSONDocument`: ``Architecture.config`` and ``hyperparams``) are ``jsonb`` on
+PostgreSQL, so ``hyperparams->>'batch_size'`` needs no cast, and text on SQLite; readers receive
+them as JSON text on both. The other JSON texts stay text: ``Layer.config`` is handed over as
+written by ``db.layers`` (``jsonb`` reorders keys), and the bulk numeric arrays
+(``weight_matrix.matrix``, ``snapshot.optimizer``) would be several times slower to write.
 
 Example:
     >>> from sqlalchemy import create_engine, select
@@ -40,7 +51,7 @@ Example:
     >>> engine = create_engine("sqlite://")
     >>> Base.metadata.create_all(engine)   # the store itself always creates through Alembic
     >>> with Session(engine) as s:
-    ...     s.add(Architecture(id=1, Architecture_id=42, name="Sequential", config="{}"))
+    ...     s.add(Architecture(id=42, Architecture_id=42, name="Sequential", config="{}"))
     ...     s.commit()
     ...     s.scalars(select(Architecture.status)).one()
     'created'
@@ -50,11 +61,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Double, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .clock import utcnow
+from .coltypes import SQLITE_TIME_FORMAT, JSONDocument, UTCDateTime, as_utc, same_value, utcnow
 
+__all__ = ["SQLITE_TIME_FORMAT", "JSONDocument", "UTCDateTime", "as_utc", "same_value", "utcnow", "col", "Base",
+           "Architecture", "Layer", "Neurons", "Cost", "Metric", "Snapshot", "WeightMatrix", "Param", "Tag", "RunMetric", "VIEWS"]
 
 def col(name: str, type_, *args, **kwargs) -> Mapped:
     """A mapped column whose SQL name is emitted unquoted (see the module doc)."""
@@ -62,7 +75,7 @@ def col(name: str, type_, *args, **kwargs) -> Mapped:
 
 
 def _fk_run() -> ForeignKey:
-    return ForeignKey("Architecture.Architecture_id", ondelete="CASCADE")
+    return ForeignKey("architecture.id", ondelete="CASCADE")
 
 
 class Base(DeclarativeBase):
@@ -71,7 +84,7 @@ class Base(DeclarativeBase):
     Example:
         >>> from neural_net.db.schema import Base
         >>> sorted(Base.metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
-        ['Architecture', 'Cost', 'Layer', 'Neurons', 'metric', 'param', 'run_metric', 'snapshot', 'tag',
+        ['architecture', 'cost', 'layer', 'metric', 'neurons', 'param', 'run_metric', 'snapshot', 'tag',
          'weight_matrix']
     """
 
@@ -87,25 +100,25 @@ class Architecture(Base):
         ['id', 'created_at', 'updated_at', 'name', 'Architecture_id']
     """
 
-    __tablename__ = "Architecture"
+    __tablename__ = "architecture"
     __table_args__ = (UniqueConstraint("Architecture_id", name="uq_architecture_run"), {"quote": False})
 
     id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = col("updated_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = col("updated_at", UTCDateTime, default=utcnow)
     name: Mapped[str] = col("name", String(200), default="Sequential")
     Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, nullable=False)
     run_name: Mapped[Optional[str]] = col("run_name", String(200))
     status: Mapped[str] = col("status", String(20), nullable=False, default="created")
     epochs: Mapped[int] = col("epochs", Integer, nullable=False, default=0)
-    started_at: Mapped[Optional[datetime]] = col("started_at", DateTime)
-    finished_at: Mapped[Optional[datetime]] = col("finished_at", DateTime)
+    started_at: Mapped[Optional[datetime]] = col("started_at", UTCDateTime)
+    finished_at: Mapped[Optional[datetime]] = col("finished_at", UTCDateTime)
     error: Mapped[Optional[str]] = col("error", Text)
     pid: Mapped[Optional[int]] = col("pid", Integer)
     hostname: Mapped[Optional[str]] = col("hostname", String(255))
     process_token: Mapped[Optional[str]] = col("process_token", String(100))
-    config: Mapped[str] = col("config", Text, nullable=False)
-    hyperparams: Mapped[Optional[str]] = col("hyperparams", Text)
+    config: Mapped[str] = col("config", JSONDocument, nullable=False)
+    hyperparams: Mapped[Optional[str]] = col("hyperparams", JSONDocument)
     seed: Mapped[Optional[int]] = col("seed", BigInteger)
     library_version: Mapped[Optional[str]] = col("library_version", String(50))
     numpy_version: Mapped[Optional[str]] = col("numpy_version", String(50))
@@ -125,7 +138,7 @@ class Layer(Base):
         ['Architecture_id', 'n_in', 'n_out', 'id', 'created_at', 'updated_at', 'name', 'Layer_id']
     """
 
-    __tablename__ = "Layer"
+    __tablename__ = "layer"
     __table_args__ = (Index("ix_layer_run", "Architecture_id"), Index("ix_layer_layer", "Layer_id"),
                       {"quote": False})
 
@@ -133,8 +146,8 @@ class Layer(Base):
     n_in: Mapped[Optional[int]] = col("n_in", Integer)
     n_out: Mapped[Optional[int]] = col("n_out", Integer)
     id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = col("updated_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = col("updated_at", UTCDateTime, default=utcnow)
     name: Mapped[str] = col("name", String(100))
     Layer_id: Mapped[int] = col("Layer_id", BigInteger, nullable=False)
     position: Mapped[int] = col("position", Integer, nullable=False)
@@ -150,14 +163,14 @@ class Neurons(Base):
         ['Layer_id', 'id', 'created_at', 'updated_at', 'name', 'Neurons_id']
     """
 
-    __tablename__ = "Neurons"
+    __tablename__ = "neurons"
     __table_args__ = (Index("ix_neurons_layer", "Layer_id"), Index("ix_neurons_run", "Architecture_id"),
                       Index("ix_neurons_neurons", "Neurons_id"), {"quote": False})
 
     Layer_id: Mapped[int] = col("Layer_id", BigInteger, nullable=False)
     id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = col("updated_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = col("updated_at", UTCDateTime, default=utcnow)
     name: Mapped[str] = col("name", String(100))
     Neurons_id: Mapped[int] = col("Neurons_id", BigInteger, nullable=False)
     Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, _fk_run(), nullable=False)
@@ -175,14 +188,14 @@ class Cost(Base):
         ['Architecture_id', 'value', 'id', 'created_at', 'updated_at', 'name', 'Cost_id']
     """
 
-    __tablename__ = "Cost"
+    __tablename__ = "cost"
     __table_args__ = (Index("ix_cost_run_split_epoch", "Architecture_id", "split", "epoch", "value"), {"quote": False})
 
     Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, _fk_run(), nullable=False)
     value: Mapped[Optional[float]] = col("value", Double)
     id: Mapped[int] = col("id", BigInteger, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = col("updated_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = col("updated_at", UTCDateTime, default=utcnow)
     name: Mapped[str] = col("name", String(100))
     Cost_id: Mapped[int] = col("Cost_id", BigInteger, nullable=False)
     epoch: Mapped[Optional[int]] = col("epoch", Integer)
@@ -211,7 +224,7 @@ class Metric(Base):
     name: Mapped[str] = col("name", String(100), nullable=False)
     value: Mapped[Optional[float]] = col("value", Double)
     position: Mapped[int] = col("position", Integer, nullable=False, default=0)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
 
 
 class Snapshot(Base):
@@ -235,7 +248,7 @@ class Snapshot(Base):
     seq: Mapped[int] = col("seq", Integer, nullable=False)
     epoch: Mapped[int] = col("epoch", Integer, nullable=False)
     tag: Mapped[Optional[str]] = col("tag", String(100))
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
     n_params: Mapped[int] = col("n_params", BigInteger, nullable=False, default=0)
     optimizer: Mapped[Optional[str]] = col("optimizer", Text)
     rng: Mapped[Optional[str]] = col("rng", Text)
@@ -270,7 +283,7 @@ class WeightMatrix(Base):
     dtype: Mapped[str] = col("dtype", String(16), nullable=False)
     matrix: Mapped[str] = col("matrix", Text, nullable=False)
     nonfinite: Mapped[Optional[str]] = col("nonfinite", Text)
-    created_at: Mapped[datetime] = col("created_at", DateTime, default=utcnow)
+    created_at: Mapped[datetime] = col("created_at", UTCDateTime, default=utcnow)
 
 
 class Param(Base):
@@ -346,4 +359,4 @@ class RunMetric(Base):
 
 
 #: Views created by the migrations (read-only), in creation order.
-VIEWS = ("Weight", "weight_history", "history", "run_summary")
+VIEWS = ("weight", "weight_history", "history", "run_summary")

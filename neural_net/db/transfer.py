@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from .engine import DB_SUFFIXES, absolute_url, display_url, open_database, resolve_url, sqlite_url
 from .errors import RunNotFound, StoreError
 from .run import RUN_TABLES, StoredRun, open_run
-from .schema import Architecture, Param, Tag
+from .schema import Architecture, Param, Tag, same_value
 from .summary import rebuild
 from .values import checked_row, raw_columns
 from .writer import retry_on_lock
@@ -66,7 +66,7 @@ class TransferReport:
         run_id: the run (``Architecture_id``), the same in both databases.
         source: URL of the database the run was read from.
         target: URL of the database it was written to.
-        copied: rows inserted per table (``{'Architecture': 1, 'Layer': 4, ...}``).
+        copied: rows inserted per table (``{'architecture': 1, 'layer': 4, ...}``).
         updated: whether the target's run row was brought up to date (status, epochs, ...).
         parents: reports of parent runs copied along (``with_parents``).
 
@@ -165,12 +165,12 @@ def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[s
     report.updated = False
     if existing is None:
         target.execute(insert(A), [run_row])
-        copied["Architecture"] = 1
+        copied[A.name] = 1
     elif existing["id"] != run_row["id"]:
         raise StoreError(f"run {rid} already exists in {display_url(report.target)} as another record (row id "
                          f"{existing['id']}, not {run_row['id']}): it was not copied")
     else:
-        changed = {k: v for k, v in run_row.items() if existing[k] != v}
+        changed = {k: v for k, v in run_row.items() if not same_value(A.c[k], existing[k], v)}
         if changed and (existing["updated_at"] is None or run_row["updated_at"] is None
                         or run_row["updated_at"] >= existing["updated_at"]):
             target.execute(update(A).where(A.c.Architecture_id == rid).values(**changed))
@@ -191,7 +191,7 @@ def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[s
         for rows in _missing_rows(source, target, table, rid):
             target.execute(insert(t), rows)
             copied[t.name] += len(rows)
-    if copied["Cost"] or copied["metric"]:
+    if copied["cost"] or copied["metric"]:
         rebuild(target, [rid])  # the run's run_metric rows, from the epoch rows it now has
     report.copied = copied
 
@@ -217,7 +217,7 @@ def copy_run(source: Any, run_id: Any, target: Any, *, with_parents: bool = Fals
         >>> net = Sequential([Dense(2, input_dim=2)], 'mse', store="sqlite://")
         >>> report = copy_run("sqlite://", net['id'], os.path.join(tempfile.mkdtemp(), "copy.db"))
         >>> report.copied
-        {'Architecture': 1, 'Layer': 1, 'Neurons': 1, 'Cost': 1, 'metric': 0, 'snapshot': 1, 'weight_matrix': 1, 'param': 0, 'tag': 0}
+        {'architecture': 1, 'layer': 1, 'neurons': 1, 'cost': 1, 'metric': 0, 'snapshot': 1, 'weight_matrix': 1, 'param': 0, 'tag': 0}
     """
     run = open_run(source, run_id)
     dst_url = target_url(target, run.run_id)

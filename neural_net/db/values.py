@@ -14,8 +14,8 @@ The module also holds the bounds on what a file can make a reader allocate
 Example:
     >>> from neural_net.db.schema import Snapshot
     >>> from neural_net.db.values import checked_row
-    >>> checked_row(Snapshot, {"epoch": 3, "created_at": "2024-03-04 18:00:00.5"}, 7)["created_at"]
-    datetime.datetime(2024, 3, 4, 18, 0, 0, 500000)
+    >>> checked_row(Snapshot, {"epoch": 3, "created_at": "2024-03-04 18:00:00.5+00:00"}, 7)["created_at"]
+    datetime.datetime(2024, 3, 4, 18, 0, 0, 500000, tzinfo=datetime.timezone.utc)
     >>> checked_row(Snapshot, {"epoch": "three"}, 7)
     Traceback (most recent call last):
     ...
@@ -23,6 +23,7 @@ Example:
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -30,6 +31,7 @@ from sqlalchemy import DateTime, Float, Integer, String, Text, type_coerce
 from sqlalchemy.types import NullType
 
 from .errors import StoredModelError
+from .schema import JSONDocument, UTCDateTime, as_utc
 
 #: Most layers a stored configuration may have (a larger one is refused before anything is built).
 MAX_LAYERS = 10_000
@@ -40,13 +42,13 @@ _INT64 = 2**63
 
 def _kind(column: Any) -> str:
     t = column.type
-    if isinstance(t, DateTime):
+    if isinstance(t, (DateTime, UTCDateTime)):
         return "datetime"
     if isinstance(t, Integer):
         return "int"
     if isinstance(t, Float):
         return "float"
-    if isinstance(t, (String, Text)):
+    if isinstance(t, (String, Text, JSONDocument)):
         return "str"
     return "any"  # pragma: no cover - every column of the schema has one of the kinds above
 
@@ -78,12 +80,12 @@ def check_value(value: Any, kind: str, where: str) -> Any:
             except OverflowError:
                 pass
         raise StoredModelError(f"{where} holds {_short(value)}, not a number")
-    if kind == "datetime":
+    if kind == "datetime":  # an aware UTC datetime (naive values, written before revision 0004, are UTC)
         if isinstance(value, datetime):
-            return value
+            return as_utc(value)
         if isinstance(value, str) and len(value) <= 40:
             try:
-                return datetime.fromisoformat(value)
+                return as_utc(datetime.fromisoformat(value))
             except ValueError:
                 pass
         raise StoredModelError(f"{where} holds {_short(value)}, not a date and time")
@@ -104,7 +106,7 @@ def checked_row(table: Any, row: Mapping[str, Any], rid: Any) -> dict[str, Any]:
         >>> checked_row(Architecture, {"pid": "12x"}, 5)
         Traceback (most recent call last):
         ...
-        neural_net.db.errors.StoredModelError: run 5: table Architecture, column pid holds '12x', not an integer
+        neural_net.db.errors.StoredModelError: run 5: table architecture, column pid holds '12x', not an integer
     """
     t = getattr(table, "__table__", table)
     out = dict(row)
@@ -144,6 +146,8 @@ def check_document(text: Any, where: str) -> str | None:
     """
     if text is None:
         return None
+    if isinstance(text, (dict, list)):  # a jsonb value read by a driver that parses it
+        text = json.dumps(text, allow_nan=False)
     if not isinstance(text, str):
         raise StoredModelError(f"{where} must be JSON text, got {type(text).__name__}")
     if len(text) > MAX_DOCUMENT_CHARS:

@@ -11,7 +11,7 @@ Example:
     >>> from neural_net.db.writer import RunWriter
     >>> from neural_net.db.schema import utcnow
     >>> writer = RunWriter(open_database("sqlite://"), 42)
-    >>> writer.write(run=dict(id=1, Architecture_id=42, name="Sequential", config="{}", created_at=utcnow(),
+    >>> writer.write(run=dict(id=42, Architecture_id=42, name="Sequential", config="{}", created_at=utcnow(),
     ...                       updated_at=utcnow(), status="created", epochs=0))
     >>> writer.update_run(status="finished"); writer.close()
 """

@@ -217,7 +217,7 @@ def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | Non
     finally:
         con.close()
     extras = _extras_of(params, finals, tags)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(timezone.utc)
     records = []
     for row in summary:
         r = dict(zip(SUMMARY_COLUMNS, row))

@@ -125,6 +125,9 @@ def _ro_engine(url: str) -> Any:
         return create_engine("sqlite://", creator=lambda: connect_read_only(path), poolclass=NullPool)
     if url.startswith("postgresql"):
         engine = create_engine(url, poolclass=NullPool)
+        from neural_net.db.connections import json_as_text
+
+        event.listen(engine, "connect", json_as_text)  # jsonb as its text, as the store's own engines read it
         event.listen(engine, "connect", _read_only_session)
         return engine
     return None  # another server or in-memory: the readers' own engine

@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.schema import CreateTable, DropTable
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -28,10 +28,10 @@ def _c(name: str, type_, *args, **kw) -> sa.Column:
 
 def _table() -> sa.Table:
     md = sa.MetaData()
-    sa.Table("Architecture", md, _c("Architecture_id", sa.BigInteger), quote=False)
+    sa.Table("architecture", md, _c("id", sa.BigInteger, primary_key=True), quote=False)
     return sa.Table(
         "run_metric", md,
-        _c("Architecture_id", sa.BigInteger, sa.ForeignKey("Architecture.Architecture_id", ondelete="CASCADE"),
+        _c("Architecture_id", sa.BigInteger, sa.ForeignKey("architecture.id", ondelete="CASCADE")  # the primary key (0004),
            primary_key=True, autoincrement=False),
         _c("source", sa.String(10), primary_key=True), _c("split", sa.String(20), primary_key=True),
         _c("name", sa.String(100), primary_key=True),
