@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import math
 import traceback
-from typing import Any
+from functools import partial
+from typing import Any, Sequence
 
 from sqlalchemy import func
 
@@ -138,6 +139,28 @@ class Recorder(Callback):
         store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],
                            update_run=dict(updated_at=now, epochs=int(epoch)),
                            on_commit=lambda: self._recorded(int(epoch), snapshot is not None))
+
+    @staticmethod
+    def on_epoch_end_many(recorders: Sequence["Recorder"], epoch: int, logs: Sequence[dict]) -> None:
+        """``recorders[i].on_epoch_end(epoch, logs[i])`` for every ``i``, the rows of all built
+        at once (one timestamp, their ids drawn in one block): an
+        :class:`~neural_net.ensemble.Ensemble` calls it for its members' recorders, inside its
+        deferred block (one transaction for all).
+
+        Example:
+            >>> from neural_net.db.recorder import Recorder
+            >>> Recorder.on_epoch_end_many([], 1, [])
+        """
+        now, epoch = utcnow(), int(epoch)
+        ids = rows.new_ids(sum(len(lg) for lg in logs))
+        for rec, lg in zip(recorders, logs):
+            store = rec.store
+            costs, metrics = rows.epoch_rows(rec.model, store.run_id, epoch, lg, now, ids)
+            tag = rec._due(epoch, lg)
+            snapshot = store.snapshot_rows(tag, now) if tag is not None else None
+            store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],
+                               update_run=dict(updated_at=now, epochs=epoch),
+                               on_commit=partial(rec._recorded, epoch, snapshot is not None))
 
     def _recorded(self, epoch: int, snapshot: bool) -> None:
         """Epoch ``epoch``'s rows (with a snapshot, if ``snapshot``) are committed."""

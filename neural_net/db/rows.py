@@ -7,6 +7,7 @@ here touches a database (:class:`~neural_net.db.writer.RunWriter` writes them).
 ``layer_rows``            its ``Layer`` rows and their ``Neurons`` rows
 ``cost_definition``       the cost's definition row (``value`` and ``epoch`` NULL)
 ``epoch_rows``            an epoch's ``Cost`` rows (losses) and ``metric`` rows
+``new_ids``               a block of fresh ids (the rows of many runs' epoch at once)
 ``history_rows``          the rows of every epoch of a History (or those after an epoch)
 ``snapshot_rows``         a ``snapshot`` row and its ``weight_matrix`` rows
 ``hyperparams``           the hyper-parameters document written when training begins
@@ -27,7 +28,8 @@ from __future__ import annotations
 
 import math
 import platform
-from typing import Any
+import secrets
+from typing import Any, Iterator
 
 import numpy as np
 import sqlalchemy
@@ -156,8 +158,23 @@ def cost_definition(model: Any, run_id: int, now: Any) -> Row:
                 name=repr(cost), Cost_id=int(cost["id"]), epoch=None, split=None)
 
 
-def epoch_rows(model: Any, run_id: int, epoch: int, logs: dict[str, Any], now: Any) -> tuple[list[Row], list[Row]]:
-    """The ``Cost`` rows (each split's loss) and ``metric`` rows of one epoch's logs.
+def new_ids(n: int) -> Iterator[int]:
+    """``n`` fresh identifiers drawn in one block (random positive 63-bit integers, as
+    :func:`~neural_net.model.new_id` draws them one by one).
+
+    Example:
+        >>> from neural_net.db.rows import new_ids
+        >>> ids = list(new_ids(3)); len(ids), all(0 < i < 2**63 for i in ids)
+        (3, True)
+    """
+    block = (np.frombuffer(secrets.token_bytes(8 * n), dtype=np.uint64) >> np.uint64(1)).tolist()
+    return iter([i or 1 for i in block])
+
+
+def epoch_rows(model: Any, run_id: int, epoch: int, logs: dict[str, Any], now: Any,
+               ids: Iterator[int] | None = None) -> tuple[list[Row], list[Row]]:
+    """The ``Cost`` rows (each split's loss) and ``metric`` rows of one epoch's logs
+    (``ids``: where their ids come from, e.g. :func:`new_ids`; default one :func:`new_id` each).
 
     Example:
         >>> from neural_net.architecture import Sequential
@@ -173,10 +190,12 @@ def epoch_rows(model: Any, run_id: int, epoch: int, logs: dict[str, Any], now: A
     costs, metrics = [], []
     for split, name, value, pos in split_logs(logs):
         if name == "loss":
-            costs.append(dict(Architecture_id=run_id, value=value, id=new_id(), created_at=now,
-                              updated_at=now, name=cost_name, Cost_id=cost_id, epoch=epoch, split=split))
+            costs.append(dict(Architecture_id=run_id, value=value, id=new_id() if ids is None else next(ids),
+                              created_at=now, updated_at=now, name=cost_name, Cost_id=cost_id, epoch=epoch,
+                              split=split))
         else:
-            metrics.append(dict(id=new_id(), Architecture_id=run_id, epoch=epoch, split=split,
+            metrics.append(dict(id=new_id() if ids is None else next(ids), Architecture_id=run_id, epoch=epoch,
+                                split=split,
                                 name=name, value=value, position=pos, created_at=now))
     return costs, metrics
 

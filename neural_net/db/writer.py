@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import DateTime, bindparam, delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -215,7 +215,7 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
     for table, rows in zip(_INSERT_ORDER + (Param,), per_table):
         merged = [r for rs in rows for r in rs]
         if merged:
-            conn.execute(insert(table.__table__), merged)
+            _insert_many(conn, table.__table__, merged)
     runs = Architecture.__table__
     batch: dict[int, Row] = {}  # run id -> its last update of this stretch (same columns: the last wins)
     keys: tuple[str, ...] = ()
@@ -240,6 +240,39 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
         batch.pop(w.writer.run_id, None)  # keep the runs in the order of their last update
         batch[w.writer.run_id] = {"run__id": w.writer.run_id, **{"v__" + k: v for k, v in values.items()}}
     flush()
+
+
+#: Rows from which :func:`_insert_many` hands them to the driver itself.
+BULK_ROWS = 64
+
+
+def _insert_many(conn: Any, table: Any, rows: list[Row]) -> None:
+    """Insert ``rows`` (dicts) into ``table`` in one ``executemany``, as
+    ``conn.execute(insert(table), rows)`` does. Many rows of the same columns on a driver of
+    positional parameters (SQLite's) go to the driver directly: the statement compiled once,
+    each column's bind processor applied column-wise (a timestamp shared by the rows converted
+    once) — the same values stored, without SQLAlchemy's work per row."""
+    keys = list(rows[0])
+    dialect = conn.dialect
+    if len(rows) < BULK_ROWS or not dialect.positional or any(r.keys() != rows[0].keys() for r in rows):
+        conn.execute(insert(table), rows)
+        return
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or ())
+    if sorted(order) != sorted(keys):  # not one plain parameter per column: let SQLAlchemy do it
+        conn.execute(insert(table), rows)
+        return
+    columns = []
+    for key in order:
+        values = [r[key] for r in rows]
+        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and isinstance(table.c[key].type, DateTime):  # few distinct: once each
+            done: dict[Any, Any] = {}
+            values = [done[v] if v in done else done.setdefault(v, process(v)) for v in values]
+        elif process is not None:
+            values = [process(v) for v in values]
+        columns.append(values)
+    conn.exec_driver_sql(compiled.string, list(zip(*columns)))
 
 
 @dataclass
