@@ -152,10 +152,9 @@ class Recorder(Callback):
             >>> Recorder.on_epoch_end_many([], 1, [])
         """
         now, epoch = utcnow(), int(epoch)
-        ids = rows.new_ids(sum(len(lg) for lg in logs))
-        for rec, lg in zip(recorders, logs):
+        built = rows.epoch_rows_many([(rec.model, rec.store.run_id) for rec in recorders], epoch, list(logs), now)
+        for rec, lg, (costs, metrics) in zip(recorders, logs, built):
             store = rec.store
-            costs, metrics = rows.epoch_rows(rec.model, store.run_id, epoch, lg, now, ids)
             tag = rec._due(epoch, lg)
             snapshot = store.snapshot_rows(tag, now) if tag is not None else None
             store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],

@@ -178,6 +178,35 @@ def _insert_rows(run: Row | None, layers: list[Row], neurons: list[Row], costs: 
             [sn for sn, _ in snapshots], [m for _, ms in snapshots for m in ms], list(tags))
 
 
+def _gather(writes: list[_Write]) -> tuple[list[Row], ...]:
+    """The rows of ``writes`` for each table of :data:`_INSERT_ORDER` and then ``param``, in
+    the writes' order (what :func:`_insert_rows` gives for each, concatenated)."""
+    runs: list[Row] = []
+    layers: list[Row] = []
+    neurons: list[Row] = []
+    costs: list[Row] = []
+    metrics: list[Row] = []
+    snapshots: list[Row] = []
+    matrices: list[Row] = []
+    tags: list[Row] = []
+    params: list[Row] = []
+    for w in writes:
+        r = w.rows
+        if r["run"] is not None:
+            runs.append(r["run"])
+        layers += r["layers"]
+        neurons += r["neurons"]
+        costs += r["costs"]
+        metrics += r["metrics"]
+        for snapshot, ms in r["snapshots"]:
+            snapshots.append(snapshot)
+            matrices += ms
+        tags += r["tags"]
+        if r["params"]:
+            params += r["params"]
+    return runs, layers, neurons, costs, metrics, snapshots, matrices, tags, params
+
+
 def _execute_merged(s: Session, writes: list[_Write]) -> None:
     """Execute ``writes`` in session ``s`` as :meth:`RunWriter.write` would one after the
     other, but with one statement per table for each stretch of writes that only insert rows and
@@ -211,9 +240,7 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
     conn = s.connection()
     if replaced:
         conn.execute(delete(Param.__table__).where(Param.__table__.c.Architecture_id.in_(sorted(replaced))))
-    per_table = zip(*(_insert_rows(**w.rows) + (list(w.rows["params"] or ()),) for w in writes))
-    for table, rows in zip(_INSERT_ORDER + (Param,), per_table):
-        merged = [r for rs in rows for r in rs]
+    for table, merged in zip(_INSERT_ORDER + (Param,), _gather(writes)):
         if merged:
             _insert_many(conn, table.__table__, merged)
     runs = Architecture.__table__
