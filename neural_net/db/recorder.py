@@ -153,13 +153,37 @@ class Recorder(Callback):
         """
         now, epoch = utcnow(), int(epoch)
         built = rows.epoch_rows_many([(rec.model, rec.store.run_id) for rec in recorders], epoch, list(logs), now)
-        for rec, lg, (costs, metrics) in zip(recorders, logs, built):
+        heartbeat = dict(updated_at=now, epochs=epoch)  # the same for every run (never mutated)
+        # the writes held by one deferred block on an engine are committed together (or not at
+        # all): the last of them tells that engine's recorders; a write not held tells its own
+        held: dict[Any, list[Recorder]] = {}
+        last: dict[Any, int] = {}
+        for i, rec in enumerate(recorders):
+            if rec.store.writer.held:
+                held.setdefault(rec.store.engine, []).append(rec)
+                last[rec.store.engine] = i
+        snapshotted: set[int] = set()
+        for i, (rec, lg, (costs, metrics)) in enumerate(zip(recorders, logs, built)):
             store = rec.store
             tag = rec._due(epoch, lg)
             snapshot = store.snapshot_rows(tag, now) if tag is not None else None
-            store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],
-                               update_run=dict(updated_at=now, epochs=epoch),
-                               on_commit=partial(rec._recorded, epoch, snapshot is not None))
+            if snapshot is not None:
+                snapshotted.add(id(rec))
+            if not store.writer.held:
+                on_commit = partial(rec._recorded, epoch, snapshot is not None)
+            elif last[store.engine] == i:
+                on_commit = partial(Recorder._all_recorded, held[store.engine], snapshotted, epoch)
+            else:
+                on_commit = None
+            store.writer.write(costs=costs, metrics=metrics, snapshots=(snapshot,) if snapshot is not None else (),
+                               update_run=heartbeat, on_commit=on_commit)
+
+    @staticmethod
+    def _all_recorded(recorders: Sequence["Recorder"], snapshotted: set[int], epoch: int) -> None:
+        """:meth:`_recorded` of each of ``recorders`` (with a snapshot for those whose ``id``
+        is in ``snapshotted``)."""
+        for rec in recorders:
+            rec._recorded(epoch, id(rec) in snapshotted)
 
     def _recorded(self, epoch: int, snapshot: bool) -> None:
         """Epoch ``epoch``'s rows (with a snapshot, if ``snapshot``) are committed."""

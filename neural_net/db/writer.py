@@ -115,8 +115,9 @@ class RunWriter:
         here but kept, and written with every other writer's in the block's one transaction
         when it ends (``on_commit`` then runs after that commit, or never if it is dropped)."""
         write = _Write(self, dict(run=run, layers=layers, neurons=neurons, costs=costs, metrics=metrics,
-                                  snapshots=list(snapshots), update_run=update_run, params=params,
-                                  replace_snapshot=replace_snapshot, tags=list(tags)), on_commit)
+                                  snapshots=list(snapshots) if snapshots else (), update_run=update_run,
+                                  params=params, replace_snapshot=replace_snapshot, tags=list(tags) if tags else ()),
+                       on_commit)
         group = _open_groups().get(self.engine)
         if group is not None:
             group.writes.append(write)
@@ -142,6 +143,12 @@ class RunWriter:
             s.execute(delete(Param).where(Param.Architecture_id == self.run_id))
             if params:
                 s.execute(insert(Param), list(params))
+
+    @property
+    def held(self) -> bool:
+        """Whether a :func:`deferred_writes` block is open on this writer's engine (in this
+        thread): :meth:`write` keeps its rows for the block's one transaction."""
+        return self.engine in _open_groups()
 
     def update_run(self, **values: Any) -> None:
         """Set columns of the run's ``Architecture`` row (one transaction)."""
