@@ -9,7 +9,7 @@ another program's database are added, which the catalogue must report and skip.
 Timed:
 
 * ``list_runs(dir)``: the catalogue as it reads SQLite files (raw read-only sqlite3
-  connections on the ``run_summary`` view, in a thread pool), first call and median;
+  connections reading the tables and ``run_metric``, in a thread pool), first call and median;
 * the same with ``fast=False``: an SQLAlchemy engine per file after ``open_database``'s checks
   (what ``list_runs`` did before), for comparison — the frames must be equal;
 * ``db.runs(dir, order_by='-val_accuracy')``: parameters and metrics as columns, sorted;
@@ -19,8 +19,9 @@ Timed:
 * with ``NEURAL_NET_TEST_DATABASE_URL`` a PostgreSQL URL: ``db.runs(url, order_by=...)`` over
   one database of ``--pg-runs`` runs × ``--pg-epochs`` epochs, made for the purpose (one real
   run by the library, its rows copied on the server with ``generate_series``) and dropped at
-  the end; then the catalogue query with and without the covering indexes of ``Cost`` and
-  ``metric`` (cancelled after :data:`PG_TIMEOUT` seconds).
+  the end (``run_metric`` of the copies filled by :func:`neural_net.db.summary.rebuild`, the
+  backfill of migration 0005, timed); then the catalogue query alone, with and without
+  ``run_metric``'s primary key (cancelled after :data:`PG_TIMEOUT` seconds).
 
 Each row: wall time of the first call, median wall time and median CPU time (this process and
 its children) of ``--repeat`` later calls. Targets (issue 11): 1,000 run files ≤ 1.5 s;
@@ -58,11 +59,14 @@ import neural_net.db as db  # noqa: E402
 from neural_net.architecture import Sequential  # noqa: E402
 from neural_net.db import catalogue as catalogue_module  # noqa: E402
 from neural_net.db.catalogue import RUN_SQL, catalogue  # noqa: E402
+from neural_net.db.catalogue_sql import extra_sql  # noqa: E402
 from neural_net.db.engine import dispose  # noqa: E402
+from neural_net.db.summary import rebuild  # noqa: E402
 from neural_net.layers import Dense  # noqa: E402
 from neural_net.model import new_id  # noqa: E402
 
-TABLES_WITH_RUN = ("Architecture", "Layer", "Neurons", "Cost", "metric", "snapshot", "weight_matrix")
+TABLES_WITH_RUN = ("Architecture", "Layer", "Neurons", "Cost", "metric", "snapshot", "weight_matrix", "param", "tag",
+                   "run_metric")
 
 
 def templates(directory: Path) -> list[Path]:
@@ -165,8 +169,11 @@ def cli(directory: Path, fmt: str, *extra: str) -> subprocess.CompletedProcess:
 #: Tables copied per run on the server (what ``db.runs`` reads: the run, its losses, metrics,
 #: parameters); layers, neurons and snapshots are not read by it and are left out.
 PG_TABLES = ("Architecture", "Cost", "metric", "param")
-#: Indexes of the schema that the sorted catalogue of a server relies on (timed without them too).
-PG_INDEXES = ("ix_cost_run_split_epoch", "ix_metric_run_name_epoch")
+#: Counted after the setup.
+PG_COUNTED = PG_TABLES + ("run_metric",)
+#: The key that the sorted catalogue of a server relies on (timed without it too): ``run_metric``'s
+#: primary key ``(Architecture_id, source, split, name)``, two lookups per run for the losses.
+PG_KEY = "run_metric_pkey"
 
 
 def _server_url(url: str, database: str) -> str:
@@ -245,10 +252,16 @@ def bench_postgres(url: str, n_runs: int, epochs: int, repeat: int) -> list[tupl
         dispose()
         with psycopg.connect(_server_url(admin, name), autocommit=True) as c:
             _copy_runs(c, n_runs)
+        copied = time.perf_counter()
+        with db.open_database(target).begin() as c:  # run_metric of the copies: the migration's backfill
+            rebuild(c)
+        backfill = time.perf_counter() - copied
+        with psycopg.connect(_server_url(admin, name), autocommit=True) as c:
             c.execute("VACUUM ANALYZE")
-            counts = {tb: c.execute(f"SELECT count(*) FROM {tb}").fetchone()[0] for tb in PG_TABLES}
+            counts = {tb: c.execute(f"SELECT count(*) FROM {tb}").fetchone()[0] for tb in PG_COUNTED}
         setup = time.perf_counter() - t
-        print(f"PostgreSQL database {name}: {counts} rows; setup {setup:.1f} s")
+        print(f"PostgreSQL database {name}: {counts} rows; setup {setup:.1f} s, of which run_metric's "
+              f"backfill (summary.rebuild, as migration 0005) {backfill:.1f} s")
         first, med, cpu, ranked = timed(lambda: db.runs(target, order_by="-val_accuracy"), repeat)
         assert len(ranked) == n_runs and ranked.val_accuracy.is_monotonic_decreasing
         assert {"optimizer", "batch_size", "accuracy", "best_val_accuracy"} <= set(ranked.columns)
@@ -258,11 +271,13 @@ def bench_postgres(url: str, n_runs: int, epochs: int, repeat: int) -> list[tupl
         print_rows(rows)
         rows = []
         with psycopg.connect(_server_url(admin, name), autocommit=True) as c:
+            ids = [r[0] for r in c.execute("SELECT Architecture_id FROM Architecture").fetchall()]
+            metric_sql = extra_sql(ids)[1]
             rows.append(("RUN_SQL (the catalogue query) alone, psycopg", *_query_time(c, RUN_SQL)))
-            for index in PG_INDEXES:
-                c.execute(f"DROP INDEX {index}")
+            rows.append(("the metric query of run_metric (all runs), psycopg", *_query_time(c, metric_sql)))
+            c.execute(f"ALTER TABLE run_metric DROP CONSTRAINT {PG_KEY}")
             c.execute("ANALYZE")
-            rows.append((f"  the same without {' and '.join(PG_INDEXES)}", *_query_time(c, RUN_SQL)))
+            rows.append((f"  RUN_SQL without {PG_KEY}", *_query_time(c, RUN_SQL)))
     finally:
         dispose()
         with psycopg.connect(admin, autocommit=True) as c:

@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> from neural_net.cli import main
         >>> path = os.path.join(tempfile.mkdtemp(), "runs.db")
         >>> main(["db", "upgrade", path])  # doctest: +ELLIPSIS
-        created .../runs.db at schema revision 0003
+        created .../runs.db at schema revision 0005
         0
         >>> main(["runs", path, "--format", "json"])
         []

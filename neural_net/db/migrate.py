@@ -9,17 +9,18 @@ upgraded one have the same schema.
 Example:
     >>> from neural_net.db.migrate import head_revision, revisions
     >>> head_revision(), revisions()
-    ('0003', ['0001', '0002', '0003'])
+    ('0005', ['0001', '0002', '0003', '0005'])
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
+if TYPE_CHECKING:  # Alembic is imported when a migration runs, not to read a catalogue
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 #: Directory of the Alembic environment (``env.py``, ``versions/``).
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -33,6 +34,8 @@ def alembic_config(url: str | None = None, connection: Any = None) -> Config:
         >>> alembic_config("sqlite://").get_main_option("script_location").endswith("migrations")
         True
     """
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     cfg.attributes["url"] = url
@@ -43,6 +46,8 @@ def alembic_config(url: str | None = None, connection: Any = None) -> Config:
 @lru_cache(maxsize=1)
 def script_directory() -> ScriptDirectory:
     """The package's revision scripts (read once per process)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -52,8 +57,29 @@ def head_revision() -> str:
     Example:
         >>> from neural_net.db.migrate import head_revision
         >>> head_revision()
-        '0003'
+        '0005'
     """
+    return _head()
+
+
+_ASSIGNED = re.compile(r'^(revision|down_revision)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|None)\s*$', re.M)
+
+
+@lru_cache(maxsize=1)
+def _head() -> str:
+    """The one revision no other revision names as its ``down_revision``, read from the
+    scripts' text without importing Alembic or the scripts (the catalogue's start-up); when the
+    text does not say (a merge, a tuple), Alembic's own answer."""
+    found: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        values = {m.group(1): m.group(2) or m.group(3) for m in _ASSIGNED.finditer(path.read_text(encoding="utf-8"))}
+        if "revision" not in values or "down_revision" not in values:
+            break
+        found[values["revision"]] = values["down_revision"]  # type: ignore[index]
+    else:
+        heads = set(found) - set(found.values())
+        if len(heads) == 1:
+            return heads.pop()
     head = script_directory().get_current_head()
     assert head is not None
     return head
@@ -83,4 +109,6 @@ def run_upgrade(connection: Any, revision: str = "head") -> None:
         ...     sorted(inspect(c).get_view_names())
         []
     """
+    from alembic import command
+
     command.upgrade(alembic_config(connection=connection), revision)

@@ -18,6 +18,8 @@ snapshot        saved state of a run at an epoch: optimizer state, generator sta
 weight_matrix   one weight matrix of a snapshot, its values as a JSON array
 param           parameter of a run (dotted ``key``, JSON ``value``, numeric ``number``)
 tag             tag of a run (``key``, ``value``); the run's description is ``Architecture.note``
+run_metric      curve of a run (loss or metric, split): last, lowest and highest value, kept by
+                the store at each epoch (what the catalogue reads)
 ==============  ==========================================================================
 
 Views (created by the migrations, dialect by dialect): ``Weight`` (each value of the latest
@@ -45,22 +47,13 @@ Example:
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import BigInteger, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def utcnow() -> datetime:
-    """The current UTC time, naive (as stored in every ``*_at`` column).
-
-    Example:
-        >>> from neural_net.db.schema import utcnow
-        >>> utcnow().tzinfo is None
-        True
-    """
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from .clock import utcnow
 
 
 def col(name: str, type_, *args, **kwargs) -> Mapped:
@@ -77,8 +70,9 @@ class Base(DeclarativeBase):
 
     Example:
         >>> from neural_net.db.schema import Base
-        >>> sorted(Base.metadata.tables)
-        ['Architecture', 'Cost', 'Layer', 'Neurons', 'metric', 'param', 'snapshot', 'tag', 'weight_matrix']
+        >>> sorted(Base.metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
+        ['Architecture', 'Cost', 'Layer', 'Neurons', 'metric', 'param', 'run_metric', 'snapshot', 'tag',
+         'weight_matrix']
     """
 
     metadata = MetaData()
@@ -319,6 +313,36 @@ class Tag(Base):
     Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, _fk_run(), nullable=False)
     key: Mapped[str] = col("key", String(200), nullable=False)
     value: Mapped[Optional[str]] = col("value", Text)
+
+
+class RunMetric(Base):
+    """The summary of one curve of a run, kept by the store as it writes each epoch (migration
+    0005): ``source`` (``'Cost'`` for the loss, named ``'loss'``, or ``'metric'``), ``split`` and
+    ``name``; the number of epoch rows, the last epoch and its value, and the lowest and highest
+    value with the first epoch reaching each (NULL and NaN values left out of these). The
+    catalogue reads it instead of every epoch row.
+
+    Example:
+        >>> from neural_net.db.schema import RunMetric
+        >>> [c.name for c in RunMetric.__table__.columns][:4]
+        ['Architecture_id', 'source', 'split', 'name']
+    """
+
+    __tablename__ = "run_metric"
+    __table_args__ = {"quote": False}
+
+    Architecture_id: Mapped[int] = col("Architecture_id", BigInteger, _fk_run(), primary_key=True,
+                                       autoincrement=False)
+    source: Mapped[str] = col("source", String(10), primary_key=True)
+    split: Mapped[str] = col("split", String(20), primary_key=True)
+    name: Mapped[str] = col("name", String(100), primary_key=True)
+    epochs: Mapped[int] = col("epochs", Integer, nullable=False, default=0)
+    last_epoch: Mapped[Optional[int]] = col("last_epoch", Integer)
+    last_value: Mapped[Optional[float]] = col("last_value", Double)
+    low: Mapped[Optional[float]] = col("low", Double)
+    low_epoch: Mapped[Optional[int]] = col("low_epoch", Integer)
+    high: Mapped[Optional[float]] = col("high", Double)
+    high_epoch: Mapped[Optional[int]] = col("high_epoch", Integer)
 
 
 #: Views created by the migrations (read-only), in creation order.

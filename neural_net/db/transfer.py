@@ -48,6 +48,7 @@ from .engine import DB_SUFFIXES, absolute_url, display_url, open_database, resol
 from .errors import RunNotFound, StoreError
 from .run import RUN_TABLES, StoredRun, open_run
 from .schema import Architecture, Param, Tag
+from .summary import rebuild
 from .values import checked_row, raw_columns
 from .writer import retry_on_lock
 
@@ -190,6 +191,8 @@ def _copy_into(target: Connection, source: Connection, rid: int, run_row: dict[s
         for rows in _missing_rows(source, target, table, rid):
             target.execute(insert(t), rows)
             copied[t.name] += len(rows)
+    if copied["Cost"] or copied["metric"]:
+        rebuild(target, [rid])  # the run's run_metric rows, from the epoch rows it now has
     report.copied = copied
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.sql.expression import ClauseElement
 
 from .engine import checkpoint
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, Tag, WeightMatrix
+from .summary import record_epochs
 
 #: Attempts of a write transaction that SQLite refuses with "database is locked".
 RETRIES = 8
@@ -347,6 +348,8 @@ def _commit(writes: list[_Write], session: Session) -> None:
                 writes[0].writer._execute(session, **writes[0].rows)
             else:
                 _execute_merged(session, writes)
+            record_epochs(session.connection(), [r for w in writes for r in w.rows["costs"]],
+                          [r for w in writes for r in w.rows["metrics"]])  # the runs' run_metric rows
             session.commit()
         except BaseException:
             session.rollback()
