@@ -141,7 +141,10 @@ class Ensemble(EnsembleSteps):
 
         ``callbacks``: None, a list of K lists (one per member) or a function ``k -> list``
         (callback objects hold state: each member needs its own). A member's store recorder
-        is added as ``fit`` adds it. ``self.status[k]`` ends ``'finished'``, ``'stopped'``
+        is added as ``fit`` adds it. A callback class with a static ``on_epoch_end_many(callbacks,
+        epoch, logs)`` (the store's recorder) is called through it once per epoch for all the
+        members' instances, after their other callbacks, instead of ``on_epoch_end`` one by one.
+        ``self.status[k]`` ends ``'finished'``, ``'stopped'``
         (its callbacks set ``stop_training``) or ``'diverged'`` (``self.errors[k]`` holds the
         :class:`~neural_net.divergence.TrainingDiverged`; the member keeps its last finite
         weights and training goes on for the others).

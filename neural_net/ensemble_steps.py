@@ -168,6 +168,10 @@ class EnsembleSteps:
                    metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
                    handles: list[bool], histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
         models, stopped = self.models, set()
+        # a callback class with a static ``on_epoch_end_many(callbacks, epoch, logs)`` (the store's
+        # recorder) is called once for all members' instances, after their other callbacks
+        grouped: dict[Any, tuple[list[Callback], list[dict]]] = {}
+        ended: list[tuple[int, int]] = []
         names = [m.name for m in models[0].metrics]
         val = None
         if validation is not None:
@@ -201,14 +205,24 @@ class EnsembleSteps:
             histories[k].append(epoch, logs)
             logs_of[k] = logs
             for cb in cbs[k]:
-                cb.on_epoch_end(epoch, logs)
-            if m.stop_training:
+                many = getattr(type(cb), "on_epoch_end_many", None)
+                if callable(many):  # called once below for all the members' callbacks of its class
+                    grouped.setdefault(many, ([], []))
+                    grouped[many][0].append(cb)
+                    grouped[many][1].append(logs)
+                else:
+                    cb.on_epoch_end(epoch, logs)
+            ended.append((r, k))
+        for many, (group, group_logs) in grouped.items():
+            many(group, epoch, group_logs)
+        for r, k in ended:
+            if models[k].stop_training:
                 stopped.add(k)
-                if on_nonfinite == "raise" and not math.isfinite(loss):
+                if on_nonfinite == "raise" and not math.isfinite(logs_of[k]["loss"]):
                     self._put_weights(k, {i: keep[i][r] for i in keep})
                 self.status[k] = "stopped"
                 for cb in cbs[k]:
-                    cb.on_train_end(logs)
+                    cb.on_train_end(logs_of[k])
         return stopped
 
     def _save_optimizer_state(self, opt: Optimizer, members: list[int], active: list[int]) -> None:

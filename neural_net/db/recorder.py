@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import math
 import traceback
-from typing import Any
+from functools import partial
+from typing import Any, Sequence
 
 from sqlalchemy import func, literal
 
@@ -138,6 +139,51 @@ class Recorder(Callback):
         store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],
                            update_run=dict(updated_at=now, epochs=int(epoch)),
                            on_commit=lambda: self._recorded(int(epoch), snapshot is not None))
+
+    @staticmethod
+    def on_epoch_end_many(recorders: Sequence["Recorder"], epoch: int, logs: Sequence[dict]) -> None:
+        """``recorders[i].on_epoch_end(epoch, logs[i])`` for every ``i``, the rows of all built
+        at once (one timestamp, their ids drawn in one block): an
+        :class:`~neural_net.ensemble.Ensemble` calls it for its members' recorders, inside its
+        deferred block (one transaction for all).
+
+        Example:
+            >>> from neural_net.db.recorder import Recorder
+            >>> Recorder.on_epoch_end_many([], 1, [])
+        """
+        now, epoch = utcnow(), int(epoch)
+        built = rows.epoch_rows_many([(rec.model, rec.store.run_id) for rec in recorders], epoch, list(logs), now)
+        heartbeat = dict(updated_at=now, epochs=epoch)  # the same for every run (never mutated)
+        # the writes held by one deferred block on an engine are committed together (or not at
+        # all): the last of them tells that engine's recorders; a write not held tells its own
+        held: dict[Any, list[Recorder]] = {}
+        last: dict[Any, int] = {}
+        for i, rec in enumerate(recorders):
+            if rec.store.writer.held:
+                held.setdefault(rec.store.engine, []).append(rec)
+                last[rec.store.engine] = i
+        snapshotted: set[int] = set()
+        for i, (rec, lg, (costs, metrics)) in enumerate(zip(recorders, logs, built)):
+            store = rec.store
+            tag = rec._due(epoch, lg)
+            snapshot = store.snapshot_rows(tag, now) if tag is not None else None
+            if snapshot is not None:
+                snapshotted.add(id(rec))
+            if not store.writer.held:
+                on_commit = partial(rec._recorded, epoch, snapshot is not None)
+            elif last[store.engine] == i:
+                on_commit = partial(Recorder._all_recorded, held[store.engine], snapshotted, epoch)
+            else:
+                on_commit = None
+            store.writer.write(costs=costs, metrics=metrics, snapshots=(snapshot,) if snapshot is not None else (),
+                               update_run=heartbeat, on_commit=on_commit)
+
+    @staticmethod
+    def _all_recorded(recorders: Sequence["Recorder"], snapshotted: set[int], epoch: int) -> None:
+        """:meth:`_recorded` of each of ``recorders`` (with a snapshot for those whose ``id``
+        is in ``snapshotted``)."""
+        for rec in recorders:
+            rec._recorded(epoch, id(rec) in snapshotted)
 
     def _recorded(self, epoch: int, snapshot: bool) -> None:
         """Epoch ``epoch``'s rows (with a snapshot, if ``snapshot``) are committed."""

@@ -7,6 +7,8 @@ here touches a database (:class:`~neural_net.db.writer.RunWriter` writes them).
 ``layer_rows``            its ``Layer`` rows and their ``Neurons`` rows
 ``cost_definition``       the cost's definition row (``value`` and ``epoch`` NULL)
 ``epoch_rows``            an epoch's ``Cost`` rows (losses) and ``metric`` rows
+``epoch_rows_many``       the epoch rows of many runs at once (an ensemble's members)
+``new_ids``               a block of fresh ids
 ``history_rows``          the rows of every epoch of a History (or those after an epoch)
 ``snapshot_rows``         a ``snapshot`` row and its ``weight_matrix`` rows
 ``hyperparams``           the hyper-parameters document written when training begins
@@ -27,7 +29,8 @@ from __future__ import annotations
 
 import math
 import platform
-from typing import Any
+import secrets
+from typing import Any, Iterator
 
 import numpy as np
 import sqlalchemy
@@ -156,6 +159,19 @@ def cost_definition(model: Any, run_id: int, now: Any) -> Row:
                 name=repr(cost), Cost_id=int(cost["id"]), epoch=None, split=None)
 
 
+def new_ids(n: int) -> Iterator[int]:
+    """``n`` fresh identifiers drawn in one block (random positive 63-bit integers, as
+    :func:`~neural_net.model.new_id` draws them one by one).
+
+    Example:
+        >>> from neural_net.db.rows import new_ids
+        >>> ids = list(new_ids(3)); len(ids), all(0 < i < 2**63 for i in ids)
+        (3, True)
+    """
+    block = (np.frombuffer(secrets.token_bytes(8 * n), dtype=np.uint64) >> np.uint64(1)).tolist()
+    return iter([i or 1 for i in block])
+
+
 def epoch_rows(model: Any, run_id: int, epoch: int, logs: dict[str, Any], now: Any) -> tuple[list[Row], list[Row]]:
     """The ``Cost`` rows (each split's loss) and ``metric`` rows of one epoch's logs.
 
@@ -167,18 +183,46 @@ def epoch_rows(model: Any, run_id: int, epoch: int, logs: dict[str, Any], now: A
         >>> [(c['split'], c['epoch']) for c in costs], metrics
         ([('val', 3)], [])
     """
-    cost = model.cost
-    cost_name = repr(cost) if cost is not None else "loss"
-    cost_id = int(cost["id"]) if cost is not None else 0
-    costs, metrics = [], []
-    for split, name, value, pos in split_logs(logs):
-        if name == "loss":
-            costs.append(dict(Architecture_id=run_id, value=value, id=new_id(), created_at=now,
-                              updated_at=now, name=cost_name, Cost_id=cost_id, epoch=epoch, split=split))
-        else:
-            metrics.append(dict(id=new_id(), Architecture_id=run_id, epoch=epoch, split=split,
-                                name=name, value=value, position=pos, created_at=now))
-    return costs, metrics
+    return epoch_rows_many([(model, run_id)], epoch, [logs], now)[0]
+
+
+def epoch_rows_many(runs: list[tuple[Any, int]], epoch: int, logs: list[dict[str, Any]],
+                    now: Any) -> list[tuple[list[Row], list[Row]]]:
+    """:func:`epoch_rows` of each ``(model, run_id)`` of ``runs`` for its ``logs`` (the same
+    rows), built at once: one block of ids, the logs' split worked out once for the runs whose
+    logs have the same keys (the members of an ensemble).
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.db.rows import epoch_rows_many
+        >>> nets = [Sequential([Dense(1, input_dim=2)], 'mse') for _ in range(2)]
+        >>> out = epoch_rows_many([(nets[0], 7), (nets[1], 8)], 3, [{'loss': 0.5}, {'loss': 0.4}], None)
+        >>> [(c[0]['Architecture_id'], c[0]['value']) for c, m in out]
+        [(7, 0.5), (8, 0.4)]
+    """
+    ids = new_ids(sum(len(lg) for lg in logs))
+    out: list[tuple[list[Row], list[Row]]] = []
+    keys: tuple[str, ...] | None = None
+    layout: list[tuple[str, str, str, int]] = []
+    for (model, run_id), lg in zip(runs, logs):
+        if keys is None or tuple(lg) != keys:
+            keys = tuple(lg)
+            layout = [(split, name, key, pos) for (split, name, _, pos), key in zip(split_logs(
+                dict.fromkeys(keys, 0.0)), keys)]
+        cost = model.cost
+        cost_name = repr(cost) if cost is not None else "loss"
+        cost_id = int(cost["id"]) if cost is not None else 0
+        costs, metrics = [], []
+        for split, name, key, pos in layout:
+            if name == "loss":
+                costs.append(dict(Architecture_id=run_id, value=float(lg[key]), id=next(ids), created_at=now,
+                                  updated_at=now, name=cost_name, Cost_id=cost_id, epoch=epoch, split=split))
+            else:
+                metrics.append(dict(id=next(ids), Architecture_id=run_id, epoch=epoch, split=split,
+                                    name=name, value=float(lg[key]), position=pos, created_at=now))
+        out.append((costs, metrics))
+    return out
 
 
 def history_rows(model: Any, run_id: int, h: Any, now: Any, after: int | None = None,

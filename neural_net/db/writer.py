@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import DateTime, bindparam, delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -116,8 +116,9 @@ class RunWriter:
         here but kept, and written with every other writer's in the block's one transaction
         when it ends (``on_commit`` then runs after that commit, or never if it is dropped)."""
         write = _Write(self, dict(run=run, layers=layers, neurons=neurons, costs=costs, metrics=metrics,
-                                  snapshots=list(snapshots), update_run=update_run, params=params,
-                                  replace_snapshot=replace_snapshot, tags=list(tags)), on_commit)
+                                  snapshots=list(snapshots) if snapshots else (), update_run=update_run,
+                                  params=params, replace_snapshot=replace_snapshot, tags=list(tags) if tags else ()),
+                       on_commit)
         group = _open_groups().get(self.engine)
         if group is not None:
             group.writes.append(write)
@@ -143,6 +144,12 @@ class RunWriter:
             s.execute(delete(Param).where(Param.Architecture_id == self.run_id))
             if params:
                 s.execute(insert(Param), list(params))
+
+    @property
+    def held(self) -> bool:
+        """Whether a :func:`deferred_writes` block is open on this writer's engine (in this
+        thread): :meth:`write` keeps its rows for the block's one transaction."""
+        return self.engine in _open_groups()
 
     def update_run(self, **values: Any) -> None:
         """Set columns of the run's ``Architecture`` row (one transaction)."""
@@ -179,6 +186,35 @@ def _insert_rows(run: Row | None, layers: list[Row], neurons: list[Row], costs: 
             [sn for sn, _ in snapshots], [m for _, ms in snapshots for m in ms], list(tags))
 
 
+def _gather(writes: list[_Write]) -> tuple[list[Row], ...]:
+    """The rows of ``writes`` for each table of :data:`_INSERT_ORDER` and then ``param``, in
+    the writes' order (what :func:`_insert_rows` gives for each, concatenated)."""
+    runs: list[Row] = []
+    layers: list[Row] = []
+    neurons: list[Row] = []
+    costs: list[Row] = []
+    metrics: list[Row] = []
+    snapshots: list[Row] = []
+    matrices: list[Row] = []
+    tags: list[Row] = []
+    params: list[Row] = []
+    for w in writes:
+        r = w.rows
+        if r["run"] is not None:
+            runs.append(r["run"])
+        layers += r["layers"]
+        neurons += r["neurons"]
+        costs += r["costs"]
+        metrics += r["metrics"]
+        for snapshot, ms in r["snapshots"]:
+            snapshots.append(snapshot)
+            matrices += ms
+        tags += r["tags"]
+        if r["params"]:
+            params += r["params"]
+    return runs, layers, neurons, costs, metrics, snapshots, matrices, tags, params
+
+
 def _execute_merged(s: Session, writes: list[_Write]) -> None:
     """Execute ``writes`` in session ``s`` as :meth:`RunWriter.write` would one after the
     other, but with one statement per table for each stretch of writes that only insert rows and
@@ -212,11 +248,9 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
     conn = s.connection()
     if replaced:
         conn.execute(delete(Param.__table__).where(Param.__table__.c.Architecture_id.in_(sorted(replaced))))
-    per_table = zip(*(_insert_rows(**w.rows) + (list(w.rows["params"] or ()),) for w in writes))
-    for table, rows in zip(_INSERT_ORDER + (Param,), per_table):
-        merged = [r for rs in rows for r in rs]
+    for table, merged in zip(_INSERT_ORDER + (Param,), _gather(writes)):
         if merged:
-            conn.execute(insert(table.__table__), merged)
+            _insert_many(conn, table.__table__, merged)
     runs = Architecture.__table__
     batch: dict[int, Row] = {}  # run id -> its last update of this stretch (same columns: the last wins)
     keys: tuple[str, ...] = ()
@@ -241,6 +275,39 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
         batch.pop(w.writer.run_id, None)  # keep the runs in the order of their last update
         batch[w.writer.run_id] = {"run__id": w.writer.run_id, **{"v__" + k: v for k, v in values.items()}}
     flush()
+
+
+#: Rows from which :func:`_insert_many` hands them to the driver itself.
+BULK_ROWS = 64
+
+
+def _insert_many(conn: Any, table: Any, rows: list[Row]) -> None:
+    """Insert ``rows`` (dicts) into ``table`` in one ``executemany``, as
+    ``conn.execute(insert(table), rows)`` does. Many rows of the same columns on a driver of
+    positional parameters (SQLite's) go to the driver directly: the statement compiled once,
+    each column's bind processor applied column-wise (a timestamp shared by the rows converted
+    once) — the same values stored, without SQLAlchemy's work per row."""
+    keys = list(rows[0])
+    dialect = conn.dialect
+    if len(rows) < BULK_ROWS or not dialect.positional or any(r.keys() != rows[0].keys() for r in rows):
+        conn.execute(insert(table), rows)
+        return
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or ())
+    if sorted(order) != sorted(keys):  # not one plain parameter per column: let SQLAlchemy do it
+        conn.execute(insert(table), rows)
+        return
+    columns = []
+    for key in order:
+        values = [r[key] for r in rows]
+        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and isinstance(table.c[key].type, DateTime):  # few distinct: once each
+            done: dict[Any, Any] = {}
+            values = [done[v] if v in done else done.setdefault(v, process(v)) for v in values]
+        elif process is not None:
+            values = [process(v) for v in values]
+        columns.append(values)
+    conn.exec_driver_sql(compiled.string, list(zip(*columns)))
 
 
 @dataclass
