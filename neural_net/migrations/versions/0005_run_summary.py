@@ -31,7 +31,7 @@ def _table() -> sa.Table:
     sa.Table("architecture", md, _c("id", sa.BigInteger, primary_key=True), quote=False)
     return sa.Table(
         "run_metric", md,
-        _c("Architecture_id", sa.BigInteger, sa.ForeignKey("architecture.id", ondelete="CASCADE")  # the primary key (0004),
+        _c("Architecture_id", sa.BigInteger, sa.ForeignKey("architecture.id", ondelete="CASCADE"),  # the primary key (0004)
            primary_key=True, autoincrement=False),
         _c("source", sa.String(10), primary_key=True), _c("split", sa.String(20), primary_key=True),
         _c("name", sa.String(100), primary_key=True),
