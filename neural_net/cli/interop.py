@@ -186,7 +186,7 @@ def command_export(args: argparse.Namespace) -> int:
         >>> copy = os.path.join(tempfile.mkdtemp(), "copy.db")
         >>> args = build_parser().parse_args(["export", "tiny", "--from", path, "--to", copy])
         >>> command_export(args)  # doctest: +ELLIPSIS
-        run ...: copied ... rows (1 Architecture, 1 Layer, ...) from .../tiny.db to .../copy.db
+        run ...: copied ... rows (1 architecture, 1 layer, ...) from .../tiny.db to .../copy.db
         0
     """
     from ..db.run import find_run

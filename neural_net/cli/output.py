@@ -8,6 +8,8 @@ import sys
 from datetime import date, datetime
 from typing import Any, Sequence, TextIO
 
+from ..db.times import local_text
+
 
 def display_url(url: str) -> str:
     """A URL as shown to users: a SQLite file as its path, others without their password.
@@ -58,8 +60,8 @@ def cell(value: Any, column: str = "") -> str:
 
     Example:
         >>> from neural_net.cli.output import cell
-        >>> cell(0.123456789), cell(None), cell(True), cell("2024-01-02 03:04:05.123", "started_at")
-        ('0.123457', '-', 'true', '2024-01-02 03:04:05')
+        >>> cell(0.123456789), cell(None), cell(True), cell("2024-01-02 03:04:05.123+00:00", "started_at")[:4]
+        ('0.123457', '-', 'true', '2024')
     """
     value = plain(value)
     if value is None:
@@ -69,7 +71,7 @@ def cell(value: Any, column: str = "") -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if column.endswith("_at") and isinstance(value, str):
-        return value[:19]
+        return local_text(value)  # stored in UTC with its zone; shown in local time with the zone's name
     return str(value)
 
 

@@ -10,39 +10,17 @@ Example:
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
-from .clock import utcnow
-
+from .clock import as_utc, utcnow
+from .clock import as_utc, utcnow  # re-exported: the schema declares its defaults with them
 
 #: How SQLite files store a time: UTC, microseconds, and the zone (ISO 8601).
 SQLITE_TIME_FORMAT = ("%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"
                       ".%(microsecond)06d+00:00")
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """``value`` as an aware UTC datetime: a naive one is taken as UTC (what revisions before
-    0004 stored), an aware one converted. None passes.
-
-    Example:
-        >>> from datetime import datetime, timedelta, timezone
-        >>> from neural_net.db.schema import as_utc
-        >>> as_utc(datetime(2024, 3, 4, 19, 0, tzinfo=timezone(timedelta(hours=1)))).isoformat()
-        '2024-03-04T18:00:00+00:00'
-        >>> as_utc(datetime(2024, 3, 4, 18, 0)).isoformat()
-        '2024-03-04T18:00:00+00:00'
-    """
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise TypeError(f"a time must be a datetime, got {type(value).__name__} {value!r}")
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
 
 
 class UTCDateTime(TypeDecorator):

@@ -334,7 +334,7 @@ def upgrade(url: str, revision: str = "head") -> str:
         >>> import tempfile, os
         >>> from neural_net.db.engine import upgrade
         >>> upgrade(os.path.join(tempfile.mkdtemp(), "x.db"))
-        '0004'
+        '0005'
     """
     known = revisions()
     if not isinstance(revision, str) or revision not in ("head", *known):

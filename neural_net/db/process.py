@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
+
+from .clock import as_utc
 
 
 @lru_cache(maxsize=1)
@@ -104,11 +106,6 @@ def is_alive(pid: int | None, token: str | None = None) -> bool:
     return True
 
 
-def _utc(t: datetime) -> datetime:
-    # a naive time is UTC (what schema revisions before 0004 stored, and what a hand edit may write)
-    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t
-
-
 def effective_status(status: str | None, pid: int | None, host: str | None, token: str | None,
                      heartbeat: datetime | None, now: datetime, stale_after: float | None = None) -> str | None:
     """The status a reader should show: ``'interrupted'`` for a ``'running'`` run whose writer
@@ -127,6 +124,6 @@ def effective_status(status: str | None, pid: int | None, host: str | None, toke
         return status
     if host is not None and host == hostname():
         return status if is_alive(pid, token) else "interrupted"
-    if stale_after is not None and heartbeat is not None and _utc(now) - _utc(heartbeat) > timedelta(seconds=stale_after):
+    if stale_after is not None and heartbeat is not None and as_utc(now) - as_utc(heartbeat) > timedelta(seconds=stale_after):
         return "interrupted"
     return status

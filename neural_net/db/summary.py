@@ -20,7 +20,7 @@ Example:
     >>> from neural_net.db.summary import record_epochs
     >>> engine = open_database("sqlite:///" + os.path.join(tempfile.mkdtemp(), "summary.db"))
     >>> with engine.begin() as c:
-    ...     _ = c.execute(insert(Architecture), [dict(id=1, Architecture_id=5, config="{}")])
+    ...     _ = c.execute(insert(Architecture), [dict(id=5, Architecture_id=5, config="{}")])
     >>> rows = [dict(Architecture_id=5, epoch=e, split="train", name="accuracy", value=v)
     ...         for e, v in ((1, 0.5), (2, 0.9), (3, 0.7))]
     >>> with engine.begin() as c:

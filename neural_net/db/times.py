@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .schema import as_utc
+from .clock import as_utc  # no SQLAlchemy: the command line's start-up stays light
 
 
 def local_text(value: Any) -> str:
