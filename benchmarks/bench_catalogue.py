@@ -65,7 +65,7 @@ from neural_net.db.summary import rebuild  # noqa: E402
 from neural_net.layers import Dense  # noqa: E402
 from neural_net.model import new_id  # noqa: E402
 
-TABLES_WITH_RUN = ("Architecture", "Layer", "Neurons", "Cost", "metric", "snapshot", "weight_matrix", "param", "tag",
+TABLES_WITH_RUN = ("architecture", "layer", "neurons", "cost", "metric", "snapshot", "weight_matrix", "param", "tag",
                    "run_metric")
 
 
@@ -168,7 +168,7 @@ def cli(directory: Path, fmt: str, *extra: str) -> subprocess.CompletedProcess:
 # ----- PostgreSQL: one database, many runs --------------------------------------------------------
 #: Tables copied per run on the server (what ``db.runs`` reads: the run, its losses, metrics,
 #: parameters); layers, neurons and snapshots are not read by it and are left out.
-PG_TABLES = ("Architecture", "Cost", "metric", "param")
+PG_TABLES = ("architecture", "cost", "metric", "param")
 #: Counted after the setup.
 PG_COUNTED = PG_TABLES + ("run_metric",)
 #: The key that the sorted catalogue of a server relies on (timed without it too): ``run_metric``'s
@@ -194,11 +194,11 @@ def _copy_runs(conn, n_runs: int) -> None:
         cols = [c.name for c in Base.metadata.tables[table].columns]
         base, count = conn.execute(f"SELECT max(id) + 1, count(*) FROM {table} WHERE Architecture_id = {rid}").fetchone()
         expr = {"id": f"{base} + (g - 1) * {count} + t.k", "Architecture_id": f"{rid} + g"}
-        if table == "Architecture":
-            expr.update(run_name="'sweep-' || lpad(g::text, 5, '0')", created_at="t.created_at + g * interval '1 s'",
+        if table == "architecture":  # one identity: the run's id is its primary key (schema 0004)
+            expr.update(id=f"{rid} + g", run_name="'sweep-' || lpad(g::text, 5, '0')", created_at="t.created_at + g * interval '1 s'",
                         name="t.name")
-        if table in ("Cost", "metric"):
-            scale = "(0.5 + random())" if table == "Cost" else "(CASE WHEN t.name = 'lr' THEN 1 ELSE 0.5 + random() END)"
+        if table in ("cost", "metric"):
+            scale = "(0.5 + random())" if table == "cost" else "(CASE WHEN t.name = 'lr' THEN 1 ELSE 0.5 + random() END)"
             expr["value"] = f"t.value * {scale}"
         select = ", ".join(expr.get(c, f"t.{c.lower()}") for c in cols)
         names = ", ".join(f'"{c.lower()}"' for c in cols)

@@ -136,7 +136,7 @@ def test_catalogue_benchmark_runs_at_a_small_size(tmp_path: Path) -> None:
     assert "--sort -val_accuracy --columns" in proc.stdout
     if os.environ.get("NEURAL_NET_TEST_DATABASE_URL", "").startswith("postgresql"):
         assert "runs(server, order_by='-val_accuracy'): 20 runs x 5 epochs" in proc.stdout, proc.stdout
-        assert "'Architecture': 20, 'Cost': " in proc.stdout
+        assert "'architecture': 20, 'cost': " in proc.stdout
         made = re.search(r"PostgreSQL database (nn_bench_catalogue_\d+):", proc.stdout).group(1)
         assert made not in _databases(os.environ["NEURAL_NET_TEST_DATABASE_URL"]).split()  # dropped
 

@@ -34,9 +34,10 @@ STATUSES = ("created", "running", "finished", "failed", "interrupted")
 
 
 def _duration(table: pd.DataFrame) -> pd.Series:
-    start = pd.to_datetime(table["started_at"], errors="coerce")
-    end = pd.to_datetime(table["finished_at"], errors="coerce").fillna(pd.to_datetime(table["updated_at"],
-                                                                                       errors="coerce"))
+    def times(column: str) -> pd.Series:  # naive times (schema revisions before 0004) are UTC
+        return pd.to_datetime(table[column], errors="coerce", utc=True, format="ISO8601")
+
+    start, end = times("started_at"), times("finished_at").fillna(times("updated_at"))
     return (end - start).dt.total_seconds()
 
 
