@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.request
 
 import numpy as np
@@ -59,6 +60,24 @@ def test_runs_page_lists_every_run_with_parameters_and_metrics(client, store):
     for column in ("final_loss", "best_val_loss", "final_val_accuracy", "param.optimizer", "param.layers"):
         assert f'data-col="{column}"' in r.text
     assert "2-6-1" in r.text  # the architecture as a parameter
+
+
+def test_runs_page_shows_times_in_local_time_with_the_zone(store, monkeypatch):
+    d, ids = store
+    started = db.runs(str(d)).set_index("run_id").loc[ids["sgd-s0"], "started_at"]
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30, no daylight saving
+    time.tzset()
+    try:
+        with TestClient(create_app(d)) as c:
+            html = c.get("/").text
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    utc = pd.Timestamp(started)
+    utc = utc.tz_localize("UTC") if utc.tzinfo is None else utc.tz_convert("UTC")
+    local = (utc + pd.Timedelta(hours=5, minutes=30)).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"{local} IST" in html
+    assert utc.strftime("%Y-%m-%d %H:%M:%S") + "<" not in html  # not the UTC time without its zone
 
 
 def test_runs_filter_sort_and_pages(client, store):

@@ -21,6 +21,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from neural_net.db.times import local_text
+
 HERE = Path(__file__).parent
 
 env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]))
@@ -67,12 +69,19 @@ def clean(v: Any) -> Any:
 
 
 def fmt(v: Any) -> str:
-    """A table cell as text: floats with 4 significant digits, times to the second.
+    """A table cell as text: floats with 4 significant digits; times (a datetime, or ISO 8601
+    text as SQLite returns it; naive ones are UTC, as stored) in local time to the second with
+    the zone's name, as the command line shows them (:func:`neural_net.db.times.local_text`).
 
     Example:
+        >>> import os, time
         >>> from neural_net.ui.render import fmt
+        >>> os.environ["TZ"] = "Europe/Paris"; time.tzset()
         >>> fmt(0.123456), fmt(None), fmt(12), fmt(3.0e-7), fmt("2026-12-02 01:50:08.467991")
-        ('0.1235', '', '12', '3e-07', '2026-12-02 01:50:08')
+        ('0.1235', '', '12', '3e-07', '2026-12-02 02:50:08 CET')
+        >>> fmt("2026-07-02T01:50:08+00:00")
+        '2026-07-02 03:50:08 CEST'
+        >>> del os.environ["TZ"]; time.tzset()
     """
     v = clean(v)
     if v is None:
@@ -80,9 +89,9 @@ def fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S")
+        return local_text(v)
     if isinstance(v, str) and len(v) >= 19 and v[4] == "-" and v[10] in " T" and v[13] == ":":
-        return v[:19].replace("T", " ")  # an ISO time as SQLite returns it, to the second
+        return local_text(v)  # an ISO time as SQLite returns it (text that is not one stays as it is)
     return str(v)
 
 
