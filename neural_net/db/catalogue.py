@@ -118,24 +118,30 @@ def _heartbeat(value: Any) -> datetime | None:
 
 
 def _frame(per_url: Iterable[tuple[str, list[tuple]]], stale_after: float | None) -> pd.DataFrame:
-    keys = RUN_KEYS
+    """The catalogue frame of the checked rows of each database, built column by column (the
+    effective status worked out only for rows stored as ``'running'``: others keep theirs)."""
+    rows: list[tuple] = []
+    paths: list[str] = []
+    for url, got in per_url:
+        rows.extend(got)
+        paths.extend([url] * len(got))
+    columns = dict(zip(RUN_KEYS, map(list, zip(*rows)))) if rows else {k: [] for k in RUN_KEYS}
+    statuses = list(columns["stored_status"])
     now = utcnow()
-    records: list[dict[str, Any]] = []
-    for url, rows in per_url:
-        for row in rows:
-            r = dict(zip(keys, row))
-            r["db_path"] = url
-            heartbeat = _heartbeat(r["updated_at"]) if stale_after is not None else r["updated_at"]
-            r["status"] = effective_status(r["stored_status"], r["pid"], r["hostname"], r.pop("process_token"),
-                                           heartbeat, now, stale_after)
-            records.append(r)
-    df = pd.DataFrame(records, columns=RUN_COLUMNS)
+    for i, stored in enumerate(statuses):
+        if stored == "running":
+            updated = columns["updated_at"][i]
+            heartbeat = _heartbeat(updated) if stale_after is not None else updated
+            statuses[i] = effective_status(stored, columns["pid"][i], columns["hostname"][i],
+                                           columns["process_token"][i], heartbeat, now, stale_after)
+    data: dict[str, Any] = {k: columns[k] for k in RUN_COLUMNS if k in columns}
+    data["db_path"], data["status"] = paths, statuses
     for k in ("parent_id", "parent_epoch"):  # 63-bit ids with gaps: never through float64
-        df[k] = pd.array([r[k] for r in records], dtype="Int64")
+        data[k] = pd.array(columns[k], dtype="Int64")
+    df = pd.DataFrame({k: data[k] for k in RUN_COLUMNS}, columns=RUN_COLUMNS)
     if len(df):
         df = df.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
     return df
-
 
 
 def catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
