@@ -50,12 +50,12 @@ def _groupable(model: Any) -> bool:
 
 def run_grouped(build_fn: Callable[..., Any], points: list[dict[str, Any]], X: Any, y: Any, *, name: str,
                 store: Any, monitor: str, mode: str, fit_kwargs: dict[str, Any],
-                run_one: Callable[..., dict[str, Any]]) -> list[dict[str, Any]]:
+                run_one: Callable[..., dict[str, Any]], commit_every: int = 1) -> list[dict[str, Any]]:
     """Result rows of every grid point, in grid order (see the module doc).
 
     ``run_one(build_fn, params, X, y, index=, name=, store=, monitor=, mode=, fit_kwargs=)``
     trains one point alone (and records a failing build); it runs every point that has no
-    partner to stack with.
+    partner to stack with. ``commit_every`` goes to each group's :meth:`Ensemble.fit`.
     """
     common = dict(name=name, store=store, monitor=monitor, mode=mode, fit_kwargs=fit_kwargs)
     rows: dict[int, dict[str, Any]] = {}
@@ -76,14 +76,15 @@ def run_grouped(build_fn: Callable[..., Any], points: list[dict[str, Any]], X: A
         for key in [k for k, g in groups.items() if len(g) < 2 or len({id(m.rng) for _, m in g}) < len(g)]:
             alone.extend(i for i, _ in groups.pop(key))
     for n, members in enumerate(groups.values()):
-        rows.update(_train_group(f"{name}/g{n}", members, points, X, y, **common))
+        rows.update(_train_group(f"{name}/g{n}", members, points, X, y, commit_every=commit_every, **common))
     for i in alone:
         rows[i] = run_one(build_fn, points[i], X, y, index=i, **common)
     return [rows[i] for i in range(len(points))]
 
 
 def _train_group(group: str, members: list[tuple[int, Any]], points: list[dict[str, Any]], X: Any, y: Any, *,
-                 name: str, store: Any, monitor: str, mode: str, fit_kwargs: dict[str, Any]) -> dict[int, dict]:
+                 name: str, store: Any, monitor: str, mode: str, fit_kwargs: dict[str, Any],
+                 commit_every: int = 1) -> dict[int, dict]:
     started = time.perf_counter()
     rows: dict[int, dict[str, Any]] = {}
     for i, model in members:
@@ -104,7 +105,7 @@ def _train_group(group: str, members: list[tuple[int, Any]], points: list[dict[s
                                                          kw.get("validation_data"))
         ensemble = Ensemble(models)
         histories = ensemble.fit(Xt, yt, callbacks=None if not callbacks else (lambda k: copy.deepcopy(list(callbacks))),
-                                 **kw)
+                                 commit_every=commit_every, **kw)
         for (i, _), history, status, error in zip(members, histories, ensemble.status, ensemble.errors):
             row = rows[i]
             if status == "diverged":

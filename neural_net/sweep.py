@@ -147,7 +147,8 @@ def run_trial(build_fn: Callable[..., Any], params: dict[str, Any], X: Any, y: A
 def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iterable[Mapping[str, Any]],
           X: Any, y: Any, *, epochs: int = 10, batch_size: int | None = 32, validation_data: Any = None,
           validation_split: float = 0.0, monitor: str | None = None, mode: str = "auto", store: Any = None,
-          name: str = "sweep", executor: Executor | None = None, vectorize: bool = False, **fit_kwargs: Any) -> Any:
+          name: str = "sweep", executor: Executor | None = None, vectorize: bool = False, commit_every: int = 1,
+          **fit_kwargs: Any) -> Any:
     """Train one model per grid point and return the results as a DataFrame, best first.
 
     Args:
@@ -165,6 +166,9 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
             :class:`~neural_net.ensemble.Ensemble` each (the same stored runs and numbers, plus
             an ``ensemble_group`` parameter; see :mod:`neural_net.ensemble_sweep`), the rest
             one by one.
+        commit_every: with ``vectorize=True`` and ``store``, the epochs of all a group's members
+            written per transaction (1: every epoch committed; a kill loses at most the last
+            ``commit_every - 1`` epochs). Points trained one by one commit every epoch.
     """
     import pandas as pd
 
@@ -192,8 +196,10 @@ def sweep(build_fn: Callable[..., Any], grid: Mapping[str, Iterable[Any]] | Iter
         raise TypeError(f"vectorize must be a bool, got {vectorize!r}")
     if vectorize and executor is not None:
         raise ValueError("vectorize=True trains each group in this process: pass executor=None")
+    if isinstance(commit_every, bool) or not isinstance(commit_every, int) or commit_every < 1:
+        raise ValueError(f"commit_every must be an integer >= 1, got {commit_every!r}")
     if vectorize:
-        rows = run_grouped(build_fn, points, X, y, run_one=run_trial, **common)
+        rows = run_grouped(build_fn, points, X, y, run_one=run_trial, commit_every=commit_every, **common)
     elif executor is None:
         rows = [run_trial(build_fn, p, X, y, index=i, **common) for i, p in enumerate(points)]
     else:

@@ -284,6 +284,37 @@ def test_sweep_vectorize_records_a_diverged_member_and_a_failing_build(tmp_path)
     assert sa == sb and "diverged" in sa and "failed" in sa
 
 
+def test_sweep_vectorize_commit_every_reaches_the_ensemble_and_stores_the_same_runs(tmp_path, monkeypatch):
+    from neural_net.ensemble import Ensemble
+    from neural_net.sweep import sweep
+    X, y = data()
+    seen = []
+    fit = Ensemble.fit
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs.get("commit_every"))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ensemble, "fit", spy)
+    grid = {'lr': [0.01, 0.02], 'seed': [1, 2]}
+    kw = dict(epochs=7, batch_size=16, vectorize=True)
+    a = sweep(sweep_build, grid, X, y, store=str(tmp_path / "a.db"), commit_every=3, **kw)
+    b = sweep(sweep_build, grid, X, y, store=str(tmp_path / "b.db"), **kw)
+    assert seen == [3, 1]
+    va, vb = stored_runs(a.db_path[0], a), stored_runs(b.db_path[0], b)
+    assert sorted(va) == sorted(vb) == [0, 1, 2, 3]
+    for t in va:
+        (sa, na, ra, pa, ha, ta, ea, Wa), (sb, nb, rb, pb, hb, tb, eb, Wb) = va[t], vb[t]
+        assert (sa, na, ra, pa, ta, ea) == (sb, nb, rb, pb, tb, eb) and sa == "finished"
+        assert list(ha.columns) == list(hb.columns) and len(ha) == len(hb) == 7  # every epoch stored
+        np.testing.assert_array_equal(ha.to_numpy(float), hb.to_numpy(float))  # the same values
+        for x, z in zip(Wa, Wb):
+            np.testing.assert_array_equal(x, z)
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="commit_every must be an integer >= 1"):
+            sweep(sweep_build, grid, X, y, commit_every=bad, **kw)
+
+
 def test_sweep_vectorize_refuses_an_executor():
     from concurrent.futures import ThreadPoolExecutor
     from neural_net.sweep import sweep
