@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from .clock import as_utc
-
 
 def _curve(alias: str, split: str) -> str:
     return (f"LEFT JOIN run_metric AS {alias} ON {alias}.Architecture_id = a.Architecture_id "
@@ -51,23 +49,6 @@ _SOURCE = dict(run_id=("Architecture", "Architecture_id"), name=("Architecture",
 _PLAIN = [{"int": (int,), "float": (float,), "str": (str,), "datetime": (datetime,)}[_KINDS[k]] for k in RUN_KEYS]
 
 
-#: Per column of :data:`RUN_SQL`, whether it holds a date and time (SQLite returns it as text).
-_TIMES = [_KINDS[k] == "datetime" for k in RUN_KEYS]
-
-
-def _is_time_text(value: Any) -> bool:
-    """Whether ``value`` is a time as SQLite stores it: text that the full check
-    (:func:`neural_net.db.values.check_value`) accepts as a date and time, with the same rule,
-    without importing it (and the schema) for every file."""
-    if type(value) is not str or len(value) > 40:
-        return False
-    try:
-        as_utc(datetime.fromisoformat(value))
-    except (ValueError, OverflowError):
-        return False
-    return True
-
-
 def check_run_row(row: tuple) -> tuple:
     """A catalogue row with each value of the type its column has, or :class:`StoredModelError`
     naming the run, the table and the column (times stay as the database returned them).
@@ -78,13 +59,13 @@ def check_run_row(row: tuple) -> tuple:
         >>> check_run_row(row)[:5]
         (7, 'a', 'finished', 2, 1.0)
     """
-    for value, plain, timed in zip(row, _PLAIN, _TIMES):
-        if value is not None and type(value) not in plain and not (timed and _is_time_text(value)):
+    from .values import check_value
+
+    for value, plain in zip(row, _PLAIN):
+        if value is not None and type(value) not in plain:
             break
     else:
         return tuple(row)
-    from .values import check_value
-
     out = list(row)
     rid = row[0] if isinstance(row[0], int) else repr(row[0])
     for i, (key, value) in enumerate(zip(RUN_KEYS, row)):
