@@ -149,6 +149,66 @@ def test_a_group_write_of_many_runs_keeps_each_summary(db_url):
     assert summary(db_url, 103)[(103, "Cost", "train", "loss")]["low_epoch"] == 1  # ties keep the first epoch
 
 
+def test_a_group_write_of_more_runs_than_the_bulk_threshold_merges_in_the_database(db_url):
+    """70 runs (more than bulk.BULK_ROWS: rows handed to the driver, the summary merged by the
+    database's upsert), blocks of two epochs and of one, ties, NaN and a best that comes late:
+    each run's summary equals the one computed from its epoch rows and the one rebuilt, and
+    each run's row holds its own last heartbeat."""
+    from neural_net.db.bulk import BULK_ROWS
+    from neural_net.db.schema import Architecture
+
+    engine = open_database(db_url)
+    ids = list(range(1001, 1071))
+    assert len(ids) > BULK_ROWS
+    writers = [RunWriter(engine, rid) for rid in ids]
+    with deferred_writes(engine):
+        for w in writers:
+            w.write(run=dict(id=w.run_id, Architecture_id=w.run_id, name="Sequential", config="{}",
+                             created_at=utcnow(), updated_at=utcnow(), status="running", epochs=0))
+    rng = np.random.default_rng(5)
+    values = {rid: rng.choice([0.1, 0.2, 0.3, float("nan")], size=5) for rid in ids}
+    values[1001][:] = 0.3  # a tie all along: the first epoch is the best
+    values[1002][:] = [0.5, 0.4, float("nan"), 0.4, 0.05]  # the best comes last, a NaN between
+    for block in ((1, 2), (3,), (4, 5)):
+        with deferred_writes(engine):
+            for w in writers:
+                for epoch in block:
+                    v = float(values[w.run_id][epoch - 1])
+                    w.insert_epoch([dict(id=w.run_id * 100 + epoch, Architecture_id=w.run_id, value=v, name="MSE",
+                                         Cost_id=1, epoch=epoch, split="train", created_at=utcnow(), updated_at=utcnow())],
+                                   [dict(id=w.run_id * 100 + 50 + epoch, Architecture_id=w.run_id, epoch=epoch,
+                                         split="train", name="accuracy", value=1 - v, position=0, created_at=utcnow())],
+                                   epochs=epoch + (w.run_id % 3))
+    kept = summary(db_url)
+    for rid in ids:
+        got = {k: v for k, v in kept.items() if k[0] == rid}
+        want = expected(db_url, rid) if not np.isnan(values[rid]).all() else None
+        if want is not None:
+            for key, w in want.items():
+                g = got[key]
+                assert g["epochs"] == w["epochs"] == 5 and g["last_epoch"] == 5
+                assert (g["low"], g["low_epoch"], g["high"], g["high_epoch"]) == pytest.approx(
+                    (w["low"], w["low_epoch"], w["high"], w["high_epoch"])), key
+                last = values[rid][-1] if key[1] == "Cost" else 1 - values[rid][-1]
+                if np.isnan(last):  # SQLite stores NaN as NULL, PostgreSQL as NaN
+                    assert g["last_value"] is None or math.isnan(g["last_value"])
+                else:
+                    assert g["last_value"] == pytest.approx(last)
+    assert kept[(1001, "Cost", "train", "loss")]["low_epoch"] == 1
+    assert (kept[(1002, "Cost", "train", "loss")]["low"], kept[(1002, "Cost", "train", "loss")]["low_epoch"]) == (0.05, 5)
+    with engine.begin() as c:
+        rebuild(c, ids)
+    rebuilt = summary(db_url)
+    for key, row in kept.items():
+        assert {f: rebuilt[key][f] for f in row if f != "last_value"} == {f: row[f] for f in row if f != "last_value"}
+    T = Architecture.__table__
+    with engine.connect() as c:
+        epochs = dict(c.execute(select(T.c.Architecture_id, T.c.epochs).where(T.c.Architecture_id.in_(ids))).all())
+    assert epochs == {rid: 5 + rid % 3 for rid in ids}
+    for w in writers:
+        w.close()
+
+
 def test_an_older_file_is_backfilled_by_the_upgrade(tmp_path):
     path, T = tmp_path / "old.db", "2024-03-04 18:00:00"
     assert db.upgrade(str(path), "0003") == "0003"

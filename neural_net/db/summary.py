@@ -32,13 +32,18 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any, Iterable, Sequence
+import operator
+from typing import Any, Callable, Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import and_, bindparam, case, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Dialect
 
-from .schema import Cost, Metric, RunMetric
+from .bulk import execute_many
+from .schema import Architecture, Cost, Metric, RunMetric
 
 Key = tuple[int, str, str, str]
 #: The state of one curve: the columns of ``run_metric`` after its key.
@@ -132,7 +137,10 @@ def _write(conn: Connection, states: dict[Key, dict[str, Any]], existing: dict[K
 
 def record_epochs(conn: Connection, costs: Iterable[dict[str, Any]], metrics: Iterable[dict[str, Any]]) -> None:
     """Merge the epoch rows ``costs`` and ``metrics`` (just inserted, in ``conn``'s transaction)
-    into ``run_metric``: one read of the runs' summary rows, one insert and one update.
+    into ``run_metric``. On SQLite and PostgreSQL that is one ``INSERT ... ON CONFLICT DO
+    UPDATE`` of the rows' folded states, the database merging each into the row it has
+    (:func:`upsert_statement`); elsewhere one read of the runs' summary rows, one insert and one
+    update.
 
     Example:
         >>> from neural_net.db.summary import record_epochs
@@ -141,6 +149,12 @@ def record_epochs(conn: Connection, costs: Iterable[dict[str, Any]], metrics: It
     states = fold(costs, metrics)
     if not states:
         return
+    statement = upsert_statement(conn.dialect)
+    if statement is not None:
+        rows = [dict(Architecture_id=rid, source=source, split=split, name=name, **state)
+                for (rid, source, split, name), state in states.items()]
+        execute_many(conn, statement, rows, RunMetric.__table__.c)
+        return
     existing = _existing(conn, sorted({k[0] for k in states}))
     for key, state in states.items():
         if key in existing:
@@ -148,6 +162,55 @@ def record_epochs(conn: Connection, costs: Iterable[dict[str, Any]], metrics: It
             _merge(old, state)
             states[key] = old
     _write(conn, states, existing)
+
+
+@functools.lru_cache(maxsize=None)
+def _upsert(name: str) -> Any:
+    """The statement of :func:`upsert_statement` for dialect ``name`` (built once)."""
+    T = RunMetric.__table__
+    stmt = _UPSERTS[name](T)
+    new = stmt.excluded
+
+    def better(v: str, e: str, wins: Callable[[Any, Any], Any]) -> Any:
+        return and_(new[v].is_not(None), or_(T.c[v].is_(None), wins(new[v], T.c[v]),
+                                             and_(new[v] == T.c[v], new[e] < T.c[e])))
+
+    later = or_(T.c.last_epoch.is_(None), new.last_epoch >= T.c.last_epoch)
+    low, high = better("low", "low_epoch", operator.lt), better("high", "high_epoch", operator.gt)
+    values = dict(epochs=T.c.epochs + new.epochs,
+                  last_epoch=case((later, new.last_epoch), else_=T.c.last_epoch),
+                  last_value=case((later, new.last_value), else_=T.c.last_value),
+                  low=case((low, new.low), else_=T.c.low), low_epoch=case((low, new.low_epoch), else_=T.c.low_epoch),
+                  high=case((high, new.high), else_=T.c.high),
+                  high_epoch=case((high, new.high_epoch), else_=T.c.high_epoch))
+    return stmt.on_conflict_do_update(index_elements=[T.c.Architecture_id, T.c.source, T.c.split, T.c.name],
+                                      set_=values)
+
+
+def upsert_statement(dialect: Dialect) -> Any:
+    """The ``INSERT INTO run_metric ... ON CONFLICT (key) DO UPDATE`` that merges a curve's
+    state (its epochs since the row was written) into the row the database holds, as
+    :func:`fold` would fold the epochs one by one: epochs added, the later last epoch kept, the
+    lower low and the higher high kept (on a tie the earlier epoch). None for a database
+    without it (SQLite before 3.24, other than SQLite and PostgreSQL).
+
+    In the ``SET`` clause every column is the row's value before the update, ``excluded`` the
+    row offered — on both databases.
+
+    Example:
+        >>> from sqlalchemy.dialects import sqlite
+        >>> from neural_net.db.summary import upsert_statement
+        >>> "ON CONFLICT" in str(upsert_statement(sqlite.dialect()).compile(dialect=sqlite.dialect()))
+        True
+    """
+    if dialect.name == "sqlite" and getattr(dialect, "dbapi", None) is not None and \
+            dialect.dbapi.sqlite_version_info < (3, 24):
+        return None
+    return _upsert(dialect.name) if dialect.name in _UPSERTS else None
+
+
+#: The dialects whose ``insert`` has ``on_conflict_do_update``.
+_UPSERTS: dict[str, Callable[[Any], Any]] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 def rebuild(conn: Connection, run_ids: Sequence[int] | None = None) -> int:
@@ -162,8 +225,6 @@ def rebuild(conn: Connection, run_ids: Sequence[int] | None = None) -> int:
         ...     rebuild(c)
         0
     """
-    from .schema import Architecture
-
     T, C, M = RunMetric.__table__, Cost.__table__, Metric.__table__
     if run_ids is None:
         run_ids = list(conn.execute(select(Architecture.__table__.c.Architecture_id)).scalars())
@@ -190,4 +251,4 @@ def rebuild(conn: Connection, run_ids: Sequence[int] | None = None) -> int:
     return written
 
 
-__all__ = ["FIELDS", "fold", "record_epochs", "rebuild"]
+__all__ = ["FIELDS", "fold", "record_epochs", "rebuild", "upsert_statement"]

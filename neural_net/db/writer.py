@@ -17,6 +17,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import traceback
@@ -25,12 +26,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from sqlalchemy import DateTime, bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
 
+from .bulk import BULK_ROWS, execute_many
 from .engine import checkpoint
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, Tag, WeightMatrix
 from .summary import record_epochs
@@ -221,9 +223,10 @@ def _execute_merged(s: Session, writes: list[_Write]) -> None:
     update their run and replace its ``param`` rows at most once (a block's epochs, the
     members' starts): the replaced runs' params are deleted first, then the rows of all are
     inserted in one ``executemany`` per table, parents first, then the runs' updates (in order,
-    so the last one of a run wins; consecutive ones setting the same columns to plain values are
-    one ``executemany`` holding each run's last one of them — a block of several epochs updates
-    each run's heartbeat once)."""
+    so the last one of a run wins; of consecutive ones setting the same columns to plain values
+    each run's last one is kept, and the runs given the same values are one ``UPDATE ... WHERE
+    Architecture_id IN (...)`` — an epoch's heartbeat of all members is one statement, and a
+    block of several epochs updates each run's heartbeat once)."""
     plain: list[_Write] = []
     replaced: set[int] = set()
     for w in writes + [None]:  # type: ignore[list-item]
@@ -250,16 +253,32 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
         conn.execute(delete(Param.__table__).where(Param.__table__.c.Architecture_id.in_(sorted(replaced))))
     for table, merged in zip(_INSERT_ORDER + (Param,), _gather(writes)):
         if merged:
-            _insert_many(conn, table.__table__, merged)
+            execute_many(conn, _INSERTS[table], merged, table.__table__.c)
     runs = Architecture.__table__
     batch: dict[int, Row] = {}  # run id -> its last update of this stretch (same columns: the last wins)
     keys: tuple[str, ...] = ()
 
     def flush() -> None:
-        if batch:
-            conn.execute(update(runs).where(runs.c.Architecture_id == bindparam("run__id"))
-                         .values({k: bindparam("v__" + k) for k in keys}), list(batch.values()))
-            batch.clear()
+        # the runs given the same values (an epoch's heartbeat is one dict for all members) are
+        # one UPDATE ... WHERE id IN (...); each run is in the batch once, so the order is free
+        same: dict[Any, tuple[Row, list[int]]] = {}
+        for rid, values in batch.items():
+            try:
+                key = tuple(values.values())
+                hash(key)
+            except TypeError:  # a value that cannot be a dict key: its own group
+                key = object()
+            same.setdefault(key, (values, []))[1].append(rid)
+        for values, ids in same.values():
+            if len(ids) >= BULK_ROWS:  # one statement run per id by the driver (see bulk)
+                statement = _heartbeat(tuple(values))
+                execute_many(conn, statement, [dict(run__id=rid, **{"v__" + k: v for k, v in values.items()})
+                                               for rid in ids], {"v__" + k: runs.c[k] for k in values})
+                continue
+            for start in range(0, len(ids), _IDS_PER_UPDATE):
+                conn.execute(update(runs).where(runs.c.Architecture_id.in_(ids[start:start + _IDS_PER_UPDATE]))
+                             .values(**values))
+        batch.clear()
 
     for w in writes:
         values = w.rows["update_run"]
@@ -272,42 +291,27 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
         if tuple(values) != keys:
             flush()
             keys = tuple(values)
-        batch.pop(w.writer.run_id, None)  # keep the runs in the order of their last update
-        batch[w.writer.run_id] = {"run__id": w.writer.run_id, **{"v__" + k: v for k, v in values.items()}}
+        batch.pop(w.writer.run_id, None)
+        batch[w.writer.run_id] = values
     flush()
 
 
-#: Rows from which :func:`_insert_many` hands them to the driver itself.
-BULK_ROWS = 64
+#: An INSERT statement per table (one object each: :func:`~neural_net.db.bulk.execute_many`
+#: compiles it once).
+_INSERTS = {table: insert(table.__table__) for table in _INSERT_ORDER + (Param,)}
+
+@functools.lru_cache(maxsize=64)
+def _heartbeat(keys: tuple[str, ...]) -> Any:
+    """``UPDATE Architecture SET <keys> WHERE Architecture_id = :run__id`` (parameters ``v__<key>``),
+    one object per set of columns (compiled once by :func:`~neural_net.db.bulk.execute_many`)."""
+    runs = Architecture.__table__
+    return update(runs).where(runs.c.Architecture_id == bindparam("run__id")).values(
+        {k: bindparam("v__" + k) for k in keys})
 
 
-def _insert_many(conn: Any, table: Any, rows: list[Row]) -> None:
-    """Insert ``rows`` (dicts) into ``table`` in one ``executemany``, as
-    ``conn.execute(insert(table), rows)`` does. Many rows of the same columns on a driver of
-    positional parameters (SQLite's) go to the driver directly: the statement compiled once,
-    each column's bind processor applied column-wise (a timestamp shared by the rows converted
-    once) — the same values stored, without SQLAlchemy's work per row."""
-    keys = list(rows[0])
-    dialect = conn.dialect
-    if len(rows) < BULK_ROWS or not dialect.positional or any(r.keys() != rows[0].keys() for r in rows):
-        conn.execute(insert(table), rows)
-        return
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    order = list(compiled.positiontup or ())
-    if sorted(order) != sorted(keys):  # not one plain parameter per column: let SQLAlchemy do it
-        conn.execute(insert(table), rows)
-        return
-    columns = []
-    for key in order:
-        values = [r[key] for r in rows]
-        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None and isinstance(table.c[key].type, DateTime):  # few distinct: once each
-            done: dict[Any, Any] = {}
-            values = [done[v] if v in done else done.setdefault(v, process(v)) for v in values]
-        elif process is not None:
-            values = [process(v) for v in values]
-        columns.append(values)
-    conn.exec_driver_sql(compiled.string, list(zip(*columns)))
+#: Run ids per ``UPDATE ... WHERE Architecture_id IN (...)`` (well under every driver's limit
+#: of parameters per statement).
+_IDS_PER_UPDATE = 500
 
 
 @dataclass
