@@ -194,3 +194,32 @@ def test_commit_every_must_be_a_positive_int():
     X, y = data()
     with pytest.raises((ValueError, TypeError), match="commit_every"):
         Ensemble(members(None, K=2)).fit(X, y, epochs=1, commit_every=0)
+
+
+class StopAt(Callback):
+    """Stops its model's training at the end of epoch ``epoch``."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            self.model.stop_training = True
+
+
+@pytest.mark.parametrize("commit_every", [1, 3])
+def test_a_member_stopping_in_a_checkpoint_epoch_has_the_snapshots_it_would_have_alone(db_url, commit_every):
+    # the checkpoint of the stopping epoch is held by the open transaction when the member's
+    # training ends: it must not get a second, 'final' copy of the same weights
+    X, y = data()
+    together, alone = members(db_url, K=3), members(db_url, K=3)
+    Ensemble(together).fit(X, y, epochs=EPOCHS, batch_size=8, callbacks=[[StopAt(4)], [StopAt(3)], []],
+                           commit_every=commit_every)
+    for net, stop in zip(alone, (4, 3, None)):
+        net.fit(X, y, epochs=EPOCHS, batch_size=8, verbose=0, callbacks=[StopAt(stop)] if stop else [])
+    for a, b in zip(together, alone):
+        (ia, ha, sa), (ib, hb, sb) = stored(db_url, a), stored(db_url, b)
+        assert (ia["status"], ia["epochs"], sa) == (ib["status"], ib["epochs"], sb)
+        np.testing.assert_allclose(ha.to_numpy(float), hb.to_numpy(float), rtol=1e-12)
+    assert stored(db_url, together[0])[2] == [("initial", 0), ("checkpoint", 2), ("checkpoint", 4)]
+    assert stored(db_url, together[1])[2] == [("initial", 0), ("checkpoint", 2), ("final", 3)]

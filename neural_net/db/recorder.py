@@ -71,7 +71,8 @@ class Recorder(Callback):
         self.best_monitor: str | None = None
         self.best_mode = "min"
         self.best: float | None = None
-        self._last_snapshot_epoch: int | None = None
+        self._last_snapshot_epoch: int | None = None  # of the last snapshot committed
+        self._queued_snapshot_epoch: int | None = None  # of the last snapshot written or held
         self._recorded_epoch = 0
 
     def configure(self, every: int | None, best_monitor: str | None, mode: str = "auto") -> None:
@@ -100,7 +101,7 @@ class Recorder(Callback):
         if initial is not None and int(model.epoch) == 0 and \
                 [s.func.W.dtype.name for s in model.steps if hasattr(s.func, "W")] != initial[1]:
             recast = store.snapshot_rows("initial", now)
-        self._last_snapshot_epoch = None
+        self._last_snapshot_epoch = self._queued_snapshot_epoch = None
         self._recorded_epoch = int(model.epoch)
         writer.write(costs=[rows.cost_definition(model, store.run_id, now)] if add_cost else [],
                      snapshots=[recast] if recast is not None else [],
@@ -136,6 +137,8 @@ class Recorder(Callback):
         costs, metrics = rows.epoch_rows(self.model, store.run_id, int(epoch), logs, now)
         tag = self._due(int(epoch), logs)
         snapshot = store.snapshot_rows(tag, now) if tag is not None else None
+        if snapshot is not None:
+            self._queued_snapshot_epoch = int(epoch)
         store.writer.write(costs=costs, metrics=metrics, snapshots=[snapshot] if snapshot is not None else [],
                            update_run=dict(updated_at=now, epochs=int(epoch)),
                            on_commit=lambda: self._recorded(int(epoch), snapshot is not None))
@@ -169,6 +172,7 @@ class Recorder(Callback):
             snapshot = store.snapshot_rows(tag, now) if tag is not None else None
             if snapshot is not None:
                 snapshotted.add(id(rec))
+                rec._queued_snapshot_epoch = epoch
             if not store.writer.held:
                 on_commit = partial(rec._recorded, epoch, snapshot is not None)
             elif last[store.engine] == i:
@@ -191,6 +195,16 @@ class Recorder(Callback):
         if snapshot:
             self._last_snapshot_epoch = epoch
 
+    def _has_snapshot_of(self, epoch: int) -> bool:
+        """Whether the weights of ``epoch`` are in a snapshot that is committed or that goes in
+        the same transaction as the next write (a :func:`~neural_net.db.writer.deferred_writes`
+        block is open: the snapshot held by it is written with the final status or not at all;
+        an ensemble's member that stops in a checkpoint epoch gets no second, 'final' copy,
+        as it would not alone)."""
+        if self._last_snapshot_epoch == epoch:
+            return True
+        return self.store.writer.held and self._queued_snapshot_epoch == epoch
+
     def _unrecorded_rows(self, now: Any) -> tuple[list[dict], list[dict], int | None]:
         """Rows of completed epochs the recorder did not see (a callback before it failed)."""
         return rows.history_rows(self.model, self.store.run_id, self.model.history, now, after=self._recorded_epoch,
@@ -201,7 +215,7 @@ class Recorder(Callback):
         store, model = self.store, self.model
         now = utcnow()
         snapshots = []
-        if self._last_snapshot_epoch != int(model.epoch):
+        if not self._has_snapshot_of(int(model.epoch)):
             snapshots.append(store.snapshot_rows("final", now))
         epoch = int(model.epoch)
         store.writer.write(snapshots=snapshots, update_run=dict(status="finished", finished_at=now, updated_at=now,
@@ -220,7 +234,7 @@ class Recorder(Callback):
             store.writer.rollback()
             costs, metrics, last = self._unrecorded_rows(now)
             snapshot = None  # diverged: the last finite weights; interrupted: the weights reached
-            if status != "failed" and self._last_snapshot_epoch != int(self.model.epoch):
+            if status != "failed" and not self._has_snapshot_of(int(self.model.epoch)):
                 snapshot = store.snapshot_rows("final", now)
             values = dict(status=status, error=text, finished_at=now, updated_at=now)
             if last is not None:
