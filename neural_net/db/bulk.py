@@ -24,6 +24,7 @@ Example:
 """
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -49,7 +50,7 @@ def execute_many(conn: Connection, statement: Any, rows: list[Row], columns: Any
         return
     keys = list(rows[0])
     dialect = conn.dialect
-    if len(rows) < BULK_ROWS or not dialect.positional or any(r.keys() != rows[0].keys() for r in rows):
+    if len(rows) < BULK_ROWS or not dialect.positional or not all(map(rows[0].keys().__eq__, map(dict.keys, rows))):
         conn.execute(statement, rows)
         return
     text, order = _compiled(statement, dialect, tuple(keys))
@@ -58,14 +59,14 @@ def execute_many(conn: Connection, statement: Any, rows: list[Row], columns: Any
         return
     data = []
     for key in order:
-        values = [r[key] for r in rows]
+        values = list(map(itemgetter(key), rows))
         column = columns.get(key)
         process = None if column is None else column.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None and _is_time(column.type):  # few distinct: once each
-            done: dict[Any, Any] = {}
-            values = [done[v] if v in done else done.setdefault(v, process(v)) for v in values]
+            done = {v: process(v) for v in set(values)}
+            values = list(map(done.__getitem__, values))
         elif process is not None:
-            values = [process(v) for v in values]
+            values = list(map(process, values))
         data.append(values)
     conn.exec_driver_sql(text, list(zip(*data)))
 
