@@ -35,7 +35,8 @@ def command_runs(args: argparse.Namespace) -> int:
     from ..db.catalogue import INTEGER_COLUMNS, catalogue, runs as runs_with_columns
 
     source = args.source or default_source()
-    options = dict(stale_after=args.stale_after, status=args.status, name=args.name, on_skip=skip_to_stderr)
+    options = dict(stale_after=args.stale_after, status=args.status, name=args.name, on_skip=skip_to_stderr,
+                   cache=True)  # a run directory: only the files that changed are read again
     if args.sort or args.where or args.columns:  # parameters and metrics as columns
         runs = runs_with_columns(source, where=args.where, order_by=args.sort, **options)
     else:
