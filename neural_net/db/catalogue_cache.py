@@ -102,8 +102,17 @@ def _stat(path: str) -> list[int] | None:
 
 
 def stamp(path: str) -> Stamp | None:
-    """The key of ``path`` in the cache: the stat of the file and of its ``-wal`` (None when
-    there is none), or None when the file cannot be stat'ed."""
+    """The key of ``path`` in the cache: ``[size, mtime_ns, ctime_ns, inode]`` of the file and of
+    its ``-wal`` (None when there is none), or None when the file cannot be stat'ed.
+
+    Example:
+        >>> import os, tempfile
+        >>> from neural_net.db.catalogue_cache import stamp
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.db"); open(path, "w").write("abc")
+        3
+        >>> own, wal = stamp(path); own[0], wal, stamp(path + ".gone")
+        (3, None, None)
+    """
     own = _stat(path)
     return None if own is None else (own, _stat(path + "-wal"))
 
@@ -253,7 +262,19 @@ class DirectoryCache:
 
 def replay(entry: dict[str, Any], extras: bool) -> Any:
     """What the catalogue reads from a file, computed from a cache entry's raw rows by the same
-    checks as from the file (:func:`check_run_row`, :func:`collect_extras`)."""
+    checks as from the file (:func:`check_run_row`, :func:`collect_extras`): ``(rows, (params,
+    metrics) or None)``; :class:`~neural_net.db.errors.StoredModelError` for a bad value.
+
+    Example:
+        >>> from neural_net.db.catalogue_cache import replay
+        >>> from neural_net.db.catalogue_sql import RUN_KEYS
+        >>> row = [7, "a", "finished", 2, 0.5] + [None] * (len(RUN_KEYS) - 5)
+        >>> entry = {"rows": [row], "hyper": [[7, '{"params": {"units": 4}}']],
+        ...          "metrics": [[7, "val", "accuracy", 0.9, 0.5, 0.9]]}
+        >>> rows, (params, metrics) = replay(entry, extras=True)
+        >>> rows[0][:5], params, metrics
+        ((7, 'a', 'finished', 2, 0.5), {7: {'units': 4}}, {7: {'val_accuracy': 0.9, 'best_val_accuracy': 0.9}})
+    """
     rows = [check_run_row(tuple(r)) for r in entry["rows"]]
     if not extras:
         return rows, None
@@ -268,7 +289,18 @@ def replay(entry: dict[str, Any], extras: bool) -> Any:
 def read_recorded(con: Any, extras: bool) -> tuple[Any, dict[str, Any] | None]:
     """What the catalogue reads from a file through the sqlite3 connection ``con`` (``(rows,
     (params, metrics) or None)``, checked), and the raw rows for the cache (None when a value
-    is of a type JSON would not give back, such as bytes)."""
+    is of a type JSON would not give back, such as bytes).
+
+    Example:
+        >>> import os, sqlite3, tempfile
+        >>> from neural_net.db import record_failed_run
+        >>> from neural_net.db.catalogue_cache import read_recorded
+        >>> path = os.path.join(tempfile.mkdtemp(), "f.db")
+        >>> _ = record_failed_run(path, "bad", {"units": 0}, "ValueError: units must be > 0")
+        >>> (rows, extras), record = read_recorded(sqlite3.connect(path), extras=False)
+        >>> rows[0][1:3], extras, sorted(record), record["rows"][0][1]
+        (('bad', 'failed'), None, ['rows'], 'bad')
+    """
     raw = con.execute(RUN_SQL).fetchall()
     rows = [check_run_row(r) for r in raw]
     record: dict[str, Any] = {"rows": [list(r) for r in raw]}
