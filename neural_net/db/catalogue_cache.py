@@ -192,11 +192,16 @@ class DirectoryCache:
             return key, None
         if (not _valid_entry(entry) or entry["stat"] != key[0] or entry.get("wal") != key[1]
                 or (extras and "hyper" not in entry)):
-            return key, None
+            return key, self._forget(path)
         try:
             return key, replay(entry, extras)
         except (StoreError, ValueError, TypeError):  # a value of the wrong type: the file decides
-            return key, None
+            return key, self._forget(path)
+
+    def _forget(self, path: str) -> None:
+        """Drop the entry of ``path`` (changed, or refused): the file is read instead."""
+        self.entries.pop(path, None)
+        self.changed = True
 
     def read(self, path: str, key: Stamp | None, lock_timeout: float, extras: bool) -> Any:
         """What the catalogue reads from the SQLite file ``path`` (:func:`fast_read` with
