@@ -1,5 +1,10 @@
 """``neural-net runs [SOURCE]``: the catalogue, one line per run (parameters and metrics as columns
-with ``--sort``, ``--where``, ``--columns``)."""
+with ``--sort``, ``--where``, ``--columns``).
+
+Over a run directory the command keeps what it read from each file in a cache
+(:mod:`neural_net.db.catalogue_cache`: ``$NEURAL_NET_CACHE_DIR``, else
+``$XDG_CACHE_HOME/neural_net`` or ``~/.cache/neural_net``; ``NEURAL_NET_CACHE_DIR=''`` turns it
+off), so that a repeated call reads only the files that changed."""
 from __future__ import annotations
 
 import argparse
