@@ -13,9 +13,14 @@ Timed:
 * the same with ``fast=False``: an SQLAlchemy engine per file after ``open_database``'s checks
   (what ``list_runs`` did before), for comparison — the frames must be equal;
 * ``db.runs(dir, order_by='-val_accuracy')``: parameters and metrics as columns, sorted;
+* ``list_runs(dir, cache=True)``: with the catalogue's cache of the directory
+  (:mod:`neural_net.db.catalogue_cache`, in a temporary ``NEURAL_NET_CACHE_DIR``), first call
+  (no cache: every file read, the cache written) and median (warm: no file opened);
 * ``neural-net runs DIR`` (``table`` and ``json``, plain and with ``--sort -val_accuracy
   --columns ...``) as a new process: the wall time a user waits, Python start-up and imports
-  included;
+  included. Each row has a cache directory of its own: "first" is the cold call (no cache),
+  the median the usual repeated call (warm cache); one row with the cache off
+  (``NEURAL_NET_CACHE_DIR=''``);
 * with ``NEURAL_NET_TEST_DATABASE_URL`` a PostgreSQL URL: ``db.runs(url, order_by=...)`` over
   one database of ``--pg-runs`` runs × ``--pg-epochs`` epochs, made for the purpose (one real
   run by the library, its rows copied on the server with ``generate_series``) and dropped at
@@ -28,11 +33,12 @@ its children) of ``--repeat`` later calls. Targets (issue 11): 1,000 run files �
 10,000 runs × 100 epochs on PostgreSQL ≤ 1 s.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_catalogue.py [--files 1000] [--repeat 3] [--workers N]
-[--pg-runs 10000] [--pg-epochs 100] [--no-files]``
+[--pg-runs 10000] [--pg-epochs 100] [--no-pg] [--no-files]``
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -159,8 +165,10 @@ def timed(fn, repeat: int) -> tuple[float, float, float, object]:
 SORTED = ["--sort", "-val_accuracy", "--columns", "name,status,optimizer,batch_size,val_accuracy,best_val_accuracy"]
 
 
-def cli(directory: Path, fmt: str, *extra: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def cli(directory: Path, fmt: str, *extra: str, cache: str = "") -> subprocess.CompletedProcess:
+    """``neural-net runs DIR --format FMT ...`` as a new process, its catalogue cache in the
+    directory ``cache`` (empty: no cache)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEURAL_NET_CACHE_DIR": cache}
     return subprocess.run([sys.executable, "-m", "neural_net", "runs", str(directory), "--format", fmt, *extra],
                           capture_output=True, text=True, env=env)
 
@@ -285,6 +293,20 @@ def bench_postgres(url: str, n_runs: int, epochs: int, repeat: int) -> list[tupl
     return rows
 
 
+@contextlib.contextmanager
+def _cache_env(directory: str):
+    """``NEURAL_NET_CACHE_DIR`` set to ``directory`` in this process for the block."""
+    previous = os.environ.get("NEURAL_NET_CACHE_DIR")
+    os.environ["NEURAL_NET_CACHE_DIR"] = directory
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["NEURAL_NET_CACHE_DIR"]
+        else:
+            os.environ["NEURAL_NET_CACHE_DIR"] = previous
+
+
 def print_rows(rows: list[tuple]) -> None:
     width = max(len(r[0]) for r in rows)
     print(f"{'':{width}}  {'first':>8}  {'median':>8}  {'cpu':>8}   (seconds; cpu: median CPU time, children included)")
@@ -305,8 +327,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None, help="threads of the catalogue (default: its own)")
     ap.add_argument("--pg-runs", type=int, default=10000, help="runs in the PostgreSQL database (0: no server part)")
     ap.add_argument("--pg-epochs", type=int, default=100)
+    ap.add_argument("--no-pg", action="store_true", help="no PostgreSQL part (as --pg-runs 0)")
     ap.add_argument("--no-files", action="store_true", help="only the PostgreSQL part")
     args = ap.parse_args()
+    if args.no_pg:
+        args.pg_runs = 0
     if args.workers:
         catalogue_module.WORKERS = args.workers
     print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {platform.python_version()}, "
@@ -352,22 +377,33 @@ def bench_files(args: argparse.Namespace) -> None:
             catalogue(directory)
         assert len(caught) == 2  # notes.db and other-app.db are reported, not fatal
 
+        with tempfile.TemporaryDirectory() as cache, _cache_env(cache):
+            first, med, cpu, cached = timed(lambda: catalogue(directory, cache=True, **quiet), args.repeat)
+        rows.append(("list_runs(dir, cache=True): first no cache, then warm", first, med, cpu))
+        pd.testing.assert_frame_equal(fast, cached)
+
         first, med, cpu, ranked = timed(lambda: db.runs(directory, order_by="-val_accuracy", **quiet), args.repeat)
         rows.append(("runs(dir, order_by='-val_accuracy'): params + metrics", first, med, cpu))
         assert len(ranked) == args.files and ranked.val_accuracy.notna().any(), ranked.columns
         assert ranked.val_accuracy.dropna().is_monotonic_decreasing
 
-        for fmt, extra in (("table", []), ("json", []), ("table", SORTED), ("json", SORTED)):
-            def command():
-                out = cli(directory, fmt, *extra)
-                assert out.returncode == 0, out.stderr
-                assert out.stderr.count("neural-net: skipping") == 2, out.stderr
-                return out
+        outputs: dict[tuple, str] = {}
+        for fmt, extra, use_cache in (("table", [], False), ("table", [], True), ("json", [], True),
+                                      ("table", SORTED, False), ("table", SORTED, True), ("json", SORTED, True)):
+            with tempfile.TemporaryDirectory() as cache:
+                def command():
+                    out = cli(directory, fmt, *extra, cache=cache if use_cache else "")
+                    assert out.returncode == 0, out.stderr
+                    assert out.stderr.count("neural-net: skipping") == 2, out.stderr
+                    outputs.setdefault((fmt, tuple(extra)), out.stdout)
+                    assert out.stdout == outputs[fmt, tuple(extra)]  # the same listing, cache or not
+                    return out
 
-            first, med, cpu, out = timed(command, max(1, args.repeat))
+                first, med, cpu, out = timed(command, max(1, args.repeat))
             if fmt == "json":
                 assert len(json.loads(out.stdout)) == args.files
             label = f"neural-net runs DIR --format {fmt}" + (" --sort -val_accuracy --columns ..." if extra else "")
+            label += ": first no cache, then warm" if use_cache else ": cache off"
             rows.append((label + " (new process)", first, med, cpu))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         first, med, cpu, _ = timed(lambda: subprocess.run(

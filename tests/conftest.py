@@ -5,7 +5,7 @@
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), also a PostgreSQL database isolated in
 a schema of its own (``search_path`` set through the URL), dropped afterwards.
 
-Every test runs with ``NEURAL_NET_RUN_DIR`` pointing into its ``tmp_path`` and without
+Every test runs with ``NEURAL_NET_RUN_DIR`` and ``NEURAL_NET_CACHE_DIR`` pointing into its ``tmp_path`` and without
 ``NEURAL_NET_DATABASE_URL``, so ``store=True`` never writes into the repository's ``run/``;
 the seed's class flag ``Define._Define__store`` is restored after each test.
 """
@@ -58,6 +58,7 @@ def _backends() -> list[str]:
 @pytest.fixture(autouse=True)
 def _isolated_store_env(tmp_path, monkeypatch):
     monkeypatch.setenv("NEURAL_NET_RUN_DIR", str(tmp_path / "run"))
+    monkeypatch.setenv("NEURAL_NET_CACHE_DIR", str(tmp_path / "cache"))  # the catalogue's cache, never ~/.cache
     monkeypatch.delenv("NEURAL_NET_DATABASE_URL", raising=False)
     flag = Define._Define__store
     yield

@@ -80,3 +80,26 @@ def test_rename_and_delete(sweep_file, capsys, monkeypatch):
     code, out, _ = out_of(capsys, "delete", "latest", "--from", path, "--yes")
     assert code == 0 and "removed" in out
     assert not os.path.exists(path) and not os.path.exists(path + "-wal")
+
+
+def test_runs_shows_each_file_as_its_resolved_path(tmp_path, capsys):
+    """The db_path column is display_url of each file (resolved), symbolic links included."""
+    from neural_net.cli.output import display_url
+    from neural_net.cli.runs import shown_paths
+    from neural_net.db.engine import sources
+
+    real = tmp_path / "real"
+    real.mkdir()
+    sweep_like(str(real / "a.db"), optimizers=("sgd",), units=(2,))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    sweep_like(str(elsewhere / "b.db"), optimizers=("adam",), units=(2,))
+    (real / "link.db").symlink_to(elsewhere / "b.db")
+    (tmp_path / "alias").symlink_to(real, target_is_directory=True)
+    urls = sources(tmp_path / "alias") + ["sqlite:///" + str(tmp_path / "alias" / "a.db"),
+                                          "sqlite:///" + str(tmp_path / "alias" / ".." / "real" / "a.db")]
+    assert shown_paths(urls) == [display_url(u) for u in urls]
+    code, out, err = out_of(capsys, "runs", str(tmp_path / "alias"), "--format", "json")
+    assert code == 0, err
+    assert sorted(r["db_path"] for r in json.loads(out)) == sorted([str(elsewhere.resolve() / "b.db"),
+                                                                     str(real.resolve() / "a.db")])

@@ -46,6 +46,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .catalogue_cache import DirectoryCache, is_run_directory
 from .catalogue_files import FileLocked, fast_read, file_of
 from .catalogue_sql import RUN_KEYS, RUN_SQL, check_run_row, collect_extras
 from .engine import display_url, open_database, sources
@@ -146,7 +147,7 @@ def _frame(per_url: Iterable[tuple[str, list[tuple]]], stale_after: float | None
 
 def catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
               name: str | None = None, on_skip: OnSkip | None = None, lock_timeout: float | None = None,
-              workers: int | None = None, fast: bool = True) -> pd.DataFrame:
+              workers: int | None = None, fast: bool = True, cache: bool = False) -> pd.DataFrame:
     """One row per run across every database of ``source`` (a URL, a ``.db`` file or a run
     directory), oldest first, with the columns of :func:`neural_net.db.list_runs`.
 
@@ -162,6 +163,9 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
         workers: threads reading files (default :data:`WORKERS`).
         fast: read SQLite files with raw sqlite3 connections that cannot write (``False``:
             through SQLAlchemy engines, as before; the same result, slower).
+        cache: with a run directory, keep what was read from each file in the user's cache
+            directory and read next time only the files that changed
+            (:mod:`neural_net.db.catalogue_cache`; ``neural-net runs`` does).
 
     Example:
         >>> from neural_net.architecture import Sequential
@@ -172,13 +176,13 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
         [['cat', 'created']]
     """
     return _read_catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=on_skip,
-                           lock_timeout=lock_timeout, workers=workers, fast=fast)[0]
+                           lock_timeout=lock_timeout, workers=workers, fast=fast, cache=cache)[0]
 
 
 def _read_catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
                     name: str | None = None, on_skip: OnSkip | None = None, lock_timeout: float | None = None,
-                    workers: int | None = None, fast: bool = True,
-                    extras: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
+                    workers: int | None = None, fast: bool = True, extras: bool = False,
+                    cache: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
     """:func:`catalogue`, and ``{url: (params, metrics)}`` of :func:`collect_extras` for every SQLite
     file read by the fast path when ``extras`` (through the same connection, which is most of
     the cost of a small file; the other databases are absent from it)."""
@@ -192,6 +196,7 @@ def _read_catalogue(source: Any, *, stale_after: float | None = None, status: st
     results: list[tuple[list[tuple], Any] | None] = [None] * len(urls)
     found: dict[str, Any] = {}
     skipped: list[StoreError | None] = [None] * len(urls)
+    kept = DirectoryCache(source, head) if cache and fast and is_run_directory(source) else None
 
     def read_rows(con: sqlite3.Connection) -> Any:
         rows = [check_run_row(r) for r in con.execute(RUN_SQL)]
@@ -199,7 +204,10 @@ def _read_catalogue(source: Any, *, stale_after: float | None = None, status: st
 
     def read_one(i: int) -> None:
         try:
-            results[i] = fast_read(paths[i], lock_timeout, head, read_rows)  # type: ignore[arg-type]
+            if kept is not None:  # read, then kept
+                results[i] = kept.read(paths[i], stamps[i], lock_timeout, extras)  # type: ignore[arg-type]
+            else:
+                results[i] = fast_read(paths[i], lock_timeout, head, read_rows)  # type: ignore[arg-type]
         except FileLocked as e:
             skipped[i] = StorePathError(f"{display_url(urls[i])}: it is locked by another process ({e}; waited "
                                         f"{lock_timeout:g} s); try again when that process is done")
@@ -207,6 +215,11 @@ def _read_catalogue(source: Any, *, stale_after: float | None = None, status: st
             skipped[i] = StoredModelError(f"{display_url(urls[i])}: {e}")
 
     todo = [i for i, p in enumerate(paths) if p is not None]
+    stamps: dict[int, Any] = {}
+    if kept is not None:  # the files unchanged since the cache was written: none opened
+        for i in todo:
+            stamps[i], results[i] = kept.lookup(paths[i], extras)  # type: ignore[arg-type]
+        todo = [i for i in todo if results[i] is None]
     n = min(workers or WORKERS, len(todo))
     if n > 1:
         with ThreadPoolExecutor(n) as pool:
@@ -214,6 +227,9 @@ def _read_catalogue(source: Any, *, stale_after: float | None = None, status: st
     else:
         for i in todo:
             read_one(i)
+    if kept is not None:
+        kept.keep_only([p for p in paths if p is not None])
+        kept.save()
     per_url: list[tuple[str, list[tuple]]] = []
     for i, url in enumerate(urls):
         if skipped[i] is not None:
@@ -264,7 +280,7 @@ def _integers(column: pd.Series) -> Any:
 
 def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None = None,
          status: str | Sequence[str] | None = None, name: str | None = None, stale_after: float | None = None,
-         on_skip: OnSkip | None = None) -> pd.DataFrame:
+         on_skip: OnSkip | None = None, cache: bool = False) -> pd.DataFrame:
     """One row per run of ``source`` with the catalogue's columns (:func:`catalogue`), then its
     parameters (``optimizer``, ``optimizer.lr``, ``batch_size``, a sweep's grid values, ...; a
     parameter whose key is a catalogue column is ``params.<key>``), then its final metric values
@@ -276,7 +292,8 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
             ``"optimizer=adam,units=32"`` (also ``!=``, ``>``, ``<``, ``>=``, ``<=``), or a list.
         order_by: a column, ``'-column'`` for descending, or a list (missing values last).
 
-    ``status``, ``name``, ``stale_after`` and ``on_skip`` filter and report as for :func:`catalogue`.
+    ``status``, ``name``, ``stale_after``, ``on_skip`` and ``cache`` filter, report and cache as for
+    :func:`catalogue`.
 
     Example:
         >>> import numpy, os, tempfile
@@ -294,7 +311,7 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
     """
     skip = on_skip or warn_skip
     base, found = _read_catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip,
-                                  extras=True)
+                                  extras=True, cache=cache)
     single = len(set(base.db_path)) <= 1 and len(sources(source)) == 1
     params: dict[tuple[str, int], dict[str, Any]] = {}
     metrics: dict[tuple[str, int], dict[str, float]] = {}
