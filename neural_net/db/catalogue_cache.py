@@ -48,6 +48,8 @@ from .errors import StoreError
 CACHE_ENV = "NEURAL_NET_CACHE_DIR"
 #: Version of the cache file's layout (another version is ignored).
 FORMAT = 1
+#: A cache file larger than this is ignored and rewritten (about 400 bytes per run are written).
+MAX_CACHE_BYTES = 256 * 2**20
 #: A file modified this recently when the cache is written is left out of it (read next time).
 RACY_SECONDS = 2.0
 #: Types a cached value may have (what sqlite3 returns, bytes aside: a file holding bytes is
@@ -172,6 +174,9 @@ class DirectoryCache:
     def _load(self) -> dict[str, dict[str, Any]]:
         try:
             with open(self.file, "rb") as f:  # type: ignore[arg-type]
+                if os.fstat(f.fileno()).st_size > MAX_CACHE_BYTES:  # not ours to load whole: rewritten
+                    self.changed = True
+                    return {}
                 doc = json.loads(f.read())
         except (OSError, ValueError, RecursionError):  # absent, unreadable, not JSON, not UTF-8
             return {}
