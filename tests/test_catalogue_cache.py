@@ -178,3 +178,30 @@ def test_unusable_files_are_still_reported_with_a_warm_cache(run_dir, capsys):
         out, err = capsys.readouterr()
         assert code == 0 and len(json.loads(out)) == 3
         assert "skipping" in err and "notes.db" in err
+
+
+def test_the_catalogue_never_checkpoints_a_killed_writers_wal(tmp_path):
+    """A writer killed with frames in its ``-wal`` (a child that exits without closing): reading
+    the directory, cold and warm, leaves the ``-wal`` and the file's bytes as they were (a
+    ``mode=ro`` connection), and still lists the run with its committed epochs."""
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "run.db"
+    code = textwrap.dedent(f"""
+        import os, numpy as np
+        from neural_net.architecture import Sequential
+        from neural_net.layers import Dense
+        net = Sequential([Dense(1, input_dim=2)], 'mse', store={str(path)!r}, name='killed', seed=0)
+        net.compile('sgd').fit(np.ones((4, 2)), np.ones((4, 1)), epochs=3, verbose=0)
+        os._exit(0)  # no close, no checkpoint: the epochs are in the -wal only
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "NEURAL_NET_CACHE_DIR": ""})
+    wal = tmp_path / "run.db-wal"
+    assert wal.exists() and wal.stat().st_size > 0
+    before = (path.read_bytes(), wal.read_bytes())
+    for _ in range(2):
+        runs = db.runs(str(tmp_path))
+        assert runs.name.tolist() == ["killed"] and runs.epochs.tolist() == [3]
+        assert (path.read_bytes(), wal.read_bytes()) == before

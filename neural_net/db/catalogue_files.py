@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 from typing import Any, Callable
-from urllib.parse import quote
 
 from .engine import SQLITE_MAGIC, sqlite_file
+from .sqlite_readonly import connect_read_only
 
 #: Tables the catalogue reads; in a file each must be a table (not a view) for the fast path.
 TABLES = frozenset({"architecture", "layer", "neurons", "cost", "metric", "snapshot", "weight_matrix", "param", "tag",
@@ -43,10 +43,9 @@ def _opencheck_run_row(path: str, lock_timeout: float, head: str) -> sqlite3.Con
     table's place: the full check of :func:`open_database` then says why). Raises
     :class:`FileLocked` when the file stays locked by another process.
 
-    A file in rollback-journal mode is opened read-only (``mode=ro``). A file in WAL mode
-    (every file the store makes) is opened as every neural_net reader opens it, with
-    ``PRAGMA query_only``: a read-only connection would have to create its ``-wal`` and
-    ``-shm`` files and could not remove them, leaving two stray files per run file.
+    The connection is :func:`~neural_net.db.sqlite_readonly.connect_read_only`'s: ``mode=ro``,
+    except for a WAL file with nothing pending (``PRAGMA query_only``, which leaves no stray
+    ``-wal``/``-shm``); a killed writer's ``-wal`` is never checkpointed by a reader.
     """
     try:
         with open(path, "rb") as f:
@@ -55,15 +54,11 @@ def _opencheck_run_row(path: str, lock_timeout: float, head: str) -> sqlite3.Con
         return None
     if len(header) < 20 or header[:16] != SQLITE_MAGIC:
         return None
-    wal = header[18] == 2
-    uri = f"file:{quote(path)}" + ("" if wal else "?mode=ro")
     try:
-        con = sqlite3.connect(uri, uri=True, timeout=lock_timeout, check_same_thread=False)
+        con = connect_read_only(path, lock_timeout)
     except sqlite3.Error:
         return None
     try:
-        if wal:
-            con.execute("PRAGMA query_only = ON")
         kinds = {name.lower(): kind for name, kind in con.execute("SELECT name, type FROM sqlite_master")}
         revs = None
         if all(kinds.get(t) == "table" for t in TABLES):
