@@ -191,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--alone", type=int, default=32, help="one-by-one runs measured per workload (0: all)")
     ap.add_argument("--threads", type=int, default=None, help="cap numpy's BLAS and torch threads")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated workloads to run (W2, W3, W4); skips the store and memory rows unless W3")
     ap.add_argument("--json", default=None, help="write the results as JSON to this file")
     ap.add_argument("--commit-every", type=int, default=10,
                     help="the store row's second measure: epochs of all members per transaction")
@@ -214,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         ("W2", "circles 2-50-1 σ/BCE, full batch", builder([2, 50, 1], "sigmoid", "sigmoid", "binary_crossentropy"),
          Xc, yc, len(Xc), 20 if q else 500, np.geomspace(0.05, 2.0, 4 if q else 16), range(4)),
     ]
+    if args.only:
+        wanted = {w.strip().upper() for w in args.only.split(",") if w.strip()}
+        unknown = wanted - {w[0] for w in workloads}
+        if unknown:
+            ap.error(f"--only: unknown workloads {sorted(unknown)} (expected W2, W3, W4)")
+        workloads = [w for w in workloads if w[0] in wanted]
     rows, result = [], {"args": vars(args), "rows": []}
     for label, what, build, X, y, B, epochs, lrs, seeds in workloads:
         K = len(lrs) * len(seeds)
@@ -239,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(["", "workload", "K", "epochs", "ensemble s", "one by one s", "speed-up", "torch vmap s",
                  "vs torch", "ensemble loss", "alone loss", "torch loss"], rows))
+    if workloads[0][0] != "W3":
+        print("\n".join(header.footer()))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=1, default=str)
+        return 0
     # store overhead: W3 with every member recorded
     label, what, build, X, y, B, epochs, lrs, seeds = workloads[0]
     with tempfile.TemporaryDirectory() as d:

@@ -108,16 +108,17 @@ class EnsembleSteps:
             rows = e - s
             if orders is None:
                 xb, yb = X[s:e], y[s:e]
-            else:
+            else:  # gathered into buffers kept between batches (mode="clip": a permutation is in range)
                 idx = orders[..., s:e]
-                xb, yb = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
+                xb = np.take(X, idx, axis=0, out=stack.buffer("xb", (*idx.shape, X.shape[1]), X.dtype), mode="clip")
+                yb = np.take(y, idx, axis=0, out=stack.buffer("yb", (*idx.shape, y.shape[1]), y.dtype), mode="clip")
             for r in hooked:
                 if live[r]:
                     for cb in batch_cbs[r]:
                         cb.on_batch_begin(b, {"size": rows})
             p = stack.forward(xb, training=True)
             losses = cost.losses(yb, p)
-            loss_sum += np.where(live, losses * rows, 0.0)
+            np.add(loss_sum, losses * rows, out=loss_sum, where=live)
             seen += live * rows
             for j, fn in enumerate(metric_fns):
                 for r in np.flatnonzero(live):
