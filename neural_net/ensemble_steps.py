@@ -91,9 +91,9 @@ class EnsembleSteps:
         """One epoch for the stack; returns each row's mean loss and metrics. A member whose
         batch callback sets ``stop_training`` ends its epoch there, as alone: its weights
         and sums of that batch are kept and its later batches ignored."""
-        cost = self.models[0].cost
+        cost = stack.cost  # the stack's own copies: their scratch buffers are not shared with another stack
         assert cost is not None
-        metric_fns = [getattr(m, "batch_score", m.compute) for m in self.models[0].metrics]
+        metric_fns = [getattr(m, "batch_score", m.compute) for m in stack.metrics]
         Ka, n = len(active), len(X)
         scale = opt.lr if opt.folds_lr else 1.0
         loss_sum = np.zeros(Ka)
@@ -178,7 +178,7 @@ class EnsembleSteps:
         if validation is not None:
             Xv, yv = validation
             pv = stack.forward(Xv, training=False)
-            val = (models[0].cost.losses(yv, pv), pv, yv)
+            val = (stack.cost.losses(yv, pv), pv, yv)
         for r, k in enumerate(active):
             m, loss = models[k], float(losses[r])
             if math.isfinite(loss):

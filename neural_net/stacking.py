@@ -149,7 +149,7 @@ class Stack:
                 self.W[i] = np.stack([m.steps[i].func.W for m in models]).astype(dtype, copy=False)
             elif isinstance(step, Activation):
                 self.kinds.append("act")
-                self.funcs[i] = copy.copy(step.func)
+                self.funcs[i] = copy.deepcopy(step.func)  # its own scratch buffers (stacks may run at once)
             elif isinstance(step, Dropout):
                 self.kinds.append("drop")
                 self.rates[i] = column([m.steps[i].rate for m in models], dtype)
@@ -157,6 +157,9 @@ class Stack:
             else:
                 raise TypeError(f"Ensemble: cannot stack the layer {step!r} (Fullyconnected, Activation, Dropout only)")
         self.fc = [i for i, k in enumerate(self.kinds) if k == "fc"]
+        # the cost and metrics keep scratch buffers too: the stack's own copies
+        self.cost = copy.deepcopy(models[0].cost)
+        self.metrics = copy.deepcopy(list(models[0].metrics))
         self.inputs: dict[int, np.ndarray] = {}
         self.dW = {i: np.empty_like(W) for i, W in self.W.items()}
         self.buffers: dict[tuple, np.ndarray] = {}

@@ -491,3 +491,24 @@ def test_workers_refuse_stored_members_and_raise_the_first_failure(tmp_path):
     assert ens.status == ["failed", "failed", "created", "created"]
     assert isinstance(waits[1].error, Aborted) and ens.members[1].epoch == 2
     assert ens.members[0].epoch == 3
+
+
+def test_workers_stacks_keep_their_own_scratch_buffers():
+    """Stacks running at once must not share the cost's or activations' scratch buffers (a
+    shallow copy of the first member's would share the cost's): with arrays big enough for
+    numpy to release the GIL mid-operation, a shared buffer puts members off their alone
+    trajectory (a race: caught often, not always, when the buffers are shared)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1024, 32))
+    y = np.eye(10)[rng.integers(0, 10, 1024)]
+
+    def make(k):
+        return Sequential([Dense(64, 'relu', input_dim=32), Dense(10, 'softmax')], 'categorical_crossentropy',
+                          seed=k).compile(SGD(lr=0.01 * (k + 1)))
+    alone = [make(k) for k in range(4)]
+    ha = [a.fit(X, y, epochs=4, batch_size=64, verbose=0) for a in alone]
+    for _ in range(8):
+        ens = Ensemble([make(k) for k in range(4)])
+        he = ens.fit(X, y, epochs=4, batch_size=64, chunk=2, workers=2)
+        for a, m, h1, h2 in zip(alone, ens.members, ha, he):
+            assert_same(a, m, h1, h2)
