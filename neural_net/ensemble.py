@@ -32,7 +32,9 @@ Memory: K × (weights + gradient + optimizer state) for the stack, plus one batc
 activations and deltas per member, plus — as ``fit`` keeps alone, unless
 ``on_nonfinite='continue'`` — one copy of the weights (the last finite epoch's). A member's
 weight matrices *are* its rows of the stack (views, not copies) while it trains; a member
-leaving the stack takes a copy of its own rows, so the stack it leaves can be freed.
+leaving the stack takes a copy of its own rows, so the stack it leaves can be freed. With
+``fit(..., workers=n)``, n stacks (of at most ⌈K/n⌉ members) are alive at once, each with its own
+copies of the activations', cost's and metrics' scratch buffers.
 
 Example:
     >>> import numpy
