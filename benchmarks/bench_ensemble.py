@@ -9,6 +9,9 @@ Workloads (float64, SGD, each member its own seed's shuffles):
 * W4: digits (scikit-learn's bundled 8x8 digits; a seeded stand-in of the same shape when
   scikit-learn is missing), 64-128-10 ReLU/softmax, batch 32, 30 epochs, 32 members;
 * W2: two circles, full batch 2-50-1 σ/BCE, 64 members: the elementwise-bound control;
+* W2 and W4 run ``Ensemble.fit(workers=--workers)`` (default 2: two stacks at once, one per
+  core; the one-by-one runs use one core, as BLAS runs these small products on one thread),
+  and show the one-worker time next to it;
 * store: W3 with every member recorded in one SQLite file, against W3 unstored, with one
   transaction per epoch for all members and with ``--commit-every`` epochs per transaction;
 * memory: the stack's bytes (K x (weights + optimizer state), one batch of activations and
@@ -79,14 +82,14 @@ def members(build, lrs, seeds) -> list[Sequential]:
 
 
 # --------------------------------------------------------------------------- runners
-def run_ensemble(models, X, y, epochs, B, store_dir=None, commit_every=1) -> dict[str, Any]:
+def run_ensemble(models, X, y, epochs, B, store_dir=None, commit_every=1, workers=1) -> dict[str, Any]:
     if store_dir is not None:
         db = os.path.join(store_dir, "members.db")
         for k, m in enumerate(models):
             m.run_name = f"member[{k}]"
             m.open_store(db)
     t = time.perf_counter()
-    hs = Ensemble(models).fit(X, y, epochs=epochs, batch_size=B, commit_every=commit_every)
+    hs = Ensemble(models).fit(X, y, epochs=epochs, batch_size=B, commit_every=commit_every, workers=workers)
     dt = time.perf_counter() - t
     runs = 0
     if store_dir is not None:
@@ -191,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--alone", type=int, default=32, help="one-by-one runs measured per workload (0: all)")
     ap.add_argument("--threads", type=int, default=None, help="cap numpy's BLAS and torch threads")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="Ensemble.fit(workers=...) for W2 and W4 (stacks trained at once in threads); their "
+                         "one-worker time is shown too. W3 and the store rows use one worker")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated workloads to run (W2, W3, W4); skips the store and memory rows unless W3")
     ap.add_argument("--json", default=None, help="write the results as JSON to this file")
     ap.add_argument("--commit-every", type=int, default=10,
                     help="the store row's second measure: epochs of all members per transaction")
@@ -214,31 +222,48 @@ def main(argv: list[str] | None = None) -> int:
         ("W2", "circles 2-50-1 σ/BCE, full batch", builder([2, 50, 1], "sigmoid", "sigmoid", "binary_crossentropy"),
          Xc, yc, len(Xc), 20 if q else 500, np.geomspace(0.05, 2.0, 4 if q else 16), range(4)),
     ]
+    if args.only:
+        wanted = {w.strip().upper() for w in args.only.split(",") if w.strip()}
+        unknown = wanted - {w[0] for w in workloads}
+        if unknown:
+            ap.error(f"--only: unknown workloads {sorted(unknown)} (expected W2, W3, W4)")
+        workloads = [w for w in workloads if w[0] in wanted]
     rows, result = [], {"args": vars(args), "rows": []}
     for label, what, build, X, y, B, epochs, lrs, seeds in workloads:
         K = len(lrs) * len(seeds)
-        ens = run_ensemble(members(build, lrs, seeds), X, y, epochs, B)
+        workers = args.workers if label in ("W2", "W4") else 1
+        ens = run_ensemble(members(build, lrs, seeds), X, y, epochs, B, workers=workers)
+        one = run_ensemble(members(build, lrs, seeds), X, y, epochs, B) if workers > 1 else ens
         alone = run_alone(members(build, lrs, seeds), X, y, epochs, B, args.alone)
         tv = None
         if torch is not None and label != "W2":
             tv = run_torch_vmap(torch, members(build, lrs, seeds), X, y, epochs, B)
         row = {"workload": label, "what": what, "K": K, "epochs": epochs, "ensemble_s": ens["seconds"],
+               "workers": workers, "ensemble_one_worker_s": one["seconds"],
                "alone_s": alone["seconds"], "alone_measured": alone["measured"],
                "torch_vmap_s": None if tv is None else tv["seconds"], "ensemble_loss": ens["loss"],
                "torch_loss": None if tv is None else tv["loss"],
                "alone_loss": alone["loss"]}
         result["rows"].append(row)
-        rows.append([label, what, K, epochs, f"{ens['seconds']:.2f}",
+        rows.append([label, what, K, epochs, workers, f"{ens['seconds']:.2f}",
                      f"{alone['seconds']:.2f}" + ("" if alone["measured"] == K else f" ({alone['measured']} run, x{K / alone['measured']:.0f})"),
                      f"{alone['seconds'] / ens['seconds']:.1f}x",
+                     f"{one['seconds']:.2f} ({alone['seconds'] / one['seconds']:.1f}x)",
                      "-" if tv is None else f"{tv['seconds']:.2f}",
                      "-" if tv is None else f"{tv['seconds'] / ens['seconds']:.1f}x",
                      f"{ens['loss']:.10g}", "-" if np.isnan(alone["loss"]) else f"{alone['loss']:.10g}",
                      "-" if tv is None else f"{tv['loss']:.10g}"])
         print(f"  {label} done", flush=True)
     print()
-    print(table(["", "workload", "K", "epochs", "ensemble s", "one by one s", "speed-up", "torch vmap s",
+    print(table(["", "workload", "K", "epochs", "workers", "ensemble s", "one by one s", "speed-up",
+                 "1 worker s (speed-up)", "torch vmap s",
                  "vs torch", "ensemble loss", "alone loss", "torch loss"], rows))
+    if workloads[0][0] != "W3":
+        print("\n".join(header.footer()))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=1, default=str)
+        return 0
     # store overhead: W3 with every member recorded
     label, what, build, X, y, B, epochs, lrs, seeds = workloads[0]
     with tempfile.TemporaryDirectory() as d:

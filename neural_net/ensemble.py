@@ -32,7 +32,9 @@ Memory: K × (weights + gradient + optimizer state) for the stack, plus one batc
 activations and deltas per member, plus — as ``fit`` keeps alone, unless
 ``on_nonfinite='continue'`` — one copy of the weights (the last finite epoch's). A member's
 weight matrices *are* its rows of the stack (views, not copies) while it trains; a member
-leaving the stack takes a copy of its own rows, so the stack it leaves can be freed.
+leaving the stack takes a copy of its own rows, so the stack it leaves can be freed. With
+``fit(..., workers=n)``, n stacks (of at most ⌈K/n⌉ members) are alive at once, each with its own
+copies of the activations', cost's and metrics' scratch buffers.
 
 Example:
     >>> import numpy
@@ -54,6 +56,7 @@ Example:
 from __future__ import annotations
 
 import math
+import threading
 from contextlib import ExitStack
 from typing import Any, Callable, Sequence
 
@@ -71,6 +74,18 @@ from .stacking import Stack, architecture_key, column, describe_mismatch, keep_o
 
 #: Bytes of one batch's inputs and activations a pass may stack (more falls out of the CPU's cache).
 STACK_BYTES = 4 * 2**20
+
+
+class Aborted(RuntimeError):
+    """Raised in the members of one stack of ``Ensemble.fit(..., workers=n)`` when another
+    stack failed (their callbacks see it in ``on_train_failed``); ``fit`` raises the first
+    failure itself.
+
+    Example:
+        >>> from neural_net.ensemble import Aborted
+        >>> issubclass(Aborted, RuntimeError)
+        True
+    """
 
 
 class Ensemble(EnsembleSteps):
@@ -136,7 +151,7 @@ class Ensemble(EnsembleSteps):
     def fit(self, X: Any, y: Any, epochs: int = 1, batch_size: int | None = 32, validation_data: Any = None,
             shuffle: bool = True, callbacks: Callable[[int], list[Callback]] | Sequence[Sequence[Callback]] | None = None,
             on_nonfinite: str = "raise", chunk: int | None = None, bootstrap: bool = False,
-            commit_every: int = 1) -> list[History]:
+            commit_every: int = 1, workers: int = 1) -> list[History]:
         """Train every member as ``fit`` trains it alone; return one History per member.
 
         ``callbacks``: None, a list of K lists (one per member) or a function ``k -> list``
@@ -164,6 +179,15 @@ class Ensemble(EnsembleSteps):
         on an exception the block's whole member-epochs are committed before the failure
         handlers run). An epoch in which a member's loss is not finite, and one in which a
         member stops, ends the block.
+
+        ``workers``: stacks trained at once, each in its own thread (default 1: one after the
+        other). numpy's products and element-wise loops release the GIL, so with small
+        members (whose products BLAS runs on one core) ``workers=2`` uses two cores. The
+        members are split into at least ``workers`` stacks; a member's callbacks run in its
+        stack's thread (each member has its own, as above). Members with a store need
+        ``workers=1`` (their writes share one database transaction per epoch). If one stack
+        fails, the others stop at their next epoch (their members ``'failed'``) and the first
+        error is raised. Any ``workers`` gives the same numbers.
         """
         models, K = self.models, len(self.models)
         epochs = positive_int(epochs, "epochs")
@@ -173,6 +197,10 @@ class Ensemble(EnsembleSteps):
         if not isinstance(bootstrap, (bool, np.bool_)):
             raise TypeError(f"bootstrap must be a bool, got {bootstrap!r}")
         commit_every = positive_int(commit_every, "commit_every")
+        workers = positive_int(workers, "workers")
+        if workers > 1 and any(m.store is not None for m in models):
+            raise ValueError(f"workers must be 1 when members have a store (their epochs are written in one "
+                             f"transaction for all), got workers={workers}")
         first = models[0]
         X = check_X(first, X)
         y = check_y(first, y, len(X), dtype=X.dtype)
@@ -204,15 +232,62 @@ class Ensemble(EnsembleSteps):
                     s.func.W = s.func.W.astype(X.dtype)
         histories = [History() for _ in range(K)]
         samples = np.stack([m.rng.integers(0, n, size=n) for m in models]) if bootstrap else None
-        for a in range(0, K, size):  # members are independent: a pass per chunk keeps the batch in cache
-            self._train(list(range(a, min(a + size, K))), X, y, epochs, B, shuffle, validation_data, cbs,
-                        batch_hooks, histories, on_nonfinite, samples, commit_every)
+        if workers > 1:  # at least one stack per worker
+            size = min(size, -(-K // workers))
+        chunks = [list(range(a, min(a + size, K))) for a in range(0, K, size)]
+        args = (X, y, epochs, B, shuffle, validation_data, cbs, batch_hooks, histories, on_nonfinite, samples,
+                commit_every)
+        if workers == 1 or len(chunks) == 1:
+            for c in chunks:  # members are independent: a pass per chunk keeps the batch in cache
+                self._train(c, *args)
+        else:
+            self._train_parallel([chunks[w::workers] for w in range(workers)], args)
         return histories
+
+    def _train_parallel(self, lanes: list[list[list[int]]], args: tuple) -> None:
+        """Train each lane's chunks one after the other, the lanes at once: lane 0 in this thread
+        (so SIGTERM and Ctrl-C reach it), the others in their own threads. A failure sets
+        ``abort``; the other lanes stop at their next epoch, then the first failure is raised."""
+        abort = threading.Event()
+        failures: list[BaseException | None] = [None] * len(lanes)
+        caller = np.geterr()  # numpy's error state is per thread: the workers take the caller's
+
+        def run(w: int) -> None:
+            try:
+                with np.errstate(**caller):
+                    for c in lanes[w]:
+                        if abort.is_set():
+                            return
+                        self._train(c, *args, abort=abort)
+            except BaseException as error:  # noqa: BLE001 - handed to the calling thread below
+                failures[w] = error
+                abort.set()
+
+        threads = [threading.Thread(target=run, args=(w,), name=f"ensemble-{w}", daemon=True)
+                   for w in range(1, len(lanes))]
+        with sigterm_as_exit():
+            for t in threads:
+                t.start()
+            try:
+                run(0)
+            finally:
+                for t in threads:
+                    while t.is_alive():
+                        try:
+                            t.join()
+                        except BaseException as error:  # noqa: BLE001 - Ctrl-C while waiting: stop the others
+                            failures[0] = failures[0] or error
+                            abort.set()
+        first = next((f for f in failures if f is not None and not isinstance(f, Aborted)), None)
+        if first is None:
+            first = next((f for f in failures if f is not None), None)
+        if first is not None:
+            raise first
 
     def _train(self, chunk: list[int], X: np.ndarray, y: np.ndarray, epochs: int, B: int, shuffle: bool,
                validation_data: Any, cbs: list[list[Callback]], batch_hooks: list[list[Callback]],
                histories: list[History], on_nonfinite: str, samples: np.ndarray | None,
-               commit_every: int = 1) -> None:
+               commit_every: int = 1, abort: threading.Event | None = None) -> None:
         """Train the members ``chunk`` as one stack (the loop of ``fit``); ``samples``: each
         member's bootstrap rows, or None."""
         models, K, first, n = self.models, len(self.models), self.models[0], len(X)
@@ -247,6 +322,8 @@ class Ensemble(EnsembleSteps):
                 for e in range(epochs):
                     if not active:
                         break
+                    if abort is not None and abort.is_set():
+                        raise Aborted("Ensemble.fit: another stack of this fit failed; these members stop too")
                     epoch = models[active[0]].epoch + 1
                     if pending is None:  # the epoch of all (or commit_every epochs): one transaction
                         pending = ExitStack()
@@ -292,6 +369,8 @@ class Ensemble(EnsembleSteps):
                         self._put_weights(k, {i: W[active.index(k)] for i, W in keep.items()})
                     self.status[k] = "stopped" if models[k].stop_training else "finished"
             except BaseException as error:
+                if abort is not None:  # the other stacks stop at their next epoch
+                    abort.set()
                 if pending is not None:  # commit the members' whole epochs of the open block, then fail
                     try:
                         pending.close()

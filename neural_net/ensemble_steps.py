@@ -91,9 +91,9 @@ class EnsembleSteps:
         """One epoch for the stack; returns each row's mean loss and metrics. A member whose
         batch callback sets ``stop_training`` ends its epoch there, as alone: its weights
         and sums of that batch are kept and its later batches ignored."""
-        cost = self.models[0].cost
+        cost = stack.cost  # the stack's own copies: their scratch buffers are not shared with another stack
         assert cost is not None
-        metric_fns = [getattr(m, "batch_score", m.compute) for m in self.models[0].metrics]
+        metric_fns = [getattr(m, "batch_score", m.compute) for m in stack.metrics]
         Ka, n = len(active), len(X)
         scale = opt.lr if opt.folds_lr else 1.0
         loss_sum = np.zeros(Ka)
@@ -108,16 +108,17 @@ class EnsembleSteps:
             rows = e - s
             if orders is None:
                 xb, yb = X[s:e], y[s:e]
-            else:
+            else:  # gathered into buffers kept between batches (mode="clip": a permutation is in range)
                 idx = orders[..., s:e]
-                xb, yb = np.take(X, idx, axis=0), np.take(y, idx, axis=0)
+                xb = np.take(X, idx, axis=0, out=stack.buffer("xb", (*idx.shape, X.shape[1]), X.dtype), mode="clip")
+                yb = np.take(y, idx, axis=0, out=stack.buffer("yb", (*idx.shape, y.shape[1]), y.dtype), mode="clip")
             for r in hooked:
                 if live[r]:
                     for cb in batch_cbs[r]:
                         cb.on_batch_begin(b, {"size": rows})
             p = stack.forward(xb, training=True)
             losses = cost.losses(yb, p)
-            loss_sum += np.where(live, losses * rows, 0.0)
+            np.add(loss_sum, losses * rows, out=loss_sum, where=live)
             seen += live * rows
             for j, fn in enumerate(metric_fns):
                 for r in np.flatnonzero(live):
@@ -177,7 +178,7 @@ class EnsembleSteps:
         if validation is not None:
             Xv, yv = validation
             pv = stack.forward(Xv, training=False)
-            val = (models[0].cost.losses(yv, pv), pv, yv)
+            val = (stack.cost.losses(yv, pv), pv, yv)
         for r, k in enumerate(active):
             m, loss = models[k], float(losses[r])
             if math.isfinite(loss):

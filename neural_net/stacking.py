@@ -149,7 +149,7 @@ class Stack:
                 self.W[i] = np.stack([m.steps[i].func.W for m in models]).astype(dtype, copy=False)
             elif isinstance(step, Activation):
                 self.kinds.append("act")
-                self.funcs[i] = copy.copy(step.func)
+                self.funcs[i] = copy.deepcopy(step.func)  # its own scratch buffers (stacks may run at once)
             elif isinstance(step, Dropout):
                 self.kinds.append("drop")
                 self.rates[i] = column([m.steps[i].rate for m in models], dtype)
@@ -157,6 +157,9 @@ class Stack:
             else:
                 raise TypeError(f"Ensemble: cannot stack the layer {step!r} (Fullyconnected, Activation, Dropout only)")
         self.fc = [i for i, k in enumerate(self.kinds) if k == "fc"]
+        # the cost and metrics keep scratch buffers too: the stack's own copies
+        self.cost = copy.deepcopy(models[0].cost)
+        self.metrics = copy.deepcopy(list(models[0].metrics))
         self.inputs: dict[int, np.ndarray] = {}
         self.dW = {i: np.empty_like(W) for i, W in self.W.items()}
         self.buffers: dict[tuple, np.ndarray] = {}
@@ -189,7 +192,11 @@ class Stack:
                 self.inputs[i] = out
                 W = self.W[i]
                 shape = (len(W), out.shape[-2], W.shape[-1])
-                out = np.matmul(out, W[:, :-1], out=self.buffer(i, shape, W.dtype))
+                buf = self.buffer(i, shape, W.dtype)
+                if W.shape[-2] == 2:  # an inner dimension of 1: a broadcast product, as Σ.compute alone
+                    out = np.multiply(out, W[:, :1], out=buf)
+                else:
+                    out = np.matmul(out, W[:, :-1], out=buf)
                 out += W[:, -1:]
                 scratch = True
             elif kind == "act":
@@ -231,9 +238,12 @@ class Stack:
                 X, W, dW = self.inputs[i], self.W[i], self.dW[i]
                 np.matmul(np.swapaxes(X, -1, -2), Δ, out=dW[:, :-1])
                 np.matmul(ones, Δ, out=dW[:, -1])
-                din = np.matmul(Δ, np.swapaxes(W[:, :-1], -1, -2),
-                                out=self.buffer(("din", i), (*Δ.shape[:-1], W.shape[-2] - 1), Δ.dtype)) \
-                    if i > first else None
+                din = None
+                if i > first:
+                    buf = self.buffer(("din", i), (*Δ.shape[:-1], W.shape[-2] - 1), Δ.dtype)
+                    Wt = np.swapaxes(W[:, :-1], -1, -2)
+                    # an output width of 1: a broadcast product, as Σ.input_grad alone
+                    din = np.multiply(Δ, Wt, out=buf) if W.shape[-1] == 1 else np.matmul(Δ, Wt, out=buf)
                 opt.apply(self.fc.index(i), W, dW)
                 if din is not None:
                     Δ = din

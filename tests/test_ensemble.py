@@ -414,3 +414,101 @@ def test_members_weights_are_their_rows_of_the_stack_not_a_second_copy():
             self.model.stop_training = epoch == 2
     alone.fit(X, y, epochs=4, batch_size=8, callbacks=[Stop()], verbose=0)
     assert_same(alone, ens.members[0])
+
+
+@pytest.mark.parametrize("workers, chunk", [(2, None), (2, 1), (3, 2)])
+def test_workers_train_stacks_at_once_with_the_same_numbers(workers, chunk):
+    """Stacks trained at once in threads: every member still follows its alone trajectory,
+    with its own early stopping and divergence."""
+    X, y = data()
+    X = X * 2
+    Xv, yv = data(n=12, seed=5)
+    opts = [lambda: SGD(lr=0.05, momentum=0.5), lambda: SGD(lr=1e6, momentum=0.9), lambda: SGD(lr=0.05, momentum=0.5),
+            lambda: SGD(lr=0.02, momentum=0.5), lambda: SGD(lr=0.01, momentum=0.9)]
+    cbs = lambda k: [EarlyStopping(monitor='val_loss', patience=2)] if k == 2 else []  # noqa: E731
+    make = [lambda k=k, o=o: build(3 + k, o(), hidden='relu', cost='mse', out=None) for k, o in enumerate(opts)]
+    alone, ha, diverged = [m() for m in make], [], set()
+    with np.errstate(over='ignore', invalid='ignore'):
+        for k, a in enumerate(alone):
+            try:
+                ha.append(a.fit(X, y, epochs=40, batch_size=8, validation_data=(Xv, yv), callbacks=cbs(k), verbose=0))
+            except TrainingDiverged:
+                ha.append(None)
+                diverged.add(k)
+        assert diverged == {1} and len(ha[2].epoch) < 40  # the test needs a diverging and a stopping member
+        ens = Ensemble([m() for m in make])
+        he = ens.fit(X, y, epochs=40, batch_size=8, validation_data=(Xv, yv), callbacks=cbs, chunk=chunk,
+                     workers=workers)
+    assert ens.status == ["finished", "diverged", "stopped", "finished", "finished"]
+    for k, (a, m) in enumerate(zip(alone, ens.members)):
+        assert_same(a, m, ha[k], he[k] if ha[k] is not None else None)
+
+
+def test_workers_refuse_stored_members_and_raise_the_first_failure(tmp_path):
+    X, y = data()
+    stored = build(0, SGD())
+    stored.open_store(str(tmp_path / "runs.db"))
+    try:
+        with pytest.raises(ValueError, match="workers"):
+            Ensemble([stored, build(1, SGD())]).fit(X, y, workers=2)
+    finally:
+        stored.store.close()
+    with pytest.raises(ValueError, match="workers"):
+        Ensemble([build(0, SGD()), build(1, SGD())]).fit(X, y, workers=0)
+
+    import threading
+
+    from neural_net.callbacks.base import Callback
+    from neural_net.ensemble import Aborted
+    failed, reached = threading.Event(), threading.Event()
+
+    class Boom(Callback):  # fails at its epoch 3, once the other stack is at its epoch 2
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 3:
+                assert reached.wait(30)
+                raise KeyError("boom")
+
+        def on_train_failed(self, error):
+            failed.set()
+
+    class Wait(Callback):  # holds the other stack at its epoch 2 until the first has failed
+        def __init__(self):
+            self.error = None
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                reached.set()
+                assert failed.wait(30)
+
+        def on_train_failed(self, error):
+            self.error = error
+    waits = {k: Wait() for k in range(1, 4)}
+    ens = Ensemble([build(k, SGD(lr=0.01)) for k in range(4)])
+    with pytest.raises(KeyError, match="boom"):
+        ens.fit(X, y, epochs=50, batch_size=8, chunk=1, workers=2,
+                callbacks=lambda k: [Boom()] if k == 0 else [waits[k]])
+    # lanes [0, 2] (this thread) and [1, 3]: member 1 stops at its next epoch, 2 and 3 never start
+    assert ens.status == ["failed", "failed", "created", "created"]
+    assert isinstance(waits[1].error, Aborted) and ens.members[1].epoch == 2
+    assert ens.members[0].epoch == 3
+
+
+def test_workers_stacks_keep_their_own_scratch_buffers():
+    """Stacks running at once must not share the cost's or activations' scratch buffers (a
+    shallow copy of the first member's would share the cost's): with arrays big enough for
+    numpy to release the GIL mid-operation, a shared buffer puts members off their alone
+    trajectory (a race: caught often, not always, when the buffers are shared)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1024, 32))
+    y = np.eye(10)[rng.integers(0, 10, 1024)]
+
+    def make(k):
+        return Sequential([Dense(64, 'relu', input_dim=32), Dense(10, 'softmax')], 'categorical_crossentropy',
+                          seed=k).compile(SGD(lr=0.01 * (k + 1)))
+    alone = [make(k) for k in range(4)]
+    ha = [a.fit(X, y, epochs=4, batch_size=64, verbose=0) for a in alone]
+    for _ in range(8):
+        ens = Ensemble([make(k) for k in range(4)])
+        he = ens.fit(X, y, epochs=4, batch_size=64, chunk=2, workers=2)
+        for a, m, h1, h2 in zip(alone, ens.members, ha, he):
+            assert_same(a, m, h1, h2)
