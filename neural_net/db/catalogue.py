@@ -84,10 +84,11 @@ def warn_skip(path: str, reason: str) -> None:
 
 
 
-def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
+def _read(url: str, single: bool, on_skip: OnSkip, limit: int | None = None) -> list[tuple]:
     """The run_summary rows through :func:`open_database` and SQLAlchemy (servers, and the
-    files the fast path declined). A database that cannot be opened raises when ``single``;
-    otherwise it, like one whose query fails, is reported and skipped."""
+    files the fast path declined); with ``limit``, only the first ``limit`` in the catalogue's
+    order (``ORDER BY`` creation time and id, ``LIMIT``). A database that cannot be opened
+    raises when ``single``; otherwise it, like one whose query fails, is reported and skipped."""
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -100,7 +101,9 @@ def _read(url: str, single: bool, on_skip: OnSkip) -> list[tuple]:
         return []
     try:
         with engine.connect() as c:
-            return [check_run_row(r) for r in c.execute(text(RUN_SQL)).fetchall()]
+            sql = RUN_SQL if limit is None else (f"{RUN_SQL} ORDER BY a.created_at IS NULL, a.created_at, "
+                                                 f"a.Architecture_id LIMIT {int(limit)}")
+            return [check_run_row(r) for r in c.execute(text(sql)).fetchall()]
     except (SQLAlchemyError, StoredModelError) as e:
         if single and isinstance(e, StoredModelError):
             raise
@@ -182,10 +185,11 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
 def _read_catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
                     name: str | None = None, on_skip: OnSkip | None = None, lock_timeout: float | None = None,
                     workers: int | None = None, fast: bool = True, extras: bool = False,
-                    cache: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
+                    cache: bool = False, limit: int | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """:func:`catalogue`, and ``{url: (params, metrics)}`` of :func:`collect_extras` for every SQLite
     file read by the fast path when ``extras`` (through the same connection, which is most of
-    the cost of a small file; the other databases are absent from it)."""
+    the cost of a small file; the other databases are absent from it). ``limit``: only the
+    first runs of the catalogue's order (in SQL for a single database server read unfiltered)."""
     lock_timeout = LOCK_TIMEOUT if lock_timeout is None else float(lock_timeout)
     urls = sources(source)
     single = len(urls) == 1
@@ -240,13 +244,16 @@ def _read_catalogue(source: Any, *, stale_after: float | None = None, status: st
             continue
         result = results[i]
         if result is None:
-            rows = _read(url, single, on_skip)
+            pushed = limit if single and status is None and not name else None
+            rows = _read(url, single, on_skip, pushed)
         else:
             rows, found[url] = result
         per_url.append((url, rows))
     df = _frame(per_url, stale_after)
     if status is not None or name:
         df = filter_runs(df, status=status, name=name)
+    if limit is not None:
+        df = df.head(limit)
     return df, found
 
 
@@ -280,7 +287,7 @@ def _integers(column: pd.Series) -> Any:
 
 def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None = None,
          status: str | Sequence[str] | None = None, name: str | None = None, stale_after: float | None = None,
-         on_skip: OnSkip | None = None, cache: bool = False) -> pd.DataFrame:
+         on_skip: OnSkip | None = None, cache: bool = False, limit: int | None = None) -> pd.DataFrame:
     """One row per run of ``source`` with the catalogue's columns (:func:`catalogue`), then its
     parameters (``optimizer``, ``optimizer.lr``, ``batch_size``, a sweep's grid values, ...; a
     parameter whose key is a catalogue column is ``params.<key>``), then its final metric values
@@ -291,6 +298,10 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         where: keep rows matching every condition: a dict ``{column: value}`` or text such as
             ``"optimizer=adam,units=32"`` (also ``!=``, ``>``, ``<``, ``>=``, ``<=``), or a list.
         order_by: a column, ``'-column'`` for descending, or a list (missing values last).
+        limit: at most this many runs, the first of the catalogue's order (oldest first), read
+            before ``where`` and ``order_by`` apply, so only with neither of them; on a
+            database server (one SQL database) only those runs are read (``ORDER BY ...
+            LIMIT``): the first page of a large catalogue without reading all of it.
 
     ``status``, ``name``, ``stale_after``, ``on_skip`` and ``cache`` filter, report and cache as for
     :func:`catalogue`.
@@ -308,10 +319,18 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         >>> best = runs(path, where="optimizer=adam", order_by="-accuracy")
         >>> best[["name", "optimizer", "epochs"]].values.tolist(), "best_accuracy" in best
         ([['adam', 'adam', 3]], True)
+        >>> runs(path, limit=1).name.tolist()
+        ['sgd']
     """
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0:
+            raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
+        if where is not None or order_by is not None:
+            raise ValueError(f"limit applies to the catalogue's order before filtering: give it without where and "
+                             f"order_by, got where={where!r}, order_by={order_by!r}")
     skip = on_skip or warn_skip
     base, found = _read_catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip,
-                                  extras=True, cache=cache)
+                                  extras=True, cache=cache, limit=limit)
     single = len(set(base.db_path)) <= 1 and len(sources(source)) == 1
     params: dict[tuple[str, int], dict[str, Any]] = {}
     metrics: dict[tuple[str, int], dict[str, float]] = {}
