@@ -44,7 +44,15 @@ def client(store):
 
 
 def run_rows(html: str) -> list[str]:
-    return re.findall(r'<tr data-run="(\d+)"', html)
+    """The run ids of the whole table's rows (not of a first page sent before it: ``runs-first``)."""
+    return re.findall(r'<tr data-run="(\d+)"', re.sub(r'<div id="runs-first">.*?<!-- /runs-first -->', "", html,
+                                                       flags=re.S))
+
+
+def first_page_rows(html: str) -> list[str] | None:
+    """The run ids of the first page streamed before the whole table, or None if there is none."""
+    m = re.search(r'<div id="runs-first">(.*?)<!-- /runs-first -->', html, flags=re.S)
+    return None if m is None else re.findall(r'<tr data-run="(\d+)"', m.group(1))
 
 
 def digest(directory) -> dict[str, str]:
@@ -600,3 +608,65 @@ def test_a_slow_runs_table_is_streamed_after_the_head_of_the_page(tmp_path, monk
         threading.Timer(0.2, release.set).start()
         bad = c.get("/?sort=nope")  # the page has begun: the error is in it
         assert bad.status_code == 200 and "unknown column &#x27;nope&#x27;" in bad.text and "Traceback" not in bad.text
+
+
+def test_a_servers_first_page_is_sent_before_the_whole_table_and_sorting_uses_every_run(db_url, monkeypatch):
+    import threading
+
+    from neural_net.ui import runs_page
+
+    nets = [trained(db_url, epochs=e, seed=e, name=f"r{e}") for e in (3, 1, 4, 2, 5)]
+    db.dispose(db_url)
+    oldest_first = [str(n["id"]) for n in nets]  # made one after another
+    expected = db.runs(db_url)
+    assert [str(i) for i in expected.run_id] == oldest_first
+    release = threading.Event()
+    read = Source.runs
+
+    def slow(self):
+        release.wait(10)
+        return read(self)
+
+    monkeypatch.setattr(Source, "runs", slow)
+    monkeypatch.setattr(runs_page, "FIRST_BYTE_WAIT", 0.01)
+    server = "://" in db_url and not db_url.startswith("sqlite")
+    with TestClient(create_app(db_url)) as c:
+        if server:  # a database server: streamed, its first page read alone and sent first
+            with c.stream("GET", "/?per=2") as r:
+                chunks = r.iter_text()
+                head = next(chunks)
+                first = next(chunks)  # sent while the whole table is still being read
+                assert head.rstrip().endswith("<main>")
+                assert first_page_rows(first) == oldest_first[:2]
+                assert "2 of 5 in" not in first and "5 of 5 in" in first and "Page 1 of 3" in first
+                assert 'data-col="param.optimizer"' in first and 'id="reading"' in first
+                release.set()
+                rest = "".join(chunks)
+            assert rest.startswith('<script>document.getElementById("runs-first").remove()</script>')
+            assert run_rows(rest) == oldest_first[:2] and 'id="reading"' not in rest
+        else:  # one SQLite file: read whole at once, no first page
+            release.set()
+            page = c.get("/?per=2").text
+            assert first_page_rows(page) is None and run_rows(page) == oldest_first[:2]
+        release.set()
+        # sorting, later pages and filters: over every run, never the first page alone
+        by_loss = [str(i) for i in expected.sort_values("final_loss").run_id]
+        for page in (1, 2, 3):
+            html = c.get(f"/?per=2&sort=final_loss&page={page}").text
+            assert first_page_rows(html) is None and run_rows(html) == by_loss[2 * page - 2: 2 * page]
+        assert run_rows(c.get("/?per=2&page=3").text) == oldest_first[4:]
+        rows = list(csv.DictReader(io.StringIO(c.get("/runs.csv?sort=-final_loss").text)))
+        assert [r["run_id"] for r in rows] == by_loss[::-1]
+
+
+def test_runs_limit_reads_the_first_runs_of_the_catalogue(db_url):
+    nets = [trained(db_url, epochs=2, seed=s, name=f"n{s}") for s in range(3)]
+    db.dispose(db_url)
+    got = db.runs(db_url, limit=2)
+    assert got.run_id.tolist() == [n["id"] for n in nets[:2]]
+    assert got.columns.tolist() == db.runs(db_url).columns.tolist()
+    assert db.runs(db_url, limit=0).empty and len(db.runs(db_url, limit=10)) == 3
+    with pytest.raises(ValueError, match="limit must be a non-negative integer, got -1"):
+        db.runs(db_url, limit=-1)
+    with pytest.raises(ValueError, match="without where and order_by"):
+        db.runs(db_url, limit=1, order_by="loss")

@@ -201,3 +201,76 @@ def test_runs_table_filters_by_tag(page, dashboard, store, tmp_path):
         for name in ("adam-s0", "sgd-s0", "adam-s1"):
             db.set_tag(str(d / f"{name}.db"), ids[name], "dataset", None)
         db.dispose()
+
+
+def shown_runs(pg) -> list[str]:
+    return pg.eval_on_selector_all("#runs tbody tr", "trs => trs.map(t => t.dataset.run)")
+
+
+def test_runs_table_first_rows_in_the_default_order_and_sorted_across_pages(page, dashboard, store):
+    d, ids = store
+    runs = db.list_runs(d)
+    oldest_first = [str(i) for i in runs.run_id]
+    page.goto(dashboard.url + "?per=2")
+    assert shown_runs(page) == oldest_first[:2]
+    page.click("#next")
+    page.wait_for_url("**page=2**")
+    assert shown_runs(page) == oldest_first[2:]
+    page.goto(dashboard.url + "?per=2")
+    page.click('th a[data-col="final_val_loss"]')
+    page.wait_for_url("**sort=final_val_loss**")
+    by_loss = [str(i) for i in runs.sort_values("final_val_loss").run_id]
+    assert shown_runs(page) == by_loss[:2]
+    page.click("#next")
+    page.wait_for_url("**page=2**")
+    assert shown_runs(page) == by_loss[2:]
+    assert page.locator("#runs").count() == 1
+
+
+def test_a_servers_first_rows_show_before_the_whole_table_replaces_them(browser, db_url, monkeypatch):
+    import threading
+
+    from conftest import trained
+
+    from neural_net.ui import runs_page
+    from neural_net.ui.data import Source
+
+    nets = [trained(db_url, epochs=e, seed=e, name=f"r{e}") for e in (3, 1, 4)]
+    db.dispose(db_url)
+    oldest_first = [str(n["id"]) for n in nets]
+    release = threading.Event()
+    read = Source.runs
+
+    def slow(self):
+        release.wait(20)
+        return read(self)
+
+    monkeypatch.setattr(Source, "runs", slow)
+    monkeypatch.setattr(runs_page, "FIRST_BYTE_WAIT", 0.01)
+    dash = serve(db_url, port=0, block=False)
+    context = browser.new_context()
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        server = not db_url.startswith("sqlite")
+        pg.goto(dash.url + "?per=2", wait_until="commit")
+        pg.wait_for_function("document.querySelectorAll('#runs tbody tr').length > 0")
+        if server:  # the first page, read alone, is usable while the whole table is read
+            assert shown_runs(pg) == oldest_first[:2] and pg.locator("#reading").count() == 1
+        release.set()
+        pg.wait_for_load_state("load")
+        assert pg.locator("#reading").count() == 0 and pg.locator("#runs").count() == 1
+        assert shown_runs(pg) == oldest_first[:2]
+        pg.click('th a[data-col="epochs"]')
+        pg.wait_for_url("**sort=epochs**")
+        assert shown_runs(pg) == [str(nets[1]["id"]), str(nets[0]["id"])]
+        pg.click("#next")
+        pg.wait_for_url("**page=2**")
+        assert shown_runs(pg) == [str(nets[2]["id"])]
+        assert not errors, errors
+    finally:
+        release.set()
+        context.close()
+        dash.stop()
+        db.dispose(db_url)

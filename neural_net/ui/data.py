@@ -243,6 +243,25 @@ class Source:
             self._last = Runs(table, skipped)
             return self._last
 
+    def first_runs(self, n: int) -> tuple[Runs, int] | None:
+        """The first ``n`` rows of the runs table (its order: oldest first) and the number of
+        runs, read without the rest (``neural_net.db.runs`` with ``limit``: ``ORDER BY ...
+        LIMIT`` in SQL), or None unless the source is one database server (a directory or a
+        file has no such cheap first page). The runs page shows it while the whole table is read."""
+        if "://" not in self.source or self.source.startswith("sqlite"):
+            return None
+        url = self.source
+        with read_only(url):
+            frame = db.runs(url, limit=int(n))
+            ids = ",".join(str(int(i)) for i in frame["run_id"])
+            tags = select_rows(url, SQL["tags_of"].format(ids=ids)) if ids else []
+            count = int(select_rows(url, SQL["count"])[0][0])
+        records = catalogue_records(frame, tags)
+        table = pd.DataFrame.from_records(records) if records else _empty_table()
+        if records:
+            table = table.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
+        return Runs(table), count
+
     def locate(self, run_id: int) -> str:
         """The URL of the database holding ``run_id`` (raises :class:`UnknownRun`)."""
         for attempt in range(2):

@@ -37,6 +37,9 @@ SQL = {
     "server_signature": ("SELECT count(*), max(updated_at), sum(epochs), (SELECT count(*) FROM tag), "
                          "(SELECT count(*) FROM param) FROM Architecture"),
     "tags": "SELECT Architecture_id, key, value FROM tag ORDER BY Architecture_id, key",
+    "tags_of": ("SELECT Architecture_id, key, value FROM tag WHERE Architecture_id IN ({ids}) "
+                "ORDER BY Architecture_id, key"),
+    "count": "SELECT count(*) FROM Architecture",
     "wall_time": ("SELECT epoch, created_at FROM Cost WHERE Architecture_id = {rid} AND split = 'train' "
                   "AND epoch IS NOT NULL ORDER BY epoch"),
     "poll_status": "SELECT status, epochs FROM Architecture WHERE Architecture_id = {rid}",

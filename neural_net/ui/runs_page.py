@@ -151,7 +151,10 @@ def filter_table(table: pd.DataFrame, *, q: str = "", status: str = "", where: l
 
 
 def runs_table(source: Source) -> tuple[pd.DataFrame, dict[str, str]]:
-    runs = source.runs()
+    return _with_duration(source.runs())
+
+
+def _with_duration(runs: Any) -> tuple[pd.DataFrame, dict[str, str]]:
     table = runs.table.copy()
     table["duration"] = _duration(table) if len(table) else pd.Series(dtype=float)
     if "tags" not in table.columns:
@@ -179,7 +182,10 @@ def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> in
     return value
 
 
-def _runs_context(request: Request, table: pd.DataFrame, skipped: dict[str, str]) -> dict[str, Any]:
+def _runs_context(request: Request, table: pd.DataFrame, skipped: dict[str, str],
+                  count: int | None = None) -> dict[str, Any]:
+    """The runs template's context; with ``count`` (a first page: ``table`` holds the first runs
+    of ``count``, unfiltered) the totals and pages are those of ``count`` runs."""
     source: Source = request.app.state.source
     query = _query(request)
     try:
@@ -187,7 +193,7 @@ def _runs_context(request: Request, table: pd.DataFrame, skipped: dict[str, str]
     except ValueError as e:
         raise HTTPException(400, str(e)) from None
     per = int_param(request, "per", PER_PAGE, 1, MAX_PER)
-    pages = max(1, -(-len(rows) // per))
+    pages = max(1, -(-(len(rows) if count is None else count) // per))
     page = int_param(request, "page", 1, 1, pages)
     shown = rows.iloc[(page - 1) * per: page * per]
     columns = table_columns(table)
@@ -195,9 +201,10 @@ def _runs_context(request: Request, table: pd.DataFrame, skipped: dict[str, str]
                 "tag_list": sorted((k[4:], v) for k, v in r.items() if k.startswith("tag.") and clean(v) is not None)}
                for r in shown.to_dict("records")]
     base = [(k, v) for k, v in request.query_params.multi_items() if k not in ("sort", "page")]
-    return dict(title="Runs", columns=columns, rows=records, total=len(table), matched=len(rows), page=page,
-                pages=pages, per=per, query=query, skipped=skipped, statuses=STATUSES, base=base,
-                source=source.label, sql=CHART_SQL["runs"])
+    total = len(table) if count is None else count
+    return dict(title="Runs", columns=columns, rows=records, total=total, matched=len(rows) if count is None else count,
+                page=page, pages=pages, per=per, query=query, skipped=skipped, statuses=STATUSES, base=base,
+                source=source.label, sql=CHART_SQL["runs"], first_only=count is not None)
 
 
 #: Seconds the runs page of a directory or a server waits for the runs table before it starts
@@ -223,22 +230,53 @@ def _one_file(source: Source) -> bool:
     return source.single and ("://" not in source.source or source.source.startswith("sqlite"))
 
 
+def _first_page(request: Request) -> str | None:
+    """The inside of ``<main>`` of the runs page drawn from its first rows alone
+    (:meth:`Source.first_runs`), for the default view (no filter, no sort, page 1) of a source
+    that can read them without the rest; else None."""
+    qp = request.query_params
+    if any(qp.get(k, "").strip() for k in ("q", "status", "where", "tag", "sort")) or qp.get("page", "1") != "1":
+        return None
+    source: Source = request.app.state.source
+    per = int_param(request, "per", PER_PAGE, 1, MAX_PER)
+    got = source.first_runs(per)
+    if got is None:
+        return None
+    runs, count = got
+    table, skipped = _with_duration(runs)
+    html = env.get_template("runs.html").render(request=request, nav="runs",
+                                                **_runs_context(request, table, skipped, count))
+    return html[html.index("<main>") + len("<main>"):html.index("</main>")]
+
+
 def _stream(request: Request, pending: Any) -> Iterator[str]:
-    """The runs page in two parts: everything before the table (the same for every runs page),
-    then, once ``pending`` (the runs table being read) is done, the rest; an error then is a
-    message in the page (the status line, 200, is sent already)."""
+    """The runs page in parts: everything before the table (the same for every runs page);
+    for a database server's default view, the first page read on its own (``ORDER BY ...
+    LIMIT``: :func:`_first_page`) in ``<div id="runs-first">``; then, once ``pending`` (the runs
+    table being read) is done, the whole page, preceded by a script removing that first
+    page. An error then is a message in the page (the status line, 200, is sent already)."""
     head = env.get_template("base.html").render(request=request, nav="runs", title="Runs")
     head = head[:head.index("<main>") + len("<main>")]
     yield head
+    first = None
+    if not pending.done():
+        try:
+            first = _first_page(request)
+        except Exception:  # noqa: BLE001 - the whole table follows, and says what is wrong
+            first = None
+    if first is not None:
+        yield f'\n<div id="runs-first">{first}</div><!-- /runs-first -->\n'
+    remove = '<script>document.getElementById("runs-first").remove()</script>\n' if first is not None else ""
     try:
         table, skipped = pending.result()
         html = env.get_template("runs.html").render(request=request, nav="runs",
                                                     **_runs_context(request, table, skipped))
     except Exception as e:  # noqa: BLE001 - the page has begun: the error goes into it
         detail = e.detail if isinstance(e, HTTPException) else f"{type(e).__name__}: {' '.join(str(e).split())}"
-        yield f'\n<h1>The runs cannot be shown</h1>\n<p id="error-message">{escape(str(detail))}</p>\n</main>\n</body>\n</html>\n'
+        yield (f'{remove}\n<h1>The runs cannot be shown</h1>\n<p id="error-message">{escape(str(detail))}</p>\n'
+               '</main>\n</body>\n</html>\n')
         return
-    yield html[len(head):] if html.startswith(head) else html[html.index("<main>") + len("<main>"):]
+    yield remove + (html[len(head):] if html.startswith(head) else html[html.index("<main>") + len("<main>"):])
 
 
 def _runs_csv(request: Request) -> Response:
