@@ -6,8 +6,9 @@ public names of :mod:`neural_net.db` (``open_run`` and its :class:`~neural_net.d
 errors), plus a few read-only ``SELECT``
 statements over the documented tables and views where those functions do not give what a
 page needs (see :data:`SQL`): the runs table of a file in one connection (its schema
-revision, ``run_summary``, the parameters and final metrics of every run; about twice as
-fast as ``list_runs`` followed by a second connection for the parameters), the wall time
+revision, each run's row from the tables ``neural_net.db.runs`` reads, the parameters,
+final metrics and tags of every run; about twice as fast as ``list_runs`` followed by a
+second connection for the parameters), the wall time
 of each epoch, and the new rows of a live run.
 
 Read-only, and nothing left behind: every connection is made by :mod:`neural_net.ui.readonly`.

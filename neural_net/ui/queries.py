@@ -25,15 +25,20 @@ from .readonly import connect_read_only, select_many
 #: The read-only SELECTs the dashboard makes itself (documented tables and views only).
 SQL = {
     "revision": "SELECT version_num FROM alembic_version",
-    "summary": ("SELECT Architecture_id, name, status, epochs, final_loss, best_loss, best_epoch, final_val_loss, "
-                "best_val_loss, best_val_epoch, created_at, started_at, finished_at, updated_at, pid, hostname, "
-                "process_token FROM run_summary"),
+    # the catalogue's row of each run from the tables (as neural_net.db.runs reads it): the losses
+    # from run_metric (kept by the store at each epoch), not from the run_summary view, whose
+    # subqueries go through every epoch of every run
+    "summary": ("SELECT a.Architecture_id, COALESCE(a.run_name, a.name), a.status, a.epochs, t.last_value, t.low, "
+                "t.low_epoch, v.last_value, v.low, v.low_epoch, a.created_at, a.started_at, a.finished_at, "
+                "a.updated_at, a.pid, a.hostname, a.process_token FROM Architecture AS a "
+                "LEFT JOIN run_metric AS t ON t.Architecture_id = a.Architecture_id AND t.source = 'Cost' "
+                "AND t.split = 'train' AND t.name = 'loss' "
+                "LEFT JOIN run_metric AS v ON v.Architecture_id = a.Architecture_id AND v.source = 'Cost' "
+                "AND v.split = 'val' AND v.name = 'loss'"),
     "params": "SELECT Architecture_id, run_name, hyperparams, config, parent_id, parent_epoch FROM Architecture",
-    "final_metrics": (
-        "SELECT m.Architecture_id, m.split, m.name, m.value, b.best_max, b.best_min FROM metric AS m "
-        "JOIN (SELECT Architecture_id, split, name, max(epoch) AS last, max(value) AS best_max, "
-        "min(value) AS best_min FROM metric GROUP BY Architecture_id, split, name) AS b "
-        "ON m.Architecture_id = b.Architecture_id AND m.split = b.split AND m.name = b.name AND m.epoch = b.last"),
+    # each metric's last value, largest and smallest (run_metric, not every epoch's row of metric)
+    "final_metrics": ("SELECT Architecture_id, split, name, last_value, high, low FROM run_metric "
+                      "WHERE source = 'metric'"),
     "server_signature": ("SELECT count(*), max(updated_at), sum(epochs), (SELECT count(*) FROM tag), "
                          "(SELECT count(*) FROM param) FROM Architecture"),
     "tags": "SELECT Architecture_id, key, value FROM tag ORDER BY Architecture_id, key",
@@ -180,8 +185,9 @@ SUMMARY_COLUMNS = ["run_id", "name", "stored_status", "epochs", "final_loss", "b
 
 def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | None:
     """The runs-table rows of the SQLite file ``path`` (URL ``url``) in one read-only
-    connection and one read transaction: the schema revision, ``run_summary``, the parameters
-    and the final metrics. The status is the one :func:`neural_net.db.list_runs` reports
+    connection and one read transaction: the schema revision, each run's row (from the tables
+    ``neural_net.db.runs`` reads: ``run_metric`` for the losses and final metrics, never every
+    epoch's row), the parameters, the final metrics and the tags. The status is the one :func:`neural_net.db.list_runs` reports
     (:func:`neural_net.db.effective_status`: a run stored as running whose process is
     gone is ``interrupted``). None when the file is not a neural_net database at revision
     ``head`` or cannot be read this way: the caller then reads it through ``list_runs``,
