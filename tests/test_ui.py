@@ -670,3 +670,22 @@ def test_runs_limit_reads_the_first_runs_of_the_catalogue(db_url):
         db.runs(db_url, limit=-1)
     with pytest.raises(ValueError, match="without where and order_by"):
         db.runs(db_url, limit=1, order_by="loss")
+
+
+def test_a_servers_first_page_is_read_again_once_older_than_first_fresh(db_url, monkeypatch):
+    from neural_net.ui import data
+
+    nets = [trained(db_url, epochs=2, seed=s, name=f"f{s}") for s in range(2)]
+    db.dispose(db_url)
+    src = Source(db_url)
+    if db_url.startswith("sqlite"):  # a file has no first page of its own: it is read whole
+        assert src.first_runs(1) is None
+        return
+    runs, count = src.first_runs(1)
+    assert runs.table.run_id.tolist() == [nets[0]["id"]] and count == 2
+    trained(db_url, epochs=2, seed=5, name="later")
+    db.dispose(db_url)
+    assert src.first_runs(1)[1] == 2  # the start-up's read, used again while fresh
+    monkeypatch.setattr(data, "FIRST_FRESH", 0.0)
+    runs, count = src.first_runs(1)
+    assert runs.table.run_id.tolist() == [nets[0]["id"]] and count == 3

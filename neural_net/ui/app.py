@@ -17,7 +17,9 @@
 =============================================  ===============================================
 
 Speed of the first byte: the server reads the runs table in the background from start-up, and a
-runs page whose table is not read within 0.2 s is streamed (:mod:`neural_net.ui.runs_page`).
+runs page whose table is not read within 0.2 s is streamed (:mod:`neural_net.ui.runs_page`); for
+a database server, start-up first reads the first page alone (``ORDER BY ... LIMIT``), which such
+a page shows until the whole table replaces it.
 Speed of the first draw: the run page's HTML carries the curves only; its scripts are
 ``defer``-red (the page paints before Plotly is parsed) and the histograms and the heat map
 are fetched as JSON once the curves are drawn. Static URLs carry a token made from the files'
@@ -142,6 +144,10 @@ def create_app(source: Any, *, poll_ms: int = 1000, warm: bool = False) -> Starl
 
 
 def _warm(source: Source) -> None:
+    try:  # a database server's first page first (ORDER BY ... LIMIT): the first runs page shows it
+        source.first_runs(runs_page.PER_PAGE)
+    except Exception:  # noqa: BLE001 - the whole table's read says what is wrong
+        pass
     try:
         source.runs()
     except Exception:  # noqa: BLE001 - the first page that needs the table shows the error

@@ -98,6 +98,10 @@ def _signature(path: str) -> tuple:
     return tuple(sig)
 
 
+#: Seconds a first page of a database server (:meth:`Source.first_runs`) is used again: shown only
+#: while the whole table is being read (a cold start), and oldest first (new runs come last).
+FIRST_FRESH = 10.0
+
 #: Seconds after which the runs table of a database server is read again even if its signature
 #: (:func:`_server_signature`) is unchanged: a rename or a note changes no count.
 SERVER_REFRESH = 30.0
@@ -137,6 +141,8 @@ class Source:
         self._lock = threading.Lock()
         self._last: Runs | None = None
         self._head: str | None = None  # the schema revision of this version of the library
+        self._first: tuple[int, float, tuple[Runs, int]] | None = None  # (n, when, first_runs)
+        self._first_lock = threading.Lock()
 
     # the databases of the source
     @property
@@ -248,12 +254,23 @@ class Source:
         """The first ``n`` rows of the runs table (its order: oldest first) and the number of
         runs, read without the rest (``neural_net.db.runs`` with ``limit``: ``ORDER BY ...
         LIMIT`` in SQL), or None unless the source is one database server (a directory or a
-        file has no such cheap first page). The runs page shows it while the whole table is read."""
+        file has no such cheap first page). The runs page shows it while the whole table is read;
+        the server's start-up reads it first (:func:`neural_net.ui.app.create_app`), and a read
+        less than :data:`FIRST_FRESH` seconds old is used again."""
         if "://" not in self.source or self.source.startswith("sqlite"):
             return None
+        with self._first_lock:  # a request while the start-up reads it waits for that read
+            cached = self._first
+            if cached is not None and cached[0] == int(n) and time.monotonic() - cached[1] < FIRST_FRESH:
+                return cached[2]
+            got = self._read_first(int(n))
+            self._first = (int(n), time.monotonic(), got)
+            return got
+
+    def _read_first(self, n: int) -> tuple[Runs, int]:
         url = self.source
         with read_only(url):
-            frame = db.runs(url, limit=int(n))
+            frame = db.runs(url, limit=n)
             ids = ",".join(str(int(i)) for i in frame["run_id"])
             tags = select_rows(url, SQL["tags_of"].format(ids=ids)) if ids else []
             count = int(select_rows(url, SQL["count"])[0][0])
