@@ -1,6 +1,7 @@
 """Read-only connections to a store: the only place the dashboard connects to a database.
 
-Read-only, and nothing left behind (see :func:`connect_read_only`): a SQLite file is opened
+Read-only, and nothing left behind (:func:`neural_net.db.sqlite_readonly.connect_read_only`, the
+store's rule for its fast readers too): a SQLite file is opened
 ``mode=ro`` — SQLite then never writes it, not even to checkpoint a ``-wal`` that a killed
 writer left — except a file in WAL mode whose ``-wal`` is absent or empty (the store's files
 once training has ended): ``mode=ro`` would create an empty ``-wal`` and a 32 kB ``-shm``
@@ -24,15 +25,14 @@ Example:
 """
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Any, Iterator
-from urllib.parse import quote
 
 import neural_net.db as db
+from neural_net.db.sqlite_readonly import connect_read_only, no_pending_wal
 
 
 def sqlite_path(url: str) -> str | None:
@@ -48,60 +48,13 @@ def sqlite_path(url: str) -> str | None:
     return None
 
 
-#: The first 16 bytes of a SQLite file (byte 18 of the header is 2 in WAL mode).
-_SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def _no_pending_wal(path: str) -> bool:
-    """True when ``path`` is a SQLite file in WAL mode whose ``-wal`` is absent or empty:
-    nothing a closing connection could checkpoint into the file."""
-    try:
-        with open(path, "rb") as f:
-            header = f.read(20)
-        wal = os.stat(path + "-wal").st_size if os.path.exists(path + "-wal") else 0
-    except OSError:
-        return False
-    return len(header) == 20 and header[:16] == _SQLITE_HEADER and header[18] == 2 and wal == 0
-
-
-def connect_read_only(path: str, timeout: float = 30.0) -> sqlite3.Connection:
-    """A sqlite3 connection to the file ``path`` that cannot write and leaves the directory
-    as it found it: ``mode=ro``, or, for a file in WAL mode whose ``-wal`` is absent or
-    empty, ``PRAGMA query_only`` (a ``mode=ro`` connection would create ``-wal`` and ``-shm``
-    there and could not remove them; this one removes them when it is the last to close, and
-    with an empty ``-wal`` there is nothing it could checkpoint into the file). A ``-wal``
-    holding frames — a writer is at work, or was killed — is never checkpointed by the
-    dashboard: that file is opened ``mode=ro``.
-
-    Example:
-        >>> import os, sqlite3, tempfile
-        >>> from neural_net.ui.readonly import connect_read_only
-        >>> d = tempfile.mkdtemp(); path = os.path.join(d, "a.db")
-        >>> w = sqlite3.connect(path); _ = w.execute("PRAGMA journal_mode=wal")
-        >>> _ = w.execute("CREATE TABLE t (x)"); w.commit(); w.close()
-        >>> con = connect_read_only(path); con.execute("SELECT count(*) FROM t").fetchall()
-        [(0,)]
-        >>> con.execute("INSERT INTO t VALUES (1)")
-        Traceback (most recent call last):
-        ...
-        sqlite3.OperationalError: attempt to write a readonly database
-        >>> con.close(); os.listdir(d)
-        ['a.db']
-    """
-    if _no_pending_wal(path):
-        con = sqlite3.connect(f"file:{quote(path)}", uri=True, timeout=timeout, check_same_thread=False)
-        con.execute("PRAGMA query_only = ON")
-        return con
-    return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
-
-
 @contextmanager
 def _holding_wal(path: str | None) -> Iterator[None]:
     """While inside, a :func:`connect_read_only` connection holds the file's ``-wal`` and
     ``-shm`` open, and closes last: the ``mode=ro`` check that
     :func:`neural_net.db.open_database` makes of a file before every public read then finds
     them there instead of creating them, and this connection removes them on the way out."""
-    if path is None or not _no_pending_wal(path):
+    if path is None or not no_pending_wal(path):
         yield
         return
     try:
