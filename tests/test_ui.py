@@ -27,7 +27,7 @@ except ImportError:
 
 from conftest import trained  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
-from ui_fixtures import store  # noqa: E402,F401 (a fixture)
+from ui_fixtures import hold_whole_table, store  # noqa: E402,F401 (store: a fixture)
 
 import neural_net.db as db  # noqa: E402
 from neural_net.cli import main  # noqa: E402
@@ -587,15 +587,7 @@ def test_a_slow_runs_table_is_streamed_after_the_head_of_the_page(tmp_path, monk
 
     net = trained(str(tmp_path / "a.db"), epochs=2, name="slow")
     db.dispose()
-    release = threading.Event()
-    read = Source.runs
-
-    def slow(self):
-        release.wait(10)
-        return read(self)
-
-    monkeypatch.setattr(Source, "runs", slow)
-    monkeypatch.setattr(runs_page, "FIRST_BYTE_WAIT", 0.01)
+    release = hold_whole_table(monkeypatch)
     with TestClient(create_app(tmp_path)) as c:
         with c.stream("GET", "/") as r:
             chunks = r.iter_text()
@@ -620,15 +612,7 @@ def test_a_servers_first_page_is_sent_before_the_whole_table_and_sorting_uses_ev
     oldest_first = [str(n["id"]) for n in nets]  # made one after another
     expected = db.runs(db_url)
     assert [str(i) for i in expected.run_id] == oldest_first
-    release = threading.Event()
-    read = Source.runs
-
-    def slow(self):
-        release.wait(10)
-        return read(self)
-
-    monkeypatch.setattr(Source, "runs", slow)
-    monkeypatch.setattr(runs_page, "FIRST_BYTE_WAIT", 0.01)
+    release = hold_whole_table(monkeypatch)
     server = "://" in db_url and not db_url.startswith("sqlite")
     with TestClient(create_app(db_url)) as c:
         if server:  # a database server: streamed, its first page read alone and sent first

@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("starlette", reason="the dashboard needs the ui extra (pip install -e '.[ui]')")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
-from ui_fixtures import start_training, store  # noqa: E402,F401 (store: a fixture)
+from ui_fixtures import hold_whole_table, start_training, store  # noqa: E402,F401 (store: a fixture)
 
 import neural_net.db as db  # noqa: E402
 from neural_net.ui import serve  # noqa: E402
@@ -238,15 +238,7 @@ def test_a_servers_first_rows_show_before_the_whole_table_replaces_them(browser,
     nets = [trained(db_url, epochs=e, seed=e, name=f"r{e}") for e in (3, 1, 4)]
     db.dispose(db_url)
     oldest_first = [str(n["id"]) for n in nets]
-    release = threading.Event()
-    read = Source.runs
-
-    def slow(self):
-        release.wait(20)
-        return read(self)
-
-    monkeypatch.setattr(Source, "runs", slow)
-    monkeypatch.setattr(runs_page, "FIRST_BYTE_WAIT", 0.01)
+    release = hold_whole_table(monkeypatch, 20)
     dash = serve(db_url, port=0, block=False)
     context = browser.new_context()
     pg = context.new_page()

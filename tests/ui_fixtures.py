@@ -78,3 +78,24 @@ def start_training(path: Path, epochs: int, pause: float) -> tuple[subprocess.Po
         proc.wait(30)
         raise RuntimeError(f"the training child exited with {proc.returncode} before printing its run id")
     return proc, int(line)
+
+
+def hold_whole_table(monkeypatch, wait: float = 10.0):
+    """Hold back the dashboard's read of the whole runs table (``Source.runs`` waits, up to
+    ``wait`` seconds, for the returned event) and make the runs page send its head at once:
+    what a request sees while a cold table is being read. ``event.set()`` lets the read go."""
+    import threading
+
+    from neural_net.ui import runs_page
+    from neural_net.ui.data import Source
+
+    release = threading.Event()
+    read = Source.runs
+
+    def slow(self):
+        release.wait(wait)
+        return read(self)
+
+    monkeypatch.setattr(Source, "runs", slow)
+    monkeypatch.setattr(runs_page, "FIRST_BYTE_WAIT", 0.01)
+    return release
