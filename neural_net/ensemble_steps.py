@@ -179,11 +179,16 @@ class EnsembleSteps:
             Xv, yv = validation
             pv = stack.forward(Xv, training=False)
             val = (stack.cost.losses(yv, pv), pv, yv)
+        all_finite = bool(np.isfinite(losses).all())
+        if all_finite:  # every member's weights are its last finite ones: one copy per layer
+            for i in keep:
+                np.copyto(keep[i], stack.W[i])
         for r, k in enumerate(active):
             m, loss = models[k], float(losses[r])
             if math.isfinite(loss):
-                for i in keep:
-                    np.copyto(keep[i][r], stack.W[i][r])
+                if not all_finite:
+                    for i in keep:
+                        np.copyto(keep[i][r], stack.W[i][r])
                 last[k] = (epoch, loss)
             elif on_nonfinite == "raise" and not handles[k]:
                 self._put_weights(k, {i: keep[i][r] for i in keep})
