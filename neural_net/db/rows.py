@@ -171,8 +171,9 @@ def new_ids(n: int) -> Iterator[int]:
         >>> ids = list(new_ids(3)); len(ids), all(0 < i < 2**63 for i in ids)
         (3, True)
     """
-    start = 1 + secrets.randbelow(2**63 - 1 - max(int(n), 0))
-    return iter(range(start, start + max(int(n), 0)))
+    n = max(int(n), 0)
+    start = 1 + secrets.randbelow(2**63 - 1 - n)
+    return iter(range(start, start + n))
 
 
 def epoch_rows(model: Any, run_id: int, epoch: int, logs: dict[str, Any], now: Any) -> tuple[list[Row], list[Row]]:

@@ -32,7 +32,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
 
-from .bulk import BULK_ROWS, execute_many
+from .bulk import execute_many
 from .engine import checkpoint
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, Tag, WeightMatrix
 from .summary import record_epochs
@@ -223,10 +223,9 @@ def _execute_merged(s: Session, writes: list[_Write]) -> None:
     update their run and replace its ``param`` rows at most once (a block's epochs, the
     members' starts): the replaced runs' params are deleted first, then the rows of all are
     inserted in one ``executemany`` per table, parents first, then the runs' updates (in order,
-    so the last one of a run wins; of consecutive ones setting the same columns to plain values
-    each run's last one is kept, and the runs given the same values are one ``UPDATE ... WHERE
-    Architecture_id IN (...)`` — an epoch's heartbeat of all members is one statement, and a
-    block of several epochs updates each run's heartbeat once)."""
+    so the last one of a run wins; consecutive ones setting the same columns to plain values are
+    one ``executemany`` holding each run's last one of them, handed to the driver itself for many
+    runs — a block of several epochs updates each run's heartbeat once)."""
     plain: list[_Write] = []
     replaced: set[int] = set()
     for w in writes + [None]:  # type: ignore[list-item]
@@ -258,27 +257,11 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
     batch: dict[int, Row] = {}  # run id -> its last update of this stretch (same columns: the last wins)
     keys: tuple[str, ...] = ()
 
-    def flush() -> None:
-        # the runs given the same values (an epoch's heartbeat is one dict for all members) are
-        # one UPDATE ... WHERE id IN (...); each run is in the batch once, so the order is free
-        same: dict[Any, tuple[Row, list[int]]] = {}
-        for rid, values in batch.items():
-            try:
-                key = tuple(values.values())
-                hash(key)
-            except TypeError:  # a value that cannot be a dict key: its own group
-                key = object()
-            same.setdefault(key, (values, []))[1].append(rid)
-        for values, ids in same.values():
-            if len(ids) >= BULK_ROWS:  # one statement run per id by the driver (see bulk)
-                statement = _heartbeat(tuple(values))
-                execute_many(conn, statement, [dict(run__id=rid, **{"v__" + k: v for k, v in values.items()})
-                                               for rid in ids], {"v__" + k: runs.c[k] for k in values})
-                continue
-            for start in range(0, len(ids), _IDS_PER_UPDATE):
-                conn.execute(update(runs).where(runs.c.Architecture_id.in_(ids[start:start + _IDS_PER_UPDATE]))
-                             .values(**values))
-        batch.clear()
+    def flush() -> None:  # one executemany (the driver's own for many runs: bulk.execute_many)
+        if batch:
+            rows = [dict(run__id=rid, **{"v__" + k: v for k, v in values.items()}) for rid, values in batch.items()]
+            execute_many(conn, _heartbeat(keys), rows, {"v__" + k: runs.c[k] for k in keys})
+            batch.clear()
 
     for w in writes:
         values = w.rows["update_run"]
@@ -291,7 +274,7 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
         if tuple(values) != keys:
             flush()
             keys = tuple(values)
-        batch.pop(w.writer.run_id, None)
+        batch.pop(w.writer.run_id, None)  # keep the runs in the order of their last update
         batch[w.writer.run_id] = values
     flush()
 
@@ -307,11 +290,6 @@ def _heartbeat(keys: tuple[str, ...]) -> Any:
     runs = Architecture.__table__
     return update(runs).where(runs.c.Architecture_id == bindparam("run__id")).values(
         {k: bindparam("v__" + k) for k in keys})
-
-
-#: Run ids per ``UPDATE ... WHERE Architecture_id IN (...)`` (well under every driver's limit
-#: of parameters per statement).
-_IDS_PER_UPDATE = 500
 
 
 @dataclass
