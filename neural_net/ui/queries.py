@@ -19,26 +19,16 @@ from typing import Any
 import orjson
 
 import neural_net.db as db
+from neural_net.db.catalogue_sql import RUN_KEYS, RUN_SQL, extra_sql
 
 from .readonly import connect_read_only, select_many
 
 #: The read-only SELECTs the dashboard makes itself (documented tables and views only).
 SQL = {
     "revision": "SELECT version_num FROM alembic_version",
-    # the catalogue's row of each run from the tables (as neural_net.db.runs reads it): the losses
-    # from run_metric (kept by the store at each epoch), not from the run_summary view, whose
-    # subqueries go through every epoch of every run
-    "summary": ("SELECT a.Architecture_id, COALESCE(a.run_name, a.name), a.status, a.epochs, t.last_value, t.low, "
-                "t.low_epoch, v.last_value, v.low, v.low_epoch, a.created_at, a.started_at, a.finished_at, "
-                "a.updated_at, a.pid, a.hostname, a.process_token FROM Architecture AS a "
-                "LEFT JOIN run_metric AS t ON t.Architecture_id = a.Architecture_id AND t.source = 'Cost' "
-                "AND t.split = 'train' AND t.name = 'loss' "
-                "LEFT JOIN run_metric AS v ON v.Architecture_id = a.Architecture_id AND v.source = 'Cost' "
-                "AND v.split = 'val' AND v.name = 'loss'"),
     "params": "SELECT Architecture_id, run_name, hyperparams, config, parent_id, parent_epoch FROM Architecture",
-    # each metric's last value, largest and smallest (run_metric, not every epoch's row of metric)
-    "final_metrics": ("SELECT Architecture_id, split, name, last_value, high, low FROM run_metric "
-                      "WHERE source = 'metric'"),
+    # each metric's last, lowest and highest value: the catalogue's query of run_metric
+    "final_metrics": extra_sql(None)[1],
     "server_signature": ("SELECT count(*), max(updated_at), sum(epochs), (SELECT count(*) FROM tag), "
                          "(SELECT count(*) FROM param) FROM Architecture"),
     "tags": "SELECT Architecture_id, key, value FROM tag ORDER BY Architecture_id, key",
@@ -143,7 +133,7 @@ def _extras_of(params: list[tuple], finals: list[tuple], tags: list[tuple] = ())
             row["param.layers"] = arch
         row.update(parent_id=parent_id, parent_epoch=parent_epoch)
         out[int(rid)] = row
-    for rid, split, name, value, best_max, best_min in finals:
+    for rid, split, name, value, best_min, best_max in finals:
         if name == "lr" or int(rid) not in out:
             continue
         key = name if split == "train" else f"{split}_{name}"
@@ -177,10 +167,10 @@ def read_extras(url: str) -> dict[int, dict[str, Any]]:
     return _extras_of(*select_many(url, [SQL["params"], SQL["final_metrics"], SQL["tags"]]))
 
 
-#: Columns of ``SQL["summary"]``, as :func:`neural_net.db.list_runs` names them.
-SUMMARY_COLUMNS = ["run_id", "name", "stored_status", "epochs", "final_loss", "best_loss", "best_epoch",
-                   "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "started_at", "finished_at",
-                   "updated_at", "pid", "hostname", "process_token"]
+#: Columns of the catalogue's row of each run (:data:`neural_net.db.catalogue_sql.RUN_SQL`, the
+#: query ``neural_net.db.runs`` reads: the losses from ``run_metric``, never every epoch's row),
+#: as :func:`neural_net.db.list_runs` names them.
+SUMMARY_COLUMNS = RUN_KEYS
 
 
 def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | None:
@@ -216,7 +206,7 @@ def read_runs_file(path: str, url: str, head: str) -> list[dict[str, Any]] | Non
         con.execute("BEGIN")
         if con.execute(SQL["revision"]).fetchall() != [(head,)]:
             return None
-        summary = con.execute(SQL["summary"]).fetchall()
+        summary = con.execute(RUN_SQL).fetchall()
         params = con.execute(SQL["params"]).fetchall() if summary else []
         finals = con.execute(SQL["final_metrics"]).fetchall() if summary else []
         tags = con.execute(SQL["tags"]).fetchall() if summary else []
