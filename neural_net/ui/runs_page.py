@@ -193,7 +193,9 @@ def _runs_context(request: Request, table: pd.DataFrame, skipped: dict[str, str]
     except ValueError as e:
         raise HTTPException(400, str(e)) from None
     per = int_param(request, "per", PER_PAGE, 1, MAX_PER)
-    pages = max(1, -(-(len(rows) if count is None else count) // per))
+    total = len(table) if count is None else count
+    matched = len(rows) if count is None else count
+    pages = max(1, -(-matched // per))
     page = int_param(request, "page", 1, 1, pages)
     shown = rows.iloc[(page - 1) * per: page * per]
     columns = table_columns(table)
@@ -201,8 +203,7 @@ def _runs_context(request: Request, table: pd.DataFrame, skipped: dict[str, str]
                 "tag_list": sorted((k[4:], v) for k, v in r.items() if k.startswith("tag.") and clean(v) is not None)}
                for r in shown.to_dict("records")]
     base = [(k, v) for k, v in request.query_params.multi_items() if k not in ("sort", "page")]
-    total = len(table) if count is None else count
-    return dict(title="Runs", columns=columns, rows=records, total=total, matched=len(rows) if count is None else count,
+    return dict(title="Runs", columns=columns, rows=records, total=total, matched=matched,
                 page=page, pages=pages, per=per, query=query, skipped=skipped, statuses=STATUSES, base=base,
                 source=source.label, sql=CHART_SQL["runs"], first_only=count is not None)
 
@@ -246,7 +247,8 @@ def _first_page(request: Request) -> str | None:
     table, skipped = _with_duration(runs)
     html = env.get_template("runs.html").render(request=request, nav="runs",
                                                 **_runs_context(request, table, skipped, count))
-    return html[html.index("<main>") + len("<main>"):html.index("</main>")]
+    inside = _after_main(html)
+    return inside[:inside.index("</main>")]
 
 
 def _stream(request: Request, pending: Any) -> Iterator[str]:
@@ -276,7 +278,12 @@ def _stream(request: Request, pending: Any) -> Iterator[str]:
         yield (f'{remove}\n<h1>The runs cannot be shown</h1>\n<p id="error-message">{escape(str(detail))}</p>\n'
                '</main>\n</body>\n</html>\n')
         return
-    yield remove + (html[len(head):] if html.startswith(head) else html[html.index("<main>") + len("<main>"):])
+    yield remove + (html[len(head):] if html.startswith(head) else _after_main(html))
+
+
+def _after_main(html: str) -> str:
+    """The text of a page after its ``<main>`` tag."""
+    return html[html.index("<main>") + len("<main>"):]
 
 
 def _runs_csv(request: Request) -> Response:
