@@ -66,7 +66,7 @@ from .architecture import Sequential
 from .callbacks.base import Callback, History
 from .checks import positive_int
 from .divergence import check_policy
-from .ensemble_steps import EnsembleSteps, grouped_writes
+from .ensemble_steps import EnsembleSteps, background_writes, grouped_writes
 from .interrupts import sigterm_as_exit
 from .layers import Activation, Fullyconnected
 from .loop import check_X, check_y
@@ -238,8 +238,9 @@ class Ensemble(EnsembleSteps):
         args = (X, y, epochs, B, shuffle, validation_data, cbs, batch_hooks, histories, on_nonfinite, samples,
                 commit_every)
         if workers == 1 or len(chunks) == 1:
-            for c in chunks:  # members are independent: a pass per chunk keeps the batch in cache
-                self._train(c, *args)
+            with background_writes(models):  # the stored epochs are committed while the next trains
+                for c in chunks:  # members are independent: a pass per chunk keeps the batch in cache
+                    self._train(c, *args)
         else:
             self._train_parallel([chunks[w::workers] for w in range(workers)], args)
         return histories

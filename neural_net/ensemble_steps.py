@@ -39,10 +39,40 @@ def grouped_writes(models: Sequence[Any]) -> Iterator[None]:
         ...     pass
     """
     with ExitStack() as stack:
+        seen: set[int] = set()
         for m in models:
-            defer = getattr(getattr(m, "store", None), "deferred", None)
-            if callable(defer):
+            store = getattr(m, "store", None)
+            defer = getattr(store, "deferred", None)
+            key = id(getattr(store, "engine", store))  # one block per database: the others would nest in it
+            if callable(defer) and key not in seen:
+                seen.add(key)
                 stack.enter_context(defer())
+        yield
+
+
+@contextmanager
+def background_writes(models: Sequence[Any]) -> Iterator[None]:
+    """Within the block, the :func:`grouped_writes` blocks of the members' stores are committed
+    in a thread of their own while training goes on, when their stores offer it: a store with a
+    ``background()`` context manager (duck-typed, entered once per database). Models without a
+    store, or whose store has none, write as :func:`grouped_writes` says.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ensemble_steps import background_writes
+        >>> with background_writes([Sequential([Dense(1, input_dim=2)], 'mse')]):
+        ...     pass
+    """
+    with ExitStack() as stack:
+        seen: set[int] = set()
+        for m in models:
+            store = getattr(m, "store", None)
+            background = getattr(store, "background", None)
+            key = id(getattr(store, "engine", store))
+            if callable(background) and key not in seen:
+                seen.add(key)
+                stack.enter_context(background())
         yield
 
 

@@ -47,7 +47,7 @@ from sqlalchemy import func, literal
 from ..callbacks.base import Callback, auto_mode
 from . import process, rows
 from .schema import Architecture, UTCDateTime, utcnow
-from .writer import warn_failure
+from .writer import settle, warn_failure, write_epochs
 
 class Recorder(Callback):
     """Writes a run's training to its :class:`~neural_net.db.store.Store` (see the module doc).
@@ -74,6 +74,7 @@ class Recorder(Callback):
         self._last_snapshot_epoch: int | None = None  # of the last snapshot committed
         self._queued_snapshot_epoch: int | None = None  # of the last snapshot written or held
         self._recorded_epoch = 0
+        self._column_key: tuple[int, str, int] | None = None  # rows.column_key, kept for a fit
 
     def configure(self, every: int | None, best_monitor: str | None, mode: str = "auto") -> None:
         """Set the checkpoint policy (see :meth:`Store.checkpoint_every`)."""
@@ -103,6 +104,7 @@ class Recorder(Callback):
             recast = store.snapshot_rows("initial", now)
         self._last_snapshot_epoch = self._queued_snapshot_epoch = None
         self._recorded_epoch = int(model.epoch)
+        self._column_key = None
         writer.write(costs=[rows.cost_definition(model, store.run_id, now)] if add_cost else [],
                      snapshots=[recast] if recast is not None else [],
                      replace_snapshot=initial[0] if recast is not None else None,
@@ -148,39 +150,65 @@ class Recorder(Callback):
         """``recorders[i].on_epoch_end(epoch, logs[i])`` for every ``i``, the rows of all built
         at once (one timestamp, their ids drawn in one block): an
         :class:`~neural_net.ensemble.Ensemble` calls it for its members' recorders, inside its
-        deferred block (one transaction for all).
+        deferred block (one transaction for all). The epoch of the recorders whose writes a
+        deferred block holds goes to their database as columns, one
+        :func:`~neural_net.db.writer.write_epochs` per database and set of log keys
+        (:func:`~neural_net.db.rows.epoch_columns`), their snapshots as each one's own write.
 
         Example:
             >>> from neural_net.db.recorder import Recorder
             >>> Recorder.on_epoch_end_many([], 1, [])
         """
         now, epoch = utcnow(), int(epoch)
-        built = rows.epoch_rows_many([(rec.model, rec.store.run_id) for rec in recorders], epoch, list(logs), now)
         heartbeat = dict(updated_at=now, epochs=epoch)  # the same for every run (never mutated)
-        # the writes held by one deferred block on an engine are committed together (or not at
-        # all): the last of them tells that engine's recorders; a write not held tells its own
-        held: dict[Any, list[Recorder]] = {}
-        last: dict[Any, int] = {}
+        by_engine: dict[Any, list[int]] = {}
         for i, rec in enumerate(recorders):
-            if rec.store.writer.held:
-                held.setdefault(rec.store.engine, []).append(rec)
-                last[rec.store.engine] = i
-        snapshotted: set[int] = set()
-        for i, (rec, lg, (costs, metrics)) in enumerate(zip(recorders, logs, built)):
-            store = rec.store
-            tag = rec._due(epoch, lg)
-            snapshot = store.snapshot_rows(tag, now) if tag is not None else None
-            if snapshot is not None:
-                snapshotted.add(id(rec))
-                rec._queued_snapshot_epoch = epoch
-            if not store.writer.held:
-                on_commit = partial(rec._recorded, epoch, snapshot is not None)
-            elif last[store.engine] == i:
-                on_commit = partial(Recorder._all_recorded, held[store.engine], snapshotted, epoch)
+            by_engine.setdefault(rec.store.engine, []).append(i)
+        held: dict[Any, list[int]] = {}  # engine -> positions of its recorders whose writes are held
+        alone: list[int] = []
+        for engine, positions in by_engine.items():
+            if recorders[positions[0]].store.writer.held:  # a deferred block is open on the engine
+                held[engine] = positions
             else:
-                on_commit = None
-            store.writer.write(costs=costs, metrics=metrics, snapshots=(snapshot,) if snapshot is not None else (),
-                               update_run=heartbeat, on_commit=on_commit)
+                alone += positions
+        alone.sort()
+        snapshotted: set[int] = set()
+        own: dict[int, tuple] = {}  # the snapshots of the recorders written alone, by position
+        lone = set(alone)
+        for i, (rec, lg) in enumerate(zip(recorders, logs)):
+            if rec.every is None and rec.best_monitor is None:
+                continue
+            tag = rec._due(epoch, lg)
+            if tag is None:
+                continue
+            snapshot = rec.store.snapshot_rows(tag, now)
+            rec._queued_snapshot_epoch = epoch
+            snapshotted.add(id(rec))
+            if i in lone:
+                own[i] = snapshot
+            else:
+                rec.store.writer.write(snapshots=(snapshot,))
+        for engine, positions in held.items():
+            recs = [recorders[i] for i in positions]
+            blocks = rows.epoch_columns([r._column_key or r._key() for r in recs], epoch, [logs[i] for i in positions],
+                                        now)
+            for n, (_, block) in enumerate(blocks):  # the last block of an engine tells its recorders
+                write_epochs(engine, block, heartbeat, partial(Recorder._all_recorded, recs, snapshotted, epoch)
+                             if n == len(blocks) - 1 else None)
+        if alone:
+            built = rows.epoch_rows_many([(recorders[i].model, recorders[i].store.run_id) for i in alone], epoch,
+                                         [logs[i] for i in alone], now)
+            for i, (costs, metrics) in zip(alone, built):
+                rec = recorders[i]
+                snapshot = own.get(i)
+                rec.store.writer.write(costs=costs, metrics=metrics,
+                                       snapshots=(snapshot,) if snapshot is not None else (),
+                                       update_run=heartbeat, on_commit=partial(rec._recorded, epoch, snapshot is not None))
+
+    def _key(self) -> tuple[int, str, int]:
+        """:func:`~neural_net.db.rows.column_key` of the run, kept until the next fit."""
+        self._column_key = rows.column_key(self.model, self.store.run_id)
+        return self._column_key
 
     @staticmethod
     def _all_recorded(recorders: Sequence["Recorder"], snapshotted: set[int], epoch: int) -> None:
@@ -213,6 +241,7 @@ class Recorder(Callback):
     def on_train_end(self, logs: dict | None = None) -> None:
         """Final snapshot (unless the last epoch was just saved) and status ``finished``."""
         store, model = self.store, self.model
+        settle(store.engine)  # the epochs handed to a background committer are committed (or dropped)
         now = utcnow()
         snapshots = []
         if not self._has_snapshot_of(int(model.epoch)):
@@ -231,6 +260,7 @@ class Recorder(Callback):
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-20000:]
         now = utcnow()
         try:
+            settle(store.engine)  # what a background committer holds is committed (or dropped) first
             store.writer.rollback()
             costs, metrics, last = self._unrecorded_rows(now)
             snapshot = None  # diverged: the last finite weights; interrupted: the weights reached

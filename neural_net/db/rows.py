@@ -8,6 +8,7 @@ here touches a database (:class:`~neural_net.db.writer.RunWriter` writes them).
 ``cost_definition``       the cost's definition row (``value`` and ``epoch`` NULL)
 ``epoch_rows``            an epoch's ``Cost`` rows (losses) and ``metric`` rows
 ``epoch_rows_many``       the epoch rows of many runs at once (an ensemble's members)
+``epoch_columns``         the same epoch of many runs as columns (:class:`EpochColumns`)
 ``new_ids``               a block of fresh ids
 ``history_rows``          the rows of every epoch of a History (or those after an epoch)
 ``snapshot_rows``         a ``snapshot`` row and its ``weight_matrix`` rows
@@ -30,6 +31,8 @@ from __future__ import annotations
 import math
 import platform
 import secrets
+from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Iterator
 
 import numpy as np
@@ -226,6 +229,101 @@ def epoch_rows_many(runs: list[tuple[Any, int]], epoch: int, logs: list[dict[str
                 metrics.append(dict(id=next(ids), Architecture_id=run_id, epoch=epoch, split=split,
                                     name=name, value=float(lg[key]), position=pos, created_at=now))
         out.append((costs, metrics))
+    return out
+
+
+@dataclass(frozen=True)
+class EpochColumns:
+    """One epoch of several runs whose logs have the same keys (an ensemble's members), as
+    columns: what :func:`epoch_rows_many` gives as dicts, without a dict per row. Curve ``j``
+    of :attr:`layout` (``(split, name, position)``; ``name == 'loss'`` is a ``Cost`` row)
+    holds run ``r``'s value ``values[j][r]`` and id ``first_id + j * len(run_ids) + r``:
+    the ids of a curve are consecutive (the :class:`~neural_net.db.writer.RunWriter` writes a
+    curve's rows as one statement, and merges them into ``run_metric`` by that id range).
+
+    Example:
+        >>> from neural_net.db.rows import EpochColumns
+        >>> block = EpochColumns((7, 8), 3, None, (("train", "loss", 0),), ((0.5, 0.4),), 100,
+        ...                      ("MSE", "MSE"), (1, 2))
+        >>> [(r["Architecture_id"], r["value"], r["id"]) for r in block.rows()[0]]
+        [(7, 0.5, 100), (8, 0.4, 101)]
+    """
+
+    run_ids: tuple[int, ...]
+    epoch: int
+    now: Any
+    layout: tuple[tuple[str, str, int], ...]
+    values: tuple[tuple[float, ...], ...]
+    first_id: int
+    cost_names: tuple[str, ...]
+    cost_ids: tuple[int, ...]
+
+    def ids(self, j: int) -> range:
+        """The ids of curve ``j``'s rows, one per run in :attr:`run_ids` order."""
+        start = self.first_id + j * len(self.run_ids)
+        return range(start, start + len(self.run_ids))
+
+    def rows(self) -> tuple[list[Row], list[Row]]:
+        """The ``Cost`` and ``metric`` rows as :func:`epoch_rows` builds them (curve by curve)."""
+        costs: list[Row] = []
+        metrics: list[Row] = []
+        now, epoch = self.now, self.epoch
+        for j, (split, name, pos) in enumerate(self.layout):
+            for rid, value, i, cname, cid in zip(self.run_ids, self.values[j], self.ids(j), self.cost_names,
+                                                 self.cost_ids):
+                if name == "loss":
+                    costs.append(dict(Architecture_id=rid, value=value, id=i, created_at=now, updated_at=now,
+                                      name=cname, Cost_id=cid, epoch=epoch, split=split))
+                else:
+                    metrics.append(dict(id=i, Architecture_id=rid, epoch=epoch, split=split, name=name,
+                                        value=value, position=pos, created_at=now))
+        return costs, metrics
+
+
+def column_key(model: Any, run_id: int) -> tuple[int, str, int]:
+    """``(run_id, cost name, cost id)``: what :func:`epoch_columns` takes of a run (a recorder
+    keeps it for the fit).
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.db.rows import column_key
+        >>> column_key(Sequential([Dense(1, input_dim=2)], 'mse'), 7)[:2]
+        (7, 'MSE')
+    """
+    cost = model.cost
+    return int(run_id), "loss" if cost is None else repr(cost), 0 if cost is None else int(cost["id"])
+
+
+def epoch_columns(runs: list[tuple[int, str, int]], epoch: int, logs: list[dict[str, Any]],
+                  now: Any) -> list[tuple[list[int], EpochColumns]]:
+    """The epoch rows of each run of ``runs`` (:func:`column_key` of each) for its ``logs``
+    (the rows of :func:`epoch_rows`, but ids drawn per curve), as one :class:`EpochColumns`
+    per stretch of runs whose logs have the same keys, each with the positions in ``runs`` it
+    covers.
+
+    Example:
+        >>> from neural_net.db.rows import epoch_columns
+        >>> runs = [(7, 'MSE', 1), (8, 'MSE', 2)]
+        >>> [(at, b.layout, b.values) for at, b in epoch_columns(runs, 3, [{'loss': 0.5, 'lr': 0.1},
+        ...                                                                {'loss': 0.4, 'lr': 0.1}], None)]
+        [([0, 1], (('train', 'loss', 0), ('train', 'lr', 1)), ((0.5, 0.4), (0.1, 0.1)))]
+    """
+    out: list[tuple[list[int], EpochColumns]] = []
+    start = 0
+    epoch = int(epoch)
+    while start < len(runs):
+        keys = tuple(logs[start])
+        end = start + 1
+        while end < len(runs) and tuple(logs[end]) == keys:
+            end += 1
+        lg = logs[start:end]
+        run_ids, names, cost_ids = zip(*runs[start:end])
+        layout = tuple((split, name, pos) for split, name, _, pos in split_logs(dict.fromkeys(keys, 0.0)))
+        block = EpochColumns(run_ids, epoch, now, layout, tuple(tuple(map(float, map(itemgetter(k), lg))) for k in keys),
+                             next(new_ids(len(keys) * len(lg))) if keys else 0, names, cost_ids)
+        out.append((list(range(start, end)), block))
+        start = end
     return out
 
 

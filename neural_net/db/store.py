@@ -45,7 +45,7 @@ from .codec import loads
 from .engine import ENGINES, discard_reserved, open_database, resolve_url
 from .recorder import Recorder
 from .schema import Architecture, Param, Snapshot, utcnow
-from .writer import RunWriter, deferred_writes, retry_on_lock
+from .writer import RunWriter, background_commits, deferred_writes, retry_on_lock
 
 class Store:
     """A run stored in a database (see the module doc).
@@ -252,6 +252,26 @@ class Store:
             [2, 2]
         """
         return deferred_writes(self.engine)
+
+    def background(self) -> Any:
+        """A context manager: within it, the :meth:`deferred` blocks of every run on this
+        store's database are committed by a thread of their own, in order, while this thread
+        goes on (see :func:`neural_net.db.writer.background_commits`). An
+        :class:`~neural_net.ensemble.Ensemble` opens one around its ``fit``.
+
+        Example:
+            >>> import os, tempfile
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> url = os.path.join(tempfile.mkdtemp(), "bg.db")
+            >>> nets = [Sequential([Dense(1, input_dim=2)], 'mse', store=url) for _ in range(2)]
+            >>> with nets[0].store.background(), nets[0].store.deferred():
+            ...     for net in nets:
+            ...         net.updateW(); net.commit()
+            >>> [net.store.snapshot_count() for net in nets]
+            [2, 2]
+        """
+        return background_commits(self.engine)
 
     def close(self) -> None:
         """Close the session (staged, uncommitted snapshots are dropped). The engine stays in

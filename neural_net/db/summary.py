@@ -37,9 +37,10 @@ import math
 import operator
 from typing import Any, Callable, Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, case, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Dialect
 
 from .bulk import execute_many
@@ -167,8 +168,13 @@ def record_epochs(conn: Connection, costs: Iterable[dict[str, Any]], metrics: It
 @functools.lru_cache(maxsize=None)
 def _upsert(name: str) -> Any:
     """The statement of :func:`upsert_statement` for dialect ``name`` (built once)."""
+    return _on_conflict_merge(_UPSERTS[name](RunMetric.__table__))
+
+
+def _on_conflict_merge(stmt: Any) -> Any:
+    """``stmt`` (an INSERT into ``run_metric`` of SQLite's or PostgreSQL's dialect) with the
+    ``ON CONFLICT (key) DO UPDATE`` of :func:`upsert_statement`."""
     T = RunMetric.__table__
-    stmt = _UPSERTS[name](T)
     new = stmt.excluded
 
     def better(v: str, e: str, wins: Callable[[Any, Any], Any]) -> Any:
@@ -185,6 +191,42 @@ def _upsert(name: str) -> Any:
                   high_epoch=case((high, new.high_epoch), else_=T.c.high_epoch))
     return stmt.on_conflict_do_update(index_elements=[T.c.Architecture_id, T.c.source, T.c.split, T.c.name],
                                       set_=values)
+
+
+@functools.lru_cache(maxsize=None)
+def _upsert_from_rows(name: str, source: str) -> tuple[str, tuple[str, ...]]:
+    T = RunMetric.__table__
+    E = Cost.__table__ if source == "Cost" else Metric.__table__
+    value, epoch = E.c.value, E.c.epoch
+    marked = case((value.is_(None), None), else_=epoch)  # no low/high of a NULL (NaN) value
+    rows = select(E.c.Architecture_id, literal_column(f"'{source}'"), E.c.split,
+                  literal_column("'loss'") if source == "Cost" else E.c.name, literal_column("1"), epoch, value,
+                  value, marked, value, marked).where(E.c.id.between(bindparam("lo"), bindparam("hi")),
+                                                       epoch == bindparam("epoch"))
+    stmt = _on_conflict_merge(_UPSERTS[name](T).from_select(
+        ["Architecture_id", "source", "split", "name", "epochs", "last_epoch", "last_value", "low", "low_epoch",
+         "high", "high_epoch"], rows))
+    compiled = stmt.compile(dialect=_DIALECTS[name]())
+    return compiled.string, tuple(compiled.positiontup or ())
+
+
+def upsert_from_rows(dialect: Dialect, source: str) -> tuple[str, tuple[str, ...]]:
+    """The SQL text (for SQLite) of the merge of :func:`upsert_statement` fed by the epoch
+    rows of table ``source`` (``'Cost'`` or ``'metric'``) of epoch ``epoch`` whose ids are
+    between the parameters ``lo`` and ``hi`` (each curve once in the range: the rows of one
+    epoch), and the order of those parameters. A NULL value (SQLite stores a
+    NaN so) is left out of the low and high, as :func:`fold` leaves NaN out.
+
+    Example:
+        >>> from sqlalchemy.dialects import sqlite
+        >>> from neural_net.db.summary import upsert_from_rows
+        >>> text, order = upsert_from_rows(sqlite.dialect(), "metric"); order
+        ('lo', 'hi', 'epoch')
+    """
+    if dialect.name != "sqlite" or source not in ("Cost", "metric"):
+        raise ValueError(f"upsert_from_rows: expected SQLite and source 'Cost' or 'metric', got "
+                         f"{dialect.name!r} and {source!r}")
+    return _upsert_from_rows(dialect.name, source)
 
 
 def upsert_statement(dialect: Dialect) -> Any:
@@ -211,6 +253,7 @@ def upsert_statement(dialect: Dialect) -> Any:
 
 #: The dialects whose ``insert`` has ``on_conflict_do_update``.
 _UPSERTS: dict[str, Callable[[Any], Any]] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+_DIALECTS: dict[str, Callable[[], Dialect]] = {"sqlite": sqlite_dialect}
 
 
 def rebuild(conn: Connection, run_ids: Sequence[int] | None = None) -> int:
@@ -251,4 +294,4 @@ def rebuild(conn: Connection, run_ids: Sequence[int] | None = None) -> int:
     return written
 
 
-__all__ = ["FIELDS", "fold", "record_epochs", "rebuild", "upsert_statement"]
+__all__ = ["FIELDS", "fold", "record_epochs", "rebuild", "upsert_from_rows", "upsert_statement"]

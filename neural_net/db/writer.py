@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import queue
 import threading
 import time
 import traceback
@@ -30,10 +31,13 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.expression import ClauseElement
 
+from . import columnar
 from .bulk import execute_many
 from .engine import checkpoint
+from .rows import EpochColumns
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, Tag, WeightMatrix
 from .summary import record_epochs
 
@@ -125,6 +129,7 @@ class RunWriter:
         if group is not None:
             group.writes.append(write)
             return
+        settle(self.engine)  # after the blocks handed to a background committer (in order)
         _commit([write], self.session)
 
     def _execute(self, s: Session, *, run: Row | None, layers: list[Row], neurons: list[Row], costs: list[Row],
@@ -302,10 +307,20 @@ class _Write:
 
 
 @dataclass
+class _EpochWrite:
+    """One :func:`write_epochs` call: the epoch's columns, the runs' heartbeat, what to call
+    once committed."""
+
+    block: EpochColumns
+    update_run: Row | None = None
+    on_commit: Callable[[], None] | None = None
+
+
+@dataclass
 class _Group:
     """The writes kept by an open :func:`deferred_writes` block on one engine."""
 
-    writes: list[_Write] = field(default_factory=list)
+    writes: list[Any] = field(default_factory=list)
     depth: int = 1
 
 
@@ -320,18 +335,26 @@ def _open_groups() -> dict[Engine, _Group]:
     return groups
 
 
-def _commit(writes: list[_Write], session: Session) -> None:
-    """Execute ``writes`` in ``session`` and commit them as one transaction (retried while the
-    database is locked; rolled back on any error), then call their ``on_commit``. One write is
-    executed as it is; several (a :func:`deferred_writes` block) by :func:`_execute_merged`."""
+def _commit(writes: list[Any], session: Session) -> None:
+    """Execute ``writes`` (:class:`_Write` and :class:`_EpochWrite`) in ``session`` and commit
+    them as one transaction (retried while the database is locked; rolled back on any error),
+    then call their ``on_commit``. One write is executed as it is; several (a
+    :func:`deferred_writes` block) by :func:`_execute_merged`, each stretch of epoch columns by
+    :func:`_execute_epochs`, in the writes' order."""
     def attempt() -> None:
         try:
-            if len(writes) == 1:
-                writes[0].writer._execute(session, **writes[0].rows)
-            else:
-                _execute_merged(session, writes)
-            record_epochs(session.connection(), [r for w in writes for r in w.rows["costs"]],
-                          [r for w in writes for r in w.rows["metrics"]])  # the runs' run_metric rows
+            plain: list[_Write] = []
+            for a, b in _stretches(writes):
+                if isinstance(writes[a], _EpochWrite):
+                    _execute_epochs(session.connection(), writes[a:b])
+                elif b - a == 1:
+                    writes[a].writer._execute(session, **writes[a].rows)
+                else:
+                    _execute_merged(session, writes[a:b])
+                plain += [w for w in writes[a:b] if isinstance(w, _Write)]
+            if plain:
+                record_epochs(session.connection(), [r for w in plain for r in w.rows["costs"]],
+                              [r for w in plain for r in w.rows["metrics"]])  # the runs' run_metric rows
             session.commit()
         except BaseException:
             session.rollback()
@@ -341,6 +364,76 @@ def _commit(writes: list[_Write], session: Session) -> None:
     for w in writes:
         if w.on_commit is not None:
             w.on_commit()
+
+
+def _stretches(writes: list[Any]) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of each stretch of consecutive writes of one kind."""
+    a = 0
+    for i in range(1, len(writes) + 1):
+        if i == len(writes) or isinstance(writes[i], _EpochWrite) != isinstance(writes[a], _EpochWrite):
+            yield a, i
+            a = i
+
+
+def _execute_epochs(conn: Any, writes: list[_EpochWrite]) -> None:
+    """Write the epoch columns of ``writes`` (:func:`neural_net.db.columnar.write_epoch`), then
+    each run's last heartbeat of them: on SQLite one ``UPDATE ... IN`` per set of values,
+    elsewhere one ``executemany``."""
+    for w in writes:
+        columnar.write_epoch(conn, w.block)
+    if len(writes) == 1:  # an epoch of all: one heartbeat
+        w = writes[0]
+        same = {tuple(w.update_run.items()): list(w.block.run_ids)} if w.update_run else {}
+    else:
+        last: dict[int, Row] = {}
+        for w in writes:
+            if w.update_run:
+                for rid in w.block.run_ids:
+                    last.pop(rid, None)  # in the order of their last update
+                    last[rid] = w.update_run
+        same = {}
+        for rid, values in last.items():
+            same.setdefault(tuple(values.items()), []).append(rid)
+    runs = Architecture.__table__
+    for items, rids in same.items():
+        values = dict(items)
+        if conn.dialect.name == "sqlite":
+            columnar.heartbeat(conn, rids, values)
+        else:
+            keys = tuple(values)
+            execute_many(conn, _heartbeat(keys), [dict(run__id=r, **{"v__" + k: values[k] for k in keys}) for r in rids],
+                         {"v__" + k: runs.c[k] for k in keys})
+
+
+def write_epochs(engine: Engine, block: EpochColumns, update_run: Row | None = None,
+                 on_commit: Callable[[], None] | None = None) -> None:
+    """Write one epoch of many runs of ``engine``'s database given as columns (their ``Cost``,
+    ``metric`` and ``run_metric`` rows; ``update_run``: the columns set on each run's row, the
+    heartbeat), as :meth:`RunWriter.write` writes one run's: inside a :func:`deferred_writes`
+    block on ``engine`` kept for the block's transaction, else one transaction of its own.
+
+    Example:
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.rows import EpochColumns
+        >>> from neural_net.db.schema import utcnow
+        >>> from neural_net.db.writer import RunWriter, write_epochs
+        >>> engine = open_database("sqlite://"); w = RunWriter(engine, 5)
+        >>> w.write(run=dict(id=5, Architecture_id=5, config="{}", created_at=utcnow(), updated_at=utcnow(),
+        ...                  status="running", epochs=0))
+        >>> write_epochs(engine, EpochColumns((5,), 1, utcnow(), (("train", "loss", 0),), ((0.5,),), 10,
+        ...                                   ("MSE",), (1,)), dict(epochs=1))
+        >>> from neural_net.db import run_info
+        >>> run_info("sqlite://", 5)["epochs"]
+        1
+    """
+    write = _EpochWrite(block, update_run, on_commit)
+    group = _open_groups().get(engine)
+    if group is not None:
+        group.writes.append(write)
+        return
+    settle(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        _commit([write], session)
 
 
 @contextmanager
@@ -387,8 +480,140 @@ def deferred_writes(engine: Engine) -> Iterator[None]:
         raise
     del groups[engine]  # before committing: a failing commit's handlers write directly
     if group.writes:
+        committer = _COMMITTERS.get(engine)
+        if committer is not None:
+            committer.submit(group.writes)
+            return
         with Session(engine, expire_on_commit=False) as session:
             _commit(group.writes, session)
+
+
+class _Committer:
+    """Commits the blocks of :func:`deferred_writes` on one engine in a thread of its own, in
+    the order given (see :func:`background_commits`). At most :data:`BACKLOG` blocks wait or
+    are being committed: :meth:`submit` waits for room first, so a block's failure is known by
+    the time the next but ``BACKLOG - 1`` is given."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.queue: queue.Queue[list[Any] | None] = queue.Queue()
+        self.room = threading.Semaphore(BACKLOG)
+        self.error: BaseException | None = None  # the first failure not yet reported
+        self.thread = threading.Thread(target=self._run, name="neural_net-commits", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        session = Session(self.engine, expire_on_commit=False)
+        try:
+            while True:
+                writes = self.queue.get()
+                try:
+                    if writes is None:
+                        return
+                    if self.error is None:  # after a failure the blocks given before it was reported are dropped
+                        try:
+                            _commit(writes, session)
+                        except BaseException as e:  # noqa: BLE001 - reported to the training thread
+                            self.error = e
+                finally:
+                    self.room.release()
+                    self.queue.task_done()
+        finally:
+            session.close()
+
+    def report(self) -> None:
+        """Raise the failure of a block not yet reported (once), after every block given
+        before it has been dropped."""
+        if self.error is not None:
+            self.queue.join()
+            error, self.error = self.error, None
+            raise error
+
+    def submit(self, writes: list[Any]) -> None:
+        """Commit ``writes`` in the thread (after those given before); raises the failure of an
+        earlier block instead, if one is not yet reported (``writes`` are then dropped)."""
+        self.room.acquire()
+        try:
+            self.report()
+        except BaseException:
+            self.room.release()
+            raise
+        self.queue.put(writes)
+
+    def settle(self) -> None:
+        """Wait until every block given is committed or dropped."""
+        if threading.current_thread() is not self.thread:
+            self.queue.join()
+
+    def stop(self) -> None:
+        self.room.acquire()
+        self.queue.put(None)
+        self.thread.join()
+
+
+#: Blocks a background committer holds at most (waiting or being committed).
+BACKLOG = 1
+_COMMITTERS: dict[Engine, _Committer] = {}
+
+
+def settle(engine: Engine) -> None:
+    """Wait until the blocks handed to ``engine``'s background committer
+    (:func:`background_commits`) are committed or dropped: what follows is written after them.
+    Nothing to wait for without one. A failure of those blocks is not raised here (it is by
+    the next block handed over, or the end of :func:`background_commits`).
+
+    Example:
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.writer import settle
+        >>> settle(open_database("sqlite://"))
+    """
+    committer = _COMMITTERS.get(engine)
+    if committer is not None:
+        committer.settle()
+
+
+@contextmanager
+def background_commits(engine: Engine) -> Iterator[None]:
+    """Within the block, each :func:`deferred_writes` block on ``engine`` is committed by a
+    thread of its own instead of the thread that wrote it, which goes on (SQLite and
+    PostgreSQL's drivers release the GIL while the database works): an
+    :class:`~neural_net.ensemble.Ensemble` trains its next epoch while the last one is written.
+    The blocks are committed one by one in their order, each still one transaction (all or
+    nothing); a write outside a deferred block first waits for them (:func:`settle`). If one
+    fails, the ones given after it are dropped and its error is raised by the next
+    :func:`deferred_writes` block to end (at most :data:`BACKLOG` blocks later) or, for the
+    last ones, when this block ends. An in-memory SQLite database (one connection for all
+    threads) is written as without the block. Nested blocks: the outermost one commits.
+
+    Example:
+        >>> import os, tempfile
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.schema import utcnow
+        >>> from neural_net.db.writer import RunWriter, background_commits, deferred_writes
+        >>> engine = open_database("sqlite:///" + os.path.join(tempfile.mkdtemp(), "bg.db"))
+        >>> w = RunWriter(engine, 3)
+        >>> with background_commits(engine):
+        ...     with deferred_writes(engine):
+        ...         w.write(run=dict(id=3, Architecture_id=3, config="{}", created_at=utcnow(),
+        ...                          updated_at=utcnow(), status="created", epochs=0))
+        >>> from neural_net.db import run_info
+        >>> run_info(str(engine.url), 3)["status"]
+        'created'
+    """
+    if engine in _COMMITTERS or isinstance(engine.pool, StaticPool):
+        yield
+        return
+    committer = _COMMITTERS[engine] = _Committer(engine)
+    try:
+        yield
+    except BaseException:
+        del _COMMITTERS[engine]
+        committer.stop()  # the blocks given are committed (or dropped after a failure)
+        committer.error = None
+        raise
+    del _COMMITTERS[engine]
+    committer.stop()
+    committer.report()
 
 
 def warn_failure(what: str, error: BaseException) -> None:

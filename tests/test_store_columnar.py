@@ -1,0 +1,212 @@
+"""The ensemble's epochs written as columns (db/columnar.py) and committed in a background thread
+(writer.background_commits): the same rows and summaries as the row-by-row path, the blocks in
+order, a failing block reported and the blocks after it dropped."""
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pytest
+from sqlalchemy import event, insert, select, text
+
+import neural_net.db as db
+from neural_net.architecture import Sequential
+from neural_net.db import columnar, summary
+from neural_net.db.engine import open_database
+from neural_net.db.rows import EpochColumns, epoch_columns
+from neural_net.db.schema import Architecture, Cost, Metric, RunMetric, utcnow
+from neural_net.db.writer import RunWriter, background_commits, deferred_writes, settle, write_epochs
+from neural_net.ensemble import Ensemble
+from neural_net.layers import Dense
+from neural_net.optimizers import SGD
+
+RUNS = (11, 12, 13)
+
+
+def _engine(tmp_path, name="c.db"):
+    engine = open_database("sqlite:///" + str(tmp_path / name))
+    with engine.begin() as c:
+        c.execute(insert(Architecture), [dict(id=r, Architecture_id=r, config="{}") for r in RUNS])
+    return engine
+
+
+def _epochs():
+    """Three epochs of three runs: a train and val loss, a metric with a NaN, the lr."""
+    out = []
+    for e in (1, 2, 3):
+        logs = [{"loss": 1.0 / (e + r), "accuracy": float("nan") if (e, r) == (2, 1) else 0.1 * e + r,
+                 "val_loss": 2.0 - 0.1 * e * (r + 1), "lr": 0.01} for r in range(len(RUNS))]
+        out.append((e, logs))
+    return out
+
+
+def _table(engine, T, cols):
+    with engine.connect() as c:
+        return sorted(tuple(r) for r in c.execute(select(*[T.c[k] for k in cols])))
+
+
+def _summary(engine):
+    T = RunMetric.__table__
+    with engine.connect() as c:
+        return sorted(tuple(r) for r in c.execute(select(T)))
+
+
+def test_columns_store_the_rows_and_summaries_of_the_row_path(tmp_path):
+    a, b = _engine(tmp_path, "a.db"), _engine(tmp_path, "b.db")
+    now = utcnow()
+    keys = [(r, "CrossEntropy", 100 + r) for r in RUNS]
+    for e, logs in _epochs():
+        (at, block), = epoch_columns(keys, e, logs, now)
+        assert at == [0, 1, 2]
+        with a.begin() as c:
+            columnar.write_epoch(c, block)
+        costs, metrics = block.rows()  # the same rows as dicts, through the writer's usual path
+        w = RunWriter(b, RUNS[0])
+        w.write(costs=costs, metrics=metrics)
+    cost_cols = ["Architecture_id", "value", "name", "Cost_id", "epoch", "split", "created_at", "updated_at"]
+    metric_cols = ["Architecture_id", "epoch", "split", "name", "value", "position", "created_at"]
+    assert _table(a, Cost.__table__, cost_cols) == _table(b, Cost.__table__, cost_cols)
+    assert _table(a, Metric.__table__, metric_cols) == _table(b, Metric.__table__, metric_cols)
+    assert len(_table(a, Cost.__table__, ["id"])) == 3 * 3 * 2
+    assert _summary(a) == _summary(b)
+    with a.begin() as c:  # and what rebuilding the summary from the epoch rows gives
+        summary.rebuild(c)
+    assert _summary(a) == _summary(b)
+    nan_curve = [r for r in _summary(a) if r[0] == RUNS[1] and r[3] == "accuracy"][0]
+    assert nan_curve[4] == 3 and nan_curve[7] == pytest.approx(0.1 + 1)  # 3 epochs; the NaN is not the low
+
+
+def test_columns_in_chunks_when_a_statement_would_bind_too_many_values(tmp_path, monkeypatch):
+    engine = _engine(tmp_path)
+    monkeypatch.setattr(columnar, "_limit", lambda conn: 8)  # at most one row per statement
+    block = EpochColumns(RUNS, 1, utcnow(), (("train", "loss", 0), ("train", "lr", 1)),
+                         ((0.5, 0.25, 0.125), (0.1, 0.2, 0.3)), 500, ("MSE",) * 3, (1, 2, 3))
+    with engine.begin() as c:
+        columnar.write_epoch(c, block)
+        columnar.heartbeat(c, RUNS, dict(epochs=1, updated_at=utcnow()))
+    assert _table(engine, Cost.__table__, ["id", "Architecture_id", "value"]) == [(500, 11, 0.5), (501, 12, 0.25),
+                                                                                   (502, 13, 0.125)]
+    assert _table(engine, Metric.__table__, ["id", "value"]) == [(503, 0.1), (504, 0.2), (505, 0.3)]
+    assert _table(engine, Architecture.__table__, ["epochs"]) == [(1,), (1,), (1,)]
+
+
+def test_write_epochs_without_a_deferred_block_is_one_transaction(tmp_path):
+    engine = _engine(tmp_path)
+    commits = []
+    event.listen(engine, "commit", lambda conn: commits.append(1))
+    block = EpochColumns(RUNS, 4, utcnow(), (("train", "loss", 0),), ((0.5, 0.25, 0.125),), 900,
+                         ("MSE",) * 3, (1, 2, 3))
+    done = []
+    write_epochs(engine, block, dict(epochs=4), on_commit=lambda: done.append(1))
+    assert len(commits) == 1 and done == [1]
+    assert _table(engine, Architecture.__table__, ["epochs"]) == [(4,), (4,), (4,)]
+
+
+def _run_rows(rid, epochs):
+    return [dict(Architecture_id=rid, value=0.5, id=10_000 * rid + e, created_at=utcnow(), updated_at=utcnow(),
+                 name="MSE", Cost_id=1, epoch=e, split="train") for e in epochs]
+
+
+def test_background_commits_commit_in_order_in_another_thread(tmp_path):
+    engine = _engine(tmp_path)
+    threads = []
+    event.listen(engine, "commit", lambda conn: threads.append(threading.current_thread().name))
+    w = RunWriter(engine, RUNS[0])
+    with background_commits(engine):
+        for e in range(1, 6):
+            with deferred_writes(engine):
+                w.write(costs=_run_rows(RUNS[0], [e]), update_run=dict(epochs=e))
+        w.write(update_run=dict(status="finished"))  # a direct write: after the blocks
+    assert threads[:5] == ["neural_net-commits"] * 5 and threads[5] == threading.current_thread().name
+    info = db.run_info(str(engine.url), RUNS[0])
+    assert (info["status"], info["epochs"]) == ("finished", 5)
+
+
+def test_a_failing_background_block_is_raised_by_a_later_one_and_drops_those_after_it(tmp_path):
+    engine = _engine(tmp_path)
+    w = RunWriter(engine, RUNS[0])
+    n = []
+
+    def fail_third(conn):
+        n.append(1)
+        if len(n) == 3:
+            raise OSError("disk gone")
+
+    event.listen(engine, "commit", fail_third)
+    with pytest.raises(OSError, match="disk gone"):
+        with background_commits(engine):
+            for e in range(1, 10):
+                with deferred_writes(engine):
+                    w.write(costs=_run_rows(RUNS[0], [e]), update_run=dict(epochs=e))
+    event.remove(engine, "commit", fail_third)
+    stored = [r[0] for r in _table(engine, Cost.__table__, ["epoch"])]
+    assert stored == [1, 2]  # the third failed; none after it was committed, and no hole
+    with engine.connect() as c:
+        assert c.execute(text("SELECT epochs FROM architecture WHERE Architecture_id = 11")).scalar() == 2
+
+
+def test_a_failure_of_the_last_blocks_is_raised_when_the_background_block_ends(tmp_path):
+    engine = _engine(tmp_path)
+    w = RunWriter(engine, RUNS[0])
+    event.listen(engine, "commit", lambda conn: (_ for _ in ()).throw(OSError("disk gone")))
+    with pytest.raises(OSError, match="disk gone"):
+        with background_commits(engine):
+            with deferred_writes(engine):
+                w.write(costs=_run_rows(RUNS[0], [1]))
+            settle(engine)  # waits, but does not raise: the end of the block does
+    assert _table(engine, Cost.__table__, ["epoch"]) == []
+
+
+def test_an_in_memory_database_is_written_in_the_calling_thread():
+    engine = open_database("sqlite://")
+    threads = []
+    event.listen(engine, "commit", lambda conn: threads.append(threading.current_thread()))
+    with background_commits(engine), deferred_writes(engine):
+        RunWriter(engine, 5).write(run=dict(id=5, Architecture_id=5, config="{}", created_at=utcnow(),
+                                            updated_at=utcnow(), status="created", epochs=0))
+    assert threads == [threading.current_thread()]
+
+
+def _members(url, K=4):
+    out = []
+    for k in range(K):
+        m = Sequential([Dense(4, 'relu', input_dim=3), Dense(3, 'softmax')], 'categorical_crossentropy', seed=k)
+        m.compile(SGD(lr=[0.05, 0.1, 1e8, 0.2][k % 4]))
+        m.open_store(url)
+        out.append(m)
+    return out
+
+
+def test_an_ensemble_with_a_diverging_member_stores_each_member_as_alone(db_url):
+    # member 2's lr makes its loss overflow: alone it diverges; 'continue' keeps recording NaN
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)) * 30
+    y = np.eye(3)[rng.integers(0, 3, 40)]
+    for policy in ("raise", "continue"):
+        together, alone = _members(db_url), _members(db_url)
+        with np.errstate(all="ignore"):
+            ens = Ensemble(together)
+            ens.fit(X, y, epochs=8, batch_size=8, validation_data=(X[:10], y[:10]), on_nonfinite=policy)
+            for m in alone:
+                try:
+                    m.fit(X, y, epochs=8, batch_size=8, verbose=0, validation_data=(X[:10], y[:10]),
+                          on_nonfinite=policy)
+                except Exception:  # noqa: BLE001 - the diverging member, as the ensemble records it
+                    pass
+        for a, b in zip(together, alone):
+            ia, ib = db.run_info(db_url, a['id']), db.run_info(db_url, b['id'])
+            assert (ia["status"], ia["epochs"]) == (ib["status"], ib["epochs"])
+            ha, hb = db.history(db_url, a['id']), db.history(db_url, b['id'])
+            assert list(ha.columns) == list(hb.columns) and list(ha.index) == list(hb.index)
+            np.testing.assert_allclose(ha.to_numpy(float), hb.to_numpy(float), rtol=1e-12)
+        if policy == "continue":
+            assert any(math.isnan(v) for v in db.history(db_url, together[2]['id'])["loss"])
+        else:
+            assert db.run_info(db_url, together[2]['id'])["status"] == "diverged"
+    engine = together[0].store.engine
+    mine = _summary(engine)
+    with engine.begin() as c:  # the summaries written epoch by epoch are what the rows give
+        summary.rebuild(c)
+    assert _summary(engine) == mine
+    db.dispose()
