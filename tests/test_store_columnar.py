@@ -210,3 +210,19 @@ def test_an_ensemble_with_a_diverging_member_stores_each_member_as_alone(db_url)
         summary.rebuild(c)
     assert _summary(engine) == mine
     db.dispose()
+
+
+def test_a_run_trained_again_keeps_its_first_start_alone_and_in_an_ensemble(db_url):
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(20, 3)), np.eye(3)[rng.integers(0, 3, 20)]
+    nets = _members(db_url, K=3)
+    Ensemble(nets).fit(X, y, epochs=1, batch_size=8)  # the members' start: one grouped write
+    starts = [db.run_info(db_url, m['id'])["started_at"] for m in nets]
+    assert all(s is not None for s in starts)
+    for m in nets:
+        m.fit(X, y, epochs=1, batch_size=8, verbose=0)  # alone, again
+        m.compile(SGD(lr=0.1))  # an ensemble starts its members' optimizers fresh
+    Ensemble(nets).fit(X, y, epochs=1, batch_size=8)
+    assert [db.run_info(db_url, m['id'])["started_at"] for m in nets] == starts
+    assert [db.run_info(db_url, m['id'])["epochs"] for m in nets] == [3, 3, 3]
+    db.dispose()

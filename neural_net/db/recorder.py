@@ -42,12 +42,10 @@ import traceback
 from functools import partial
 from typing import Any, Sequence
 
-from sqlalchemy import func, literal
-
 from ..callbacks.base import Callback, auto_mode
 from . import process, rows
-from .schema import Architecture, UTCDateTime, utcnow
-from .writer import settle, warn_failure, write_epochs
+from .schema import utcnow
+from .writer import IfNull, settle, warn_failure, write_epochs
 
 class Recorder(Callback):
     """Writes a run's training to its :class:`~neural_net.db.store.Store` (see the module doc).
@@ -109,7 +107,7 @@ class Recorder(Callback):
                      snapshots=[recast] if recast is not None else [],
                      replace_snapshot=initial[0] if recast is not None else None,
                      update_run=dict(status="running", hyperparams=hyper_json, config=config_json, updated_at=now,
-                                     started_at=func.coalesce(Architecture.started_at, literal(now, UTCDateTime)), finished_at=None,
+                                     started_at=IfNull(now), finished_at=None,
                                      error=None, pid=pid, hostname=host, process_token=token),
                      params=rows.param_rows(store.run_id, hyper), on_commit=lambda: self._began(add_cost))
 

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, func, insert, literal, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -79,6 +79,32 @@ def retry_on_lock(fn: Callable[[], _T]) -> _T:
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class IfNull:
+    """A value of a write's ``update_run``: the run's column keeps the value it has, or takes
+    ``value`` if it is NULL (``started_at`` of a run trained again keeps its first start).
+    Writes of many runs setting the same columns so are one ``executemany``.
+
+    Example:
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.writer import IfNull, RunWriter
+        >>> from neural_net.db import run_info
+        >>> w = RunWriter(open_database("sqlite://"), 9)
+        >>> w.write(run=dict(id=9, Architecture_id=9, config="{}", status="created", epochs=0, run_name="a"))
+        >>> w.update_run(run_name=IfNull("b")); run_info("sqlite://", 9)["run_name"]
+        'a'
+    """
+
+    value: Any
+
+
+def _plain(values: Row) -> Row:
+    """``values`` with each :class:`IfNull` as the SQL expression it stands for."""
+    runs = Architecture.__table__
+    return {k: func.coalesce(runs.c[k], literal(v.value, runs.c[k].type)) if isinstance(v, IfNull) else v
+            for k, v in values.items()}
 
 
 class RunWriter:
@@ -146,7 +172,7 @@ class RunWriter:
             if rows:
                 s.execute(insert(table), list(rows))
         if update_run:
-            s.execute(update(Architecture).where(Architecture.Architecture_id == self.run_id).values(**update_run))
+            s.execute(update(Architecture).where(Architecture.Architecture_id == self.run_id).values(**_plain(update_run)))
         if params is not None:
             s.execute(delete(Param).where(Param.Architecture_id == self.run_id))
             if params:
@@ -261,24 +287,27 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
     runs = Architecture.__table__
     batch: dict[int, Row] = {}  # run id -> its last update of this stretch (same columns: the last wins)
     keys: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()  # the columns set by IfNull
 
     def flush() -> None:  # one executemany (the driver's own for many runs: bulk.execute_many)
         if batch:
-            rows = [dict(run__id=rid, **{"v__" + k: v for k, v in values.items()}) for rid, values in batch.items()]
-            execute_many(conn, _heartbeat(keys), rows, {"v__" + k: runs.c[k] for k in keys})
+            rows = [dict(run__id=rid, **{"v__" + k: v.value if isinstance(v, IfNull) else v for k, v in values.items()})
+                    for rid, values in batch.items()]
+            execute_many(conn, _heartbeat(keys, kept), rows, {"v__" + k: runs.c[k] for k in keys})
             batch.clear()
 
     for w in writes:
         values = w.rows["update_run"]
         if not values:
             continue
-        if any(isinstance(v, ClauseElement) for v in values.values()):  # e.g. coalesce(started_at, now)
+        if any(isinstance(v, ClauseElement) for v in values.values()):  # an expression: on its own
             flush()
-            conn.execute(update(runs).where(runs.c.Architecture_id == w.writer.run_id).values(**values))
+            conn.execute(update(runs).where(runs.c.Architecture_id == w.writer.run_id).values(**_plain(values)))
             continue
-        if tuple(values) != keys:
+        ifnull = tuple(k for k, v in values.items() if isinstance(v, IfNull))
+        if tuple(values) != keys or ifnull != kept:
             flush()
-            keys = tuple(values)
+            keys, kept = tuple(values), ifnull
         batch.pop(w.writer.run_id, None)  # keep the runs in the order of their last update
         batch[w.writer.run_id] = values
     flush()
@@ -289,12 +318,13 @@ def _insert_and_update(s: Session, writes: list[_Write], replaced: set[int]) -> 
 _INSERTS = {table: insert(table.__table__) for table in _INSERT_ORDER + (Param,)}
 
 @functools.lru_cache(maxsize=64)
-def _heartbeat(keys: tuple[str, ...]) -> Any:
-    """``UPDATE Architecture SET <keys> WHERE Architecture_id = :run__id`` (parameters ``v__<key>``),
-    one object per set of columns (compiled once by :func:`~neural_net.db.bulk.execute_many`)."""
+def _heartbeat(keys: tuple[str, ...], kept: tuple[str, ...] = ()) -> Any:
+    """``UPDATE Architecture SET <keys> WHERE Architecture_id = :run__id`` (parameters ``v__<key>``;
+    a column of ``kept`` set to ``coalesce(column, v__<key>)``), one object per set of columns
+    (compiled once by :func:`~neural_net.db.bulk.execute_many`)."""
     runs = Architecture.__table__
     return update(runs).where(runs.c.Architecture_id == bindparam("run__id")).values(
-        {k: bindparam("v__" + k) for k in keys})
+        {k: func.coalesce(runs.c[k], bindparam("v__" + k)) if k in kept else bindparam("v__" + k) for k in keys})
 
 
 @dataclass
