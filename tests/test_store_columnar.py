@@ -226,3 +226,88 @@ def test_a_run_trained_again_keeps_its_first_start_alone_and_in_an_ensemble(db_u
     assert [db.run_info(db_url, m['id'])["started_at"] for m in nets] == starts
     assert [db.run_info(db_url, m['id'])["epochs"] for m in nets] == [3, 3, 3]
     db.dispose()
+
+
+KILLED = """
+import sys
+import numpy as np
+from neural_net.architecture import Sequential
+from neural_net.ensemble import Ensemble
+from neural_net.layers import Dense
+from neural_net.optimizers import SGD
+rng = np.random.default_rng(0)
+X, y = rng.normal(size=(200, 3)), np.eye(3)[rng.integers(0, 3, 200)]
+nets = []
+for k in range(6):
+    m = Sequential([Dense(8, 'relu', input_dim=3), Dense(3, 'softmax')], 'categorical_crossentropy', seed=k)
+    m.compile(SGD(lr=0.01 * (k + 1)), metrics=['accuracy'])
+    m.open_store(sys.argv[1])
+    nets.append(m)
+Ensemble(nets).fit(X, y, epochs=100000, batch_size=4)
+"""
+
+
+def test_an_ensemble_killed_mid_training_leaves_every_committed_epoch_of_every_member(tmp_path):
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    url = str(tmp_path / "killed.db")
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED)
+    env = dict(os.environ, PYTHONPATH=os.getcwd() + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, str(script), url], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            try:
+                con = sqlite3.connect(url)
+                done = con.execute("SELECT min(epochs) FROM architecture").fetchone()[0] or 0
+                con.close()
+            except sqlite3.Error:
+                done = 0
+            if done >= 5:
+                break
+        assert proc.poll() is None, "the training ended before it was killed"
+    finally:
+        proc.kill()
+        proc.wait()
+    con = sqlite3.connect(url)
+    runs = [r[0] for r in con.execute("SELECT Architecture_id FROM architecture")]
+    assert len(runs) == 6
+    epochs = {rid: [r[0] for r in con.execute("SELECT epoch FROM cost WHERE Architecture_id = ? AND epoch IS NOT NULL "
+                                              "ORDER BY epoch", (rid,))] for rid in runs}
+    n = len(epochs[runs[0]])
+    assert n >= 5 and all(e == list(range(1, n + 1)) for e in epochs.values())  # whole epochs of all members
+    assert {r[0] for r in con.execute("SELECT epochs FROM architecture")} == {n}
+    assert {r for r in con.execute("SELECT source, name, epochs, last_epoch FROM run_metric")} == {
+        ("Cost", "loss", n, n), ("metric", "accuracy", n, n), ("metric", "lr", n, n)}
+    con.close()
+    for rid in runs:
+        assert list(db.history(url, rid).index) == list(range(1, n + 1))
+    db.dispose()
+
+
+def test_an_interrupted_ensemble_records_every_member_interrupted_with_its_epochs(db_url):
+    from neural_net.callbacks import LambdaCallback
+
+    def stop(e, logs):
+        if e == 4:
+            raise KeyboardInterrupt
+
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(30, 3)), np.eye(3)[rng.integers(0, 3, 30)]
+    nets = _members(db_url, K=3)
+    with pytest.raises(KeyboardInterrupt):
+        Ensemble(nets).fit(X, y, epochs=20, batch_size=8,
+                           callbacks=lambda k: [LambdaCallback(on_epoch_end=stop)] if k == 1 else [])
+    for k, m in enumerate(nets):
+        info, hist = db.run_info(db_url, m['id']), db.history(db_url, m['id'])
+        assert info["status"] == "interrupted"
+        assert list(hist.index) == m.history.epoch == list(range(1, 5 if k <= 1 else 4))
+        snaps = db.snapshots(db_url, m['id'])
+        assert snaps["tag"].iloc[-1] == "final" and snaps["epoch"].iloc[-1] == m.epoch
+    db.dispose()

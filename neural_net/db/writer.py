@@ -582,7 +582,7 @@ class _Committer:
 
 
 #: Blocks a background committer holds at most (waiting or being committed).
-BACKLOG = 1
+BACKLOG = 2
 _COMMITTERS: dict[Engine, _Committer] = {}
 
 
