@@ -14,6 +14,9 @@ Workloads (float64, SGD, each member its own seed's shuffles):
   and show the one-worker time next to it;
 * store: W3 with every member recorded in one SQLite file, against W3 unstored, with one
   transaction per epoch for all members and with ``--commit-every`` epochs per transaction;
+  ``--store-repeats`` rounds of the three fits one after the other (the median of each and the
+  range of the rounds' overheads are printed), with the process CPU time of the fit (training
+  and the background commits: the CPU the recording costs, whatever the other jobs do);
 * memory: the stack's bytes (K x (weights + optimizer state), one batch of activations and
   deltas per member, the last finite weights) and tracemalloc's peak during ``fit``.
 
@@ -88,9 +91,9 @@ def run_ensemble(models, X, y, epochs, B, store_dir=None, commit_every=1, worker
         for k, m in enumerate(models):
             m.run_name = f"member[{k}]"
             m.open_store(db)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     hs = Ensemble(models).fit(X, y, epochs=epochs, batch_size=B, commit_every=commit_every, workers=workers)
-    dt = time.perf_counter() - t
+    dt, dc = time.perf_counter() - t, time.process_time() - c
     runs = 0
     if store_dir is not None:
         import neural_net.db as db
@@ -99,7 +102,7 @@ def run_ensemble(models, X, y, epochs, B, store_dir=None, commit_every=1, worker
             m.store.close()
         runs = len(db.list_runs(os.path.join(store_dir, "members.db")))
         db.dispose()
-    return {"seconds": dt, "loss": float(np.mean([h.history["loss"][-1] for h in hs])), "runs": runs}
+    return {"seconds": dt, "cpu": dc, "loss": float(np.mean([h.history["loss"][-1] for h in hs])), "runs": runs}
 
 
 def run_alone(models, X, y, epochs, B, subset: int) -> dict[str, Any]:
@@ -200,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default=None,
                     help="comma-separated workloads to run (W2, W3, W4); skips the store and memory rows unless W3")
     ap.add_argument("--json", default=None, help="write the results as JSON to this file")
+    ap.add_argument("--store-repeats", type=int, default=3,
+                    help="rounds of the store row's three fits (unstored, stored, stored with --commit-every)")
     ap.add_argument("--commit-every", type=int, default=10,
                     help="the store row's second measure: epochs of all members per transaction")
     args = ap.parse_args(argv)
@@ -266,24 +271,35 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # store overhead: W3 with every member recorded
     label, what, build, X, y, B, epochs, lrs, seeds = workloads[0]
-    with tempfile.TemporaryDirectory() as d:
-        stored = run_ensemble(members(build, lrs, seeds), X, y, epochs, B, store_dir=d)
-    with tempfile.TemporaryDirectory() as d:
-        batched = run_ensemble(members(build, lrs, seeds), X, y, epochs, B, store_dir=d,
-                               commit_every=args.commit_every)
-    bare = run_ensemble(members(build, lrs, seeds), X, y, epochs, B)
-    over = (stored["seconds"] - bare["seconds"]) / bare["seconds"]
-    over_b = (batched["seconds"] - bare["seconds"]) / bare["seconds"]
-    result["store"] = {"stored_s": stored["seconds"], "bare_s": bare["seconds"], "overhead": over,
-                       "stored_runs": stored["runs"], "commit_every": args.commit_every,
-                       "batched_s": batched["seconds"], "batched_overhead": over_b}
+    rounds = []
+    for _ in range(max(1, args.store_repeats)):  # one after the other: the same load for the three
+        bare = run_ensemble(members(build, lrs, seeds), X, y, epochs, B)
+        with tempfile.TemporaryDirectory() as d:
+            stored = run_ensemble(members(build, lrs, seeds), X, y, epochs, B, store_dir=d)
+        with tempfile.TemporaryDirectory() as d:
+            batched = run_ensemble(members(build, lrs, seeds), X, y, epochs, B, store_dir=d,
+                                   commit_every=args.commit_every)
+        rounds.append((bare, stored, batched))
+    med = lambda xs: float(np.median(xs))  # noqa: E731
+    secs = [med([r[i]["seconds"] for r in rounds]) for i in range(3)]
+    cpus = [med([r[i]["cpu"] for r in rounds]) for i in range(3)]
+    over = [[(r[i]["seconds"] - r[0]["seconds"]) / r[0]["seconds"] for r in rounds] for i in (1, 2)]
+    over_cpu = [[(r[i]["cpu"] - r[0]["cpu"]) / r[0]["cpu"] for r in rounds] for i in (1, 2)]
+    result["store"] = {"stored_s": secs[1], "bare_s": secs[0], "overhead": med(over[0]),
+                       "stored_runs": rounds[0][1]["runs"], "commit_every": args.commit_every,
+                       "batched_s": secs[2], "batched_overhead": med(over[1]),
+                       "cpu_s": cpus, "cpu_overhead": [med(o) for o in over_cpu], "rounds": len(rounds),
+                       "overheads": over}
+    span = lambda o: f"{100 * med(o):+.0f} % ({100 * min(o):+.0f} .. {100 * max(o):+.0f})"  # noqa: E731
     print()
-    print(table(["W3 store", "ensemble fit s", "overhead"],
-                [["unstored", f"{bare['seconds']:.2f}", "-"],
-                 ["every member stored (one SQLite file), 1 epoch per commit", f"{stored['seconds']:.2f}",
-                  f"{100 * over:.0f} %"],
-                 [f"same, commit_every={args.commit_every} epochs", f"{batched['seconds']:.2f}",
-                  f"{100 * over_b:.0f} %"]]))
+    print(f"W3 store: {len(rounds)} rounds of (unstored, stored, stored with commit_every={args.commit_every}); "
+          f"medians; the overhead's range over the rounds in brackets; cpu: process time (training and commits)")
+    print(table(["W3 store", "ensemble fit s", "overhead", "cpu s", "cpu overhead"],
+                [["unstored", f"{secs[0]:.2f}", "-", f"{cpus[0]:.2f}", "-"],
+                 ["every member stored (one SQLite file), 1 epoch per commit", f"{secs[1]:.2f}", span(over[0]),
+                  f"{cpus[1]:.2f}", span(over_cpu[0])],
+                 [f"same, commit_every={args.commit_every} epochs", f"{secs[2]:.2f}", span(over[1]),
+                  f"{cpus[2]:.2f}", span(over_cpu[1])]]))
     weights, batch = memory_statement(members(build, lrs, seeds), X, B)
     peak = traced_peak(lambda: members(build, lrs, seeds), X, y, 2, B)
     result["memory"] = {"stack_bytes": weights, "batch_bytes": batch, "traced_peak": peak}

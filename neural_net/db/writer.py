@@ -6,6 +6,10 @@ is locked" (several processes may share one file: ids are random 63-bit integers
 never clobber). The :class:`~neural_net.db.store.Store` and the
 :class:`~neural_net.db.recorder.Recorder` callback both write through it.
 
+Many runs' writes can share one transaction (:func:`deferred_writes`; an epoch of many runs
+given as columns, :func:`write_epochs`), and those transactions can be committed by a thread of
+their own while the caller goes on (:func:`background_commits`).
+
 Example:
     >>> from neural_net.db.engine import open_database
     >>> from neural_net.db.writer import RunWriter
@@ -510,7 +514,7 @@ def deferred_writes(engine: Engine) -> Iterator[None]:
         raise
     del groups[engine]  # before committing: a failing commit's handlers write directly
     if group.writes:
-        committer = _COMMITTERS.get(engine)
+        committer = _COMMITTERS.get((engine, threading.get_ident()))
         if committer is not None:
             committer.submit(group.writes)
             return
@@ -583,13 +587,14 @@ class _Committer:
 
 #: Blocks a background committer holds at most (waiting or being committed).
 BACKLOG = 2
-_COMMITTERS: dict[Engine, _Committer] = {}
+#: The background committers by (engine, thread that hands them blocks).
+_COMMITTERS: dict[tuple[Engine, int], _Committer] = {}
 
 
 def settle(engine: Engine) -> None:
     """Wait until the blocks handed to ``engine``'s background committer
     (:func:`background_commits`) are committed or dropped: what follows is written after them.
-    Nothing to wait for without one. A failure of those blocks is not raised here (it is by
+    Nothing to wait for without one (committers belong to the thread that opened them). A failure of those blocks is not raised here (it is by
     the next block handed over, or the end of :func:`background_commits`).
 
     Example:
@@ -597,7 +602,7 @@ def settle(engine: Engine) -> None:
         >>> from neural_net.db.writer import settle
         >>> settle(open_database("sqlite://"))
     """
-    committer = _COMMITTERS.get(engine)
+    committer = _COMMITTERS.get((engine, threading.get_ident()))
     if committer is not None:
         committer.settle()
 
@@ -613,7 +618,8 @@ def background_commits(engine: Engine) -> Iterator[None]:
     fails, the ones given after it are dropped and its error is raised by the next
     :func:`deferred_writes` block to end (at most :data:`BACKLOG` blocks later) or, for the
     last ones, when this block ends. An in-memory SQLite database (one connection for all
-    threads) is written as without the block. Nested blocks: the outermost one commits.
+    threads) is written as without the block. Nested blocks: the outermost one commits. The
+    committer serves the thread that opened the block (deferred blocks are per thread too).
 
     Example:
         >>> import os, tempfile
@@ -630,18 +636,19 @@ def background_commits(engine: Engine) -> Iterator[None]:
         >>> run_info(str(engine.url), 3)["status"]
         'created'
     """
-    if engine in _COMMITTERS or isinstance(engine.pool, StaticPool):
+    key = (engine, threading.get_ident())
+    if key in _COMMITTERS or isinstance(engine.pool, StaticPool):
         yield
         return
-    committer = _COMMITTERS[engine] = _Committer(engine)
+    committer = _COMMITTERS[key] = _Committer(engine)
     try:
         yield
     except BaseException:
-        del _COMMITTERS[engine]
+        del _COMMITTERS[key]
         committer.stop()  # the blocks given are committed (or dropped after a failure)
         committer.error = None
         raise
-    del _COMMITTERS[engine]
+    del _COMMITTERS[key]
     committer.stop()
     committer.report()
 
