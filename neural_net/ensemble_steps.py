@@ -25,6 +25,22 @@ from .stacking import Stack, stacked_state
 
 
 @contextmanager
+def _per_database(models: Sequence[Any], method: str) -> Iterator[None]:
+    """Enter ``store.<method>()`` of the members' stores that have it, once per database (the
+    stores' ``engine``): the others would nest in the first one."""
+    with ExitStack() as stack:
+        seen: set[int] = set()
+        for m in models:
+            store = getattr(m, "store", None)
+            enter = getattr(store, method, None)
+            key = id(getattr(store, "engine", store))
+            if callable(enter) and key not in seen:
+                seen.add(key)
+                stack.enter_context(enter())
+        yield
+
+
+@contextmanager
 def grouped_writes(models: Sequence[Any]) -> Iterator[None]:
     """Within the block, what the members' stores record goes to each database in one
     transaction at the block's end (all or nothing), when their stores offer it: a store with
@@ -38,15 +54,7 @@ def grouped_writes(models: Sequence[Any]) -> Iterator[None]:
         >>> with grouped_writes([Sequential([Dense(1, input_dim=2)], 'mse')]):
         ...     pass
     """
-    with ExitStack() as stack:
-        seen: set[int] = set()
-        for m in models:
-            store = getattr(m, "store", None)
-            defer = getattr(store, "deferred", None)
-            key = id(getattr(store, "engine", store))  # one block per database: the others would nest in it
-            if callable(defer) and key not in seen:
-                seen.add(key)
-                stack.enter_context(defer())
+    with _per_database(models, "deferred"):
         yield
 
 
@@ -61,18 +69,13 @@ def background_writes(models: Sequence[Any]) -> Iterator[None]:
         >>> from neural_net.architecture import Sequential
         >>> from neural_net.layers import Dense
         >>> from neural_net.ensemble_steps import background_writes
-        >>> with background_writes([Sequential([Dense(1, input_dim=2)], 'mse')]):
-        ...     pass
+        >>> nets = [Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://") for _ in range(2)]
+        >>> with background_writes(nets), grouped_writes(nets):
+        ...     nets[0].updateW(); nets[0].commit()
+        >>> [net.store.snapshot_count() for net in nets]
+        [2, 1]
     """
-    with ExitStack() as stack:
-        seen: set[int] = set()
-        for m in models:
-            store = getattr(m, "store", None)
-            background = getattr(store, "background", None)
-            key = id(getattr(store, "engine", store))
-            if callable(background) and key not in seen:
-                seen.add(key)
-                stack.enter_context(background())
+    with _per_database(models, "background"):
         yield
 
 

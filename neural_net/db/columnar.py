@@ -18,11 +18,10 @@ for the runs that share its values.
 Example:
     >>> import os, tempfile
     >>> from sqlalchemy import func, insert, select
-    >>> from neural_net.db.columnar import write_epoch
-    >>> from neural_net.db.engine import open_database
-    >>> from neural_net.db.rows import EpochColumns
+    >>> from neural_net.db import columnar, engine as eng, rows
     >>> from neural_net.db.schema import Architecture, Cost, RunMetric, utcnow
-    >>> engine = open_database("sqlite:///" + os.path.join(tempfile.mkdtemp(), "col.db"))
+    >>> write_epoch, EpochColumns = columnar.write_epoch, rows.EpochColumns
+    >>> engine = eng.open_database("sqlite:///" + os.path.join(tempfile.mkdtemp(), "col.db"))
     >>> with engine.begin() as c:
     ...     _ = c.execute(insert(Architecture), [dict(id=i, Architecture_id=i, config="{}") for i in (7, 8)])
     ...     write_epoch(c, EpochColumns((7, 8), 1, utcnow(), (("train", "loss", 0),), ((0.5, 0.4),), 100,
