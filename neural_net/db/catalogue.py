@@ -41,14 +41,15 @@ import sqlite3
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, Callable, Iterable, Sequence
+from contextlib import nullcontext
+from typing import Any, Callable, ContextManager, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .catalogue_cache import DirectoryCache, is_run_directory
 from .catalogue_files import FileLocked, fast_read, file_of
-from .catalogue_sql import RUN_KEYS, RUN_SQL, check_run_row, collect_extras
+from .catalogue_sql import RUN_KEYS, RUN_SQL, RunExtras, check_run_row, collect_extras
 from .engine import display_url, open_database, sources
 from .errors import StoredModelError, StoreError, StorePathError
 from .migrate import head_revision
@@ -66,6 +67,9 @@ LOCK_TIMEOUT = 2.0
 WORKERS = 8
 
 OnSkip = Callable[[str, str], None]
+#: ``f(url)``: a context manager entered around each read of the database ``url`` through
+#: SQLAlchemy (servers, and files the fast path declined); the dashboard's read-only engines.
+EngineContext = Callable[[str], ContextManager[Any]]
 
 
 def warn_skip(path: str, reason: str) -> None:
@@ -185,8 +189,9 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
 def _read_catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
                     name: str | None = None, on_skip: OnSkip | None = None, lock_timeout: float | None = None,
                     workers: int | None = None, fast: bool = True, extras: bool = False,
-                    cache: bool = False, limit: int | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`catalogue`, and ``{url: (params, metrics)}`` of :func:`collect_extras` for every SQLite
+                    cache: bool = False, limit: int | None = None,
+                    engine_context: EngineContext | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`catalogue`, and ``{url: RunExtras}`` of :func:`collect_extras` for every SQLite
     file read by the fast path when ``extras`` (through the same connection, which is most of
     the cost of a small file; the other databases are absent from it). ``limit``: only the
     first runs of the catalogue's order (in SQL for a single database server read unfiltered)."""
@@ -203,8 +208,11 @@ def _read_catalogue(source: Any, *, stale_after: float | None = None, status: st
     kept = DirectoryCache(source, head) if cache and fast and is_run_directory(source) else None
 
     def read_rows(con: sqlite3.Connection) -> Any:
+        con.execute("BEGIN")  # one read transaction: the runs and their extras at one commit
         rows = [check_run_row(r) for r in con.execute(RUN_SQL)]
-        return (rows, collect_extras(con.execute, [r[0] for r in rows])) if extras else (rows, None)
+        found = collect_extras(lambda kind, sql: con.execute(sql), [r[0] for r in rows]) if extras else None
+        con.execute("COMMIT")
+        return rows, found
 
     def read_one(i: int) -> None:
         try:
@@ -245,7 +253,8 @@ def _read_catalogue(source: Any, *, stale_after: float | None = None, status: st
         result = results[i]
         if result is None:
             pushed = limit if single and status is None and not name else None
-            rows = _read(url, single, on_skip, pushed)
+            with (engine_context or nullcontext)(url):
+                rows = _read(url, single, on_skip, pushed)
         else:
             rows, found[url] = result
         per_url.append((url, rows))
@@ -261,14 +270,15 @@ def _read_catalogue(source: Any, *, stale_after: float | None = None, status: st
 #: Catalogue columns holding counts or epochs (integers, missing ones as <NA>, never 50.0).
 INTEGER_COLUMNS = ("run_id", "epochs", "best_epoch", "best_val_epoch", "pid", "parent_id", "parent_epoch")
 
-def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
-    """Parameters and final/best metric values of the runs ``ids`` of the database ``url``,
-    through :func:`open_database` and SQLAlchemy (servers, and files the fast path declined)."""
+def _extras(url: str, ids: list[int]) -> RunExtras:
+    """Parameters, final/best metric values, tags and layers of the runs ``ids`` of the database
+    ``url``, through :func:`open_database` and SQLAlchemy (servers, and files the fast path
+    declined), in one transaction."""
     from sqlalchemy import text
 
     engine = open_database(url, create=False)
-    with engine.connect() as c:
-        return collect_extras(lambda sql: c.execute(text(sql)).fetchall(), ids)
+    with engine.connect() as c, c.begin():
+        return collect_extras(lambda kind, sql: c.execute(text(sql)).fetchall(), ids)
 
 
 
@@ -287,10 +297,12 @@ def _integers(column: pd.Series) -> Any:
 
 def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None = None,
          status: str | Sequence[str] | None = None, name: str | None = None, stale_after: float | None = None,
-         on_skip: OnSkip | None = None, cache: bool = False, limit: int | None = None) -> pd.DataFrame:
-    """One row per run of ``source`` with the catalogue's columns (:func:`catalogue`), then its
-    parameters (``optimizer``, ``optimizer.lr``, ``batch_size``, a sweep's grid values, ...; a
-    parameter whose key is a catalogue column is ``params.<key>``), then its final metric values
+         on_skip: OnSkip | None = None, cache: bool = False, limit: int | None = None,
+         engine_context: EngineContext | None = None) -> pd.DataFrame:
+    """One row per run of ``source`` with the catalogue's columns (:func:`catalogue`), then
+    ``layers`` (the widths of its ``Fullyconnected`` layers, ``'4-16-3'``), its parameters
+    (``optimizer``, ``optimizer.lr``, ``batch_size``, a sweep's grid values, ...; a parameter whose
+    key is a column named here is ``params.<key>``), its tags (``tag.<key>``), then its final metric values
     (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``, ``lr``, ...) and their best values
     (``best_<metric>``: the largest accuracy or AUC, the smallest of the others).
 
@@ -302,9 +314,11 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
             before ``where`` and ``order_by`` apply, so only with neither of them; on a
             database server (one SQL database) only those runs are read (``ORDER BY ...
             LIMIT``): the first page of a large catalogue without reading all of it.
+        engine_context: ``f(url)`` giving a context manager entered around each read of a
+            database through SQLAlchemy (:data:`EngineContext`).
 
-    ``status``, ``name``, ``stale_after``, ``on_skip`` and ``cache`` filter, report and cache as for
-    :func:`catalogue`.
+    ``source`` may also be a list of sources (their runs together). ``status``, ``name``,
+    ``stale_after``, ``on_skip`` and ``cache`` filter, report and cache as for :func:`catalogue`.
 
     Example:
         >>> import numpy, os, tempfile
@@ -321,6 +335,10 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         ([['adam', 'adam', 3]], True)
         >>> runs(path, limit=1).name.tolist()
         ['sgd']
+        >>> from neural_net.db import set_tag
+        >>> set_tag(path, best.run_id[0], "kept", "yes")
+        >>> runs(path)[["name", "layers", "tag.kept"]].fillna("-").values.tolist()
+        [['sgd', '2-1', '-'], ['adam', '2-1', 'yes']]
     """
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0:
@@ -330,35 +348,47 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
                              f"order_by, got where={where!r}, order_by={order_by!r}")
     skip = on_skip or warn_skip
     base, found = _read_catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip,
-                                  extras=True, cache=cache, limit=limit)
+                                  extras=True, cache=cache, limit=limit, engine_context=engine_context)
     single = len(set(base.db_path)) <= 1 and len(sources(source)) == 1
     params: dict[tuple[str, int], dict[str, Any]] = {}
     metrics: dict[tuple[str, int], dict[str, float]] = {}
+    tags: dict[tuple[str, int], dict[str, str]] = {}
+    layers: dict[tuple[str, int], str] = {}
     bad: set[str] = set()
     by_url: dict[str, list[int]] = {}
     for url, rid in zip(base.db_path, base.run_id):
         by_url.setdefault(url, []).append(int(rid))
     for url, ids in by_url.items():
         try:
-            p, m = found[url] if url in found else _extras(url, ids)
+            if url in found:
+                got = found[url]
+            else:
+                with (engine_context or nullcontext)(url):
+                    got = _extras(url, ids)
         except (StoreError, OSError) as e:
             if single:
                 raise
             skip(display_url(url), str(e))
             bad.add(url)
             continue
-        params.update({(url, k): v for k, v in p.items()})
-        metrics.update({(url, k): v for k, v in m.items()})
+        params.update({(url, k): v for k, v in got.params.items()})
+        metrics.update({(url, k): v for k, v in got.metrics.items()})
+        tags.update({(url, k): v for k, v in got.tags.items()})
+        layers.update({(url, k): v for k, v in got.layers.items()})
     frame = base[~base.db_path.isin(bad)].reset_index(drop=True)
     keys = list(zip(frame.db_path, frame.run_id))
     empty: dict[str, Any] = {}
     run_params = [params.get(key, empty) for key in keys]
     run_metrics = [metrics.get(key, empty) for key in keys]
+    run_tags = [tags.get(key, empty) for key in keys]
     p_names = list(dict.fromkeys(k for d in run_params for k in d))
     m_names = list(dict.fromkeys(k for d in run_metrics for k in d))
-    columns: dict[str, Any] = {}
+    t_names = sorted({k for d in run_tags for k in d})
+    columns: dict[str, Any] = {"layers": [layers.get(key) for key in keys]}
     for k in p_names:
-        columns[f"params.{k}" if k in frame.columns else k] = [d.get(k) for d in run_params]
+        columns[f"params.{k}" if k in frame.columns or k == "layers" else k] = [d.get(k) for d in run_params]
+    for k in t_names:
+        columns[f"tag.{k}"] = [d.get(k) for d in run_tags]
     columns["loss"], columns["val_loss"] = frame["final_loss"], frame["final_val_loss"]
     nan = float("nan")
     for k in sorted(m_names, key=lambda k: (k.startswith("best_"), m_names.index(k))):
@@ -374,5 +404,6 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
     return sort_runs(frame.reset_index(drop=True), order_by)
 
 
-__all__ = ["RUN_COLUMNS", "RUN_SQL", "LOCK_TIMEOUT", "WORKERS", "STATUSES", "INTEGER_COLUMNS", "OnSkip", "warn_skip",
+__all__ = ["RUN_COLUMNS", "RUN_SQL", "LOCK_TIMEOUT", "WORKERS", "STATUSES", "INTEGER_COLUMNS", "OnSkip", "EngineContext",
+           "warn_skip",
            "catalogue", "filter_runs", "sort_runs", "runs"]

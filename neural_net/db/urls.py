@@ -185,17 +185,20 @@ def absolute_url(url: str) -> str:
 
 
 def sources(source: Any) -> list[str]:
-    """The database URLs a source stands for (a URL, a ``.db`` file, or a directory's ``*.db``).
+    """The database URLs a source stands for (a URL, a ``.db`` file, or a directory's ``*.db``;
+    or a list or tuple of those: their URLs in order).
 
     Example:
         >>> from neural_net.db.engine import sources
-        >>> sources("sqlite://")
-        ['sqlite://']
+        >>> sources("sqlite://"), sources(["sqlite://", "sqlite:////runs/a.db"])
+        (['sqlite://'], ['sqlite://', 'sqlite:////runs/a.db'])
     """
+    if isinstance(source, (list, tuple)):
+        return [url for one in source for url in sources(one)]
     if isinstance(source, str) and "://" in source:
         return [absolute_url(source)]
     if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(f"source must be a database URL, a .db path or a run directory, got {source!r}")
+        raise TypeError(f"source must be a database URL, a .db path, a run directory or a list of those, got {source!r}")
     p = Path(source).expanduser()
     if p.is_dir():  # the directory is resolved once, not each of its files (a symbolic link still is)
         base = str(p.resolve())
