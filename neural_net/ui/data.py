@@ -7,7 +7,7 @@ one read-only connection of the catalogue), one run through ``open_run`` and its
 :class:`~neural_net.db.StoredRun`, plus ``head_revision``, ``ENGINES``, ``dispose`` and the
 errors; and a few read-only ``SELECT`` statements over the documented tables and views where
 those functions do not give what a page needs (:data:`SQL`: a server's change signature and
-run count, the wall time of each epoch, the new rows of a live run).
+its number of runs).
 
 Read-only, and nothing left behind: the catalogue's SQLite connections follow
 :mod:`neural_net.db.sqlite_readonly`, and every engine is made by :mod:`neural_net.ui.readonly`.
@@ -49,7 +49,7 @@ import neural_net.db as db
 from neural_net.db.catalogue import RUN_COLUMNS
 
 from .queries import CHART_SQL, SQL  # noqa: F401 (re-exported)
-from .readonly import read_only, select_many, select_rows, sqlite_path
+from .readonly import read_only, select_rows, sqlite_path
 
 class UnknownRun(LookupError):
     """A run id that no database of the source holds (the dashboard shows a 404 page).
@@ -272,7 +272,11 @@ class Source:
         on the run's database, read-only."""
         url = self.locate(run_id)
         with read_only(url):
-            return read(db.open_run(url, run_id))
+            try:
+                run = db.open_run(url, run_id)
+            except db.RunNotFound as e:  # deleted since the runs table was read
+                raise UnknownRun(f"no run {run_id} in {self.label}") from e
+            return read(run)
 
     def info(self, run_id: int) -> dict[str, Any]:
         """The run's ``info``, with its ``params`` (flattened), ``tags`` and ``note``."""
@@ -293,29 +297,21 @@ class Source:
         return self._read(run_id, lambda run: run.history())
 
     def wall_time(self, run_id: int) -> pd.Series:
-        """Seconds from the first recorded epoch to each epoch's training loss row."""
-        url = self.locate(run_id)
-        rows = select_rows(url, SQL["wall_time"].format(rid=int(run_id)))
-        if not rows:
-            return pd.Series([], dtype=float)
-        t = pd.to_datetime(pd.Series([r[1] for r in rows], index=[int(r[0]) for r in rows]), errors="coerce")
-        return (t - t.iloc[0]).dt.total_seconds()
+        """``wall_time()`` of the run: seconds from the first recorded epoch to each epoch."""
+        return self._read(run_id, lambda run: run.wall_time())
 
     def matrices(self, run_id: int, epoch: int | None = None) -> list[np.ndarray]:
         """``weight_matrices`` of the run's snapshot at ``epoch``."""
         return self._read(run_id, lambda run: run.weight_matrices(epoch))
 
     def poll(self, run_id: int, after: int) -> dict[str, Any]:
-        """What a live page needs since epoch ``after``: the stored status and epochs, and
-        the rows of the ``history`` view after that epoch (one short read)."""
-        url = self.locate(run_id)
-        rid, after = int(run_id), int(after)
-        status_rows, rows = select_many(url, [SQL["poll_status"].format(rid=rid),
-                                              SQL["poll_rows"].format(rid=rid, after=after)])
-        status = status_rows[0] if status_rows else None
-        if status is None:
-            raise UnknownRun(f"no run {run_id} in {self.label}")
-        return {"status": status[0], "epochs": status[1], "rows": rows}
+        """What a live page needs since epoch ``after``, in one read of the run: its status
+        (as the runs table reports it), its epochs, and ``history(after=after)``."""
+        def read(run: Any) -> dict[str, Any]:
+            info = run.info
+            return {"status": info["status"], "epochs": info["epochs"], "history": run.history(after=after)}
+
+        return self._read(run_id, read)
 
 
 def _cell(value: Any) -> Any:

@@ -1,7 +1,6 @@
 """The SQL the dashboard runs itself: read-only ``SELECT`` statements over the documented tables
 and views where the public readers of :mod:`neural_net.db` do not give what a page needs
-(:data:`SQL`: a server's change signature, the number of runs, each epoch's wall time, the new
-rows of a live run), and the SQL shown under each chart for a person to run (:data:`CHART_SQL`).
+(:data:`SQL`: a server's change signature and its number of runs), and the SQL shown under each chart for a person to run (:data:`CHART_SQL`).
 The runs table itself comes from ``neural_net.db.runs`` (:mod:`neural_net.ui.data`).
 
 Example:
@@ -16,16 +15,12 @@ SQL = {
     "server_signature": ("SELECT count(*), max(updated_at), sum(epochs), (SELECT count(*) FROM tag), "
                          "(SELECT count(*) FROM param) FROM Architecture"),
     "count": "SELECT count(*) FROM Architecture",
-    "wall_time": ("SELECT epoch, created_at FROM Cost WHERE Architecture_id = {rid} AND split = 'train' "
-                  "AND epoch IS NOT NULL ORDER BY epoch"),
-    "poll_status": "SELECT status, epochs FROM Architecture WHERE Architecture_id = {rid}",
-    "poll_rows": ("SELECT epoch, split, name, value FROM history WHERE Architecture_id = {rid} "
-                  "AND epoch > {after} ORDER BY epoch"),
 }
 #: The SQL a person can run to get each chart's numbers (shown under the chart).
 CHART_SQL = {
     "curves": "SELECT epoch, split, name, value FROM history WHERE Architecture_id = {rid} ORDER BY epoch;",
-    "wall_time": SQL["wall_time"] + ";",
+    "wall_time": ("SELECT epoch, created_at FROM Cost WHERE Architecture_id = {rid} AND split = 'train' "
+                  "AND epoch IS NOT NULL ORDER BY epoch;"),
     "histograms": ("SELECT epoch, Layer_id, value FROM weight_history WHERE Architecture_id = {rid} "
                    "ORDER BY seq, Layer_id;"),
     "heatmap": ("SELECT row_index, col_index, value FROM weight_history WHERE Architecture_id = {rid} "
