@@ -59,7 +59,7 @@ def check_run_row(row: tuple) -> tuple:
         >>> check_run_row(row)[:5]
         (7, 'a', 'finished', 2, 1.0)
     """
-    from .values import check_value
+    from .value_checks import check_value
 
     for value, plain in zip(row, _PLAIN):
         if value is not None and type(value) not in plain:
@@ -168,7 +168,7 @@ tags={7: {'dataset': 'iris'}}, layers={7: '4-16-3'})
     """
     from .codec import loads
     from .columns import flatten_params, higher_is_better
-    from .values import check_document, check_value
+    from .value_checks import check_document, check_value
 
     params: dict[int, dict[str, Any]] = {}
     metrics: dict[int, dict[str, float]] = {i: {} for i in ids}
