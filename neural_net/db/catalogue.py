@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue_cache import DirectoryCache, is_run_directory
-from .catalogue_files import FileLocked, fast_read, file_of
+from .catalogue_files import FileLocked, fast_read, file_of, is_open_error
 from .catalogue_sql import RUN_KEYS, RUN_SQL, RunExtras, check_run_row, collect_extras
 from .engine import display_url, open_database, sources
 from .errors import StoredModelError, StoreError, StorePathError
@@ -93,16 +93,16 @@ def _read(url: str, single: bool, on_skip: OnSkip, limit: int | None = None) -> 
     files the fast path declined); with ``limit``, only the first ``limit`` in the catalogue's
     order (``ORDER BY`` creation time and id, ``LIMIT``). A database that cannot be opened
     raises when ``single``; otherwise it, like one whose query fails, is reported and skipped."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
     try:
         engine = open_database(url, create=False)
-    except (StoreError, SQLAlchemyError, OSError) as e:
-        if single:
+    except Exception as e:  # a file refused by the checks (sqlite3) imports no SQLAlchemy
+        if single or not is_open_error(e):
             raise
         on_skip(display_url(url), str(e))
         return []
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         with engine.connect() as c:
             sql = RUN_SQL if limit is None else (f"{RUN_SQL} ORDER BY a.created_at IS NULL, a.created_at, "
