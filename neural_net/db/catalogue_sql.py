@@ -134,7 +134,7 @@ class RunExtras(NamedTuple):
 
 
 def _layer_labels(rows: Iterable[Any], wanted: set[int]) -> dict[int, str]:
-    from .values import check_value
+    from .value_checks import check_value
 
     widths: dict[int, list[int]] = {}
     for rid, n_in, n_out in rows:
