@@ -22,13 +22,15 @@ from neural_net.db.migrate import head_revision
 from neural_net.db.sqlite_readonly import read_unchanged
 from neural_net.db.urls import backend_and_database, display_url, sqlite_file, sqlite_url
 
-from conftest import sqlite_exec, trained
+from conftest import sqlite_exec
+from test_catalogue_cache import age, run_dir as three_runs  # noqa: F401  (a fixture: three trained runs, aged)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def age(*paths: Path, seconds: float = 60) -> None:
-    old = time.time_ns() - int(seconds * 1e9)
+def settle(*paths: Path) -> None:
+    """Modified a minute ago (an immutable read takes only files modified 2 s or more before it)."""
+    old = time.time_ns() - 60 * 10**9
     for p in paths:
         os.utime(p, ns=(old, old))
 
@@ -38,15 +40,12 @@ def names_in(directory: Path) -> list[str]:
 
 
 @pytest.fixture
-def run_dir(tmp_path):
-    d = tmp_path / "runs"
-    d.mkdir()
-    for name in ("alpha", "beta", "gamma"):
-        trained(str(d / f"{name}.db"), epochs=3, name=name)
-    db.record_failed_run(str(d / "failed.db"), "failed", {"units": 0}, "ValueError: units must be > 0")
+def run_dir(three_runs):
+    """Three trained runs and a failed one, all settled."""
+    db.record_failed_run(str(three_runs / "failed.db"), "failed", {"units": 0}, "ValueError: units must be > 0")
     db.dispose()
-    age(*d.iterdir())
-    return d
+    age(three_runs)
+    return three_runs
 
 
 def name_of(con: sqlite3.Connection) -> str:
@@ -82,7 +81,7 @@ def test_a_write_during_the_immutable_read_is_never_returned(run_dir, journal, w
     path = run_dir / "alpha.db"
     if journal == "delete":
         sqlite_exec(path, "PRAGMA journal_mode=DELETE")
-        age(path)
+        settle(path)
     seen, writers = [], []
 
     def read(con):
@@ -115,7 +114,7 @@ def _fresh(path: Path) -> None:
 
 def _not_sqlite(path: Path) -> None:
     path.write_text("not a database")
-    age(path)
+    settle(path)
 
 
 @pytest.mark.parametrize("make", [_journal, _fresh, _not_sqlite], ids=["journal", "fresh", "not-sqlite"])
@@ -133,7 +132,7 @@ def test_a_pending_wal_is_not_read_immutable_and_is_never_checkpointed(run_dir):
         w.execute("UPDATE Architecture SET run_name = 'pending'")
         w.commit()
         wal = Path(f"{path}-wal")
-        age(path, wal)
+        settle(path, wal)
         before = path.read_bytes(), wal.read_bytes()
         assert read_unchanged(str(path), name_of) == (False, None)
         assert fast_read(str(path), 2.0, head_revision(), name_of) == "pending"
@@ -164,7 +163,7 @@ def test_a_failing_immutable_read_is_read_again_the_safe_way(run_dir):
 def test_a_file_of_another_revision_is_declined_either_way(run_dir):
     path = run_dir / "alpha.db"
     sqlite_exec(path, "UPDATE alembic_version SET version_num = '0001'")
-    age(path)
+    settle(path)
     assert fast_read(str(path), 2.0, head_revision(), name_of) is None
 
 
