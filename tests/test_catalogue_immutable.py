@@ -214,3 +214,25 @@ def test_listing_a_run_directory_imports_no_sqlalchemy(run_dir, tmp_path):
     assert got["err"].count("notes.db is not a SQLite database") == 3 and got["err"].count("other-app.db") == 3
     assert got["out"].count('"name": "alpha"') == 3
     assert names_in(run_dir) == ["alpha.db", "beta.db", "failed.db", "gamma.db", "notes.db", "other-app.db"]
+
+
+@pytest.mark.parametrize("journal", ["off", "delete"])
+def test_a_file_another_process_writes_is_not_read_immutable(run_dir, journal):
+    """A writer of another process between its first write and its commit (``BEGIN IMMEDIATE``:
+    SQLite's RESERVED lock), in a journal mode that leaves no ``-journal`` file until it writes
+    (or none at all): the file is read the safe way (here: it is locked)."""
+    path = run_dir / "beta.db"
+    sqlite_exec(path, f"PRAGMA journal_mode={journal.upper()}")
+    settle(path)
+    code = ("import sqlite3, sys\n"
+            f"con = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+            f"con.execute('PRAGMA journal_mode={journal.upper()}')\n"
+            "con.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.readline()\n")
+    writer = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline() == "locked\n"
+        calls = []
+        assert read_unchanged(str(path), lambda con: calls.append(1)) == (False, None) and calls == []
+    finally:
+        writer.communicate("\n", timeout=30)
+    assert read_unchanged(str(path), name_of) == (True, "beta")  # the writer gone: settled again

@@ -16,8 +16,12 @@ SQLite trusts not to change, so only when nothing can have changed it while it w
 ``-journal``, a ``-wal`` absent or empty, the file and its ``-wal`` last modified more than
 :data:`SETTLED_SECONDS` before the read began (a later write gives them a later time, as git's
 "racily clean" rule has it), and their ``stat`` (size, times, inode) the same after the read as
-before. Otherwise, or when the read fails, it says so and the caller reads the file through
-:func:`connect_read_only`: a writer at work never makes it return a wrong row.
+before; and no other process holding a write lock on it (a writer of a file in
+``journal_mode=OFF`` or ``MEMORY``, which leaves no ``-journal``; 64-bit Linux only, elsewhere no
+file is read immutable). Otherwise, or when the read fails, it says so and the caller reads the
+file through :func:`connect_read_only`: a writer at work never makes it return a wrong row. (A
+writer in the reading process itself is not seen by the lock test: its ``-wal``, ``-journal``
+and file times still are.)
 
 Example:
     >>> import os, sqlite3, tempfile
@@ -38,6 +42,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import struct
+import sys
 import time
 from typing import Any, Callable, TypeVar
 from urllib.parse import quote
@@ -49,6 +55,18 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 SETTLED_SECONDS = 2.0
 
 T = TypeVar("T")
+
+try:  # POSIX: the locks SQLite's writers hold on a file are visible to other processes
+    import fcntl
+except ImportError:  # pragma: no cover - elsewhere no file is read immutable
+    fcntl = None  # type: ignore[assignment]
+#: SQLite's lock bytes (``PENDING_BYTE``, ``RESERVED_BYTE`` and the 510 ``SHARED`` bytes): a
+#: writer of a rollback-journal file holds a write lock in this range from its first write to
+#: its commit's end (readers hold read locks only).
+_LOCK_BYTES = (0x40000000, 512)
+#: ``struct flock`` as 64-bit Linux lays it out (other systems order its fields otherwise: there,
+#: no file is read immutable).
+_FLOCK = "@hhqqi4x" if sys.platform.startswith("linux") and struct.calcsize("P") == 8 else None
 
 
 def no_pending_wal(path: str) -> bool:
@@ -122,11 +140,23 @@ def _settled_state(path: str, began: int) -> tuple[Any, ...] | None:
     try:
         with open(path, "rb") as f:
             header = f.read(20)
+            if len(header) < 20 or header[:16] != SQLITE_HEADER or header[18:20] not in (b"\x01\x01", b"\x02\x02"):
+                return None
+            if _write_locked(f.fileno()):
+                return None  # another process writes it (journal_mode=OFF or MEMORY leave no -journal)
     except OSError:
         return None
-    if len(header) < 20 or header[:16] != SQLITE_HEADER or header[18:20] not in (b"\x01\x01", b"\x02\x02"):
-        return None
     return state
+
+
+def _write_locked(fd: int) -> bool:
+    """True when another process holds a write lock on SQLite's lock bytes of the open file
+    ``fd`` (``F_GETLK``: asks, takes no lock; a lock of this process is not seen); also True
+    where that cannot be asked."""
+    if fcntl is None or _FLOCK is None:
+        return True
+    query = struct.pack(_FLOCK, fcntl.F_RDLCK, os.SEEK_SET, _LOCK_BYTES[0], _LOCK_BYTES[1], 0)
+    return struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_GETLK, query))[0] != fcntl.F_UNLCK
 
 
 def read_unchanged(path: str, read: Callable[[sqlite3.Connection], T]) -> tuple[bool, T | None]:
