@@ -1,5 +1,8 @@
 """Reading one SQLite file of a run directory quickly: the standard :mod:`sqlite3` module, a
 connection that cannot write, the schema revision checked (see :mod:`neural_net.db.catalogue`).
+A settled file (no writer at work) is read through an ``immutable=1`` connection, checked
+unchanged afterwards (:func:`~neural_net.db.sqlite_readonly.read_unchanged`), any other through
+:func:`~neural_net.db.sqlite_readonly.connect_read_only`. Nothing here imports SQLAlchemy.
 
 Example:
     >>> from neural_net.db.catalogue_files import file_of
