@@ -236,3 +236,29 @@ def test_a_file_another_process_writes_is_not_read_immutable(run_dir, journal):
     finally:
         writer.communicate("\n", timeout=30)
     assert read_unchanged(str(path), name_of) == (True, "beta")  # the writer gone: settled again
+
+
+def test_the_plain_listing_imports_neither_numpy_nor_pandas(run_dir, tmp_path):
+    """``neural-net runs DIR`` without ``--sort``/``--where``/``--columns`` prints the catalogue's
+    plain rows (:func:`neural_net.db.catalogue_rows.catalogue_records`): the same table as the
+    DataFrame of ``catalogue``, without importing numpy or pandas (their start-up time)."""
+    code = (
+        "import io, json, sys, contextlib\n"
+        "from neural_net.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    codes = [main(['runs', {str(run_dir)!r}, *extra]) for extra in ([], ['--format', 'json'])]\n"
+        "print(json.dumps({'codes': codes, 'out': out.getvalue(),\n"
+        "                  'heavy': sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'pandas'))}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEURAL_NET_CACHE_DIR": str(tmp_path / "cache")}
+    got = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                    check=True).stdout)
+    assert got["codes"] == [0, 0] and got["heavy"] == []
+    table, listed = got["out"].split("\n[", 1)
+    frame = catalogue(run_dir, on_skip=lambda p, r: None)
+    rows = json.loads("[" + listed)
+    assert [r["run_id"] for r in rows] == frame.run_id.tolist() and [r["name"] for r in rows] == frame.name.tolist()
+    assert [r["epochs"] for r in rows] == frame.epochs.tolist() and all(type(r["epochs"]) is int for r in rows)
+    assert [r["status"] for r in rows] == frame.status.tolist()
+    assert table.splitlines()[0].split()[:4] == ["run_id", "name", "status", "epochs"]

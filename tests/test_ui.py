@@ -377,7 +377,7 @@ def test_a_wal_left_by_a_killed_writer_is_read_and_never_checkpointed(tmp_path):
 
 def test_the_runs_table_is_what_db_runs_reads_fast_path_or_engines(store, monkeypatch):
     d, ids = store
-    import neural_net.db.catalogue as catalogue
+    import neural_net.db.catalogue_rows as catalogue
 
     public = db.runs(d).set_index("run_id")
     fast = Source(d).runs().table.set_index("run_id")

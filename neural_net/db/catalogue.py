@@ -37,119 +37,29 @@ Example:
 """
 from __future__ import annotations
 
-import sqlite3
-import warnings
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from contextlib import nullcontext
-from typing import Any, Callable, ContextManager, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .catalogue_cache import DirectoryCache, is_run_directory
-from .catalogue_files import FileLocked, fast_read, file_of, is_open_error
-from .catalogue_sql import RUN_KEYS, RUN_SQL, RunExtras, check_run_row, collect_extras
-from .engine import display_url, open_database, sources
-from .errors import StoredModelError, StoreError, StorePathError
-from .migrate import head_revision
-from .process import effective_status
-from .run_filters import STATUSES, filter_runs, matches, parse_where, sort_runs
-from .clock import utcnow
-
-#: Columns of :func:`catalogue` (and :func:`neural_net.db.list_runs`), in order.
-RUN_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
-               "best_epoch", "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "finished_at",
-               "updated_at", "pid", "hostname", "stored_status", "parent_id", "parent_epoch"]
-#: Seconds the catalogue waits for a file another process holds locked before skipping it.
-LOCK_TIMEOUT = 2.0
-#: Threads reading files in parallel (SQLite releases the GIL while it reads).
-WORKERS = 8
-
-OnSkip = Callable[[str, str], None]
-#: ``f(url)``: a context manager entered around each read of the database ``url`` through
-#: SQLAlchemy (servers, and files the fast path declined); the dashboard's read-only engines.
-EngineContext = Callable[[str], ContextManager[Any]]
+from .catalogue_rows import (LOCK_TIMEOUT, RUN_COLUMNS, WORKERS, EngineContext, OnSkip, read_sources, run_records,
+                             warn_skip)
+from .catalogue_sql import RUN_SQL, RunExtras, collect_extras
+from .errors import StoreError
+from .opening import open_database
+from .run_filters import filter_runs, matches, parse_where, sort_runs
+from .run_match import STATUSES
+from .urls import display_url, sources
 
 
-def warn_skip(path: str, reason: str) -> None:
-    """The default ``on_skip``: a :class:`RuntimeWarning` naming the file and the reason.
-
-    Example:
-        >>> import warnings
-        >>> from neural_net.db.catalogue import warn_skip
-        >>> with warnings.catch_warnings(record=True) as w:
-        ...     warnings.simplefilter("always"); warn_skip("/runs/x.db", "it is locked")
-        >>> str(w[0].message)
-        'neural_net.db: skipping /runs/x.db: it is locked'
-    """
-    warnings.warn(f"neural_net.db: skipping {path}: {reason}", RuntimeWarning, stacklevel=4)
-
-
-
-
-def _read(url: str, single: bool, on_skip: OnSkip, limit: int | None = None) -> list[tuple]:
-    """The run_summary rows through :func:`open_database` and SQLAlchemy (servers, and the
-    files the fast path declined); with ``limit``, only the first ``limit`` in the catalogue's
-    order (``ORDER BY`` creation time and id, ``LIMIT``). A database that cannot be opened
-    raises when ``single``; otherwise it, like one whose query fails, is reported and skipped."""
-    try:
-        engine = open_database(url, create=False)
-    except Exception as e:  # a file refused by the checks (sqlite3) imports no SQLAlchemy
-        if single or not is_open_error(e):
-            raise
-        on_skip(display_url(url), str(e))
-        return []
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        with engine.connect() as c:
-            sql = RUN_SQL if limit is None else (f"{RUN_SQL} ORDER BY a.created_at IS NULL, a.created_at, "
-                                                 f"a.Architecture_id LIMIT {int(limit)}")
-            return [check_run_row(r) for r in c.execute(text(sql)).fetchall()]
-    except (SQLAlchemyError, StoredModelError) as e:
-        if single and isinstance(e, StoredModelError):
-            raise
-        on_skip(display_url(url), str(e))
-        return []
-
-
-# ----- the catalogue ---------------------------------------------------------------------------
-def _heartbeat(value: Any) -> datetime | None:
-    if isinstance(value, str):  # SQLite returns the stored text
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return value
-
-
-def _frame(per_url: Iterable[tuple[str, list[tuple]]], stale_after: float | None) -> pd.DataFrame:
-    """The catalogue frame of the checked rows of each database, built column by column (the
-    effective status worked out only for rows stored as ``'running'``: others keep theirs)."""
-    rows: list[tuple] = []
-    paths: list[str] = []
-    for url, got in per_url:
-        rows.extend(got)
-        paths.extend([url] * len(got))
-    columns = dict(zip(RUN_KEYS, map(list, zip(*rows)))) if rows else {k: [] for k in RUN_KEYS}
-    statuses = list(columns["stored_status"])
-    now = utcnow()
-    for i, stored in enumerate(statuses):
-        if stored == "running":
-            updated = columns["updated_at"][i]
-            heartbeat = _heartbeat(updated) if stale_after is not None else updated
-            statuses[i] = effective_status(stored, columns["pid"][i], columns["hostname"][i],
-                                           columns["process_token"][i], heartbeat, now, stale_after)
-    data: dict[str, Any] = {k: columns[k] for k in RUN_COLUMNS if k in columns}
-    data["db_path"], data["status"] = paths, statuses
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The catalogue frame of :func:`~neural_net.db.catalogue_rows.run_records`, built column by
+    column (ids never through float64)."""
+    data: dict[str, Any] = {k: [r[k] for r in records] for k in RUN_COLUMNS}
     for k in ("parent_id", "parent_epoch"):  # 63-bit ids with gaps: never through float64
-        data[k] = pd.array(columns[k], dtype="Int64")
-    df = pd.DataFrame({k: data[k] for k in RUN_COLUMNS}, columns=RUN_COLUMNS)
-    if len(df):
-        df = df.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
-    return df
+        data[k] = pd.array(data[k], dtype="Int64")
+    return pd.DataFrame(data, columns=RUN_COLUMNS)
 
 
 def catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
@@ -191,79 +101,16 @@ def _read_catalogue(source: Any, *, stale_after: float | None = None, status: st
                     workers: int | None = None, fast: bool = True, extras: bool = False,
                     cache: bool = False, limit: int | None = None,
                     engine_context: EngineContext | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`catalogue`, and ``{url: RunExtras}`` of :func:`collect_extras` for every SQLite
-    file read by the fast path when ``extras`` (through the same connection, which is most of
-    the cost of a small file; the other databases are absent from it). ``limit``: only the
-    first runs of the catalogue's order (in SQL for a single database server read unfiltered)."""
-    lock_timeout = LOCK_TIMEOUT if lock_timeout is None else float(lock_timeout)
-    urls = sources(source)
-    single = len(urls) == 1
-    on_skip = on_skip or warn_skip
-    head = head_revision()
-    # the fast path in threads; what it declines is then read in this thread, in order
-    paths = [file_of(u) if fast else None for u in urls]
-    results: list[tuple[list[tuple], Any] | None] = [None] * len(urls)
-    found: dict[str, Any] = {}
-    skipped: list[StoreError | None] = [None] * len(urls)
-    kept = DirectoryCache(source, head) if cache and fast and is_run_directory(source) else None
-
-    def read_rows(con: sqlite3.Connection) -> Any:
-        con.execute("BEGIN")  # one read transaction: the runs and their extras at one commit
-        rows = [check_run_row(r) for r in con.execute(RUN_SQL)]
-        found = collect_extras(lambda kind, sql: con.execute(sql), [r[0] for r in rows]) if extras else None
-        con.execute("COMMIT")
-        return rows, found
-
-    def read_one(i: int) -> None:
-        try:
-            if kept is not None:  # read, then kept
-                results[i] = kept.read(paths[i], stamps[i], lock_timeout, extras)  # type: ignore[arg-type]
-            else:
-                results[i] = fast_read(paths[i], lock_timeout, head, read_rows)  # type: ignore[arg-type]
-        except FileLocked as e:
-            skipped[i] = StorePathError(f"{display_url(urls[i])}: it is locked by another process ({e}; waited "
-                                        f"{lock_timeout:g} s); try again when that process is done")
-        except StoredModelError as e:
-            skipped[i] = StoredModelError(f"{display_url(urls[i])}: {e}")
-
-    todo = [i for i, p in enumerate(paths) if p is not None]
-    stamps: dict[int, Any] = {}
-    if kept is not None:  # the files unchanged since the cache was written: none opened
-        for i in todo:
-            stamps[i], results[i] = kept.lookup(paths[i], extras)  # type: ignore[arg-type]
-        todo = [i for i in todo if results[i] is None]
-    n = min(workers or WORKERS, len(todo))
-    if n > 1:
-        with ThreadPoolExecutor(n) as pool:
-            list(pool.map(read_one, todo))
-    else:
-        for i in todo:
-            read_one(i)
-    if kept is not None:
-        kept.keep_only([p for p in paths if p is not None])
-        kept.save()
-    per_url: list[tuple[str, list[tuple]]] = []
-    for i, url in enumerate(urls):
-        if skipped[i] is not None:
-            if single:
-                raise skipped[i]  # type: ignore[misc]
-            path = display_url(url)
-            on_skip(path, str(skipped[i])[len(path) + 2:])
-            continue
-        result = results[i]
-        if result is None:
-            pushed = limit if single and status is None and not name else None
-            with (engine_context or nullcontext)(url):
-                rows = _read(url, single, on_skip, pushed)
-        else:
-            rows, found[url] = result
-        per_url.append((url, rows))
-    df = _frame(per_url, stale_after)
+    """:func:`catalogue`, and ``{url: RunExtras}`` of :func:`read_sources` when ``extras``.
+    ``limit``: only the first runs of the catalogue's order (in SQL for a single database
+    server read unfiltered)."""
+    pushed = limit if status is None and not name else None
+    per_url, found = read_sources(source, on_skip=on_skip, lock_timeout=lock_timeout, workers=workers, fast=fast,
+                                  extras=extras, cache=cache, limit=pushed, engine_context=engine_context)
+    df = _frame(run_records(per_url, stale_after))
     if status is not None or name:
         df = filter_runs(df, status=status, name=name)
-    if limit is not None:
-        df = df.head(limit)
-    return df, found
+    return (df if limit is None else df.head(limit)), found
 
 
 # ----- runs with their parameters and metrics ----------------------------------------------------
