@@ -136,6 +136,20 @@ def stack_optimizer(optimizers: Sequence[Optimizer], dtype: Any) -> Optimizer:
     return stacked
 
 
+def by_group(a: np.ndarray, G: int) -> np.ndarray:
+    """The ``(K, ...)`` stacked ``a`` as a ``(K // G, G, ...)`` view: row r at ``[r // G, r % G]``,
+    so that G inputs of shape ``(G, ...)`` broadcast to the members r with input ``r % G``
+    (each member's product is still its own BLAS call on the same operands).
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.stacking import by_group
+        >>> by_group(numpy.zeros((6, 2, 3)), 3).shape
+        (2, 3, 2, 3)
+    """
+    return a.reshape(-1, G, *a.shape[1:])
+
+
 class Stack:
     """The layers of K members as stacked arrays: ``W[i]`` of shape ``(K, n_in + 1, n_out)``
     for the i-th step, the activations (the engine's, applied on any leading axes), each
@@ -217,7 +231,14 @@ class Stack:
                 inputs[i] = out
                 W = Ws[i]
                 buf = self.buffer(i, (len(W), out.shape[-2], W.shape[-1]), W.dtype)
-                if W.shape[-2] == 2:  # an inner dimension of 1: a broadcast product, as Σ.compute alone
+                if out.ndim == 3 and len(out) != len(W):  # G inputs: member r's is out[r % G]
+                    G = len(out)
+                    if W.shape[-2] == 2:
+                        np.multiply(out, by_group(W[:, :1], G), out=by_group(buf, G))
+                    else:
+                        np.matmul(out, by_group(W[:, :-1], G), out=by_group(buf, G))
+                    out = buf
+                elif W.shape[-2] == 2:  # an inner dimension of 1: a broadcast product, as Σ.compute alone
                     out = np.multiply(out, W[:, :1], out=buf)
                 else:
                     out = np.matmul(out, W[:, :-1], out=buf)
@@ -265,7 +286,11 @@ class Stack:
                     Δ = np.multiply(Δ, mask, out=Δ)
             else:
                 X, W, dW = inputs[i], Ws[i], dWs[i]
-                np.matmul(X.swapaxes(-1, -2), Δ, out=dW[:, :-1])
+                if X.ndim == 3 and len(X) != len(W):  # G inputs (see forward)
+                    G = len(X)
+                    np.matmul(X.swapaxes(-1, -2), by_group(Δ, G), out=by_group(dW[:, :-1], G))
+                else:
+                    np.matmul(X.swapaxes(-1, -2), Δ, out=dW[:, :-1])
                 np.matmul(ones, Δ, out=dW[:, -1])
                 din = None
                 if i > first:
