@@ -263,8 +263,9 @@ class CrossEntropy(Cost):
 
     def losses(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
         r"""Each member's :meth:`loss` (see :meth:`Cost.losses`), in buffers kept between calls.
-        The logarithm is taken only where the target is not 0 (one entry a row for one-hot
-        targets): elsewhere the term is 0 alone too, and the sums add the same terms.
+        With more than 4 classes the logarithm is taken only where the target is not 0 (one
+        entry a row for one-hot targets; float64 log costs about 20 ns a value on an AVX2 core):
+        elsewhere the term is 0 alone too, and the sums add the same terms.
 
         Example:
             >>> import numpy
@@ -274,10 +275,12 @@ class CrossEntropy(Cost):
             array([0.693147, 1.386294])
         """
         q = self._clipped(p)
-        hot = np.not_equal(y, 0, out=self._mask(y))
         t = self._buf(q, 1)
-        t.fill(1.0)  # log 1 = 0: the terms where y is 0 stay 0 (as 0 · log p alone)
-        np.log(q, out=t, where=hot)
+        if y.shape[-1] > 4:  # the masked loop costs more than it saves for a few classes
+            t.fill(1.0)  # log 1 = 0: the terms where y is 0 stay 0 (as 0 · log p alone)
+            np.log(q, out=t, where=np.not_equal(y, 0, out=self._mask(y)))
+        else:
+            np.log(q, out=t)
         t *= y
         return -t.reshape(len(t), -1).sum(axis=1) / self._denominator(y)
 
