@@ -1,15 +1,18 @@
 """The catalogue: one row per run across every database of a run directory (or a server).
 
-:func:`catalogue` is what :func:`neural_net.db.list_runs` and ``neural-net runs`` return. A
-directory of SQLite files is read quickly: each file is opened with the standard
-:mod:`sqlite3` module (``PRAGMA query_only``, or ``mode=ro`` for files not in WAL mode), its
-schema revision checked and its tables read (never a view stored in the file), in a pool of
-threads — with :func:`runs`, its parameters and metrics through the same connection; no
-SQLAlchemy engine is made per file (1,000 run files list in 1.2-1.9 s on two cores, about 1 ms of
-SQLite work per file, against four to six through an engine per file; see ``benchmarks/bench_catalogue.py``). A file the fast path cannot read as a current neural_net database goes
-through the full check of :func:`neural_net.db.engine.open_database`, so a foreign, corrupt,
-outdated or newer file is reported with the same message as everywhere else. A file that
-stays locked by another process for ``lock_timeout`` seconds is reported as locked.
+:func:`catalogue` is what :func:`neural_net.db.list_runs` returns: the rows of
+:mod:`neural_net.db.catalogue_rows` (which ``neural-net runs`` prints as they are, without
+pandas) as a DataFrame. A directory of SQLite files is read quickly: each file with the standard
+:mod:`sqlite3` module on a connection that cannot write (a settled file through ``immutable=1``,
+checked unchanged afterwards; others ``mode=ro`` or ``PRAGMA query_only``: see
+:mod:`neural_net.db.sqlite_readonly`), its schema revision checked and its tables read (never a
+view stored in the file), in a pool of threads — with :func:`runs`, its parameters, tags, layer
+widths and metrics through the same connection; no SQLAlchemy engine is made per file (see
+``benchmarks/bench_catalogue.py`` and ``benchmarks/README.md`` for timings). A file the fast path
+cannot read as a current neural_net database goes through the full check of
+:func:`neural_net.db.engine.open_database`, so a foreign, corrupt, outdated or newer file is
+reported with the same message as everywhere else. A file that stays locked by another process
+for ``lock_timeout`` seconds is reported as locked.
 
 A server (a PostgreSQL URL) is read through SQLAlchemy.
 
