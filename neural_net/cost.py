@@ -273,14 +273,21 @@ class CrossEntropy(Cost):
             >>> y = numpy.array([[1.0, 0.0]]); p = numpy.array([[[0.5, 0.5]], [[0.25, 0.75]]])
             >>> CrossEntropy().losses(y, p).round(6)
             array([0.693147, 1.386294])
+            >>> y6 = numpy.eye(6)[:1]; p6 = numpy.full((2, 1, 6), 1 / 6); p6[1, 0, 3] = numpy.nan
+            >>> CrossEntropy().losses(y6, p6).round(6)   # a NaN where the target is 0: NaN, as alone
+            array([1.791759,      nan])
         """
         q = self._clipped(p)
         t = self._buf(q, 1)
         if y.shape[-1] > 4:  # the masked loop costs more than it saves for a few classes
-            t.fill(1.0)  # log 1 = 0: the terms where y is 0 stay 0 (as 0 · log p alone)
+            t.fill(0.0)  # where y is 0 the term is 0, as 0 · log p alone (times y below)
             np.log(q, out=t, where=np.not_equal(y, 0, out=self._mask(y)))
-        else:
-            np.log(q, out=t)
+            t *= y
+            out = -t.reshape(len(t), -1).sum(axis=1) / self._denominator(y)
+            # alone, a NaN probability where y is 0 still makes the loss NaN (0 · NaN): so here
+            out[np.isnan(q.reshape(len(q), -1)).any(axis=1)] = np.nan
+            return out
+        np.log(q, out=t)
         t *= y
         return -t.reshape(len(t), -1).sum(axis=1) / self._denominator(y)
 
