@@ -9,7 +9,10 @@ another program's database are added, which the catalogue must report and skip.
 Timed:
 
 * ``list_runs(dir)``: the catalogue as it reads SQLite files (raw read-only sqlite3
-  connections reading the tables and ``run_metric``, in a thread pool), first call and median;
+  connections reading the tables and ``run_metric``, in a thread pool; the files are settled —
+  modified a minute before — so each is read through an ``immutable=1`` connection), first
+  call and median; then the same through the safe connections only (``PRAGMA query_only`` /
+  ``mode=ro``, as every file was read before);
 * the same with ``fast=False``: an SQLAlchemy engine per file after ``open_database``'s checks
   (what ``list_runs`` did before), for comparison — the frames must be equal;
 * ``db.runs(dir, order_by='-val_accuracy')``: parameters and metrics as columns, sorted;
@@ -20,7 +23,8 @@ Timed:
   --columns ...``) as a new process: the wall time a user waits, Python start-up and imports
   included. Each row has a cache directory of its own: "first" is the cold call (no cache),
   the median the usual repeated call (warm cache); one row with the cache off
-  (``NEURAL_NET_CACHE_DIR=''``);
+  (``NEURAL_NET_CACHE_DIR=''``); then Python's start-up with the command's imports (no
+  SQLAlchemy), with SQLAlchemy as well (as before), and with numpy alone;
 * with ``NEURAL_NET_TEST_DATABASE_URL`` a PostgreSQL URL: ``db.runs(url, order_by=...)`` over
   one database of ``--pg-runs`` runs × ``--pg-epochs`` epochs, made for the purpose (one real
   run by the library, its rows copied on the server with ``generate_series``) and dropped at
@@ -128,6 +132,8 @@ def make_run_dir(directory: Path, n_files: int) -> None:
                     (f"sweep-{i:04d}", created, created))
         con.commit()
         con.close()
+        settled = time.time_ns() - 60 * 10**9  # as a sweep's files: written when their runs ended, not now
+        os.utime(target, ns=(settled, settled))
     (directory / "notes.db").write_text("a text file that is not a database\n")
     con = sqlite3.connect(directory / "other-app.db")
     con.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
@@ -294,6 +300,20 @@ def bench_postgres(url: str, n_runs: int, epochs: int, repeat: int) -> list[tupl
 
 
 @contextlib.contextmanager
+def _safe_connections_only():
+    """In the block the catalogue reads every file through ``connect_read_only`` (``PRAGMA
+    query_only`` or ``mode=ro``), never through an ``immutable=1`` connection: as before."""
+    from neural_net.db import catalogue_files
+
+    immutable = catalogue_files.read_unchanged
+    catalogue_files.read_unchanged = lambda path, read: (False, None)
+    try:
+        yield
+    finally:
+        catalogue_files.read_unchanged = immutable
+
+
+@contextlib.contextmanager
 def _cache_env(directory: str):
     """``NEURAL_NET_CACHE_DIR`` set to ``directory`` in this process for the block."""
     previous = os.environ.get("NEURAL_NET_CACHE_DIR")
@@ -358,6 +378,10 @@ def bench_files(args: argparse.Namespace) -> None:
         rows = []
         first, med, cpu, fast = timed(lambda: catalogue(directory, **quiet), args.repeat)
         rows.append(("list_runs(dir): raw sqlite3, thread pool", first, med, cpu))
+        with _safe_connections_only():
+            first, med, cpu, safe = timed(lambda: catalogue(directory, **quiet), args.repeat)
+        rows.append(("  the same, no immutable=1 read (query_only / mode=ro, before)", first, med, cpu))
+        pd.testing.assert_frame_equal(fast, safe)
         first, med, cpu, filtered = timed(lambda: catalogue(directory, status="finished", name="sweep-00*", **quiet),
                                           args.repeat)
         rows.append(("list_runs(dir, status=, name=)", first, med, cpu))
@@ -406,10 +430,14 @@ def bench_files(args: argparse.Namespace) -> None:
             label += ": first no cache, then warm" if use_cache else ": cache off"
             rows.append((label + " (new process)", first, med, cpu))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        first, med, cpu, _ = timed(lambda: subprocess.run(
-            [sys.executable, "-c", "import neural_net.cli, neural_net.db.catalogue, pandas, sqlalchemy"],
-            env=env, check=True), max(1, args.repeat))
-        rows.append(("(python start-up + imports of the command)", first, med, cpu))
+        for label, imports in (("(python start-up + imports of the command: no SQLAlchemy)",
+                                "import neural_net.cli, neural_net.db.catalogue"),
+                               ("(the same + sqlalchemy, imported by the command before)",
+                                "import neural_net.cli, neural_net.db.catalogue, sqlalchemy, neural_net.db.values"),
+                               ("(python start-up + numpy alone; pandas is the rest)", "import numpy")):
+            first, med, cpu, _ = timed(lambda: subprocess.run([sys.executable, "-c", imports], env=env, check=True),
+                                       max(1, args.repeat))
+            rows.append((label, first, med, cpu))
         leftovers = sorted(p.name for p in directory.iterdir() if not p.name.endswith(".db"))
 
     print(f"catalogue of {args.files} run files (+2 unusable), {catalogue_module.WORKERS} threads; setup {setup:.1f} s")

@@ -24,6 +24,12 @@ Every row starts the members from the same weights and batches; the ``loss`` col
 mean final training loss, so equal numbers mean the same training was timed. One-by-one runs
 of a subset (``--alone``) are scaled to K (per-run cost is constant); ``--alone 0`` runs all.
 
+The "1 worker CPU-time speed-up" column divides the one-by-one runs' process CPU time by the
+one-worker ensemble's: on a machine that other work shares, a descheduled run's wall time grows
+but its CPU time does not (read it with ``--threads 1``; BLAS threads that spin count as CPU).
+``--floor`` adds the stacked pass's matrix products timed alone, per member-batch: the bound
+that no stacking of the same products can beat on one core.
+
 Run from the repository root: ``PYTHONPATH=. python benchmarks/bench_ensemble.py``
 (``--quick`` for a smoke run, ``--threads 1`` to pin BLAS and torch to one thread).
 """
@@ -93,7 +99,7 @@ def run_ensemble(models, X, y, epochs, B, store_dir=None, commit_every=1, worker
             m.open_store(db)
     t, c = time.perf_counter(), time.process_time()
     hs = Ensemble(models).fit(X, y, epochs=epochs, batch_size=B, commit_every=commit_every, workers=workers)
-    dt, dc = time.perf_counter() - t, time.process_time() - c
+    dt, cpu = time.perf_counter() - t, time.process_time() - c
     runs = 0
     if store_dir is not None:
         import neural_net.db as db
@@ -102,16 +108,18 @@ def run_ensemble(models, X, y, epochs, B, store_dir=None, commit_every=1, worker
             m.store.close()
         runs = len(db.list_runs(os.path.join(store_dir, "members.db")))
         db.dispose()
-    return {"seconds": dt, "cpu": dc, "loss": float(np.mean([h.history["loss"][-1] for h in hs])), "runs": runs}
+    return {"seconds": dt, "cpu_seconds": cpu, "loss": float(np.mean([h.history["loss"][-1] for h in hs])),
+            "runs": runs}
 
 
 def run_alone(models, X, y, epochs, B, subset: int) -> dict[str, Any]:
     K = len(models)
     chosen = models if not subset or subset >= K else [models[i] for i in np.linspace(0, K - 1, subset).astype(int)]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     losses = [m.fit(X, y, epochs=epochs, batch_size=B, verbose=0).history["loss"][-1] for m in chosen]
-    dt = time.perf_counter() - t
-    return {"seconds": dt * K / len(chosen), "loss": float(np.mean(losses)) if len(chosen) == K else float("nan"),
+    dt, cpu = time.perf_counter() - t, time.process_time() - c
+    return {"seconds": dt * K / len(chosen), "cpu_seconds": cpu * K / len(chosen),
+            "loss": float(np.mean(losses)) if len(chosen) == K else float("nan"),
             "measured": len(chosen)}
 
 
@@ -170,6 +178,43 @@ def run_torch_vmap(torch: Any, models, X, y, epochs, B) -> dict[str, Any]:
     return {"seconds": dt, "loss": float((total / n).mean())}
 
 
+def products_floor(models, X, B, repeats: int = 5) -> float:
+    """Seconds per member-batch of the matrix products alone that the stacked pass makes for
+    these members (K at once, batch B): forward ``X_k @ W_k``, gradients ``X_k^T Δ_k`` and
+    ``1^T Δ_k``, input gradients ``Δ_k W_k^T`` except the first layer's, on arrays of the stack's
+    shapes (best of ``repeats`` passes over a batch). No implementation of the stacked maths
+    with these products can beat it on one core."""
+    K = len(models)
+    widths = [X.shape[1]] + [s.n_out for s in models[0].steps if hasattr(s.func, "W")]
+    rng = np.random.default_rng(0)
+    acts = [rng.random((K, B, w)) for w in widths]
+    Ws = [rng.random((K, a + 1, b)) for a, b in zip(widths, widths[1:])]
+    dWs = [np.empty_like(W) for W in Ws]
+    ones = np.ones(B)
+
+    def one_pass() -> None:
+        for j, W in enumerate(Ws):
+            np.matmul(acts[j], W[:, :-1], out=acts[j + 1])
+        for j in range(len(Ws) - 1, -1, -1):
+            Δ = acts[j + 1]
+            np.matmul(acts[j].swapaxes(-1, -2), Δ, out=dWs[j][:, :-1])
+            np.matmul(ones, Δ, out=dWs[j][:, -1])
+            if j:
+                np.matmul(Δ, Ws[j][:, :-1].swapaxes(-1, -2), out=acts[j])
+
+    n, t = 0, time.perf_counter()
+    while time.perf_counter() - t < 0.2:  # passes per measure: about 0.2 s
+        one_pass()
+        n += 1
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(n):
+            one_pass()
+        best = min(best, (time.perf_counter() - t) / n)
+    return best / K
+
+
 def memory_statement(models, X, B) -> tuple[int, int]:
     """Bytes of the stack's arrays: K x (weights + SGD state (none) + the last finite copy),
     and one batch of activations and deltas per member. The members' own weight matrices are
@@ -203,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default=None,
                     help="comma-separated workloads to run (W2, W3, W4); skips the store and memory rows unless W3")
     ap.add_argument("--json", default=None, help="write the results as JSON to this file")
+    ap.add_argument("--floor", action="store_true",
+                    help="also time the stacked pass's matrix products alone (per member-batch) against the "
+                         "one-by-one and one-worker ensemble times per member-batch: the one-core bound")
     ap.add_argument("--store-repeats", type=int, default=3,
                     help="rounds of the store row's three fits (unstored, stored, stored with --commit-every)")
     ap.add_argument("--commit-every", type=int, default=10,
@@ -233,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             ap.error(f"--only: unknown workloads {sorted(unknown)} (expected W2, W3, W4)")
         workloads = [w for w in workloads if w[0] in wanted]
-    rows, result = [], {"args": vars(args), "rows": []}
+    rows, floors, result = [], [], {"args": vars(args), "rows": []}
     for label, what, build, X, y, B, epochs, lrs, seeds in workloads:
         K = len(lrs) * len(seeds)
         workers = args.workers if label in ("W2", "W4") else 1
@@ -245,15 +293,24 @@ def main(argv: list[str] | None = None) -> int:
             tv = run_torch_vmap(torch, members(build, lrs, seeds), X, y, epochs, B)
         row = {"workload": label, "what": what, "K": K, "epochs": epochs, "ensemble_s": ens["seconds"],
                "workers": workers, "ensemble_one_worker_s": one["seconds"],
+               "ensemble_one_worker_cpu_s": one["cpu_seconds"], "alone_cpu_s": alone["cpu_seconds"],
                "alone_s": alone["seconds"], "alone_measured": alone["measured"],
                "torch_vmap_s": None if tv is None else tv["seconds"], "ensemble_loss": ens["loss"],
                "torch_loss": None if tv is None else tv["loss"],
                "alone_loss": alone["loss"]}
+        if args.floor:
+            batches = epochs * K * -(-len(X) // B)
+            floor = products_floor(members(build, lrs, seeds), X, B)
+            row["floor"] = {"products_us": 1e6 * floor, "alone_us": 1e6 * alone["seconds"] / batches,
+                            "one_worker_us": 1e6 * one["seconds"] / batches}
+            floors.append([label, f"{1e6 * floor:.1f}", f"{row['floor']['one_worker_us']:.1f}",
+                           f"{row['floor']['alone_us']:.1f}", f"{alone['seconds'] / batches / floor:.1f}x"])
         result["rows"].append(row)
         rows.append([label, what, K, epochs, workers, f"{ens['seconds']:.2f}",
                      f"{alone['seconds']:.2f}" + ("" if alone["measured"] == K else f" ({alone['measured']} run, x{K / alone['measured']:.0f})"),
                      f"{alone['seconds'] / ens['seconds']:.1f}x",
                      f"{one['seconds']:.2f} ({alone['seconds'] / one['seconds']:.1f}x)",
+                     f"{alone['cpu_seconds'] / one['cpu_seconds']:.1f}x",
                      "-" if tv is None else f"{tv['seconds']:.2f}",
                      "-" if tv is None else f"{tv['seconds'] / ens['seconds']:.1f}x",
                      f"{ens['loss']:.10g}", "-" if np.isnan(alone["loss"]) else f"{alone['loss']:.10g}",
@@ -261,8 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label} done", flush=True)
     print()
     print(table(["", "workload", "K", "epochs", "workers", "ensemble s", "one by one s", "speed-up",
-                 "1 worker s (speed-up)", "torch vmap s",
+                 "1 worker s (speed-up)", "1 worker CPU-time speed-up", "torch vmap s",
                  "vs torch", "ensemble loss", "alone loss", "torch loss"], rows))
+    if floors:
+        print()
+        print(table(["per member-batch", "products only us", "ensemble, 1 worker us", "one by one us",
+                     "bound on one core (one by one / products)"], floors))
     if workloads[0][0] != "W3":
         print("\n".join(header.footer()))
         if args.json:
@@ -282,9 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         rounds.append((bare, stored, batched))
     med = lambda xs: float(np.median(xs))  # noqa: E731
     secs = [med([r[i]["seconds"] for r in rounds]) for i in range(3)]
-    cpus = [med([r[i]["cpu"] for r in rounds]) for i in range(3)]
+    cpus = [med([r[i]["cpu_seconds"] for r in rounds]) for i in range(3)]
     over = [[(r[i]["seconds"] - r[0]["seconds"]) / r[0]["seconds"] for r in rounds] for i in (1, 2)]
-    over_cpu = [[(r[i]["cpu"] - r[0]["cpu"]) / r[0]["cpu"] for r in rounds] for i in (1, 2)]
+    over_cpu = [[(r[i]["cpu_seconds"] - r[0]["cpu_seconds"]) / r[0]["cpu_seconds"] for r in rounds] for i in (1, 2)]
     result["store"] = {"stored_s": secs[1], "bare_s": secs[0], "overhead": med(over[0]),
                        "stored_runs": rounds[0][1]["runs"], "commit_every": args.commit_every,
                        "batched_s": secs[2], "batched_overhead": med(over[1]),

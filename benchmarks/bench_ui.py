@@ -142,36 +142,18 @@ def browser_times(url: str, long_id: int, repeat: int) -> list[tuple[str, float,
 
 
 def cold_reads(directory: Path) -> list[tuple[str, float, float]]:
-    """Seconds to read the runs table of every file of ``directory`` once, both ways."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """Seconds to read the runs table of every file of ``directory`` once (a new
+    :class:`~neural_net.ui.data.Source` each time: no file known yet), through ``db.runs``."""
     from neural_net.ui import data
 
-    if not hasattr(data, "read_runs_file"):  # an older dashboard (a before/after comparison)
-        return []
-
-    def one_connection() -> int:
-        return len(data.Source(directory).runs().table)
-
-    def list_runs_then_params() -> int:  # the dashboard's cold read before (public list_runs + params)
-        table = db.list_runs(directory, on_skip=lambda p, r: None)
-        urls = sorted(set(table["db_path"]))
-        with ThreadPoolExecutor(data.WORKERS) as pool:
-            list(pool.map(data.read_extras, urls))
-        return len(table)
-
-    rows = []
-    for label, fn in [("runs table, cold read of every file: one read-only connection per file", one_connection),
-                      ("... the same through list_runs + a connection per file for the parameters (before)",
-                       list_runs_then_params)]:
-        times = []
-        for _ in range(3):
-            db.dispose()
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        rows.append((label, times[0], statistics.median(times)))
-    return rows
+    times = []
+    for _ in range(3):
+        db.dispose()
+        t = time.perf_counter()
+        data.Source(directory).runs()
+        times.append(time.perf_counter() - t)
+    return [("runs table, cold read of every file (db.runs: one read-only connection per file)", times[0],
+             statistics.median(times))]
 
 
 def start_server(source: str) -> tuple[subprocess.Popen, float, int]:

@@ -70,6 +70,7 @@ from .ensemble_steps import EnsembleSteps, background_writes, grouped_writes
 from .interrupts import sigterm_as_exit
 from .layers import Activation, Fullyconnected
 from .loop import check_X, check_y
+from .optimizers import Optimizer
 from .stacking import Stack, architecture_key, column, describe_mismatch, keep_optimizer_rows, stack_optimizer
 
 #: Bytes of one batch's inputs and activations a pass may stack (more falls out of the CPU's cache).
@@ -315,6 +316,7 @@ class Ensemble(EnsembleSteps):
             self.status[k] = "running"
             for cb in cbs[k]:
                 cb.set_model(m)
+        order_rows = np.empty((len(chunk), n), dtype=np.int64) if shuffle else None  # the epochs' orders
         pending: ExitStack | None = None  # the open transaction of the epochs not yet committed
         held = 0  # epochs it holds
         with sigterm_as_exit():
@@ -333,11 +335,18 @@ class Ensemble(EnsembleSteps):
                         pending = ExitStack()
                         pending.enter_context(grouped_writes([models[k] for k in active]))
                     for k in active:
-                        models[k].optimizer.begin_epoch(epoch)
+                        o = models[k].optimizer
+                        if o.schedule is not None or type(o).begin_epoch is not Optimizer.begin_epoch:
+                            o.begin_epoch(epoch)  # (the base's, without a schedule, leaves lr as it is)
                         for cb in cbs[k]:
                             cb.on_epoch_begin(epoch, {})
                     opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
-                    orders = np.stack([models[k].rng.permutation(n) for k in active]) if shuffle else None
+                    orders = None
+                    if shuffle:  # each member's rng.permutation(n), as alone: arange(n) shuffled by its generator
+                        orders = order_rows[:len(active)]
+                        orders[...] = np.arange(n)
+                        for row, k in zip(orders, active):
+                            models[k].rng.shuffle(row)
                     if samples is not None:  # row j of member k's epoch is X[sample_k[order_k[j]]]
                         rows = samples[active]
                         orders = rows if orders is None else np.take_along_axis(rows, orders, axis=1)

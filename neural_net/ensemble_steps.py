@@ -79,6 +79,24 @@ def background_writes(models: Sequence[Any]) -> Iterator[None]:
         yield
 
 
+def order_period(orders: np.ndarray) -> int:
+    """The smallest G < K such that row r of the ``(K, n)`` ``orders`` equals row ``r % G`` for
+    every r (K a multiple of G), or 0 when there is none: members of a grid of learning rates
+    by seeds, the seeds repeating along the stack, draw G distinct orders.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.ensemble_steps import order_period
+        >>> order_period(numpy.array([[0, 1], [1, 0], [0, 1], [1, 0]])), order_period(numpy.array([[0, 1], [1, 0]]))
+        (2, 0)
+    """
+    K = len(orders)
+    for G in range(1, K // 2 + 1):
+        if K % G == 0 and (orders.reshape(K // G, G, -1) == orders[:G]).all():
+            return G
+    return 0
+
+
 class EnsembleSteps:
     """What :class:`~neural_net.ensemble.Ensemble` runs of its ``fit`` for each epoch (see the
     module doc); its subclass gives ``models`` (the members), ``status`` and ``errors``.
@@ -136,6 +154,9 @@ class EnsembleSteps:
         frozen: dict[int, dict[int, np.ndarray]] = {}
         hooked = [r for r in range(Ka) if batch_cbs[r]]
         ones = np.ones(1)
+        # members r and r + G draw the same order (seeds repeating along the stack): the inputs
+        # of the first layer are gathered once for each of the G orders (see Stack.forward)
+        G = order_period(orders) if orders is not None and orders.ndim == 2 and stack.kinds[0] == "fc" else 0
         for b, s in enumerate(range(0, n, B)):
             e = min(s + B, n)
             rows = e - s
@@ -143,7 +164,8 @@ class EnsembleSteps:
                 xb, yb = X[s:e], y[s:e]
             else:  # gathered into buffers kept between batches (mode="clip": a permutation is in range)
                 idx = orders[..., s:e]
-                xb = np.take(X, idx, axis=0, out=stack.buffer("xb", (*idx.shape, X.shape[1]), X.dtype), mode="clip")
+                xi = idx[:G] if G else idx
+                xb = np.take(X, xi, axis=0, out=stack.buffer("xb", (*xi.shape, X.shape[1]), X.dtype), mode="clip")
                 yb = np.take(y, idx, axis=0, out=stack.buffer("yb", (*idx.shape, y.shape[1]), y.dtype), mode="clip")
             for r in hooked:
                 if live[r]:

@@ -43,6 +43,23 @@ def column(values: Sequence[float], dtype: Any) -> np.ndarray:
     return np.asarray(values, dtype=dtype).reshape(-1, 1, 1)
 
 
+def setting(values: Sequence[float], dtype: Any) -> Any:
+    """One optimizer setting of K members for the stacked rule: the members' own number when
+    they all share it (the rule then branches and broadcasts as for one model, with no
+    per-call test of an array), else :func:`column`.
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.stacking import setting
+        >>> setting([0.0, 0.0], numpy.float64), setting([0.1, 0.2], numpy.float64).shape
+        (0.0, (2, 1, 1))
+    """
+    first = values[0]
+    if all(v == first for v in values):
+        return first
+    return column(values, dtype)
+
+
 def architecture_key(model: Any) -> tuple:
     """What members of one ensemble must share: layer kinds, widths and activations (not the
     initialiser, not the dropout rate), cost and metric names, optimizer class and the
@@ -92,7 +109,8 @@ def describe_mismatch(k: int, a: tuple, b: tuple) -> str:
 
 def stack_optimizer(optimizers: Sequence[Optimizer], dtype: Any) -> Optimizer:
     """One optimizer of the members' class whose per-member settings (:data:`PER_MEMBER`) are
-    ``(K, 1, 1)`` arrays, so its own ``apply`` updates a stack of K parameter arrays at once.
+    ``(K, 1, 1)`` arrays (a number where all members share it, :func:`setting`), so its own
+    ``apply`` updates a stack of K parameter arrays at once.
     The learning rate is set each epoch from the members' optimizers (their schedules run there).
 
     Example:
@@ -111,11 +129,25 @@ def stack_optimizer(optimizers: Sequence[Optimizer], dtype: Any) -> Optimizer:
         if name == "lr" or name not in cfg[0]:
             continue
         if name == "betas":
-            stacked.betas = (column([c["betas"][0] for c in cfg], dtype), column([c["betas"][1] for c in cfg], dtype))
+            stacked.betas = (setting([c["betas"][0] for c in cfg], dtype), setting([c["betas"][1] for c in cfg], dtype))
         else:
-            setattr(stacked, name, column([c[name] for c in cfg], dtype))
+            setattr(stacked, name, setting([c[name] for c in cfg], dtype))
     stacked.lr = column([o.lr for o in optimizers], dtype)
     return stacked
+
+
+def by_group(a: np.ndarray, G: int) -> np.ndarray:
+    """The ``(K, ...)`` stacked ``a`` as a ``(K // G, G, ...)`` view: row r at ``[r // G, r % G]``,
+    so that G inputs of shape ``(G, ...)`` broadcast to the members r with input ``r % G``
+    (each member's product is still its own BLAS call on the same operands).
+
+    Example:
+        >>> import numpy
+        >>> from neural_net.stacking import by_group
+        >>> by_group(numpy.zeros((6, 2, 3)), 3).shape
+        (2, 3, 2, 3)
+    """
+    return a.reshape(-1, G, *a.shape[1:])
 
 
 class Stack:
@@ -157,6 +189,8 @@ class Stack:
             else:
                 raise TypeError(f"Ensemble: cannot stack the layer {step!r} (Fullyconnected, Activation, Dropout only)")
         self.fc = [i for i, k in enumerate(self.kinds) if k == "fc"]
+        self.slots = {i: j for j, i in enumerate(self.fc)}  # the optimizer's key of each layer
+        self.dropping = {i: bool(np.any(r != 0)) for i, r in self.rates.items()}  # any member drops here
         # the cost and metrics keep scratch buffers too: the stack's own copies
         self.cost = copy.deepcopy(models[0].cost)
         self.metrics = copy.deepcopy(list(models[0].metrics))
@@ -166,8 +200,11 @@ class Stack:
 
     def buffer(self, name: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """An array kept between batches for (``name``, ``shape``): the loop allocates none."""
-        key = (name, shape, np.dtype(dtype).str)
+        key = (name, shape, dtype)
         b = self.buffers.get(key)
+        if b is None:
+            key = (name, shape, np.dtype(dtype))  # one key for a dtype given as a type or a dtype
+            b = self.buffers.get(key)
         if b is None:
             if len(self.buffers) > 64:
                 self.buffers.clear()
@@ -182,27 +219,35 @@ class Stack:
         for i in self.rates:
             self.rates[i] = self.rates[i][rows]
             self.drop_layers[i] = [self.drop_layers[i][r] for r in rows]
+            self.dropping[i] = bool(np.any(self.rates[i] != 0))
         self.masks.clear()
         self.buffers.clear()
 
     def forward(self, X: np.ndarray, training: bool) -> np.ndarray:
         out, scratch = X, False
+        inputs, Ws, funcs = self.inputs, self.W, self.funcs
         for i, kind in enumerate(self.kinds):
             if kind == "fc":
-                self.inputs[i] = out
-                W = self.W[i]
-                shape = (len(W), out.shape[-2], W.shape[-1])
-                buf = self.buffer(i, shape, W.dtype)
-                if W.shape[-2] == 2:  # an inner dimension of 1: a broadcast product, as Σ.compute alone
+                inputs[i] = out
+                W = Ws[i]
+                buf = self.buffer(i, (len(W), out.shape[-2], W.shape[-1]), W.dtype)
+                if out.ndim == 3 and len(out) != len(W):  # G inputs: member r's is out[r % G]
+                    G = len(out)
+                    if W.shape[-2] == 2:
+                        np.multiply(out, by_group(W[:, :1], G), out=by_group(buf, G))
+                    else:
+                        np.matmul(out, by_group(W[:, :-1], G), out=by_group(buf, G))
+                    out = buf
+                elif W.shape[-2] == 2:  # an inner dimension of 1: a broadcast product, as Σ.compute alone
                     out = np.multiply(out, W[:, :1], out=buf)
                 else:
                     out = np.matmul(out, W[:, :-1], out=buf)
                 out += W[:, -1:]
                 scratch = True
             elif kind == "act":
-                out = self.funcs[i].compute(out, out=out if scratch else None)
+                out = funcs[i].compute(out, out=out if scratch else None)
                 scratch = True
-            elif training and np.any(self.rates[i] != 0):
+            elif training and self.dropping[i]:
                 out = self._dropout(i, out)
             else:
                 self.masks.pop(i, None)
@@ -227,24 +272,33 @@ class Stack:
         return np.multiply(out, mask, out=self.buffer(("drop", i), mask.shape, mask.dtype))
 
     def backward(self, Δ: np.ndarray, start: int, first: int, opt: Optimizer, ones: np.ndarray) -> None:
+        """Back-propagate ``Δ`` (∂J/∂ of step ``start``'s output) down to step ``first``, the
+        first step with parameters (its input gradient is not computed), writing each
+        layer's gradient and applying ``opt`` to it."""
+        kinds, funcs, inputs, Ws, dWs, slots = self.kinds, self.funcs, self.inputs, self.W, self.dW, self.slots
         for i in range(start, first - 1, -1):
-            kind = self.kinds[i]
+            kind = kinds[i]
             if kind == "act":
-                Δ = self.funcs[i].grad(Δ, out=Δ)
+                Δ = funcs[i].grad(Δ, out=Δ)
             elif kind == "drop":
-                if i in self.masks:
-                    Δ = np.multiply(Δ, self.masks[i], out=Δ)
+                mask = self.masks.get(i)
+                if mask is not None:
+                    Δ = np.multiply(Δ, mask, out=Δ)
             else:
-                X, W, dW = self.inputs[i], self.W[i], self.dW[i]
-                np.matmul(np.swapaxes(X, -1, -2), Δ, out=dW[:, :-1])
+                X, W, dW = inputs[i], Ws[i], dWs[i]
+                if X.ndim == 3 and len(X) != len(W):  # G inputs (see forward)
+                    G = len(X)
+                    np.matmul(X.swapaxes(-1, -2), by_group(Δ, G), out=by_group(dW[:, :-1], G))
+                else:
+                    np.matmul(X.swapaxes(-1, -2), Δ, out=dW[:, :-1])
                 np.matmul(ones, Δ, out=dW[:, -1])
                 din = None
                 if i > first:
                     buf = self.buffer(("din", i), (*Δ.shape[:-1], W.shape[-2] - 1), Δ.dtype)
-                    Wt = np.swapaxes(W[:, :-1], -1, -2)
+                    Wt = W[:, :-1].swapaxes(-1, -2)
                     # an output width of 1: a broadcast product, as Σ.input_grad alone
                     din = np.multiply(Δ, Wt, out=buf) if W.shape[-1] == 1 else np.matmul(Δ, Wt, out=buf)
-                opt.apply(self.fc.index(i), W, dW)
+                opt.apply(slots[i], W, dW)
                 if din is not None:
                     Δ = din
 
@@ -283,7 +337,7 @@ def keep_optimizer_rows(opt: Optimizer, template: Optimizer, rows: list[int]) ->
     for name in PER_MEMBER:
         v = getattr(opt, name, None)
         if name == "betas" and v is not None:
-            saved["betas"] = (v[0][rows], v[1][rows])
+            saved["betas"] = tuple(b[rows] if isinstance(b, np.ndarray) else b for b in v)
         elif isinstance(v, np.ndarray):
             saved[name] = v[rows]
     opt.reset()

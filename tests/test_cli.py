@@ -16,7 +16,8 @@ import pytest
 import neural_net.db as db
 from neural_net.architecture import Sequential
 from neural_net.cli import build_parser, main
-from neural_net.db import catalogue as catalogue_module
+from neural_net.db import catalogue_rows as catalogue_module
+from neural_net.db import sqlite_readonly
 from neural_net.db.catalogue import catalogue, filter_runs
 from neural_net.db.engine import dispose, sqlite_url
 from neural_net.db.migrate import head_revision
@@ -336,6 +337,9 @@ def test_catalogue_skips_locked_and_corrupt_files(run_dir, capsys, monkeypatch):
     holder.execute("PRAGMA journal_mode = DELETE")
     holder.execute("BEGIN EXCLUSIVE")
     monkeypatch.setattr(catalogue_module, "LOCK_TIMEOUT", 0.2)
+    # the holder is this process, whose locks F_GETLK does not show: no file counts as settled
+    # (an immutable read of the copy, unchanged since, would be right but is not what is tested)
+    monkeypatch.setattr(sqlite_readonly, "SETTLED_SECONDS", 1e9)
     try:
         reasons = {}
         runs = catalogue(d, on_skip=lambda p, r: reasons.setdefault(Path(p).name, r))

@@ -54,6 +54,19 @@ def test_runs_sorted_filtered_with_metric_and_parameter_columns(sweep_file, caps
     assert code == 0
 
 
+def test_runs_filters_on_tags_and_shows_layer_widths(sweep_file, capsys):
+    path, nets = sweep_file
+    code, _, err = out_of(capsys, "tag", str(nets[1]["id"]), "dataset=iris", "--from", path)
+    assert code == 0, err
+    code, out, err = out_of(capsys, "runs", path, "--where", "tag.dataset=iris", "--columns", "name,layers,tag.dataset",
+                            "--format", "json")
+    assert code == 0, err
+    widths = "-".join(str(w) for w in [nets[1].steps[0].n_in] + [s.n_out for s in nets[1].steps if hasattr(s, "n_out")])
+    assert json.loads(out) == [{"name": nets[1].run_name, "layers": widths, "tag.dataset": "iris"}]
+    untagged = db.runs(path, where="tag.dataset!=iris")
+    assert len(untagged) == len(nets) - 1 and untagged["tag.dataset"].isna().all()
+
+
 def test_run_references_prefix_latest_and_name(sweep_file, capsys):
     path, nets = sweep_file
     last = nets[-1]

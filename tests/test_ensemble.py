@@ -512,3 +512,32 @@ def test_workers_stacks_keep_their_own_scratch_buffers():
         he = ens.fit(X, y, epochs=4, batch_size=64, chunk=2, workers=2)
         for a, m, h1, h2 in zip(alone, ens.members, ha, he):
             assert_same(a, m, h1, h2)
+
+
+def test_a_grid_of_rates_by_seeds_gathers_each_order_once_and_members_follow_alone(monkeypatch):
+    """Members r and r + 3 share a seed, so a shuffle order: the first layer's inputs are gathered
+    for the 3 orders only (Stack.forward gets 3 input stacks for 6 members) and each member
+    still follows its alone trajectory; the settings all members share (momentum) stay numbers."""
+    from neural_net.stacking import Stack, stack_optimizer
+
+    X, y = data(n=45)
+    grid = [(lr, seed, drop) for lr in (0.05, 0.02) for seed, drop in ((3, 0.0), (4, 0.3), (5, 0.1))]
+    alone = [build(s, SGD(lr=lr, momentum=0.9), d) for lr, s, d in grid]
+    h_alone = [m.fit(X, y, epochs=30, batch_size=8, verbose=0) for m in alone]
+    seen = []
+    forward = Stack.forward
+
+    def spy(self, X, training):
+        if training:
+            seen.append(X.shape[:-2])
+        return forward(self, X, training)
+
+    monkeypatch.setattr(Stack, "forward", spy)
+    members = [build(s, SGD(lr=lr, momentum=0.9), d) for lr, s, d in grid]
+    assert stack_optimizer([m.optimizer for m in members], np.float64).momentum == 0.9
+    ens = Ensemble(members)
+    h_ens = ens.fit(X, y, epochs=30, batch_size=8)
+    assert set(seen) == {(3,)}
+    for a, m, ha, hm in zip(alone, ens.members, h_alone, h_ens):
+        assert_same(a, m, ha, hm)
+    assert not np.allclose(ens.members[0].get_weights()[0], ens.members[3].get_weights()[0])

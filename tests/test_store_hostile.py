@@ -101,6 +101,19 @@ def test_text_in_a_typed_column_names_run_table_and_column(run, table, column, r
     assert f"run {net['id']}" in message and f"table {table.lower()}" in message and f"column {column}" in message
 
 
+@pytest.mark.parametrize("table, column, value", [("Layer", "n_in", "'wide'"), ("Layer", "n_out", "2.5"),
+                                                  ("tag", "value", "x'00ff'")])
+def test_the_catalogues_layers_and_tags_check_their_values(run, table, column, value):
+    net, path = run
+    db.set_tag(path, net["id"], "dataset", "iris")
+    db.dispose()
+    _set(path, table, column, value, "WHERE n_in IS NOT NULL" if table == "Layer" else "")
+    with pytest.raises(StoredModelError) as e:
+        db.runs(path)
+    message = str(e.value)
+    assert f"run {net['id']}" in message and f"table {table}" in message and f"column {column}" in message
+
+
 def test_one_bad_file_does_not_hide_the_good_ones(tmp_path, capsys):
     d = tmp_path / "runs"
     d.mkdir()

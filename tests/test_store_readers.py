@@ -161,3 +161,30 @@ def test_snapshot_of_266k_weights_reads_back_exactly(db_url):
     net.commit()
     mats = db.weight_matrices(db_url, net["id"])
     assert all(np.array_equal(a, b) for a, b in zip(mats, net.get_weights()))
+
+
+def test_history_after_an_epoch_and_wall_time_of_each_epoch(tmp_path):
+    net = trained({"path": str(tmp_path / "a.db")}, epochs=4, name="a")
+    run = db.open_run(tmp_path / "a.db", net["id"])
+    whole = run.history()
+    pd.testing.assert_frame_equal(run.history(after=2), whole.loc[3:])
+    assert run.history(after=4).empty and run.history(after=-1).equals(whole)
+    with pytest.raises(TypeError, match="after"):
+        run.history(after="2")
+    seconds = run.wall_time()
+    assert seconds.index.tolist() == [1, 2, 3, 4] and seconds.iloc[0] == 0
+    assert (np.diff(seconds.to_numpy()) >= 0).all() and seconds.iloc[-1] < 60
+
+
+def test_wall_time_of_a_malformed_file(tmp_path):
+    path = str(tmp_path / "a.db")
+    net = trained({"path": path}, epochs=3, name="a")
+    db.dispose()
+    from conftest import sqlite_exec
+
+    sqlite_exec(path, "UPDATE Cost SET created_at = 'not a time' WHERE epoch = 2")
+    seconds = db.open_run(path, net["id"]).wall_time()  # a time that cannot be read: NaN, not a traceback
+    assert seconds.index.tolist() == [1, 2, 3] and np.isnan(seconds.loc[2]) and seconds.loc[3] >= 0
+    sqlite_exec(path, "UPDATE Cost SET epoch = 'two' WHERE epoch = 3")
+    with pytest.raises(db.StoredModelError, match="column epoch"):
+        db.open_run(path, net["id"]).wall_time()

@@ -375,18 +375,29 @@ def test_a_wal_left_by_a_killed_writer_is_read_and_never_checkpointed(tmp_path):
     assert {k: after[k] for k in ("a.db", "a.db-wal")} == {k: before[k] for k in ("a.db", "a.db-wal")}
 
 
-def test_one_connection_read_gives_the_table_of_list_runs(store, monkeypatch):
+def test_the_runs_table_is_what_db_runs_reads_fast_path_or_engines(store, monkeypatch):
     d, ids = store
-    from neural_net.ui import data
+    import neural_net.db.catalogue_rows as catalogue
 
-    for path in sorted(d.glob("*.db")):  # each file read in one connection, not through list_runs
-        assert len(data.read_runs_file(str(path), "sqlite:///" + str(path), db.head_revision())) == 1
-    fast = Source(d).runs().table
+    public = db.runs(d).set_index("run_id")
+    fast = Source(d).runs().table.set_index("run_id")
+    assert sorted(fast.index) == sorted(ids.values()) == sorted(public.index)
+    for rid in ids.values():
+        row, want = fast.loc[rid], public.loc[rid]
+        assert (row["name"], row["status"], row["epochs"]) == (want["name"], want["status"], want["epochs"])
+        assert row["final_loss"] == want["loss"] and row["best_val_loss"] == want["best_val_loss"]
+        assert row["param.optimizer"] == want["optimizer"] and row["param.layers"] == want["layers"] == "2-6-1"
+        assert row["final_val_accuracy"] == want["val_accuracy"]
 
-    monkeypatch.setattr(data, "read_runs_file", lambda *a: None)  # every file through db.list_runs
-    slow = Source(d).runs().table
-    assert sorted(fast.columns) == sorted(slow.columns) and len(fast) == len(ids)
-    pd.testing.assert_frame_equal(fast[sorted(slow.columns)], slow[sorted(slow.columns)], check_dtype=False)
+    # every file through SQLAlchemy (the catalogue's fast path declines them all): the same table,
+    # read through the dashboard's read-only engines, every file left as it was
+    monkeypatch.setattr(catalogue, "fast_read", lambda *a: None)
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    slow = Source(d).runs().table.set_index("run_id")
+    assert {p.name: p.read_bytes() for p in d.iterdir()} == before
+    assert sorted(fast.columns) == sorted(slow.columns)
+    pd.testing.assert_frame_equal(fast.sort_index()[sorted(slow.columns)], slow.sort_index()[sorted(slow.columns)],
+                                  check_dtype=False)
 
 
 def test_a_run_stored_as_running_whose_process_is_gone_is_interrupted(tmp_path):
@@ -401,10 +412,6 @@ def test_a_run_stored_as_running_whose_process_is_gone_is_interrupted(tmp_path):
         con.commit()
         con.close()
     db.dispose()
-    from neural_net.ui.data import read_runs_file
-
-    path = str(tmp_path / "a.db")
-    assert [r["status"] for r in read_runs_file(path, "sqlite:///" + path, db.head_revision())] == ["interrupted"]
     table = Source(tmp_path).runs().table.set_index("run_id")["status"]
     expected = db.list_runs(tmp_path).set_index("run_id")["status"]
     assert table.to_dict() == expected.to_dict() == {net["id"]: "interrupted", other["id"]: "running"}

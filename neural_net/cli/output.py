@@ -45,13 +45,13 @@ def plain(value: Any) -> Any:
         return None
     if isinstance(value, (datetime, date)):
         return value.isoformat(sep=" ")
-    try:
-        import pandas as pd
-
-        if value is pd.NaT or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
-            return None
-    except (TypeError, ValueError, ImportError):
-        pass
+    pd = sys.modules.get("pandas")  # a pandas value (NaT, NA) exists only once pandas is imported
+    if pd is not None:
+        try:
+            if value is pd.NaT or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+                return None
+        except (TypeError, ValueError):
+            pass
     return value
 
 

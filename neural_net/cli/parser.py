@@ -46,7 +46,7 @@ def _positive(text: str) -> int:
 
 
 def _status(text: str) -> str:
-    from ..db.catalogue import STATUSES
+    from ..db.run_match import STATUSES
 
     values = [v.strip() for v in text.split(",") if v.strip()]
     bad = [v for v in values if v not in STATUSES]

@@ -68,26 +68,28 @@ def command_runs(args: argparse.Namespace) -> int:
         tiny  finished       2
         0
     """
-    from ..db.catalogue import INTEGER_COLUMNS, catalogue, runs as runs_with_columns
-
     source = args.source or default_source()
     options = dict(stale_after=args.stale_after, status=args.status, name=args.name, on_skip=skip_to_stderr,
                    cache=True)  # a run directory: only the files that changed are read again
-    if args.sort or args.where or args.columns:  # parameters and metrics as columns
+    if args.sort or args.where or args.columns:  # parameters and metrics as columns (a DataFrame)
+        from ..db.catalogue import runs as runs_with_columns
+
         runs = runs_with_columns(source, where=args.where, order_by=args.sort, **options)
-    else:
-        runs = catalogue(source, **options)
-        for c in INTEGER_COLUMNS:  # 50 in every format, not 50.0
-            runs[c] = runs[c].astype("Int64")
-    if args.limit is not None:
-        runs = runs.head(args.limit)
+        if args.limit is not None:
+            runs = runs.head(args.limit)
+        names = list(runs.columns)
+        rows = records(runs)
+    else:  # the catalogue's plain rows: no numpy, pandas or SQLAlchemy for a run directory
+        from ..db.catalogue_rows import RUN_COLUMNS, catalogue_records
+
+        rows = catalogue_records(source, **options)[:args.limit]
+        names = list(RUN_COLUMNS)
     columns = None
     if args.columns:
         columns = [c.strip() for c in args.columns.split(",") if c.strip()]
-        unknown = [c for c in columns if c not in runs.columns and c not in ("db", "parent")]
+        unknown = [c for c in columns if c not in names and c not in ("db", "parent")]
         if unknown:
-            raise ValueError(f"--columns: no column {unknown[0]!r}; columns are {', '.join(runs.columns)}")
-    rows = records(runs)
+            raise ValueError(f"--columns: no column {unknown[0]!r}; columns are {', '.join(names)}")
     for r, shown in zip(rows, shown_paths([r["db_path"] for r in rows])):
         r["db_path"] = shown
         r["db"] = os.path.basename(r["db_path"]) if r["db_path"].startswith("/") else r["db_path"]
@@ -102,5 +104,5 @@ def command_runs(args: argparse.Namespace) -> int:
         print_table(rows, shown, sys.stdout,
                     right=[c for c in shown if c not in ("name", "status", "db", "db_path") and not c.endswith("_at")])
     else:
-        write_rows(rows, columns or [c for c in runs.columns], args.format, sys.stdout)
+        write_rows(rows, columns or names, args.format, sys.stdout)
     return OK

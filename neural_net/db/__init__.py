@@ -32,7 +32,7 @@ Reading (pandas DataFrames; ``source`` = a URL, a ``.db`` path or a run director
 ``.delete()``, ``.tags``, ``.note``, ``.set_tag(key, value)``, ``.set_note(text)``,
 ``.rename(name)`` (:mod:`neural_net.db.run`); ``set_tag(source, run_id, key, value)`` and
 ``set_note(source, run_id, text)`` are shortcuts. ``runs(source, where=..., order_by=...)`` is the
-catalogue with each run's parameters and final/best metrics as columns
+catalogue with each run's layer widths (``layers``), parameters, tags (``tag.<key>``) and final/best metrics as columns
 (``runs(d, where="optimizer=adam", order_by="-val_accuracy")`` — the best run of a sweep).
 The functions below are shortcuts (``history(source, run_id)`` is
 ``open_run(source, run_id).history()``):
@@ -42,7 +42,8 @@ The functions below are shortcuts (``history(source, run_id)`` is
 ``run_info(source, run_id)`` (dict), ``load_model(source, run_id, epoch=None, store=False)``
 (a Sequential that resumes bit for bit), ``delete_run(source, run_id)``.
 ``list_runs`` also filters (``status=``, ``name=`` substring or glob) and reads a directory of
-a thousand run files in 1.2-1.9 s on two cores, about 1 ms per file (:mod:`neural_net.db.catalogue`); ``neural-net runs``,
+a thousand run files in about a second, each through one read-only sqlite3 connection
+(:mod:`neural_net.db.catalogue`, :mod:`neural_net.db.catalogue_rows`); ``neural-net runs``,
 ``history``, ``show`` print the same from the shell (:mod:`neural_net.cli`).
 
 Moving runs (``neural-net export RUN --to TARGET``)

@@ -1,15 +1,18 @@
 """The catalogue: one row per run across every database of a run directory (or a server).
 
-:func:`catalogue` is what :func:`neural_net.db.list_runs` and ``neural-net runs`` return. A
-directory of SQLite files is read quickly: each file is opened with the standard
-:mod:`sqlite3` module (``PRAGMA query_only``, or ``mode=ro`` for files not in WAL mode), its
-schema revision checked and its tables read (never a view stored in the file), in a pool of
-threads — with :func:`runs`, its parameters and metrics through the same connection; no
-SQLAlchemy engine is made per file (1,000 run files list in 1.2-1.9 s on two cores, about 1 ms of
-SQLite work per file, against four to six through an engine per file; see ``benchmarks/bench_catalogue.py``). A file the fast path cannot read as a current neural_net database goes
-through the full check of :func:`neural_net.db.engine.open_database`, so a foreign, corrupt,
-outdated or newer file is reported with the same message as everywhere else. A file that
-stays locked by another process for ``lock_timeout`` seconds is reported as locked.
+:func:`catalogue` is what :func:`neural_net.db.list_runs` returns: the rows of
+:mod:`neural_net.db.catalogue_rows` (which ``neural-net runs`` prints as they are, without
+pandas) as a DataFrame. A directory of SQLite files is read quickly: each file with the standard
+:mod:`sqlite3` module on a connection that cannot write (a settled file through ``immutable=1``,
+checked unchanged afterwards; others ``mode=ro`` or ``PRAGMA query_only``: see
+:mod:`neural_net.db.sqlite_readonly`), its schema revision checked and its tables read (never a
+view stored in the file), in a pool of threads — with :func:`runs`, its parameters, tags, layer
+widths and metrics through the same connection; no SQLAlchemy engine is made per file (see
+``benchmarks/bench_catalogue.py`` and ``benchmarks/README.md`` for timings). A file the fast path
+cannot read as a current neural_net database goes through the full check of
+:func:`neural_net.db.engine.open_database`, so a foreign, corrupt, outdated or newer file is
+reported with the same message as everywhere else. A file that stays locked by another process
+for ``lock_timeout`` seconds is reported as locked.
 
 A server (a PostgreSQL URL) is read through SQLAlchemy.
 
@@ -37,115 +40,29 @@ Example:
 """
 from __future__ import annotations
 
-import sqlite3
-import warnings
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from typing import Any, Callable, Iterable, Sequence
+from contextlib import nullcontext
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .catalogue_cache import DirectoryCache, is_run_directory
-from .catalogue_files import FileLocked, fast_read, file_of
-from .catalogue_sql import RUN_KEYS, RUN_SQL, check_run_row, collect_extras
-from .engine import display_url, open_database, sources
-from .errors import StoredModelError, StoreError, StorePathError
-from .migrate import head_revision
-from .process import effective_status
-from .run_filters import STATUSES, filter_runs, matches, parse_where, sort_runs
-from .clock import utcnow
-
-#: Columns of :func:`catalogue` (and :func:`neural_net.db.list_runs`), in order.
-RUN_COLUMNS = ["run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
-               "best_epoch", "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "finished_at",
-               "updated_at", "pid", "hostname", "stored_status", "parent_id", "parent_epoch"]
-#: Seconds the catalogue waits for a file another process holds locked before skipping it.
-LOCK_TIMEOUT = 2.0
-#: Threads reading files in parallel (SQLite releases the GIL while it reads).
-WORKERS = 8
-
-OnSkip = Callable[[str, str], None]
+from .catalogue_rows import (LOCK_TIMEOUT, RUN_COLUMNS, WORKERS, EngineContext, OnSkip, read_sources, run_records,
+                             warn_skip)
+from .catalogue_sql import RUN_SQL, RunExtras, collect_extras
+from .errors import StoreError
+from .opening import open_database
+from .run_filters import filter_runs, matches, parse_where, sort_runs
+from .run_match import STATUSES
+from .urls import display_url, sources
 
 
-def warn_skip(path: str, reason: str) -> None:
-    """The default ``on_skip``: a :class:`RuntimeWarning` naming the file and the reason.
-
-    Example:
-        >>> import warnings
-        >>> from neural_net.db.catalogue import warn_skip
-        >>> with warnings.catch_warnings(record=True) as w:
-        ...     warnings.simplefilter("always"); warn_skip("/runs/x.db", "it is locked")
-        >>> str(w[0].message)
-        'neural_net.db: skipping /runs/x.db: it is locked'
-    """
-    warnings.warn(f"neural_net.db: skipping {path}: {reason}", RuntimeWarning, stacklevel=4)
-
-
-
-
-def _read(url: str, single: bool, on_skip: OnSkip, limit: int | None = None) -> list[tuple]:
-    """The run_summary rows through :func:`open_database` and SQLAlchemy (servers, and the
-    files the fast path declined); with ``limit``, only the first ``limit`` in the catalogue's
-    order (``ORDER BY`` creation time and id, ``LIMIT``). A database that cannot be opened
-    raises when ``single``; otherwise it, like one whose query fails, is reported and skipped."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        engine = open_database(url, create=False)
-    except (StoreError, SQLAlchemyError, OSError) as e:
-        if single:
-            raise
-        on_skip(display_url(url), str(e))
-        return []
-    try:
-        with engine.connect() as c:
-            sql = RUN_SQL if limit is None else (f"{RUN_SQL} ORDER BY a.created_at IS NULL, a.created_at, "
-                                                 f"a.Architecture_id LIMIT {int(limit)}")
-            return [check_run_row(r) for r in c.execute(text(sql)).fetchall()]
-    except (SQLAlchemyError, StoredModelError) as e:
-        if single and isinstance(e, StoredModelError):
-            raise
-        on_skip(display_url(url), str(e))
-        return []
-
-
-# ----- the catalogue ---------------------------------------------------------------------------
-def _heartbeat(value: Any) -> datetime | None:
-    if isinstance(value, str):  # SQLite returns the stored text
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return value
-
-
-def _frame(per_url: Iterable[tuple[str, list[tuple]]], stale_after: float | None) -> pd.DataFrame:
-    """The catalogue frame of the checked rows of each database, built column by column (the
-    effective status worked out only for rows stored as ``'running'``: others keep theirs)."""
-    rows: list[tuple] = []
-    paths: list[str] = []
-    for url, got in per_url:
-        rows.extend(got)
-        paths.extend([url] * len(got))
-    columns = dict(zip(RUN_KEYS, map(list, zip(*rows)))) if rows else {k: [] for k in RUN_KEYS}
-    statuses = list(columns["stored_status"])
-    now = utcnow()
-    for i, stored in enumerate(statuses):
-        if stored == "running":
-            updated = columns["updated_at"][i]
-            heartbeat = _heartbeat(updated) if stale_after is not None else updated
-            statuses[i] = effective_status(stored, columns["pid"][i], columns["hostname"][i],
-                                           columns["process_token"][i], heartbeat, now, stale_after)
-    data: dict[str, Any] = {k: columns[k] for k in RUN_COLUMNS if k in columns}
-    data["db_path"], data["status"] = paths, statuses
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The catalogue frame of :func:`~neural_net.db.catalogue_rows.run_records`, built column by
+    column (ids never through float64)."""
+    data: dict[str, Any] = {k: [r[k] for r in records] for k in RUN_COLUMNS}
     for k in ("parent_id", "parent_epoch"):  # 63-bit ids with gaps: never through float64
-        data[k] = pd.array(columns[k], dtype="Int64")
-    df = pd.DataFrame({k: data[k] for k in RUN_COLUMNS}, columns=RUN_COLUMNS)
-    if len(df):
-        df = df.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
-    return df
+        data[k] = pd.array(data[k], dtype="Int64")
+    return pd.DataFrame(data, columns=RUN_COLUMNS)
 
 
 def catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
@@ -185,90 +102,33 @@ def catalogue(source: Any, *, stale_after: float | None = None, status: str | Se
 def _read_catalogue(source: Any, *, stale_after: float | None = None, status: str | Sequence[str] | None = None,
                     name: str | None = None, on_skip: OnSkip | None = None, lock_timeout: float | None = None,
                     workers: int | None = None, fast: bool = True, extras: bool = False,
-                    cache: bool = False, limit: int | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`catalogue`, and ``{url: (params, metrics)}`` of :func:`collect_extras` for every SQLite
-    file read by the fast path when ``extras`` (through the same connection, which is most of
-    the cost of a small file; the other databases are absent from it). ``limit``: only the
-    first runs of the catalogue's order (in SQL for a single database server read unfiltered)."""
-    lock_timeout = LOCK_TIMEOUT if lock_timeout is None else float(lock_timeout)
-    urls = sources(source)
-    single = len(urls) == 1
-    on_skip = on_skip or warn_skip
-    head = head_revision()
-    # the fast path in threads; what it declines is then read in this thread, in order
-    paths = [file_of(u) if fast else None for u in urls]
-    results: list[tuple[list[tuple], Any] | None] = [None] * len(urls)
-    found: dict[str, Any] = {}
-    skipped: list[StoreError | None] = [None] * len(urls)
-    kept = DirectoryCache(source, head) if cache and fast and is_run_directory(source) else None
-
-    def read_rows(con: sqlite3.Connection) -> Any:
-        rows = [check_run_row(r) for r in con.execute(RUN_SQL)]
-        return (rows, collect_extras(con.execute, [r[0] for r in rows])) if extras else (rows, None)
-
-    def read_one(i: int) -> None:
-        try:
-            if kept is not None:  # read, then kept
-                results[i] = kept.read(paths[i], stamps[i], lock_timeout, extras)  # type: ignore[arg-type]
-            else:
-                results[i] = fast_read(paths[i], lock_timeout, head, read_rows)  # type: ignore[arg-type]
-        except FileLocked as e:
-            skipped[i] = StorePathError(f"{display_url(urls[i])}: it is locked by another process ({e}; waited "
-                                        f"{lock_timeout:g} s); try again when that process is done")
-        except StoredModelError as e:
-            skipped[i] = StoredModelError(f"{display_url(urls[i])}: {e}")
-
-    todo = [i for i, p in enumerate(paths) if p is not None]
-    stamps: dict[int, Any] = {}
-    if kept is not None:  # the files unchanged since the cache was written: none opened
-        for i in todo:
-            stamps[i], results[i] = kept.lookup(paths[i], extras)  # type: ignore[arg-type]
-        todo = [i for i in todo if results[i] is None]
-    n = min(workers or WORKERS, len(todo))
-    if n > 1:
-        with ThreadPoolExecutor(n) as pool:
-            list(pool.map(read_one, todo))
-    else:
-        for i in todo:
-            read_one(i)
-    if kept is not None:
-        kept.keep_only([p for p in paths if p is not None])
-        kept.save()
-    per_url: list[tuple[str, list[tuple]]] = []
-    for i, url in enumerate(urls):
-        if skipped[i] is not None:
-            if single:
-                raise skipped[i]  # type: ignore[misc]
-            path = display_url(url)
-            on_skip(path, str(skipped[i])[len(path) + 2:])
-            continue
-        result = results[i]
-        if result is None:
-            pushed = limit if single and status is None and not name else None
-            rows = _read(url, single, on_skip, pushed)
-        else:
-            rows, found[url] = result
-        per_url.append((url, rows))
-    df = _frame(per_url, stale_after)
+                    cache: bool = False, limit: int | None = None,
+                    engine_context: EngineContext | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`catalogue`, and ``{url: RunExtras}`` of :func:`read_sources` when ``extras``.
+    ``limit``: only the first runs of the catalogue's order (in SQL for a single database
+    server read unfiltered)."""
+    pushed = limit if status is None and not name else None
+    per_url, found = read_sources(source, on_skip=on_skip, lock_timeout=lock_timeout, workers=workers, fast=fast,
+                                  extras=extras, cache=cache, limit=pushed, engine_context=engine_context)
+    df = _frame(run_records(per_url, stale_after))
     if status is not None or name:
         df = filter_runs(df, status=status, name=name)
-    if limit is not None:
-        df = df.head(limit)
-    return df, found
+    return (df if limit is None else df.head(limit)), found
 
 
 # ----- runs with their parameters and metrics ----------------------------------------------------
 #: Catalogue columns holding counts or epochs (integers, missing ones as <NA>, never 50.0).
 INTEGER_COLUMNS = ("run_id", "epochs", "best_epoch", "best_val_epoch", "pid", "parent_id", "parent_epoch")
 
-def _extras(url: str, ids: list[int]) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, float]]]:
-    """Parameters and final/best metric values of the runs ``ids`` of the database ``url``,
-    through :func:`open_database` and SQLAlchemy (servers, and files the fast path declined)."""
+def _extras(url: str, ids: list[int]) -> RunExtras:
+    """Parameters, final/best metric values, tags and layers of the runs ``ids`` of the database
+    ``url``, through :func:`open_database` and SQLAlchemy (servers, and files the fast path
+    declined), in one transaction."""
     from sqlalchemy import text
 
     engine = open_database(url, create=False)
-    with engine.connect() as c:
-        return collect_extras(lambda sql: c.execute(text(sql)).fetchall(), ids)
+    with engine.connect() as c, c.begin():
+        return collect_extras(lambda kind, sql: c.execute(text(sql)).fetchall(), ids)
 
 
 
@@ -287,10 +147,12 @@ def _integers(column: pd.Series) -> Any:
 
 def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None = None,
          status: str | Sequence[str] | None = None, name: str | None = None, stale_after: float | None = None,
-         on_skip: OnSkip | None = None, cache: bool = False, limit: int | None = None) -> pd.DataFrame:
-    """One row per run of ``source`` with the catalogue's columns (:func:`catalogue`), then its
-    parameters (``optimizer``, ``optimizer.lr``, ``batch_size``, a sweep's grid values, ...; a
-    parameter whose key is a catalogue column is ``params.<key>``), then its final metric values
+         on_skip: OnSkip | None = None, cache: bool = False, limit: int | None = None,
+         engine_context: EngineContext | None = None) -> pd.DataFrame:
+    """One row per run of ``source`` with the catalogue's columns (:func:`catalogue`), then
+    ``layers`` (the widths of its ``Fullyconnected`` layers, ``'4-16-3'``), its parameters
+    (``optimizer``, ``optimizer.lr``, ``batch_size``, a sweep's grid values, ...; a parameter whose
+    key is a column named here is ``params.<key>``), its tags (``tag.<key>``), then its final metric values
     (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``, ``lr``, ...) and their best values
     (``best_<metric>``: the largest accuracy or AUC, the smallest of the others).
 
@@ -302,9 +164,11 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
             before ``where`` and ``order_by`` apply, so only with neither of them; on a
             database server (one SQL database) only those runs are read (``ORDER BY ...
             LIMIT``): the first page of a large catalogue without reading all of it.
+        engine_context: ``f(url)`` giving a context manager entered around each read of a
+            database through SQLAlchemy (:data:`EngineContext`).
 
-    ``status``, ``name``, ``stale_after``, ``on_skip`` and ``cache`` filter, report and cache as for
-    :func:`catalogue`.
+    ``source`` may also be a list of sources (their runs together). ``status``, ``name``,
+    ``stale_after``, ``on_skip`` and ``cache`` filter, report and cache as for :func:`catalogue`.
 
     Example:
         >>> import numpy, os, tempfile
@@ -321,6 +185,10 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         ([['adam', 'adam', 3]], True)
         >>> runs(path, limit=1).name.tolist()
         ['sgd']
+        >>> from neural_net.db import set_tag
+        >>> set_tag(path, best.run_id[0], "kept", "yes")
+        >>> runs(path)[["name", "layers", "tag.kept"]].fillna("-").values.tolist()
+        [['sgd', '2-1', '-'], ['adam', '2-1', 'yes']]
     """
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0:
@@ -330,35 +198,47 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
                              f"order_by, got where={where!r}, order_by={order_by!r}")
     skip = on_skip or warn_skip
     base, found = _read_catalogue(source, stale_after=stale_after, status=status, name=name, on_skip=skip,
-                                  extras=True, cache=cache, limit=limit)
+                                  extras=True, cache=cache, limit=limit, engine_context=engine_context)
     single = len(set(base.db_path)) <= 1 and len(sources(source)) == 1
     params: dict[tuple[str, int], dict[str, Any]] = {}
     metrics: dict[tuple[str, int], dict[str, float]] = {}
+    tags: dict[tuple[str, int], dict[str, str]] = {}
+    layers: dict[tuple[str, int], str] = {}
     bad: set[str] = set()
     by_url: dict[str, list[int]] = {}
     for url, rid in zip(base.db_path, base.run_id):
         by_url.setdefault(url, []).append(int(rid))
     for url, ids in by_url.items():
         try:
-            p, m = found[url] if url in found else _extras(url, ids)
+            if url in found:
+                got = found[url]
+            else:
+                with (engine_context or nullcontext)(url):
+                    got = _extras(url, ids)
         except (StoreError, OSError) as e:
             if single:
                 raise
             skip(display_url(url), str(e))
             bad.add(url)
             continue
-        params.update({(url, k): v for k, v in p.items()})
-        metrics.update({(url, k): v for k, v in m.items()})
+        params.update({(url, k): v for k, v in got.params.items()})
+        metrics.update({(url, k): v for k, v in got.metrics.items()})
+        tags.update({(url, k): v for k, v in got.tags.items()})
+        layers.update({(url, k): v for k, v in got.layers.items()})
     frame = base[~base.db_path.isin(bad)].reset_index(drop=True)
     keys = list(zip(frame.db_path, frame.run_id))
     empty: dict[str, Any] = {}
     run_params = [params.get(key, empty) for key in keys]
     run_metrics = [metrics.get(key, empty) for key in keys]
+    run_tags = [tags.get(key, empty) for key in keys]
     p_names = list(dict.fromkeys(k for d in run_params for k in d))
     m_names = list(dict.fromkeys(k for d in run_metrics for k in d))
-    columns: dict[str, Any] = {}
+    t_names = sorted({k for d in run_tags for k in d})
+    columns: dict[str, Any] = {"layers": [layers.get(key) for key in keys]}
     for k in p_names:
-        columns[f"params.{k}" if k in frame.columns else k] = [d.get(k) for d in run_params]
+        columns[f"params.{k}" if k in frame.columns or k == "layers" else k] = [d.get(k) for d in run_params]
+    for k in t_names:
+        columns[f"tag.{k}"] = [d.get(k) for d in run_tags]
     columns["loss"], columns["val_loss"] = frame["final_loss"], frame["final_val_loss"]
     nan = float("nan")
     for k in sorted(m_names, key=lambda k: (k.startswith("best_"), m_names.index(k))):
@@ -374,5 +254,6 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
     return sort_runs(frame.reset_index(drop=True), order_by)
 
 
-__all__ = ["RUN_COLUMNS", "RUN_SQL", "LOCK_TIMEOUT", "WORKERS", "STATUSES", "INTEGER_COLUMNS", "OnSkip", "warn_skip",
+__all__ = ["RUN_COLUMNS", "RUN_SQL", "LOCK_TIMEOUT", "WORKERS", "STATUSES", "INTEGER_COLUMNS", "OnSkip", "EngineContext",
+           "warn_skip",
            "catalogue", "filter_runs", "sort_runs", "runs"]

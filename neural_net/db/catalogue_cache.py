@@ -5,7 +5,7 @@ One JSON file per run directory in the user's cache directory (:func:`cache_dir`
 ``$NEURAL_NET_CACHE_DIR``, else ``$XDG_CACHE_HOME/neural_net``, else
 ``~/.cache/neural_net``; ``NEURAL_NET_CACHE_DIR=""`` turns the cache off). Per file it keeps the
 raw rows of the catalogue's queries (:data:`~neural_net.db.catalogue_sql.RUN_SQL`, and with
-``extras`` the hyper-parameter and metric queries of
+``extras`` the hyper-parameter, metric, tag and layer queries of
 :func:`~neural_net.db.catalogue_sql.collect_extras`), keyed by the file's and its ``-wal``'s
 size, modification and change times (nanoseconds) and inode, taken *before* the file is read.
 
@@ -41,13 +41,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .catalogue_files import fast_read
-from .catalogue_sql import RUN_KEYS, RUN_SQL, check_run_row, collect_extras, extra_sql
+from .catalogue_sql import EXTRA_WIDTHS, RUN_KEYS, RUN_SQL, check_run_row, collect_extras
 from .errors import StoreError
 
 #: The environment variable naming the cache directory (empty: no cache).
 CACHE_ENV = "NEURAL_NET_CACHE_DIR"
 #: Version of the cache file's layout (another version is ignored).
-FORMAT = 1
+FORMAT = 2
 #: A cache file larger than this is ignored and rewritten (about 400 bytes per run are written).
 MAX_CACHE_BYTES = 256 * 2**20
 #: A file modified this recently when the cache is written is left out of it (read next time).
@@ -55,7 +55,6 @@ RACY_SECONDS = 2.0
 #: Types a cached value may have (what sqlite3 returns, bytes aside: a file holding bytes is
 #: not cached).
 _PLAIN = (type(None), int, float, str)
-_HYPER = extra_sql(None)[0]
 
 Stamp = tuple[list[int], list[int] | None]
 
@@ -136,8 +135,8 @@ def _valid_entry(entry: Any) -> bool:
         return False
     if not _is_rows(entry.get("rows"), len(RUN_KEYS)):
         return False
-    if "hyper" in entry or "metrics" in entry:
-        return _is_rows(entry.get("hyper"), 2) and _is_rows(entry.get("metrics"), 6)
+    if any(kind in entry for kind in EXTRA_WIDTHS):
+        return all(_is_rows(entry.get(kind), width) for kind, width in EXTRA_WIDTHS.items())
     return True
 
 
@@ -189,7 +188,7 @@ class DirectoryCache:
 
     def lookup(self, path: str, extras: bool) -> tuple[Stamp | None, Any]:
         """``(stamp, result)``: the key of ``path`` now, and what the catalogue would read from it
-        (``(rows, (params, metrics) or None)``), checked, when the cache holds it for that key,
+        (``(rows, RunExtras or None)``), checked, when the cache holds it for that key,
         else None (read the file, then :meth:`store`)."""
         key = stamp(path)
         entry = self.entries.get(path)
@@ -272,33 +271,28 @@ class DirectoryCache:
 
 def replay(entry: dict[str, Any], extras: bool) -> Any:
     """What the catalogue reads from a file, computed from a cache entry's raw rows by the same
-    checks as from the file (:func:`check_run_row`, :func:`collect_extras`): ``(rows, (params,
-    metrics) or None)``; :class:`~neural_net.db.errors.StoredModelError` for a bad value.
+    checks as from the file (:func:`check_run_row`, :func:`collect_extras`): ``(rows,
+    RunExtras or None)``; :class:`~neural_net.db.errors.StoredModelError` for a bad value.
 
     Example:
         >>> from neural_net.db.catalogue_cache import replay
         >>> from neural_net.db.catalogue_sql import RUN_KEYS
         >>> row = [7, "a", "finished", 2, 0.5] + [None] * (len(RUN_KEYS) - 5)
         >>> entry = {"rows": [row], "hyper": [[7, '{"params": {"units": 4}}']],
-        ...          "metrics": [[7, "val", "accuracy", 0.9, 0.5, 0.9]]}
-        >>> rows, (params, metrics) = replay(entry, extras=True)
-        >>> rows[0][:5], params, metrics
-        ((7, 'a', 'finished', 2, 0.5), {7: {'units': 4}}, {7: {'val_accuracy': 0.9, 'best_val_accuracy': 0.9}})
+        ...          "metrics": [[7, "val", "accuracy", 0.9, 0.5, 0.9]], "tags": [], "layers": [[7, 4, 3]]}
+        >>> rows, extras = replay(entry, extras=True)
+        >>> rows[0][:5], extras.params, extras.metrics, extras.layers
+        ((7, 'a', 'finished', 2, 0.5), {7: {'units': 4}}, {7: {'val_accuracy': 0.9, 'best_val_accuracy': 0.9}}, {7: '4-3'})
     """
     rows = [check_run_row(tuple(r)) for r in entry["rows"]]
     if not extras:
         return rows, None
-    hyper, metrics = entry["hyper"], entry["metrics"]
-
-    def execute(sql: str) -> list[list[Any]]:
-        return hyper if sql.startswith(_HYPER) else metrics
-
-    return rows, collect_extras(execute, [r[0] for r in rows])
+    return rows, collect_extras(lambda kind, sql: entry[kind], [r[0] for r in rows])
 
 
 def read_recorded(con: Any, extras: bool) -> tuple[Any, dict[str, Any] | None]:
     """What the catalogue reads from a file through the sqlite3 connection ``con`` (``(rows,
-    (params, metrics) or None)``, checked), and the raw rows for the cache (None when a value
+    RunExtras or None)``, checked), and the raw rows for the cache (None when a value
     is of a type JSON would not give back, such as bytes).
 
     Example:
@@ -316,14 +310,14 @@ def read_recorded(con: Any, extras: bool) -> tuple[Any, dict[str, Any] | None]:
     record: dict[str, Any] = {"rows": [list(r) for r in raw]}
     found = None
     if extras:
-        got: dict[str, list] = {"hyper": [], "metrics": []}
+        got: dict[str, list] = {kind: [] for kind in EXTRA_WIDTHS}
 
-        def execute(sql: str) -> list[Any]:
+        def fetch(kind: str, sql: str) -> list[Any]:
             result = con.execute(sql).fetchall()
-            got["hyper" if sql.startswith(_HYPER) else "metrics"].extend(list(r) for r in result)
+            got[kind].extend(list(r) for r in result)
             return result
 
-        found = collect_extras(execute, [r[0] for r in rows])
+        found = collect_extras(fetch, [r[0] for r in rows])
         record.update(got)
     plain = all(type(v) in _PLAIN for part in record.values() for r in part for v in r)
     return (rows, found), (record if plain else None)

@@ -4,7 +4,8 @@
 ``busy_timeout`` (30 s), ``foreign_keys=ON`` and ``synchronous=NORMAL``; files are in WAL
 mode, so readers never block the writer. :func:`checkpoint` folds a file's write-ahead log
 into it, :func:`dispose` closes and forgets engines; pooled connections are never shared
-with a forked child.
+with a forked child. SQLAlchemy is imported when the first engine is made (listing a run
+directory, which reads its files with :mod:`sqlite3`, makes none).
 
 Example:
     >>> from neural_net.db.connections import get_engine, dispose, ENGINES
@@ -14,13 +15,12 @@ Example:
 from __future__ import annotations
 
 import os
-from typing import Any
-
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import StaticPool
+from typing import TYPE_CHECKING, Any
 
 from .urls import is_memory
+
+if TYPE_CHECKING:  # the annotations only: SQLAlchemy is imported with the first engine
+    from sqlalchemy.engine import Engine
 
 #: One engine per URL opened in this process (``Store.engines`` is this dict).
 ENGINES: dict[str, Engine] = {}
@@ -60,6 +60,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _make_engine(url: str, **kwargs: Any) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import StaticPool
+
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if is_memory(url):
@@ -115,7 +119,7 @@ def checkpoint(url: str | Engine) -> None:
         >>> url = sqlite_url(os.path.join(tempfile.mkdtemp(), "c.db")); _ = open_database(url)
         >>> checkpoint(url)
     """
-    engine = url if isinstance(url, Engine) else ENGINES.get(url)
+    engine = ENGINES.get(url) if isinstance(url, str) else url
     if engine is None or engine.dialect.name != "sqlite" or is_memory(str(engine.url)):
         return
     try:

@@ -31,7 +31,7 @@ from .codec import decode_matrix, loads
 from .engine import display_url, open_database, sources
 from .errors import RunNotFound, SnapshotNotFound, StoredModelError, StoreError
 from .process import effective_status
-from .schema import Architecture, Layer, Neurons, Snapshot, WeightMatrix, utcnow
+from .schema import Architecture, Cost, Layer, Neurons, Snapshot, WeightMatrix, utcnow
 from .values import check_document, check_value, checked_row, raw_columns
 
 
@@ -160,10 +160,49 @@ def _bad_curve(rows: list[tuple], table: str, rid: int) -> StoredModelError:
     return StoredModelError(f"run {rid}: table {table}: epoch and value columns cannot be read")  # pragma: no cover
 
 
-def history_frame(engine: Engine, rid: int, max_epoch: int | None = None) -> pd.DataFrame:
+_EPOCH_1970 = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+def wall_seconds(times: Any) -> np.ndarray:
+    """Seconds since 1970-01-01 UTC (float64) of stored times: naive datetimes are UTC (as the
+    store writes them), aware ones are converted, ISO strings are parsed; missing → NaN.
+
+    Example:
+        >>> from datetime import datetime
+        >>> from neural_net.db.frames import wall_seconds
+        >>> wall_seconds([datetime(1970, 1, 1, 0, 0, 2, 500000), None]).tolist()
+        [2.5, nan]
+    """
+    stamps = pd.to_datetime(pd.Series(list(times), dtype=object), utc=True, errors="coerce", format="ISO8601")
+    return ((stamps - _EPOCH_1970) / pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def wall_time_series(engine: Engine, rid: int) -> pd.Series:
+    """Seconds from the run's first recorded epoch to each epoch (index ``epoch``), from the
+    times of its training loss rows (a time that cannot be read is NaN).
+
+    Example:
+        >>> from neural_net.db.frames import wall_time_series
+        >>> from neural_net.db.engine import open_database
+        >>> wall_time_series(open_database("sqlite://"), 12345).empty
+        True
+    """
+    C = Cost.__table__
+    with engine.connect() as c:  # the stored values as they are (checked here: a file is input)
+        rows = c.execute(select(*raw_columns(C, "epoch", "created_at"))
+                         .where(C.c.Architecture_id == rid, C.c.split == "train", C.c.epoch.is_not(None))
+                         .order_by(C.c.epoch)).fetchall()
+    epochs = [check_value(e, "int", f"run {rid}: table cost, column epoch") for e, _ in rows]
+    seconds = wall_seconds(t for _, t in rows)
+    out = pd.Series(seconds - seconds[0] if len(rows) else seconds, index=pd.Index(epochs, dtype="int64", name="epoch"))
+    return out[~out.index.duplicated(keep="last")]
+
+
+def history_frame(engine: Engine, rid: int, max_epoch: int | None = None,
+                  after: int | None = None) -> pd.DataFrame:
     """The run's curves (:func:`neural_net.db.history`), read column by column over covering
     indexes (1M epochs in about a second): ``loss``/``val_loss`` from Cost, the others from
-    metric; only epochs up to ``max_epoch`` when given.
+    metric; only epochs up to ``max_epoch``, and only those after ``after``, when given.
 
     Example:
         >>> from neural_net.db.frames import history_frame
@@ -175,6 +214,8 @@ def history_frame(engine: Engine, rid: int, max_epoch: int | None = None) -> pd.
     mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
     # no bound without max_epoch: a malformed epoch (text sorts after numbers in SQLite) is read and refused
     upto, bound = ("", ()) if max_epoch is None else (f" AND epoch <= {mark}", (int(max_epoch),))
+    if after is not None:  # a text epoch sorts after every number in SQLite: still read and refused
+        upto, bound = upto + f" AND epoch > {mark}", bound + (int(after),)
     columns: dict[str, pd.Series] = {}
     positions: dict[str, int] = {}
     raw = engine.raw_connection()

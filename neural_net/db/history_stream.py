@@ -46,13 +46,13 @@ from sqlalchemy.engine import Engine
 
 from .engine import open_database
 from .errors import StoredModelError
+from .frames import wall_seconds
 from .readers import run_info
 from .schema import Cost, Metric
 
 #: Values per chunk by default (about 0.5 MB of DataFrame).
 CHUNK_ROWS = 10_000
 COLUMNS = ["epoch", "key", "split", "name", "value", "wall_time"]
-_EPOCH_1970 = pd.Timestamp("1970-01-01", tz="UTC")
 
 
 def history_key(split: str, name: str) -> str:
@@ -65,20 +65,6 @@ def history_key(split: str, name: str) -> str:
         ('accuracy', 'val_loss')
     """
     return name if split == "train" else f"{split}_{name}"
-
-
-def wall_seconds(times: Any) -> np.ndarray:
-    """Seconds since 1970-01-01 UTC (float64) of stored times: naive datetimes are UTC (as the
-    store writes them), aware ones are converted, ISO strings are parsed; missing → NaN.
-
-    Example:
-        >>> from datetime import datetime
-        >>> from neural_net.db.history_stream import wall_seconds
-        >>> wall_seconds([datetime(1970, 1, 1, 0, 0, 2, 500000), None]).tolist()
-        [2.5, nan]
-    """
-    stamps = pd.to_datetime(pd.Series(list(times), dtype=object), utc=True, errors="coerce", format="ISO8601")
-    return ((stamps - _EPOCH_1970) / pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 class _Curve:

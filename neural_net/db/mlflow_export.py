@@ -75,7 +75,8 @@ from ..callbacks import save_checkpoint
 from .columns import flatten_params
 from .engine import sqlite_file
 from .export_common import ExportError, chosen_snapshots, require, run_id_list, source_name
-from .history_stream import CHUNK_ROWS, iter_history, wall_seconds
+from .frames import wall_seconds
+from .history_stream import CHUNK_ROWS, iter_history
 from .readers import layers, load_model
 from .run import open_run
 

@@ -27,17 +27,16 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
-
-from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 
 from .connections import BUSY_TIMEOUT, dispose, get_engine
 from .errors import NotANeuralNetDatabase, SchemaOutdated, SchemaTooNew, StoreError, StorePathError, UnknownRevision
 from .migrate import head_revision, revisions, run_upgrade
 from .urls import check_writable, display_url, sqlite_file, sqlite_url
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where an engine is made or inspected: the checks of a
+    from sqlalchemy.engine import Engine  # file (sqlite3) need none, nor does listing a run directory
 
 try:  # POSIX only; elsewhere in-place creation of an empty file is not serialized
     import fcntl
@@ -128,6 +127,8 @@ def _sqlite_state(path: Path) -> DatabaseState:
 
 
 def _connection_state(conn: Any, where: str) -> DatabaseState:
+    from sqlalchemy import inspect, text
+
     insp = inspect(conn)
     names = list(insp.get_table_names())
     rows = None
@@ -188,6 +189,9 @@ def _file_lock(path: Path) -> Iterator[None]:
 def _migrate_sqlite(url: str, revision: str = "head", *, scratch: bool = False) -> None:
     """Migrate a SQLite file; ``scratch``: a private temporary file, built without fsyncs
     (it is synced once, before being linked into place)."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
     engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT})
     if scratch:
         @event.listens_for(engine, "connect")
@@ -238,6 +242,8 @@ def _create_sqlite_file(path: Path, revision: str = "head") -> None:
 def _pg_lock(conn: Any) -> None:
     """On PostgreSQL, take the advisory lock serializing schema changes for ``conn``'s transaction."""
     if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
 
 

@@ -41,7 +41,8 @@ from ..checks import check_name
 from ..model import new_id
 from .columns import flatten_params
 from .engine import display_url, dispose, sqlite_file
-from .frames import history_frame, layers_frame, locate, run_info_of, snapshot_frame, snapshot_matrices
+from .frames import (history_frame, layers_frame, locate, run_info_of, snapshot_frame, snapshot_matrices,
+                     wall_time_series)
 from .errors import RunNotFound
 from .rebuild import build_model
 from .schema import Architecture, Cost, Layer, Metric, Neurons, Param, Snapshot, Tag, WeightMatrix
@@ -100,9 +101,40 @@ class StoredRun:
         """The run's name (``run_name``, else the model's)."""
         return self.row.get("run_name") or self.row.get("name") or ""
 
-    def history(self) -> pd.DataFrame:
-        """Index ``epoch``; columns ``loss``, metrics, ``val_loss``, ``val_<metric>``, ``lr``."""
-        return history_frame(self.engine, self.run_id)
+    def history(self, after: int | None = None) -> pd.DataFrame:
+        """Index ``epoch``; columns ``loss``, metrics, ``val_loss``, ``val_<metric>``, ``lr``;
+        with ``after``, only the epochs after it (what a run still training added since).
+
+        Example:
+            >>> import numpy
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> from neural_net.db import open_run
+            >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+            >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=3, verbose=0)
+            >>> open_run("sqlite://", net['id']).history(after=1).index.tolist()
+            [2, 3]
+        """
+        if after is not None and (isinstance(after, bool) or not isinstance(after, (int, np.integer))):
+            raise TypeError(f"after must be an epoch (an integer) or None, got {after!r}")
+        return history_frame(self.engine, self.run_id, after=after)
+
+    def wall_time(self) -> pd.Series:
+        """Seconds from the first recorded epoch to each epoch (index ``epoch``), from the
+        times the training loss rows were written.
+
+        Example:
+            >>> import numpy
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> from neural_net.db import open_run
+            >>> net = Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://")
+            >>> _ = net.fit(numpy.ones((4, 2)), numpy.ones((4, 1)), epochs=3, verbose=0)
+            >>> seconds = open_run("sqlite://", net['id']).wall_time()
+            >>> seconds.index.tolist(), float(seconds.iloc[0]), bool((seconds.diff().dropna() >= 0).all())
+            ([1, 2, 3], 0.0, True)
+        """
+        return wall_time_series(self.engine, self.run_id)
 
     def layers(self) -> pd.DataFrame:
         """One row per layer: ``position, Layer_id, name, n_in, n_out, neurons, Neurons_id, config``."""

@@ -8,23 +8,14 @@ Example:
 """
 from __future__ import annotations
 
-import fnmatch
 import re
 from typing import Any, Sequence
 
 import pandas as pd
 
-#: Statuses a run can have in the catalogue (``status`` column).
-STATUSES = ("created", "running", "finished", "failed", "interrupted", "diverged")
+from .run_match import name_matcher, status_list
+
 _CONDITION = re.compile(r"^\s*([^=<>!\s]+)\s*(!=|>=|<=|=|>|<)\s*(.*?)\s*$")
-
-
-def as_list(value: str | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [str(v) for v in value]
 
 
 def filter_runs(runs: pd.DataFrame, *, status: str | Sequence[str] | None = None,
@@ -43,19 +34,11 @@ def filter_runs(runs: pd.DataFrame, *, status: str | Sequence[str] | None = None
         ['mnist-a', 'mnist-b']
     """
     keep = pd.Series(True, index=runs.index)
-    statuses = as_list(status)
+    statuses = status_list(status)
     if statuses:
-        unknown = sorted(set(statuses) - set(STATUSES))
-        if unknown:
-            raise ValueError(f"unknown status {unknown[0]!r}; statuses are {', '.join(STATUSES)}")
         keep &= runs["status"].isin(statuses)
     if name:
-        pattern = str(name).lower()
-        names = runs["name"].fillna("").astype(str).str.lower()
-        if any(ch in pattern for ch in "*?["):
-            keep &= names.map(lambda n: fnmatch.fnmatchcase(n, pattern))
-        else:
-            keep &= names.str.contains(pattern, regex=False)
+        keep &= runs["name"].fillna("").astype(str).map(name_matcher(name))
     return runs[keep].reset_index(drop=True)
 
 

@@ -59,7 +59,8 @@ import numpy as np
 
 from .columns import flatten_params
 from .export_common import chosen_snapshots, require, run_id_list
-from .history_stream import CHUNK_ROWS, iter_history, wall_seconds
+from .frames import wall_seconds
+from .history_stream import CHUNK_ROWS, iter_history
 from .readers import layers, weight_matrices
 from .run import open_run
 

@@ -9,6 +9,11 @@ SQLAlchemy URLs and file paths, and the checks that a file can be written.
 * :func:`sources` lists the databases a source (URL, file, run directory) stands for;
   :func:`display_url` shows a URL to a person (a file as its path, no password).
 
+SQLite URLs of the form ``sqlite://`` and ``sqlite:///PATH`` (no query) are built and read here
+as SQLAlchemy's :class:`~sqlalchemy.engine.URL` builds and reads them (the path quoted as its
+``render_as_string`` quotes it, decoded as ``make_url`` decodes it; a test compares), so that
+listing a run directory imports no SQLAlchemy; any other URL goes through SQLAlchemy.
+
 Example:
     >>> import tempfile, os
     >>> from neural_net.db.urls import resolve_url, display_url
@@ -23,8 +28,7 @@ import stat
 import time
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy.engine import URL, make_url
+from urllib.parse import quote, unquote
 
 from .errors import StorePathError
 
@@ -46,9 +50,9 @@ def default_run_dir() -> Path:
 
 
 def sqlite_url(path: str | os.PathLike) -> str:
-    """``sqlite:////abs/path`` for a file path (made absolute), built by SQLAlchemy's
-    :meth:`URL.create <sqlalchemy.engine.URL.create>`: characters such as ``?``, ``%``, ``#``
-    are escaped, so the URL names exactly that file.
+    """``sqlite:////abs/path`` for a file path (made absolute), as SQLAlchemy's
+    :meth:`URL.create <sqlalchemy.engine.URL.create>` renders it: characters such as ``?``,
+    ``%``, ``#`` are escaped, so the URL names exactly that file.
 
     Example:
         >>> from neural_net.db.engine import sqlite_url, sqlite_file
@@ -70,7 +74,30 @@ def _resolved(path: str | os.PathLike) -> Path:
 
 
 def _file_url(absolute: str) -> str:
-    return URL.create("sqlite", database=absolute).render_as_string(hide_password=False)
+    """``URL.create("sqlite", database=absolute).render_as_string()``, without SQLAlchemy."""
+    return "sqlite:///" + quote(absolute, safe=" +/")
+
+
+def backend_and_database(url: str) -> tuple[str, str | None]:
+    """The backend name and the database of ``url`` as SQLAlchemy's ``make_url`` gives them
+    (``get_backend_name()``, ``database``): read here for ``sqlite://`` and ``sqlite:///PATH``
+    without a query (the path percent-decoded), through SQLAlchemy for any other URL.
+
+    Example:
+        >>> from neural_net.db.urls import backend_and_database
+        >>> backend_and_database("sqlite:////tmp/a%3F.db"), backend_and_database("sqlite://")
+        (('sqlite', '/tmp/a?.db'), ('sqlite', None))
+        >>> backend_and_database("postgresql+psycopg://me@host/db")
+        ('postgresql', 'db')
+    """
+    if url == "sqlite://":
+        return "sqlite", None
+    if url.startswith("sqlite:///") and "?" not in url:
+        return "sqlite", unquote(url[len("sqlite:///"):])
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    return u.get_backend_name(), u.database
 
 
 def _make_dir(d: Path) -> None:
@@ -178,29 +205,39 @@ def absolute_url(url: str) -> str:
     """
     if not url.startswith("sqlite") or is_memory(url):
         return url
-    u = make_url(url)
-    if u.database and not os.path.isabs(u.database) and not u.database.startswith("file:"):
-        return u.set(database=str(Path(u.database).expanduser().resolve())).render_as_string(hide_password=False)
+    database = backend_and_database(url)[1]
+    if database and not os.path.isabs(database) and not database.startswith("file:"):
+        from sqlalchemy.engine import make_url
+
+        absolute = str(Path(database).expanduser().resolve())
+        return make_url(url).set(database=absolute).render_as_string(hide_password=False)
     return url
 
 
 def sources(source: Any) -> list[str]:
-    """The database URLs a source stands for (a URL, a ``.db`` file, or a directory's ``*.db``).
+    """The database URLs a source stands for (a URL, a ``.db`` file, or a directory's ``*.db``;
+    or a list or tuple of those: their URLs in order).
 
     Example:
         >>> from neural_net.db.engine import sources
-        >>> sources("sqlite://")
-        ['sqlite://']
+        >>> sources("sqlite://"), sources(["sqlite://", "sqlite:////runs/a.db"])
+        (['sqlite://'], ['sqlite://', 'sqlite:////runs/a.db'])
     """
+    if isinstance(source, (list, tuple)):
+        return [url for one in source for url in sources(one)]
     if isinstance(source, str) and "://" in source:
         return [absolute_url(source)]
     if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(f"source must be a database URL, a .db path or a run directory, got {source!r}")
+        raise TypeError(f"source must be a database URL, a .db path, a run directory or a list of those, got {source!r}")
     p = Path(source).expanduser()
     if p.is_dir():  # the directory is resolved once, not each of its files (a symbolic link still is)
         base = str(p.resolve())
-        return [sqlite_url(f) if f.is_symlink() else _file_url(os.path.join(base, f.name))
-                for f in sorted(p.glob("*.db")) if f.is_file()]
+        try:  # the entries of ``p.glob("*.db")`` that are files, in its sorted order, without a stat per file
+            with os.scandir(p) as it:
+                found = sorted((e.name, e.is_symlink()) for e in it if e.name.endswith(".db") and e.is_file())
+        except PermissionError:  # as glob: an unreadable directory has no files
+            found = []
+        return [sqlite_url(p / name) if link else _file_url(os.path.join(base, name)) for name, link in found]
     if p.exists():
         return [sqlite_url(p)]
     raise StorePathError(f"no database file or run directory at {p.resolve()}")
@@ -214,8 +251,8 @@ def is_memory(url: str) -> bool:
         >>> is_memory("sqlite://"), is_memory("sqlite:////tmp/a.db")
         (True, False)
     """
-    u = make_url(url)
-    return u.get_backend_name() == "sqlite" and u.database in (None, "", ":memory:")
+    backend, database = backend_and_database(url)
+    return backend == "sqlite" and database in (None, "", ":memory:")
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -226,10 +263,10 @@ def sqlite_file(url: str) -> Path | None:
         >>> str(sqlite_file("sqlite:////tmp/a.db")), sqlite_file("sqlite://")
         ('/tmp/a.db', None)
     """
-    u = make_url(url)
-    if u.get_backend_name() != "sqlite" or is_memory(url):
+    backend, database = backend_and_database(url)
+    if backend != "sqlite" or database in (None, "", ":memory:"):
         return None
-    return Path(u.database).expanduser().resolve()  # type: ignore[arg-type]
+    return Path(database).expanduser().resolve()  # type: ignore[arg-type]
 
 
 
@@ -244,6 +281,8 @@ def display_url(url: str) -> str:
     path = sqlite_file(url)
     if path is not None:
         return str(path)
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 

@@ -1,17 +1,16 @@
 """Every database read of the dashboard, in one place.
 
 The dashboard reads a store only through this module, and this module reads only through the
-public names of :mod:`neural_net.db` (``open_run`` and its :class:`~neural_net.db.StoredRun`,
-``list_runs``, ``effective_status``, ``head_revision``, ``ENGINES``, ``dispose`` and the
-errors), plus a few read-only ``SELECT``
-statements over the documented tables and views where those functions do not give what a
-page needs (see :data:`SQL`): the runs table of a file in one connection (its schema
-revision, each run's row from the tables ``neural_net.db.runs`` reads, the parameters,
-final metrics and tags of every run; about twice as fast as ``list_runs`` followed by a
-second connection for the parameters), the wall time
-of each epoch, and the new rows of a live run.
+public names of :mod:`neural_net.db`: the runs table through ``runs`` (one row per run with its
+parameters, tags, layers and final/best metrics; a directory's files in one call, each file in
+one read-only connection of the catalogue), one run through ``open_run`` and its
+:class:`~neural_net.db.StoredRun`, plus ``head_revision``, ``ENGINES``, ``dispose`` and the
+errors; and a few read-only ``SELECT`` statements over the documented tables and views where
+those functions do not give what a page needs (:data:`SQL`: a server's change signature and
+its number of runs).
 
-Read-only, and nothing left behind: every connection is made by :mod:`neural_net.ui.readonly`.
+Read-only, and nothing left behind: the catalogue's SQLite connections follow
+:mod:`neural_net.db.sqlite_readonly`, and every engine is made by :mod:`neural_net.ui.readonly`.
 
 The runs table is cached per file and refreshed only for files whose size or modification
 time (of the file or its ``-wal``) changed, and for runs still marked running: browsing a
@@ -38,23 +37,19 @@ from __future__ import annotations
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 import neural_net.db as db
+from neural_net.db.catalogue import RUN_COLUMNS
 
-from .queries import (CHART_SQL, HIGHER_IS_BETTER, SKIP_PARAMS, SQL, SUMMARY_COLUMNS,  # noqa: F401 (re-exported)
-                      architecture_label, flatten_params, read_extras, read_runs_file)
-from .readonly import read_only, select_many, select_rows, sqlite_path
-
-#: Threads reading files in parallel when the runs table is first built.
-WORKERS = 8
-
+from .queries import CHART_SQL, SQL  # noqa: F401 (re-exported)
+from .readonly import read_only, select_rows, sqlite_path
 
 class UnknownRun(LookupError):
     """A run id that no database of the source holds (the dashboard shows a 404 page).
@@ -165,30 +160,26 @@ class Source:
             return ["sqlite:///" + str(p.resolve())]
         raise db.StorePathError(f"no database file or run directory at {p.resolve()}")
 
-    def _read_file(self, url: str) -> list[dict[str, Any]]:
-        """One database's rows of the runs table (raises the store's errors): one read-only
-        connection (:func:`read_runs_file`) for a SQLite file this process holds no engine
-        of, ``neural_net.db.runs`` for a database server (:func:`catalogue_records`), else
-        (and for what those decline) ``list_runs`` and the parameters."""
-        path = sqlite_path(url)
-        if path is not None and url not in db.ENGINES:
-            if self._head is None:
-                self._head = db.head_revision()
-            records = read_runs_file(path, url, self._head)
-            if records is not None:
-                return records
-        if path is None and not url.startswith("sqlite"):
-            with read_only(url):
-                frame = db.runs(url)
-                tags = select_rows(url, SQL["tags"]) if len(frame) else []
-            return catalogue_records(frame, tags)
-        with read_only(url):
-            runs = db.list_runs(url)
-        records = runs.to_dict("records")
-        extras = read_extras(url) if records else {}
-        for r in records:
-            r.update(extras.get(int(r["run_id"]), {}))
-        return records
+    def _read_files(self, urls: list[str]) -> dict[str, list[dict[str, Any]] | BaseException]:
+        """Per database of ``urls``: its rows of the runs table, or the error that kept it out
+        (the store's, SQLAlchemy's, a driver's). One call of ``neural_net.db.runs`` for all
+        of them: a SQLite file through one read-only connection of the catalogue (its tables
+        and ``run_metric``, never every epoch's row; files in a pool of threads), a server or
+        a file the catalogue's fast path declines through a read-only engine
+        (:func:`~neural_net.ui.readonly.read_only`)."""
+        skipped: dict[str, str] = {}
+        try:
+            frame = db.runs(urls if len(urls) > 1 else urls[0], engine_context=read_only,
+                            on_skip=lambda path, reason: skipped.__setitem__(path, reason))
+        except Exception as e:  # noqa: BLE001 - one database: its error
+            return {urls[0]: e}
+        out: dict[str, list[dict[str, Any]] | BaseException] = {url: [] for url in urls}
+        for record in catalogue_records(frame):
+            out[record["db_path"]].append(record)  # type: ignore[union-attr]
+        shown = {sqlite_path(url) or url: url for url in urls}
+        for path, reason in skipped.items():
+            out[shown.get(path, path)] = db.StoreError(reason)
+        return out
 
     def runs(self) -> Runs:
         """The runs table, re-reading only the files that changed since the last call (and
@@ -207,21 +198,10 @@ class Source:
                 cached = self._files.get(url)
                 if cached is None or sig is None or cached[0] != sig or cached[2]:
                     todo.append((url, sig))
-
-            def read(item: tuple[str, tuple | None]) -> tuple[str, tuple | None, Any]:
-                url, sig = item
-                try:
-                    return url, sig, self._read_file(url)
-                except Exception as e:  # noqa: BLE001 - the store's, SQLAlchemy's, a driver's errors
-                    return url, sig, e
-
-            if len(todo) > 1:
-                with ThreadPoolExecutor(min(WORKERS, len(todo))) as pool:
-                    results = list(pool.map(read, todo))
-            else:
-                results = [read(t) for t in todo]
+            results = self._read_files([url for url, _ in todo]) if todo else {}
             changed = bool(results) or self._last is None
-            for url, sig, got in results:
+            for url, sig in todo:
+                got = results[url]
                 if isinstance(got, BaseException):
                     if self.single:  # one database: its error is the page
                         raise got
@@ -269,12 +249,9 @@ class Source:
 
     def _read_first(self, n: int) -> tuple[Runs, int]:
         url = self.source
-        with read_only(url):
-            frame = db.runs(url, limit=n)
-            ids = ",".join(str(int(i)) for i in frame["run_id"])
-            tags = select_rows(url, SQL["tags_of"].format(ids=ids)) if ids else []
-            count = int(select_rows(url, SQL["count"])[0][0])
-        records = catalogue_records(frame, tags)
+        frame = db.runs(url, limit=n, engine_context=read_only)
+        count = int(select_rows(url, SQL["count"])[0][0])
+        records = catalogue_records(frame)
         table = pd.DataFrame.from_records(records) if records else _empty_table()
         if records:
             table = table.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
@@ -295,7 +272,11 @@ class Source:
         on the run's database, read-only."""
         url = self.locate(run_id)
         with read_only(url):
-            return read(db.open_run(url, run_id))
+            try:
+                run = db.open_run(url, run_id)
+            except db.RunNotFound as e:  # deleted since the runs table was read
+                raise UnknownRun(f"no run {run_id} in {self.label}") from e
+            return read(run)
 
     def info(self, run_id: int) -> dict[str, Any]:
         """The run's ``info``, with its ``params`` (flattened), ``tags`` and ``note``."""
@@ -316,71 +297,66 @@ class Source:
         return self._read(run_id, lambda run: run.history())
 
     def wall_time(self, run_id: int) -> pd.Series:
-        """Seconds from the first recorded epoch to each epoch's training loss row."""
-        url = self.locate(run_id)
-        rows = select_rows(url, SQL["wall_time"].format(rid=int(run_id)))
-        if not rows:
-            return pd.Series([], dtype=float)
-        t = pd.to_datetime(pd.Series([r[1] for r in rows], index=[int(r[0]) for r in rows]), errors="coerce")
-        return (t - t.iloc[0]).dt.total_seconds()
+        """``wall_time()`` of the run: seconds from the first recorded epoch to each epoch."""
+        return self._read(run_id, lambda run: run.wall_time())
 
     def matrices(self, run_id: int, epoch: int | None = None) -> list[np.ndarray]:
         """``weight_matrices`` of the run's snapshot at ``epoch``."""
         return self._read(run_id, lambda run: run.weight_matrices(epoch))
 
     def poll(self, run_id: int, after: int) -> dict[str, Any]:
-        """What a live page needs since epoch ``after``: the stored status and epochs, and
-        the rows of the ``history`` view after that epoch (one short read)."""
-        url = self.locate(run_id)
-        rid, after = int(run_id), int(after)
-        status_rows, rows = select_many(url, [SQL["poll_status"].format(rid=rid),
-                                              SQL["poll_rows"].format(rid=rid, after=after)])
-        status = status_rows[0] if status_rows else None
-        if status is None:
-            raise UnknownRun(f"no run {run_id} in {self.label}")
-        return {"status": status[0], "epochs": status[1], "rows": rows}
+        """What a live page needs since epoch ``after``, in one read of the run: its status
+        (as the runs table reports it), its epochs, and ``history(after=after)``."""
+        def read(run: Any) -> dict[str, Any]:
+            info = run.info
+            return {"status": info["status"], "epochs": info["epochs"], "history": run.history(after=after)}
+
+        return self._read(run_id, read)
 
 
-#: Columns of :func:`neural_net.db.list_runs` (the catalogue before its parameters and metrics).
-CATALOGUE_COLUMNS = ("run_id", "name", "status", "epochs", "final_loss", "best_loss", "started_at", "db_path",
-                     "best_epoch", "final_val_loss", "best_val_loss", "best_val_epoch", "created_at", "finished_at",
-                     "updated_at", "pid", "hostname", "stored_status", "parent_id", "parent_epoch")
+def _cell(value: Any) -> Any:
+    """A value of the runs table: missing as None, a list or mapping parameter as JSON text."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (list, tuple, dict)):
+        return orjson.dumps(value).decode()
+    return value
 
 
-def catalogue_records(frame: pd.DataFrame, tags: list[tuple] = ()) -> list[dict[str, Any]]:
+def catalogue_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The runs-table rows of a frame of :func:`neural_net.db.runs`, named as the dashboard
-    names them: its catalogue columns as they are, each metric ``m`` that has a ``best_m`` as
-    ``final_m`` and ``best_m`` (``lr`` left out), the other columns as parameters
-    (``param.<key>``), and the ``(run id, key, value)`` rows of ``tags`` as ``tag.<key>`` and
-    ``tags``.
+    names them: its catalogue columns (:data:`neural_net.db.catalogue.RUN_COLUMNS`) as they are,
+    each metric ``m`` that has a ``best_m`` as ``final_m`` and ``best_m`` (``lr`` left out),
+    ``layers`` and the other columns as parameters (``param.<key>``), the tags as they are
+    (``tag.<key>``) and joined in ``tags`` (``'key=value, ...'``).
 
     Example:
         >>> import pandas as pd
         >>> from neural_net.ui.data import catalogue_records
-        >>> frame = pd.DataFrame({"run_id": [7], "name": ["a"], "optimizer": ["adam"], "accuracy": [0.9],
-        ...                       "best_accuracy": [0.95], "lr": [0.01]})
-        >>> catalogue_records(frame, [(7, "dataset", "iris")])
-        [{'run_id': 7, 'name': 'a', 'final_accuracy': 0.9, 'best_accuracy': 0.95, 'param.optimizer': 'adam', \
-'tag.dataset': 'iris', 'tags': 'dataset=iris'}]
+        >>> frame = pd.DataFrame({"run_id": [7], "name": ["a"], "layers": ["4-3"], "optimizer": ["adam"],
+        ...                       "tag.dataset": ["iris"], "accuracy": [0.9], "best_accuracy": [0.95], "lr": [0.01]})
+        >>> catalogue_records(frame)
+        [{'run_id': 7, 'name': 'a', 'final_accuracy': 0.9, 'best_accuracy': 0.95, 'param.layers': '4-3', \
+'param.optimizer': 'adam', 'tag.dataset': 'iris', 'tags': 'dataset=iris'}]
     """
     columns = list(frame.columns)
-    metrics = [c for c in columns if f"best_{c}" in frame.columns and c not in CATALOGUE_COLUMNS
+    base = [c for c in columns if c in RUN_COLUMNS]
+    metrics = [c for c in columns if f"best_{c}" in frame.columns and c not in RUN_COLUMNS
                and c not in ("loss", "val_loss")]
     taken = set(metrics) | {f"best_{c}" for c in metrics} | {"loss", "val_loss", "lr", "val_lr"}
-    params = [c for c in columns if c not in CATALOGUE_COLUMNS and c not in taken]
-    by_run: dict[int, dict[str, Any]] = {}
-    for rid, key, value in tags:
-        row = by_run.setdefault(int(rid), {})
-        row[f"tag.{key}"] = value
-        row["tags"] = (row["tags"] + ", " if "tags" in row else "") + f"{key}={value}"
+    tags = [c for c in columns if c.startswith("tag.")]
+    params = [c for c in columns if c not in RUN_COLUMNS and c not in taken and c not in tags]
     out = []
     for r in frame.to_dict("records"):
-        rec = {c: (None if r[c] is pd.NA else r[c]) for c in columns if c in CATALOGUE_COLUMNS}
+        rec = {c: (None if r[c] is pd.NA else r[c]) for c in base}
         for c in metrics:
             rec[f"final_{c}"], rec[f"best_{c}"] = r[c], r[f"best_{c}"]
         for c in params:
-            rec["param." + (c[len("params."):] if c.startswith("params.") else c)] = r[c]
-        rec.update(by_run.get(int(r["run_id"]), {}))
+            rec["param." + (c[len("params."):] if c.startswith("params.") else c)] = _cell(r[c])
+        kept = [(c[len("tag."):], r[c]) for c in tags if _cell(r[c]) is not None]
+        if kept:
+            rec.update({f"tag.{k}": v for k, v in kept})
+            rec["tags"] = ", ".join(f"{k}={v}" for k, v in kept)
         out.append(rec)
     return out
 

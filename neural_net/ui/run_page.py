@@ -147,12 +147,12 @@ def _api_poll(request: Request) -> Response:
     rid = run_id_of(request)
     after = int_param(request, "after", 0, -1, 2**31)
     got = source.poll(rid, after)
+    history = got["history"]
     series: dict[str, dict[str, list]] = {}
-    for epoch, split, name, value in got["rows"]:
-        key = name if split == "train" else f"{split}_{name}"
-        s = series.setdefault(key, {"x": [], "y": []})
-        s["x"].append(int(epoch))
-        s["y"].append(None if value is None or not math.isfinite(value) else float(value))
+    for key in history.columns:
+        values = history[key].dropna()
+        series[key] = {"x": [int(e) for e in values.index],
+                       "y": [float(v) if math.isfinite(v) else None for v in values.to_numpy(dtype=float)]}
     last = max((x for s in series.values() for x in s["x"]), default=after)
     return json_response({"status": got["status"], "epochs": got["epochs"], "last": last, "series": series})
 
