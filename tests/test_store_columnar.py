@@ -1,5 +1,5 @@
 """The ensemble's epochs written as columns (db/columnar.py) and committed in a background thread
-(writer.background_commits): the same rows and summaries as the row-by-row path, the blocks in
+(commit_thread.background_commits): the same rows and summaries as the row-by-row path, the blocks in
 order, a failing block reported and the blocks after it dropped."""
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from neural_net.db import columnar, summary
 from neural_net.db.engine import open_database
 from neural_net.db.rows import EpochColumns, epoch_columns
 from neural_net.db.schema import Architecture, Cost, Metric, RunMetric, utcnow
-from neural_net.db.writer import RunWriter, background_commits, deferred_writes, settle, write_epochs
+from neural_net.db.commit_thread import background_commits
+from neural_net.db.writer import RunWriter, deferred_writes, settle, write_epochs
 from neural_net.ensemble import Ensemble
 from neural_net.layers import Dense
 from neural_net.optimizers import SGD

@@ -45,7 +45,8 @@ from .codec import loads
 from .engine import ENGINES, discard_reserved, open_database, resolve_url
 from .recorder import Recorder
 from .schema import Architecture, Param, Snapshot, utcnow
-from .writer import RunWriter, background_commits, deferred_writes, retry_on_lock
+from .commit_thread import background_commits
+from .writer import RunWriter, deferred_writes, retry_on_lock
 
 class Store:
     """A run stored in a database (see the module doc).
@@ -256,7 +257,7 @@ class Store:
     def background(self) -> Any:
         """A context manager: within it, the :meth:`deferred` blocks of every run on this
         store's database are committed by a thread of their own, in order, while this thread
-        goes on (see :func:`neural_net.db.writer.background_commits`). An
+        goes on (see :func:`neural_net.db.commit_thread.background_commits`). An
         :class:`~neural_net.ensemble.Ensemble` opens one around its ``fit``.
 
         Example:

@@ -22,7 +22,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import queue
 import threading
 import time
 import traceback
@@ -35,7 +34,6 @@ from sqlalchemy import bindparam, delete, func, insert, literal, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.expression import ClauseElement
 
 from . import columnar
@@ -160,7 +158,7 @@ class RunWriter:
             group.writes.append(write)
             return
         settle(self.engine)  # after the blocks handed to a background committer (in order)
-        _commit([write], self.session)
+        commit_writes([write], self.session)
 
     def _execute(self, s: Session, *, run: Row | None, layers: list[Row], neurons: list[Row], costs: list[Row],
                  metrics: list[Row], snapshots: list[tuple[Row, list[Row]]], update_run: Row | None,
@@ -369,12 +367,21 @@ def _open_groups() -> dict[Engine, _Group]:
     return groups
 
 
-def _commit(writes: list[Any], session: Session) -> None:
+def commit_writes(writes: list[Any], session: Session) -> None:
     """Execute ``writes`` (:class:`_Write` and :class:`_EpochWrite`) in ``session`` and commit
     them as one transaction (retried while the database is locked; rolled back on any error),
     then call their ``on_commit``. One write is executed as it is; several (a
     :func:`deferred_writes` block) by :func:`_execute_merged`, each stretch of epoch columns by
-    :func:`_execute_epochs`, in the writes' order."""
+    :func:`_execute_epochs`, in the writes' order (the kept writes of a block, as
+    :func:`~neural_net.db.commit_thread.background_commits` hands them over).
+
+    Example:
+        >>> from sqlalchemy.orm import Session
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.writer import commit_writes
+        >>> with Session(open_database("sqlite://")) as session:
+        ...     commit_writes([], session)  # nothing kept: an empty transaction
+    """
     def attempt() -> None:
         try:
             plain: list[_Write] = []
@@ -467,7 +474,7 @@ def write_epochs(engine: Engine, block: EpochColumns, update_run: Row | None = N
         return
     settle(engine)
     with Session(engine, expire_on_commit=False) as session:
-        _commit([write], session)
+        commit_writes([write], session)
 
 
 @contextmanager
@@ -514,143 +521,34 @@ def deferred_writes(engine: Engine) -> Iterator[None]:
         raise
     del groups[engine]  # before committing: a failing commit's handlers write directly
     if group.writes:
-        committer = _COMMITTERS.get((engine, threading.get_ident()))
+        committer = COMMITTERS.get((engine, threading.get_ident()))
         if committer is not None:
             committer.submit(group.writes)
             return
         with Session(engine, expire_on_commit=False) as session:
-            _commit(group.writes, session)
+            commit_writes(group.writes, session)
 
 
-class _Committer:
-    """Commits the blocks of :func:`deferred_writes` on one engine in a thread of its own, in
-    the order given (see :func:`background_commits`). At most :data:`BACKLOG` blocks wait or
-    are being committed: :meth:`submit` waits for room first, so a block's failure is known by
-    the time the next but ``BACKLOG - 1`` is given."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.queue: queue.Queue[list[Any] | None] = queue.Queue()
-        self.room = threading.Semaphore(BACKLOG)
-        self.error: BaseException | None = None  # the first failure not yet reported
-        self.thread = threading.Thread(target=self._run, name="neural_net-commits", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        session = Session(self.engine, expire_on_commit=False)
-        try:
-            while True:
-                writes = self.queue.get()
-                try:
-                    if writes is None:
-                        return
-                    if self.error is None:  # after a failure the blocks given before it was reported are dropped
-                        try:
-                            _commit(writes, session)
-                        except BaseException as e:  # noqa: BLE001 - reported to the training thread
-                            self.error = e
-                finally:
-                    self.room.release()
-                    self.queue.task_done()
-        finally:
-            session.close()
-
-    def report(self) -> None:
-        """Raise the failure of a block not yet reported (once), after every block given
-        before it has been dropped."""
-        if self.error is not None:
-            self.queue.join()
-            error, self.error = self.error, None
-            raise error
-
-    def submit(self, writes: list[Any]) -> None:
-        """Commit ``writes`` in the thread (after those given before); raises the failure of an
-        earlier block instead, if one is not yet reported (``writes`` are then dropped)."""
-        self.room.acquire()
-        try:
-            self.report()
-        except BaseException:
-            self.room.release()
-            raise
-        self.queue.put(writes)
-
-    def settle(self) -> None:
-        """Wait until every block given is committed or dropped."""
-        if threading.current_thread() is not self.thread:
-            self.queue.join()
-
-    def stop(self) -> None:
-        self.room.acquire()
-        self.queue.put(None)
-        self.thread.join()
-
-
-#: Blocks a background committer holds at most (waiting or being committed).
-BACKLOG = 2
-#: The background committers by (engine, thread that hands them blocks).
-_COMMITTERS: dict[tuple[Engine, int], _Committer] = {}
+#: The background committers by (engine, thread that hands them blocks): kept by
+#: :func:`neural_net.db.commit_thread.background_commits`, used by :func:`deferred_writes` and
+#: :func:`settle` (each has ``submit(writes)`` and ``settle()``).
+COMMITTERS: dict[tuple[Engine, int], Any] = {}
 
 
 def settle(engine: Engine) -> None:
     """Wait until the blocks handed to ``engine``'s background committer
-    (:func:`background_commits`) are committed or dropped: what follows is written after them.
+    (:func:`~neural_net.db.commit_thread.background_commits`) are committed or dropped: what follows is written after them.
     Nothing to wait for without one (committers belong to the thread that opened them). A failure of those blocks is not raised here (it is by
-    the next block handed over, or the end of :func:`background_commits`).
+    the next block handed over, or the end of :func:`~neural_net.db.commit_thread.background_commits`).
 
     Example:
         >>> from neural_net.db.engine import open_database
         >>> from neural_net.db.writer import settle
         >>> settle(open_database("sqlite://"))
     """
-    committer = _COMMITTERS.get((engine, threading.get_ident()))
+    committer = COMMITTERS.get((engine, threading.get_ident()))
     if committer is not None:
         committer.settle()
-
-
-@contextmanager
-def background_commits(engine: Engine) -> Iterator[None]:
-    """Within the block, each :func:`deferred_writes` block on ``engine`` is committed by a
-    thread of its own instead of the thread that wrote it, which goes on (SQLite and
-    PostgreSQL's drivers release the GIL while the database works): an
-    :class:`~neural_net.ensemble.Ensemble` trains its next epoch while the last one is written.
-    The blocks are committed one by one in their order, each still one transaction (all or
-    nothing); a write outside a deferred block first waits for them (:func:`settle`). If one
-    fails, the ones given after it are dropped and its error is raised by the next
-    :func:`deferred_writes` block to end (at most :data:`BACKLOG` blocks later) or, for the
-    last ones, when this block ends. An in-memory SQLite database (one connection for all
-    threads) is written as without the block. Nested blocks: the outermost one commits. The
-    committer serves the thread that opened the block (deferred blocks are per thread too).
-
-    Example:
-        >>> import os, tempfile
-        >>> from neural_net.db.engine import open_database
-        >>> from neural_net.db.schema import utcnow
-        >>> from neural_net.db.writer import RunWriter, background_commits, deferred_writes
-        >>> engine = open_database("sqlite:///" + os.path.join(tempfile.mkdtemp(), "bg.db"))
-        >>> w = RunWriter(engine, 3)
-        >>> with background_commits(engine):
-        ...     with deferred_writes(engine):
-        ...         w.write(run=dict(id=3, Architecture_id=3, config="{}", created_at=utcnow(),
-        ...                          updated_at=utcnow(), status="created", epochs=0))
-        >>> from neural_net.db import run_info
-        >>> run_info(str(engine.url), 3)["status"]
-        'created'
-    """
-    key = (engine, threading.get_ident())
-    if key in _COMMITTERS or isinstance(engine.pool, StaticPool):
-        yield
-        return
-    committer = _COMMITTERS[key] = _Committer(engine)
-    try:
-        yield
-    except BaseException:
-        del _COMMITTERS[key]
-        committer.stop()  # the blocks given are committed (or dropped after a failure)
-        committer.error = None
-        raise
-    del _COMMITTERS[key]
-    committer.stop()
-    committer.report()
 
 
 def warn_failure(what: str, error: BaseException) -> None:
