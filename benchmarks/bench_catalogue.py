@@ -286,7 +286,7 @@ def bench_postgres(url: str, n_runs: int, epochs: int, repeat: int) -> list[tupl
         rows = []
         with psycopg.connect(_server_url(admin, name), autocommit=True) as c:
             ids = [r[0] for r in c.execute("SELECT Architecture_id FROM Architecture").fetchall()]
-            metric_sql = extra_sql(ids)[1]
+            metric_sql = extra_sql(ids)["metrics"]
             rows.append(("RUN_SQL (the catalogue query) alone, psycopg", *_query_time(c, RUN_SQL)))
             rows.append(("the metric query of run_metric (all runs), psycopg", *_query_time(c, metric_sql)))
             c.execute(f"ALTER TABLE run_metric DROP CONSTRAINT {PG_KEY}")

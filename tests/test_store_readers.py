@@ -188,3 +188,40 @@ def test_wall_time_of_a_malformed_file(tmp_path):
     sqlite_exec(path, "UPDATE Cost SET epoch = 'two' WHERE epoch = 3")
     with pytest.raises(db.StoredModelError, match="column epoch"):
         db.open_run(path, net["id"]).wall_time()
+
+
+def test_history_is_one_snapshot_while_another_process_commits_epochs(tmp_path, monkeypatch):
+    """Every curve of ``history()`` is read in one read transaction: an epoch committed by a
+    writer between the loss and the metric queries appears in none of them (a live page asks
+    for the epochs after the last one it got; a ragged read made it skip one)."""
+    import sqlite3
+
+    import neural_net.db.frames as frames
+
+    path = str(tmp_path / "a.db")
+    net = trained({"path": path}, epochs=3, name="a")
+    db.dispose()
+    real, done = frames._curve, []
+
+    def copy_epoch(con, table):
+        cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
+        picked = ", ".join("id + 1000000" if c == "id" else "4" if c == "epoch" else c for c in cols)
+        con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {picked} FROM {table} WHERE epoch = 3")
+
+    def curve(*args):
+        out = real(*args)
+        if not done:  # after the first curve, another connection commits a 4th epoch of every curve
+            done.append(1)
+            con = sqlite3.connect(path, timeout=5)
+            copy_epoch(con, "cost")
+            copy_epoch(con, "metric")
+            con.commit()
+            con.close()
+        return out
+
+    monkeypatch.setattr(frames, "_curve", curve)
+    got = db.open_run(path, net["id"]).history()
+    assert done and got.index.tolist() == [1, 2, 3] and not got.isna().any().any()
+    monkeypatch.setattr(frames, "_curve", real)
+    again = db.open_run(path, net["id"]).history()
+    assert again.index.tolist() == [1, 2, 3, 4] and not again.isna().any().any()

@@ -680,3 +680,29 @@ def test_a_servers_first_page_is_read_again_once_older_than_first_fresh(db_url, 
     monkeypatch.setattr(data, "FIRST_FRESH", 0.0)
     runs, count = src.first_runs(1)
     assert runs.table.run_id.tolist() == [nets[0]["id"]] and count == 3
+
+
+def test_a_sweep_parameter_named_lr_is_a_parameter_column_and_groups_the_compare_page(tmp_path):
+    """A grid value named ``lr`` (as the learning-rate metric is) stays a parameter of the runs
+    table (``db.runs`` names its columns' kinds in ``attrs``), so the compare page groups by it."""
+    from neural_net.architecture import Sequential
+    from neural_net.layers import Dense
+    from neural_net.optimizers import SGD
+    from neural_net.sweep import sweep
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2)); y = (X[:, :1] > 0).astype(float)
+
+    def build(lr, seed):
+        net = Sequential([Dense(3, activation="relu", input_dim=2), Dense(1, activation="sigmoid")], "bce", seed=seed)
+        return net.compile(SGD(lr=lr))
+
+    path = str(tmp_path / "grid.db")
+    sweep(build, {"lr": [0.1, 0.2], "seed": [0, 1]}, X, y, epochs=2, batch_size=8, store=path, name="g", vectorize=True)
+    table = Source(path).runs().table
+    assert sorted(table["param.lr"]) == [0.1, 0.1, 0.2, 0.2] and set(table["param.seed"]) == {0, 1}
+    assert db.runs(path).attrs["parameters"][:1] == ["layers"] and "lr" in db.runs(path).attrs["parameters"]
+    ids = "&".join(f"run={r}" for r in table["run_id"])
+    with TestClient(create_app(path)) as c:
+        page = c.get(f"/compare?metric=loss&group=lr&{ids}")
+    assert page.status_code == 200, page.text[:500]

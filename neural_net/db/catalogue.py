@@ -154,7 +154,8 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
     (``optimizer``, ``optimizer.lr``, ``batch_size``, a sweep's grid values, ...; a parameter whose
     key is a column named here is ``params.<key>``), its tags (``tag.<key>``), then its final metric values
     (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``, ``lr``, ...) and their best values
-    (``best_<metric>``: the largest accuracy or AUC, the smallest of the others).
+    (``best_<metric>``: the largest accuracy or AUC, the smallest of the others). The frame's
+    ``attrs`` name which columns are ``'parameters'``, ``'tags'`` and ``'metrics'``.
 
     Args:
         where: keep rows matching every condition: a dict ``{column: value}`` or text such as
@@ -235,15 +236,20 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
     m_names = list(dict.fromkeys(k for d in run_metrics for k in d))
     t_names = sorted({k for d in run_tags for k in d})
     columns: dict[str, Any] = {"layers": [layers.get(key) for key in keys]}
+    kinds: dict[str, list[str]] = {"parameters": ["layers"], "tags": [], "metrics": ["loss", "val_loss"]}
     for k in p_names:
-        columns[f"params.{k}" if k in frame.columns or k == "layers" else k] = [d.get(k) for d in run_params]
+        name = f"params.{k}" if k in frame.columns or k == "layers" else k
+        columns[name] = [d.get(k) for d in run_params]
+        kinds["parameters"].append(name)
     for k in t_names:
         columns[f"tag.{k}"] = [d.get(k) for d in run_tags]
+        kinds["tags"].append(f"tag.{k}")
     columns["loss"], columns["val_loss"] = frame["final_loss"], frame["final_val_loss"]
     nan = float("nan")
     for k in sorted(m_names, key=lambda k: (k.startswith("best_"), m_names.index(k))):
         if k not in columns and k not in frame.columns:
             columns[k] = [d.get(k, nan) for d in run_metrics]
+            kinds["metrics"].append(k)
     frame = pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
     for k in INTEGER_COLUMNS:
         frame[k] = _integers(frame[k])
@@ -251,7 +257,9 @@ def runs(source: Any, *, where: Any = None, order_by: str | Sequence[str] | None
         if column not in frame.columns:
             raise ValueError(f"where: no column {column!r}; columns are {', '.join(frame.columns)}")
         frame = frame[matches(frame[column], op, wanted)]
-    return sort_runs(frame.reset_index(drop=True), order_by)
+    frame = sort_runs(frame.reset_index(drop=True), order_by)
+    frame.attrs.update(kinds)  # which columns are parameters, tags, metrics (a parameter may be named 'lr')
+    return frame
 
 
 __all__ = ["RUN_COLUMNS", "RUN_SQL", "LOCK_TIMEOUT", "WORKERS", "STATUSES", "INTEGER_COLUMNS", "OnSkip", "EngineContext",

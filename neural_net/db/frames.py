@@ -221,6 +221,12 @@ def history_frame(engine: Engine, rid: int, max_epoch: int | None = None,
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
+        # one snapshot for every curve: a run still training commits an epoch's rows at once,
+        # so no column may end an epoch later than another (a live page asks for what follows)
+        if dialect == "sqlite" and not raw.driver_connection.in_transaction:
+            cur.execute("BEGIN")
+        elif dialect == "postgresql":
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         # distinct splits and (split, name) pairs by index seeks, not by scanning every row
         splits: list[str] = []
         while True:
@@ -256,7 +262,7 @@ def history_frame(engine: Engine, rid: int, max_epoch: int | None = None,
                 columns[key] = curve
                 positions[key] = int(pos)
         cur.close()
-        raw.commit()  # end the read transaction (PostgreSQL)
+        raw.commit()  # end the read transaction
     finally:
         raw.close()
     # the loss of each split takes the first position no metric uses (its place in the logs)

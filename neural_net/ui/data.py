@@ -341,11 +341,13 @@ def catalogue_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """
     columns = list(frame.columns)
     base = [c for c in columns if c in RUN_COLUMNS]
-    metrics = [c for c in columns if f"best_{c}" in frame.columns and c not in RUN_COLUMNS
+    kinds = frame.attrs  # db.runs names its parameter, tag and metric columns
+    metrics = [c for c in kinds.get("metrics", columns) if f"best_{c}" in frame.columns and c not in RUN_COLUMNS
                and c not in ("loss", "val_loss")]
     taken = set(metrics) | {f"best_{c}" for c in metrics} | {"loss", "val_loss", "lr", "val_lr"}
-    tags = [c for c in columns if c.startswith("tag.")]
-    params = [c for c in columns if c not in RUN_COLUMNS and c not in taken and c not in tags]
+    tags = kinds.get("tags") or [c for c in columns if c.startswith("tag.")]
+    params = kinds.get("parameters") or [c for c in columns if c not in RUN_COLUMNS and c not in taken
+                                          and c not in tags]
     out = []
     for r in frame.to_dict("records"):
         rec = {c: (None if r[c] is pd.NA else r[c]) for c in base}
