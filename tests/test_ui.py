@@ -706,3 +706,17 @@ def test_a_sweep_parameter_named_lr_is_a_parameter_column_and_groups_the_compare
     with TestClient(create_app(path)) as c:
         page = c.get(f"/compare?metric=loss&group=lr&{ids}")
     assert page.status_code == 200, page.text[:500]
+
+
+def test_a_run_file_whose_name_holds_url_characters_is_listed_and_opened(tmp_path):
+    """The dashboard names a directory's files by the store's own URLs (``?`` and ``%``
+    escaped): a file called ``odd?name%20.db`` is a run like the others, not "no database
+    file at .../odd"."""
+    odd = trained(str(tmp_path / "odd?name%20.db"), epochs=2)
+    plain = trained(str(tmp_path / "plain.db"), epochs=2, seed=1)
+    db.dispose()
+    runs = Source(tmp_path).runs()
+    assert runs.skipped == {} and sorted(runs.table["run_id"]) == sorted([odd["id"], plain["id"]])
+    with TestClient(create_app(str(tmp_path))) as c:
+        page = c.get(f"/runs/{odd['id']}")
+    assert page.status_code == 200 and sorted(p.name for p in tmp_path.iterdir()) == ["odd?name%20.db", "plain.db"]

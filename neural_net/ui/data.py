@@ -47,6 +47,7 @@ import pandas as pd
 
 import neural_net.db as db
 from neural_net.db.catalogue import RUN_COLUMNS
+from neural_net.db.urls import display_url, sources
 
 from .queries import CHART_SQL, SQL  # noqa: F401 (re-exported)
 from .readonly import read_only, select_rows, sqlite_path
@@ -150,15 +151,7 @@ class Source:
         """The database URLs of the source (a directory's ``*.db`` files, sorted)."""
         if "://" in self.source:
             return [self.source]
-        p = Path(self.source).expanduser()
-        if p.is_dir():
-            base = str(p.resolve())  # resolved once, not per file
-            with os.scandir(base) as it:
-                names = sorted(e.name for e in it if e.name.endswith(".db") and e.is_file())
-            return ["sqlite:///" + os.path.join(base, n) for n in names]
-        if p.exists():
-            return ["sqlite:///" + str(p.resolve())]
-        raise db.StorePathError(f"no database file or run directory at {p.resolve()}")
+        return sources(self.source)  # the store's own URLs (a file name's '?' or '%' escaped)
 
     def _read_files(self, urls: list[str]) -> dict[str, list[dict[str, Any]] | BaseException]:
         """Per database of ``urls``: its rows of the runs table, or the error that kept it out
@@ -174,9 +167,9 @@ class Source:
         except Exception as e:  # noqa: BLE001 - one database: its error
             return {urls[0]: e}
         out: dict[str, list[dict[str, Any]] | BaseException] = {url: [] for url in urls}
-        for record in catalogue_records(frame):
-            out[record["db_path"]].append(record)  # type: ignore[union-attr]
-        shown = {sqlite_path(url) or url: url for url in urls}
+        for record in catalogue_records(frame):  # db_path: one of urls (the store's own URLs)
+            out.setdefault(record["db_path"], []).append(record)  # type: ignore[union-attr]
+        shown = {display_url(url): url for url in urls}
         for path, reason in skipped.items():
             out[shown.get(path, path)] = db.StoreError(reason)
         return out

@@ -33,6 +33,7 @@ from typing import Any, Iterator
 
 import neural_net.db as db
 from neural_net.db.sqlite_readonly import connect_read_only, no_pending_wal
+from neural_net.db.urls import sqlite_file
 
 
 def sqlite_path(url: str) -> str | None:
@@ -40,12 +41,13 @@ def sqlite_path(url: str) -> str | None:
 
     Example:
         >>> from neural_net.ui.readonly import sqlite_path
-        >>> sqlite_path("sqlite:////tmp/a.db"), sqlite_path("postgresql://h/db")
-        ('/tmp/a.db', None)
+        >>> sqlite_path("sqlite:////tmp/a.db"), sqlite_path("sqlite:////tmp/b%3F.db"), sqlite_path("postgresql://h/db")
+        ('/tmp/a.db', '/tmp/b?.db', None)
     """
-    if url.startswith("sqlite:////"):
-        return url[len("sqlite:///"):].split("?", 1)[0]
-    return None
+    if not url.startswith("sqlite:////"):
+        return None
+    path = sqlite_file(url)  # percent-decoded, as SQLAlchemy reads it ('%3F' is '?')
+    return None if path is None else str(path)
 
 
 @contextmanager
