@@ -97,7 +97,8 @@ def command_runs(args: argparse.Namespace) -> int:
         r["parent"] = None if parent is None else f"{parent}@{plain(r.get('parent_epoch'))}"  # run@epoch
     if args.format == "table":
         if not rows:
-            print(f"no runs in {display_url(str(source))}" + (" match" if args.status or args.name else ""))
+            where = display_url(str(source)) if "://" in str(source) else str(source)  # a path: as typed
+            print(f"no runs in {where}" + (" match" if args.status or args.name else ""))
             return OK
         shown = columns or [c for c in RUN_TABLE_COLUMNS  # parent: when a run has one
                             if c != "parent" or any(r["parent"] is not None for r in rows)]
