@@ -285,16 +285,17 @@ class CrossEntropy(Cost):
             t *= y
             out = -t.reshape(len(t), -1).sum(axis=1) / self._denominator(y)
             # alone, a NaN probability where y is 0 still makes the loss NaN (0 · NaN): so here
-            out[np.isnan(q.reshape(len(q), -1)).any(axis=1)] = np.nan
+            out[np.isnan(q, out=self._mask(q)).reshape(len(q), -1).any(axis=1)] = np.nan
             return out
         np.log(q, out=t)
         t *= y
         return -t.reshape(len(t), -1).sum(axis=1) / self._denominator(y)
 
-    def _mask(self, y: np.ndarray) -> np.ndarray:
-        m = self._bufs.get(("mask", y.shape))
+    def _mask(self, like: np.ndarray) -> np.ndarray:
+        """A boolean buffer of ``like``'s shape, kept between calls."""
+        m = self._bufs.get(("mask", like.shape))
         if m is None:
-            m = self._bufs[("mask", y.shape)] = np.empty(y.shape, dtype=bool)
+            m = self._bufs[("mask", like.shape)] = np.empty(like.shape, dtype=bool)
         return m
 
 

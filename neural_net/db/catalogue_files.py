@@ -85,7 +85,7 @@ def is_current(con: sqlite3.Connection, head: str) -> bool:
     return len(revs) == 1 and revs[0][0] == head
 
 
-def _opencheck_run_row(path: str, lock_timeout: float, head: str) -> sqlite3.Connection | None:
+def _open_checked(path: str, lock_timeout: float, head: str) -> sqlite3.Connection | None:
     """A sqlite3 connection to ``path`` that cannot write, or None when the file is not a
     neural_net database at schema revision ``head`` whose tables are all tables (a view in a
     table's place: the full check of :func:`open_database` then says why). Raises
@@ -151,7 +151,7 @@ def fast_read(path: str, lock_timeout: float, head: str, read: Callable[[sqlite3
     done, value = read_unchanged(path, checked)
     if done:
         return value
-    con = _opencheck_run_row(path, lock_timeout, head)
+    con = _open_checked(path, lock_timeout, head)
     if con is None:
         return None
     try:

@@ -167,7 +167,7 @@ class Source:
         except Exception as e:  # noqa: BLE001 - one database: its error
             return {urls[0]: e}
         out: dict[str, list[dict[str, Any]] | BaseException] = {url: [] for url in urls}
-        for record in catalogue_records(frame):  # db_path: one of urls (the store's own URLs)
+        for record in table_records(frame):  # db_path: one of urls (the store's own URLs)
             out.setdefault(record["db_path"], []).append(record)  # type: ignore[union-attr]
         shown = {display_url(url): url for url in urls}
         for path, reason in skipped.items():
@@ -244,7 +244,7 @@ class Source:
         url = self.source
         frame = db.runs(url, limit=n, engine_context=read_only)
         count = int(select_rows(url, SQL["count"])[0][0])
-        records = catalogue_records(frame)
+        records = table_records(frame)
         table = pd.DataFrame.from_records(records) if records else _empty_table()
         if records:
             table = table.sort_values(["created_at", "run_id"], kind="stable").reset_index(drop=True)
@@ -316,31 +316,28 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def catalogue_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The runs-table rows of a frame of :func:`neural_net.db.runs`, named as the dashboard
     names them: its catalogue columns (:data:`neural_net.db.catalogue.RUN_COLUMNS`) as they are,
-    each metric ``m`` that has a ``best_m`` as ``final_m`` and ``best_m`` (``lr`` left out),
-    ``layers`` and the other columns as parameters (``param.<key>``), the tags as they are
-    (``tag.<key>``) and joined in ``tags`` (``'key=value, ...'``).
+    each metric ``m`` that has a ``best_m`` as ``final_m`` and ``best_m`` (``lr`` left out), its
+    parameters (``layers`` among them) as ``param.<key>``, its tags as they are (``tag.<key>``)
+    and joined in ``tags`` (``'key=value, ...'``); which column is which, ``db.runs`` says in
+    ``frame.attrs``.
 
     Example:
         >>> import pandas as pd
-        >>> from neural_net.ui.data import catalogue_records
+        >>> from neural_net.ui.data import table_records
         >>> frame = pd.DataFrame({"run_id": [7], "name": ["a"], "layers": ["4-3"], "optimizer": ["adam"],
         ...                       "tag.dataset": ["iris"], "accuracy": [0.9], "best_accuracy": [0.95], "lr": [0.01]})
-        >>> catalogue_records(frame)
+        >>> frame.attrs.update(parameters=["layers", "optimizer"], tags=["tag.dataset"],
+        ...                    metrics=["accuracy", "best_accuracy", "lr"])
+        >>> table_records(frame)
         [{'run_id': 7, 'name': 'a', 'final_accuracy': 0.9, 'best_accuracy': 0.95, 'param.layers': '4-3', \
 'param.optimizer': 'adam', 'tag.dataset': 'iris', 'tags': 'dataset=iris'}]
     """
-    columns = list(frame.columns)
-    base = [c for c in columns if c in RUN_COLUMNS]
-    kinds = frame.attrs  # db.runs names its parameter, tag and metric columns
-    metrics = [c for c in kinds.get("metrics", columns) if f"best_{c}" in frame.columns and c not in RUN_COLUMNS
-               and c not in ("loss", "val_loss")]
-    taken = set(metrics) | {f"best_{c}" for c in metrics} | {"loss", "val_loss", "lr", "val_lr"}
-    tags = kinds.get("tags") or [c for c in columns if c.startswith("tag.")]
-    params = kinds.get("parameters") or [c for c in columns if c not in RUN_COLUMNS and c not in taken
-                                          and c not in tags]
+    base = [c for c in frame.columns if c in RUN_COLUMNS]
+    metrics = [c for c in frame.attrs["metrics"] if f"best_{c}" in frame.columns and c not in ("loss", "val_loss")]
+    tags, params = frame.attrs["tags"], frame.attrs["parameters"]
     out = []
     for r in frame.to_dict("records"):
         rec = {c: (None if r[c] is pd.NA else r[c]) for c in base}
