@@ -150,3 +150,14 @@ def _databases(url: str) -> str:
             return " ".join(r[0] for r in c.execute(sqlalchemy.text("SELECT datname FROM pg_database")))
     finally:
         engine.dispose()
+
+
+def test_store_layout_benchmark_stores_every_epoch_in_each_layout() -> None:
+    """The script checks itself that each index layout kept every epoch of every run (it exits
+    non-zero otherwise) and prints both tables."""
+    proc = subprocess.run([sys.executable, str(BENCH / "store_layout.py"), "--members", "4", "--epochs", "6",
+                           "--fit-epochs", "3", "--rounds", "1"], capture_output=True, text=True, timeout=600,
+                          cwd=BENCH.parent, env={**os.environ, "PYTHONPATH": str(BENCH.parent)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for line in ("| 6      | per run", "| 6      | none", "| 6      | generation", "| 3      | stored, no per-run index"):
+        assert line in proc.stdout, proc.stdout
