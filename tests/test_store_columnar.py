@@ -313,3 +313,67 @@ def test_an_interrupted_ensemble_records_every_member_interrupted_with_its_epoch
         snaps = db.snapshots(db_url, m['id'])
         assert snaps["tag"].iloc[-1] == "final" and snaps["epoch"].iloc[-1] == m.epoch
     db.dispose()
+
+
+def _write_epochs_in_background(engine, epochs, fail_commit=None):
+    """The epochs of ``_epochs()`` as an ensemble writes them: epoch columns in deferred blocks,
+    committed by the background committer (on SQLite: on its kept connection, statement by
+    statement on the driver's connection)."""
+    keys = [(r, "CrossEntropy", 100 + r) for r in RUNS]
+    now = utcnow()
+    with background_commits(engine):
+        for e, logs in epochs:
+            (_, block), = epoch_columns(keys, e, logs, now)
+            with deferred_writes(engine):
+                write_epochs(engine, block, dict(epochs=e, updated_at=now))
+
+
+def test_background_epoch_columns_store_what_a_transaction_of_their_own_stores(tmp_path):
+    a, b = _engine(tmp_path, "a.db"), _engine(tmp_path, "b.db")
+    threads = []
+    event.listen(a, "commit", lambda conn: threads.append(threading.current_thread().name))
+    _write_epochs_in_background(a, _epochs())
+    keys = [(r, "CrossEntropy", 100 + r) for r in RUNS]
+    now = utcnow()
+    for e, logs in _epochs():
+        (_, block), = epoch_columns(keys, e, logs, now)
+        write_epochs(b, block, dict(epochs=e, updated_at=now))  # no deferred block: its own transaction
+    assert threads == ["neural_net-commits"] * 3  # one commit per epoch, in the committer, commit events fired
+    cost_cols = ["Architecture_id", "value", "name", "Cost_id", "epoch", "split"]
+    metric_cols = ["Architecture_id", "epoch", "split", "name", "value", "position"]
+    assert _table(a, Cost.__table__, cost_cols) == _table(b, Cost.__table__, cost_cols)
+    assert _table(a, Metric.__table__, metric_cols) == _table(b, Metric.__table__, metric_cols)
+    assert _summary(a) == _summary(b)
+    assert _table(a, Architecture.__table__, ["Architecture_id", "epochs"]) == [(r, 3) for r in RUNS]
+
+
+def test_a_failed_background_epoch_commit_writes_nothing_of_it_and_holds_no_lock(tmp_path):
+    import sqlite3
+
+    engine = _engine(tmp_path)
+    n = []
+
+    def fail_second(conn):
+        n.append(1)
+        if len(n) == 2:
+            raise OSError("disk gone")
+
+    event.listen(engine, "commit", fail_second)
+    with pytest.raises(OSError, match="disk gone"):
+        _write_epochs_in_background(engine, _epochs())
+    event.remove(engine, "commit", fail_second)
+    assert sorted({r[0] for r in _table(engine, Cost.__table__, ["epoch"])}) == [1]  # the 2nd failed, the 3rd dropped
+    other = sqlite3.connect(str(tmp_path / "c.db"), timeout=0.5)  # another writer gets the lock at once
+    other.execute("BEGIN IMMEDIATE")
+    other.rollback()
+    other.close()
+    assert _table(engine, Architecture.__table__, ["Architecture_id", "epochs"]) == [(r, 1) for r in RUNS]
+
+
+def test_the_driver_executor_raises_the_errors_sqlalchemy_raises(tmp_path):
+    from sqlalchemy.exc import OperationalError
+
+    engine = _engine(tmp_path)
+    with engine.connect() as c:
+        with pytest.raises(OperationalError, match="no such table"):
+            columnar.driver_executor(c)("INSERT INTO nosuch VALUES (?1)", (1,))

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from .bulk import execute_many
 from .rows import EpochColumns
@@ -83,25 +84,55 @@ def _processor(conn: Connection, column: Any) -> Any:
 _PROCESSORS: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
 
-def _insert_curve(conn: Connection, table: str, shared: tuple[str, ...], shared_values: tuple,
+#: How a statement is run: ``execute(sql, parameters)`` (``Connection.exec_driver_sql``, or
+#: :func:`driver_executor`'s function).
+Execute = Callable[[str, tuple], Any]
+
+
+def driver_executor(conn: Connection) -> Execute:
+    """An ``execute(sql, parameters)`` that runs the statement on ``conn``'s SQLite driver
+    connection itself, in ``conn``'s transaction (which the caller begins and ends on ``conn``),
+    without SQLAlchemy's work per statement: the thread committing an ensemble's epochs in the
+    background then holds the GIL for little more than the binding of the values. The driver's
+    errors are raised as SQLAlchemy's (``OperationalError`` for "database is locked", ...), as
+    ``exec_driver_sql`` raises them.
+
+    Example:
+        >>> from neural_net.db.columnar import driver_executor
+        >>> from neural_net.db.engine import open_database
+        >>> with open_database("sqlite://").connect() as c:
+        ...     driver_executor(c)("SELECT ?1 + ?2", (1, 2))
+    """
+    driver = conn.connection.driver_connection
+
+    def execute(sql: str, parameters: tuple) -> None:
+        try:
+            driver.execute(sql, parameters).close()
+        except sqlite3.Error as e:
+            raise DBAPIError.instance(sql, parameters, e, sqlite3.Error) from e
+
+    return execute
+
+
+def _insert_curve(execute: Execute, limit: int, table: str, shared: tuple[str, ...], shared_values: tuple,
                   per_row: tuple[str, ...], columns: Sequence[Sequence[Any]],
                   extra: tuple[tuple[str, int], ...] = ()) -> None:
     """Insert one row per item of the ``columns`` (one sequence per ``per_row`` column), the
-    ``shared`` columns' values bound once, in statements of at most :func:`_limit` values."""
+    ``shared`` columns' values bound once, in statements of at most ``limit`` values."""
     n, w = len(columns[0]), len(per_row)
-    step = max(1, (_limit(conn) - len(shared)) // w)
+    step = max(1, (limit - len(shared)) // w)
     flat = [v for row in zip(*columns) for v in row]
     for a in range(0, n, step):
         b = min(a + step, n)
-        conn.exec_driver_sql(_insert_sql(table, shared, per_row, extra, b - a),
-                             tuple(shared_values) + tuple(flat[a * w:b * w]))
+        execute(_insert_sql(table, shared, per_row, extra, b - a), tuple(shared_values) + tuple(flat[a * w:b * w]))
 
 
-def write_epoch(conn: Connection, block: EpochColumns) -> None:
+def write_epoch(conn: Connection, block: EpochColumns, execute: Execute | None = None) -> None:
     """Insert ``block``'s ``Cost`` and ``metric`` rows and merge them into ``run_metric``
-    (in ``conn``'s transaction; see the module doc). The runs' heartbeat is not touched.
-    On a database other than SQLite the rows are built as dicts and inserted as the writer's
-    other rows are."""
+    (in ``conn``'s transaction; see the module doc), each statement run by ``execute``
+    (default: ``conn.exec_driver_sql``; :func:`driver_executor` on SQLite). The runs' heartbeat
+    is not touched. On a database other than SQLite the rows are built as dicts and inserted
+    as the writer's other rows are."""
     if conn.dialect.name != "sqlite":
         costs, metrics = block.rows()
         for table, rows in ((Cost.__table__, costs), (Metric.__table__, metrics)):
@@ -109,6 +140,8 @@ def write_epoch(conn: Connection, block: EpochColumns) -> None:
                 execute_many(conn, _INSERTS[table.name], rows, table.c)
         record_epochs(conn, costs, metrics)
         return
+    execute = conn.exec_driver_sql if execute is None else execute
+    limit = _limit(conn)
     C, M = Cost.__table__, Metric.__table__
     now = _processor(conn, C.c.created_at)
     stamp = now(block.now) if now is not None else block.now
@@ -118,12 +151,12 @@ def write_epoch(conn: Connection, block: EpochColumns) -> None:
         ids = block.ids(j)
         values = block.values[j] if value is None else [value(v) for v in block.values[j]]
         if name == "loss":
-            _insert_curve(conn, C.name, ("created_at", "epoch", "split"), (stamp, block.epoch, split),
+            _insert_curve(execute, limit, C.name, ("created_at", "epoch", "split"), (stamp, block.epoch, split),
                           ("Architecture_id", "value", "id", "Cost_id", "name"),
                           (block.run_ids, values, ids, block.cost_ids, block.cost_names), (("updated_at", 1),))
             spans["Cost"].append((ids.start, ids.stop - 1))
         else:
-            _insert_curve(conn, M.name, ("created_at", "epoch", "split", "name", "position"),
+            _insert_curve(execute, limit, M.name, ("created_at", "epoch", "split", "name", "position"),
                           (stamp, block.epoch, split, name, pos), ("id", "Architecture_id", "value"),
                           (ids, block.run_ids, values))
             spans["metric"].append((ids.start, ids.stop - 1))
@@ -131,12 +164,14 @@ def write_epoch(conn: Connection, block: EpochColumns) -> None:
         if ranges:
             text, order = upsert_from_rows(conn.dialect, source)
             lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)  # a block's ids: one range
-            conn.exec_driver_sql(text, tuple(dict(lo=lo, hi=hi, epoch=block.epoch)[k] for k in order))
+            execute(text, tuple(dict(lo=lo, hi=hi, epoch=block.epoch)[k] for k in order))
 
 
-def heartbeat(conn: Connection, run_ids: Sequence[int], values: dict[str, Any]) -> None:
+def heartbeat(conn: Connection, run_ids: Sequence[int], values: dict[str, Any], execute: Execute | None = None) -> None:
     """``UPDATE Architecture SET <values> WHERE Architecture_id IN (run_ids)`` (values of
-    plain columns; in statements of at most :func:`_limit` parameters)."""
+    plain columns; in statements of at most :func:`_limit` parameters), run by ``execute``
+    (default: ``conn.exec_driver_sql``)."""
+    execute = conn.exec_driver_sql if execute is None else execute
     runs = Architecture.__table__
     keys = tuple(values)
     bound = []
@@ -147,7 +182,7 @@ def heartbeat(conn: Connection, run_ids: Sequence[int], values: dict[str, Any]) 
     ids = tuple(map(int, run_ids))
     for a in range(0, len(ids), step):
         part = ids[a:a + step]
-        conn.exec_driver_sql(_update_sql(keys, len(part)), tuple(bound) + part)
+        execute(_update_sql(keys, len(part)), tuple(bound) + part)
 
 
 @functools.lru_cache(maxsize=64)
@@ -160,4 +195,4 @@ def _update_sql(keys: tuple[str, ...], n: int) -> str:
 #: An INSERT statement per table of the fallback (one object each: compiled once).
 _INSERTS = {t.name: t.insert() for t in (Cost.__table__, Metric.__table__)}
 
-__all__ = ["DEFAULT_VARIABLES", "heartbeat", "write_epoch"]
+__all__ = ["DEFAULT_VARIABLES", "Execute", "driver_executor", "heartbeat", "write_epoch"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from sqlalchemy import bindparam, delete, func, insert, literal, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ClauseElement
@@ -367,13 +367,18 @@ def _open_groups() -> dict[Engine, _Group]:
     return groups
 
 
-def commit_writes(writes: list[Any], session: Session) -> None:
+def commit_writes(writes: list[Any], session: Session, direct: Connection | None = None) -> None:
     """Execute ``writes`` (:class:`_Write` and :class:`_EpochWrite`) in ``session`` and commit
     them as one transaction (retried while the database is locked; rolled back on any error),
     then call their ``on_commit``. One write is executed as it is; several (a
     :func:`deferred_writes` block) by :func:`_execute_merged`, each stretch of epoch columns by
     :func:`_execute_epochs`, in the writes' order (the kept writes of a block, as
     :func:`~neural_net.db.commit_thread.background_commits` hands them over).
+
+    ``direct``: a connection the caller keeps to a SQLite database, on which a block made of
+    epoch columns only (an ensemble's epoch) is written instead, its statements run on the
+    driver's connection (:func:`~neural_net.db.columnar.driver_executor`) in one transaction
+    begun and committed on ``direct`` (its engine's ``commit`` events fire as for the session).
 
     Example:
         >>> from sqlalchemy.orm import Session
@@ -382,6 +387,11 @@ def commit_writes(writes: list[Any], session: Session) -> None:
         >>> with Session(open_database("sqlite://")) as session:
         ...     commit_writes([], session)  # nothing kept: an empty transaction
     """
+    if direct is not None and direct.dialect.name == "sqlite" and writes and all(
+            isinstance(w, _EpochWrite) for w in writes):
+        _commit_epochs_direct(writes, direct)
+        return
+
     def attempt() -> None:
         try:
             plain: list[_Write] = []
@@ -407,6 +417,25 @@ def commit_writes(writes: list[Any], session: Session) -> None:
             w.on_commit()
 
 
+def _commit_epochs_direct(writes: list[_EpochWrite], conn: Connection) -> None:
+    """:func:`commit_writes` of a block of epoch columns on the SQLite connection ``conn``."""
+    execute = columnar.driver_executor(conn)
+
+    def attempt() -> None:
+        conn.begin()
+        try:
+            _execute_epochs(conn, writes, execute)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+
+    retry_on_lock(attempt)
+    for w in writes:
+        if w.on_commit is not None:
+            w.on_commit()
+
+
 def _stretches(writes: list[Any]) -> Iterator[tuple[int, int]]:
     """``(start, stop)`` of each stretch of consecutive writes of one kind."""
     a = 0
@@ -416,12 +445,12 @@ def _stretches(writes: list[Any]) -> Iterator[tuple[int, int]]:
             a = i
 
 
-def _execute_epochs(conn: Any, writes: list[_EpochWrite]) -> None:
+def _execute_epochs(conn: Any, writes: list[_EpochWrite], execute: columnar.Execute | None = None) -> None:
     """Write the epoch columns of ``writes`` (:func:`neural_net.db.columnar.write_epoch`), then
-    each run's last heartbeat of them: on SQLite one ``UPDATE ... IN`` per set of values,
-    elsewhere one ``executemany``."""
+    each run's last heartbeat of them: on SQLite one ``UPDATE ... IN`` per set of values (each
+    statement run by ``execute``, default ``conn.exec_driver_sql``), elsewhere one ``executemany``."""
     for w in writes:
-        columnar.write_epoch(conn, w.block)
+        columnar.write_epoch(conn, w.block, execute)
     if len(writes) == 1:  # an epoch of all: one heartbeat
         w = writes[0]
         same = {tuple(w.update_run.items()): list(w.block.run_ids)} if w.update_run else {}
@@ -439,7 +468,7 @@ def _execute_epochs(conn: Any, writes: list[_EpochWrite]) -> None:
     for items, rids in same.items():
         values = dict(items)
         if conn.dialect.name == "sqlite":
-            columnar.heartbeat(conn, rids, values)
+            columnar.heartbeat(conn, rids, values, execute)
         else:
             keys = tuple(values)
             execute_many(conn, _heartbeat(keys), [dict(run__id=r, **{"v__" + k: values[k] for k in keys}) for r in rids],
