@@ -338,18 +338,19 @@ def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     base = [c for c in frame.columns if c in RUN_COLUMNS]
     metrics = [c for c in frame.attrs["metrics"] if f"best_{c}" in frame.columns and c not in ("loss", "val_loss")]
     tags, params = frame.attrs["tags"], frame.attrs["parameters"]
-    out = []
-    for r in frame.to_dict("records"):
-        rec = {c: (None if r[c] is pd.NA else r[c]) for c in base}
-        for c in metrics:
-            rec[f"final_{c}"], rec[f"best_{c}"] = r[c], r[f"best_{c}"]
-        for c in params:
-            rec["param." + (c[len("params."):] if c.startswith("params.") else c)] = _cell(r[c])
-        kept = [(c[len("tag."):], r[c]) for c in tags if _cell(r[c]) is not None]
+    # column by column (a frame's values boxed once per column, not once per row and column)
+    names = base + [n for c in metrics for n in (f"final_{c}", f"best_{c}")] + [
+        "param." + (c[len("params."):] if c.startswith("params.") else c) for c in params]
+    columns = [[None if v is pd.NA else v for v in frame[c].tolist()] for c in base]
+    columns += [frame[n].tolist() for c in metrics for n in (c, f"best_{c}")]
+    columns += [[_cell(v) for v in frame[c].tolist()] for c in params]
+    out = [dict(zip(names, values)) for values in zip(*columns)] if len(frame) else []
+    keys = [c[len("tag."):] for c in tags]
+    for rec, values in zip(out, zip(*[frame[c].tolist() for c in tags])):
+        kept = [(k, v) for k, v in zip(keys, values) if _cell(v) is not None]
         if kept:
             rec.update({f"tag.{k}": v for k, v in kept})
             rec["tags"] = ", ".join(f"{k}={v}" for k, v in kept)
-        out.append(rec)
     return out
 
 
