@@ -178,3 +178,23 @@ def test_a_view_in_the_place_of_a_table_is_refused(run):
                 "0 AS position, NULL AS created_at FROM r")
     with pytest.raises(db.NotANeuralNetDatabase):
         db.history(path, net["id"])
+
+
+@pytest.mark.parametrize("text", ['{"seed": 1180591620717411303424, "lr": 0.1}', '{"a": 1e400}', '[-0.0, 1E2, "é"]',
+                                  '{"a": 18446744073709551615, "b": -9223372036854775808}', '{"a": 1, "a": 2}',
+                                  '{"x": 0.1234567890123456789}'])
+def test_stored_documents_read_as_json_reads_them(text):
+    """The codec reads documents with orjson when it can (faster); what it gives is what the
+    strict json reader gives: big integers stay exact, 1e400 is inf, a repeated key keeps the last."""
+    from neural_net.db.codec import loads
+
+    got, want = loads(text), json.loads(text)
+    assert got == want and json.dumps(got) == json.dumps(want)
+
+
+@pytest.mark.parametrize("text", ["[NaN]", '{"a": Infinity}', "[1, 2", '{"a": 1} x'])
+def test_documents_json_refuses_are_stored_model_errors(text):
+    from neural_net.db.codec import loads
+
+    with pytest.raises(StoredModelError, match="not valid JSON"):
+        loads(text)
