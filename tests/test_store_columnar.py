@@ -125,16 +125,22 @@ def test_background_commits_commit_in_order_in_another_thread(tmp_path):
     assert (info["status"], info["epochs"]) == ("finished", 5)
 
 
+def _failing_commit(at):
+    """A ``commit`` event listener that fails the ``at``-th commit ("disk gone")."""
+    n = []
+
+    def listener(conn):
+        n.append(1)
+        if len(n) == at:
+            raise OSError("disk gone")
+
+    return listener
+
+
 def test_a_failing_background_block_is_raised_by_a_later_one_and_drops_those_after_it(tmp_path):
     engine = _engine(tmp_path)
     w = RunWriter(engine, RUNS[0])
-    n = []
-
-    def fail_third(conn):
-        n.append(1)
-        if len(n) == 3:
-            raise OSError("disk gone")
-
+    fail_third = _failing_commit(3)
     event.listen(engine, "commit", fail_third)
     with pytest.raises(OSError, match="disk gone"):
         with background_commits(engine):
@@ -351,13 +357,7 @@ def test_a_failed_background_epoch_commit_writes_nothing_of_it_and_holds_no_lock
     import sqlite3
 
     engine = _engine(tmp_path)
-    n = []
-
-    def fail_second(conn):
-        n.append(1)
-        if len(n) == 2:
-            raise OSError("disk gone")
-
+    fail_second = _failing_commit(2)
     event.listen(engine, "commit", fail_second)
     with pytest.raises(OSError, match="disk gone"):
         _write_epochs_in_background(engine, _epochs())

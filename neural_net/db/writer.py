@@ -387,11 +387,18 @@ def commit_writes(writes: list[Any], session: Session, direct: Connection | None
         >>> with Session(open_database("sqlite://")) as session:
         ...     commit_writes([], session)  # nothing kept: an empty transaction
     """
-    if direct is not None and direct.dialect.name == "sqlite" and writes and all(
-            isinstance(w, _EpochWrite) for w in writes):
-        _commit_epochs_direct(writes, direct)
-        return
+    epochs_only = writes and all(isinstance(w, _EpochWrite) for w in writes)
+    if direct is not None and direct.dialect.name == "sqlite" and epochs_only:
+        retry_on_lock(_direct_attempt(writes, direct))
+    else:
+        retry_on_lock(_session_attempt(writes, session))
+    for w in writes:
+        if w.on_commit is not None:
+            w.on_commit()
 
+
+def _session_attempt(writes: list[Any], session: Session) -> Callable[[], None]:
+    """One try of :func:`commit_writes` in ``session``."""
     def attempt() -> None:
         try:
             plain: list[_Write] = []
@@ -411,14 +418,12 @@ def commit_writes(writes: list[Any], session: Session, direct: Connection | None
             session.rollback()
             raise
 
-    retry_on_lock(attempt)
-    for w in writes:
-        if w.on_commit is not None:
-            w.on_commit()
+    return attempt
 
 
-def _commit_epochs_direct(writes: list[_EpochWrite], conn: Connection) -> None:
-    """:func:`commit_writes` of a block of epoch columns on the SQLite connection ``conn``."""
+def _direct_attempt(writes: list[_EpochWrite], conn: Connection) -> Callable[[], None]:
+    """One try of :func:`commit_writes` of a block of epoch columns on the SQLite connection
+    ``conn``, its statements run on the driver's connection."""
     execute = columnar.driver_executor(conn)
 
     def attempt() -> None:
@@ -430,10 +435,7 @@ def _commit_epochs_direct(writes: list[_EpochWrite], conn: Connection) -> None:
             conn.rollback()
             raise
 
-    retry_on_lock(attempt)
-    for w in writes:
-        if w.on_commit is not None:
-            w.on_commit()
+    return attempt
 
 
 def _stretches(writes: list[Any]) -> Iterator[tuple[int, int]]:
