@@ -26,8 +26,8 @@ Example:
 from __future__ import annotations
 
 import json
-import re
 import math
+import re
 from typing import Any
 
 import numpy as np
