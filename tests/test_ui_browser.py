@@ -125,6 +125,8 @@ def test_run_page_draws_every_stored_epoch(page, dashboard, store, tmp_path):
     assert page.evaluate("() => document.getElementById('hist-0').data[0].z.length") == n_snapshots
     W = db.weight_matrices(d, rid)[0]
     assert page.evaluate("() => window.dashboard.heatmap.shape") == list(W.shape)
+    lr = float(history["lr"].iloc[0])  # a constant curve: its value in the middle of the axis
+    assert page.evaluate("() => window.dashboard.charts.lr.layout.yaxis.range") == pytest.approx([lr / 2, 1.5 * lr])
     page.check("#logy")
     assert page.evaluate("() => window.dashboard.charts.loss.layout.yaxis.type") == "log"
     page.uncheck("#logy")

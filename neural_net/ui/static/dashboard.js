@@ -44,6 +44,19 @@
             xaxis: {title: {text: xTitle}}, yaxis: {type: logy ? "log" : "linear"}, legend: {orientation: "h"}};
   }
 
+  function constantValue(traces) {
+    // the one finite value of every trace's y, or null when they hold two or none
+    let v = null;
+    for (const t of traces) {
+      for (const y of t.y) {
+        if (!Number.isFinite(y)) continue;
+        if (v === null) v = y;
+        else if (y !== v) return null;
+      }
+    }
+    return v;
+  }
+
   function drawCurves(curves, opts) {
     const container = document.getElementById("curves");
     const groups = byQuantity(curves.series);
@@ -54,7 +67,13 @@
         x: (opts.xaxis === "time" && s.data.t ? s.data.t : s.data.x).slice(),
         y: ema(s.data.y, opts.smooth).slice(), line: {dash: s.split === "train" ? "solid" : "dash"}}));
       const div = chartDiv(container, "curve-" + q);
-      Plotly.react(div, traces, layout(q, opts.xaxis === "time" ? "wall time (s)" : "epoch", opts.logy), config);
+      const lay = layout(q, opts.xaxis === "time" ? "wall time (s)" : "epoch", opts.logy);
+      const flat = constantValue(traces);
+      if (flat !== null && !opts.logy) {  // a constant curve (a fixed lr): its value mid-axis, not lost in Plotly's ±1
+        const d = Math.abs(flat) / 2 || 1;
+        lay.yaxis.range = [flat - d, flat + d];
+      }
+      Plotly.react(div, traces, lay, config);
       window.dashboard.charts[q] = div;
     }
   }
