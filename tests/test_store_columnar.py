@@ -321,29 +321,32 @@ def test_an_interrupted_ensemble_records_every_member_interrupted_with_its_epoch
     db.dispose()
 
 
-def _write_epochs_in_background(engine, epochs, fail_commit=None):
+def _epoch_blocks():
+    """``(epoch, block, heartbeat)`` of each epoch of ``_epochs()`` as epoch columns."""
+    keys = [(r, "CrossEntropy", 100 + r) for r in RUNS]
+    now = utcnow()
+    for e, logs in _epochs():
+        (_, block), = epoch_columns(keys, e, logs, now)
+        yield e, block, dict(epochs=e, updated_at=now)
+
+
+def _write_epochs_in_background(engine):
     """The epochs of ``_epochs()`` as an ensemble writes them: epoch columns in deferred blocks,
     committed by the background committer (on SQLite: on its kept connection, statement by
     statement on the driver's connection)."""
-    keys = [(r, "CrossEntropy", 100 + r) for r in RUNS]
-    now = utcnow()
     with background_commits(engine):
-        for e, logs in epochs:
-            (_, block), = epoch_columns(keys, e, logs, now)
+        for _, block, beat in _epoch_blocks():
             with deferred_writes(engine):
-                write_epochs(engine, block, dict(epochs=e, updated_at=now))
+                write_epochs(engine, block, beat)
 
 
 def test_background_epoch_columns_store_what_a_transaction_of_their_own_stores(tmp_path):
     a, b = _engine(tmp_path, "a.db"), _engine(tmp_path, "b.db")
     threads = []
     event.listen(a, "commit", lambda conn: threads.append(threading.current_thread().name))
-    _write_epochs_in_background(a, _epochs())
-    keys = [(r, "CrossEntropy", 100 + r) for r in RUNS]
-    now = utcnow()
-    for e, logs in _epochs():
-        (_, block), = epoch_columns(keys, e, logs, now)
-        write_epochs(b, block, dict(epochs=e, updated_at=now))  # no deferred block: its own transaction
+    _write_epochs_in_background(a)
+    for _, block, beat in _epoch_blocks():
+        write_epochs(b, block, beat)  # no deferred block: its own transaction
     assert threads == ["neural_net-commits"] * 3  # one commit per epoch, in the committer, commit events fired
     cost_cols = ["Architecture_id", "value", "name", "Cost_id", "epoch", "split"]
     metric_cols = ["Architecture_id", "epoch", "split", "name", "value", "position"]
@@ -360,7 +363,7 @@ def test_a_failed_background_epoch_commit_writes_nothing_of_it_and_holds_no_lock
     fail_second = _failing_commit(2)
     event.listen(engine, "commit", fail_second)
     with pytest.raises(OSError, match="disk gone"):
-        _write_epochs_in_background(engine, _epochs())
+        _write_epochs_in_background(engine)
     event.remove(engine, "commit", fail_second)
     assert sorted({r[0] for r in _table(engine, Cost.__table__, ["epoch"])}) == [1]  # the 2nd failed, the 3rd dropped
     other = sqlite3.connect(str(tmp_path / "c.db"), timeout=0.5)  # another writer gets the lock at once

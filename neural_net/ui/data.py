@@ -344,7 +344,7 @@ def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     columns = [[None if v is pd.NA else v for v in frame[c].tolist()] for c in base]
     columns += [frame[n].tolist() for c in metrics for n in (c, f"best_{c}")]
     columns += [[_cell(v) for v in frame[c].tolist()] for c in params]
-    out = [dict(zip(names, values)) for values in zip(*columns)] if len(frame) else []
+    out = [dict(zip(names, values)) for values in zip(*columns)]
     keys = [c[len("tag."):] for c in tags]
     for rec, values in zip(out, zip(*[frame[c].tolist() for c in tags])):
         kept = [(k, v) for k, v in zip(keys, values) if _cell(v) is not None]
