@@ -66,7 +66,7 @@ from .architecture import Sequential
 from .callbacks.base import Callback, History
 from .checks import positive_int
 from .divergence import check_policy
-from .ensemble_steps import EnsembleSteps, background_writes, grouped_writes
+from .ensemble_steps import EnsembleSteps, background_writes, grouped_writes, one_per_database, settle_writes
 from .interrupts import sigterm_as_exit
 from .layers import Activation, Fullyconnected
 from .loop import check_X, check_y
@@ -303,8 +303,12 @@ class Ensemble(EnsembleSteps):
         keep = {} if on_nonfinite == "continue" else {i: W.copy() for i, W in stack.W.items()}
         last: list[tuple[int | None, float | None]] = [(None, None)] * K
         handles = [any(getattr(cb, "handles_nonfinite", False) for cb in cbs[k]) for k in range(K)]
+        routes = self._routes(cbs)
+        begins = [[cb for cb in lst if getattr(type(cb), "on_epoch_begin", None) is not Callback.on_epoch_begin]
+                  for lst in cbs]  # the callbacks with an on_epoch_begin of their own
         logs_of: list[dict[str, float]] = [{} for _ in range(K)]
         active = list(chunk)
+        stores = one_per_database([models[k] for k in active])  # a model per database: its grouped_writes is all's
         steps, cost = first.steps, first.cost
         assert cost is not None
         fused = isinstance(steps[-1], Activation) and cost.fuses_with(steps[-1].func)
@@ -333,12 +337,12 @@ class Ensemble(EnsembleSteps):
                     epoch = models[active[0]].epoch + 1
                     if pending is None:  # the epoch of all (or commit_every epochs): one transaction
                         pending = ExitStack()
-                        pending.enter_context(grouped_writes([models[k] for k in active]))
+                        pending.enter_context(grouped_writes(stores))
                     for k in active:
                         o = models[k].optimizer
                         if o.schedule is not None or type(o).begin_epoch is not Optimizer.begin_epoch:
                             o.begin_epoch(epoch)  # (the base's, without a schedule, leaves lr as it is)
-                        for cb in cbs[k]:
+                        for cb in begins[k]:
                             cb.on_epoch_begin(epoch, {})
                     opt.lr = column([models[k].optimizer.lr for k in active], X.dtype)
                     orders = None
@@ -357,10 +361,10 @@ class Ensemble(EnsembleSteps):
                     if held and not np.isfinite(losses).all():  # a member may fail: commit the epochs before
                         pending.close()
                         pending = ExitStack()
-                        pending.enter_context(grouped_writes([models[k] for k in active]))
+                        pending.enter_context(grouped_writes(stores))
                         held = 0
                     stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data,
-                                              active, cbs, handles, histories, logs_of, on_nonfinite)
+                                              active, cbs, routes, handles, histories, logs_of, on_nonfinite)
                     held += 1
                     if held >= commit_every or stopped or e == epochs - 1:
                         pending.close()
@@ -375,7 +379,9 @@ class Ensemble(EnsembleSteps):
                                 keep[i] = keep[i][rows]
                             keep_optimizer_rows(opt, models[active[rows[0]]].optimizer, rows)
                         active = [active[r] for r in rows]
+                        stores = one_per_database([models[k] for k in active])
                         self._bind(active, stack)
+                settle_writes([models[k] for k in chunk])  # a failed background commit fails the fit here
                 self._save_optimizer_state(opt, active, active)
                 for k in active:
                     if logs_of[k] and not math.isfinite(logs_of[k]["loss"]) and on_nonfinite == "raise":

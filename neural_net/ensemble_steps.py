@@ -24,18 +24,37 @@ from .optimizers import Optimizer
 from .stacking import Stack, stacked_state
 
 
+def one_per_database(models: Sequence[Any]) -> list[Any]:
+    """The first of ``models`` of each database their stores write to (the stores'
+    ``engine``; models without a store left out): entering :func:`grouped_writes` of these is
+    entering it of all ``models``, the others' blocks nesting in the first one's.
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ensemble_steps import one_per_database
+        >>> nets = [Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://") for _ in range(3)]
+        >>> one_per_database(nets) == nets[:1], one_per_database([Sequential([Dense(1, input_dim=2)], 'mse')])
+        (True, [])
+    """
+    out, seen = [], set()
+    for m in models:
+        store = getattr(m, "store", None)
+        key = id(getattr(store, "engine", store))
+        if store is not None and key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
+
+
 @contextmanager
 def _per_database(models: Sequence[Any], method: str) -> Iterator[None]:
     """Enter ``store.<method>()`` of the members' stores that have it, once per database (the
     stores' ``engine``): the others would nest in the first one."""
     with ExitStack() as stack:
-        seen: set[int] = set()
-        for m in models:
-            store = getattr(m, "store", None)
-            enter = getattr(store, method, None)
-            key = id(getattr(store, "engine", store))
-            if callable(enter) and key not in seen:
-                seen.add(key)
+        for m in one_per_database(models):
+            enter = getattr(m.store, method, None)
+            if callable(enter):
                 stack.enter_context(enter())
         yield
 
@@ -77,6 +96,23 @@ def background_writes(models: Sequence[Any]) -> Iterator[None]:
     """
     with _per_database(models, "background"):
         yield
+
+
+def settle_writes(models: Sequence[Any]) -> None:
+    """Wait until what the members' stores handed to a background committer is committed,
+    and raise a failure of it (``store.settle()``, duck-typed, once per database; models
+    without a store, or whose store has none, have nothing to wait for).
+
+    Example:
+        >>> from neural_net.architecture import Sequential
+        >>> from neural_net.layers import Dense
+        >>> from neural_net.ensemble_steps import settle_writes
+        >>> settle_writes([Sequential([Dense(1, input_dim=2)], 'mse')])
+    """
+    for m in one_per_database(models):
+        settle = getattr(m.store, "settle", None)
+        if callable(settle):
+            settle()
 
 
 def order_period(orders: np.ndarray) -> int:
@@ -220,12 +256,29 @@ class EnsembleSteps:
         for i, W in weights.items():
             np.copyto(self.models[k].steps[i].func.W, W)
 
+    @staticmethod
+    def _routes(cbs: list[list[Callback]]) -> list[tuple[list[Callback], list[tuple[Any, Callback]]]]:
+        """For each member, its callbacks whose ``on_epoch_end`` is called one by one, and the
+        ``(on_epoch_end_many, callback)`` of those whose class has a static
+        ``on_epoch_end_many(callbacks, epoch, logs)`` (the store's recorder): it is called once
+        for all members' instances, after their other callbacks."""
+        out = []
+        for lst in cbs:
+            plain, many = [], []
+            for cb in lst:
+                hook = getattr(type(cb), "on_epoch_end_many", None)
+                if callable(hook):
+                    many.append((hook, cb))
+                else:
+                    plain.append(cb)
+            out.append((plain, many))
+        return out
+
     def _end_epoch(self, epoch: int, stack: Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
                    metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
-                   handles: list[bool], histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
+                   routes: list[tuple[list[Callback], list[tuple[Any, Callback]]]], handles: list[bool],
+                   histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
         models, stopped = self.models, set()
-        # a callback class with a static ``on_epoch_end_many(callbacks, epoch, logs)`` (the store's
-        # recorder) is called once for all members' instances, after their other callbacks
         grouped: dict[Any, tuple[list[Callback], list[dict]]] = {}
         ended: list[tuple[int, int]] = []
         names = [m.name for m in models[0].metrics]
@@ -265,14 +318,15 @@ class EnsembleSteps:
             m.history.append(epoch, logs)
             histories[k].append(epoch, logs)
             logs_of[k] = logs
-            for cb in cbs[k]:
-                many = getattr(type(cb), "on_epoch_end_many", None)
-                if callable(many):  # called once below for all the members' callbacks of its class
-                    grouped.setdefault(many, ([], []))
-                    grouped[many][0].append(cb)
-                    grouped[many][1].append(logs)
-                else:
-                    cb.on_epoch_end(epoch, logs)
+            plain, many = routes[k]
+            for cb in plain:
+                cb.on_epoch_end(epoch, logs)
+            for hook, cb in many:  # called once below for all the members' callbacks of its class
+                group = grouped.get(hook)
+                if group is None:
+                    group = grouped[hook] = ([], [])
+                group[0].append(cb)
+                group[1].append(logs)
             ended.append((r, k))
         for many, (group, group_logs) in grouped.items():
             many(group, epoch, group_logs)

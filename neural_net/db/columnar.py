@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from itertools import chain
 from typing import Any, Callable, Sequence
 
 from sqlalchemy.engine import Connection
@@ -114,6 +115,41 @@ def driver_executor(conn: Connection) -> Execute:
     return execute
 
 
+class Statements(list):
+    """An :data:`Execute` that runs nothing: it keeps each statement as ``(sql, parameters,
+    None)``, and a multi-row ``INSERT`` (or a heartbeat's ``IN`` list) as ``(sql, shared,
+    columns)``, its parameters being ``shared`` then the columns' values row by row
+    (:func:`row_parameters`): the statements of an epoch for another process to run, its rows
+    interleaved there.
+
+    Example:
+        >>> from neural_net.db.columnar import Statements, row_parameters
+        >>> out = Statements(); out("SELECT ?1", (1,)); out.rows("INSERT ...", (0,), ((1, 2), (3, 4)))
+        >>> out[0], row_parameters(*out[1][1:])
+        (('SELECT ?1', (1,), None), (0, 1, 3, 2, 4))
+    """
+
+    def __call__(self, sql: str, parameters: tuple) -> None:
+        self.append((sql, parameters, None))
+
+    def rows(self, sql: str, shared: tuple, columns: Sequence[Sequence[Any]]) -> None:
+        """Keep a statement whose parameters are :func:`row_parameters` (the columns as given:
+        tuples, lists or ranges)."""
+        self.append((sql, tuple(shared), tuple(columns)))
+
+
+def row_parameters(shared: Sequence[Any], columns: Sequence[Sequence[Any]]) -> tuple:
+    """``shared``'s values, then those of the ``columns`` row by row (the parameters of
+    :func:`_insert_sql`'s statements).
+
+    Example:
+        >>> from neural_net.db.columnar import row_parameters
+        >>> row_parameters(("a",), ((1, 2), (0.5, 0.25)))
+        ('a', 1, 0.5, 2, 0.25)
+    """
+    return tuple(shared) + tuple(chain.from_iterable(zip(*columns)))
+
+
 def _insert_curve(execute: Execute, limit: int, table: str, shared: tuple[str, ...], shared_values: tuple,
                   per_row: tuple[str, ...], columns: Sequence[Sequence[Any]],
                   extra: tuple[tuple[str, int], ...] = ()) -> None:
@@ -121,10 +157,15 @@ def _insert_curve(execute: Execute, limit: int, table: str, shared: tuple[str, .
     ``shared`` columns' values bound once, in statements of at most ``limit`` values."""
     n, w = len(columns[0]), len(per_row)
     step = max(1, (limit - len(shared)) // w)
-    flat = [v for row in zip(*columns) for v in row]
+    keep = getattr(execute, "rows", None)  # Statements: the rows are interleaved where they run
     for a in range(0, n, step):
         b = min(a + step, n)
-        execute(_insert_sql(table, shared, per_row, extra, b - a), tuple(shared_values) + tuple(flat[a * w:b * w]))
+        sql = _insert_sql(table, shared, per_row, extra, b - a)
+        part = columns if a == 0 and b == n else [c[a:b] for c in columns]
+        if keep is not None:
+            keep(sql, shared_values, part)
+        else:
+            execute(sql, row_parameters(shared_values, part))
 
 
 def write_epoch(conn: Connection, block: EpochColumns, execute: Execute | None = None) -> None:
@@ -149,7 +190,7 @@ def write_epoch(conn: Connection, block: EpochColumns, execute: Execute | None =
     spans: dict[str, list[tuple[int, int]]] = {"Cost": [], "metric": []}
     for j, (split, name, pos) in enumerate(block.layout):
         ids = block.ids(j)
-        values = block.values[j] if value is None else [value(v) for v in block.values[j]]
+        values = block.values[j] if value is None else list(map(value, block.values[j]))
         if name == "loss":
             _insert_curve(execute, limit, C.name, ("created_at", "epoch", "split"), (stamp, block.epoch, split),
                           ("Architecture_id", "value", "id", "Cost_id", "name"),
@@ -182,7 +223,11 @@ def heartbeat(conn: Connection, run_ids: Sequence[int], values: dict[str, Any], 
     ids = tuple(map(int, run_ids))
     for a in range(0, len(ids), step):
         part = ids[a:a + step]
-        execute(_update_sql(keys, len(part)), tuple(bound) + part)
+        keep = getattr(execute, "rows", None)  # Statements: the ids as a column of one value per row
+        if keep is not None:
+            keep(_update_sql(keys, len(part)), tuple(bound), (part,))
+        else:
+            execute(_update_sql(keys, len(part)), tuple(bound) + part)
 
 
 @functools.lru_cache(maxsize=64)
@@ -195,4 +240,5 @@ def _update_sql(keys: tuple[str, ...], n: int) -> str:
 #: An INSERT statement per table of the fallback (one object each: compiled once).
 _INSERTS = {t.name: t.insert() for t in (Cost.__table__, Metric.__table__)}
 
-__all__ = ["DEFAULT_VARIABLES", "Execute", "driver_executor", "heartbeat", "write_epoch"]
+__all__ = ["DEFAULT_VARIABLES", "Execute", "Statements", "driver_executor", "heartbeat", "row_parameters",
+           "write_epoch"]

@@ -10,6 +10,7 @@ Example:
 """
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from .commit_process import ProcessCommitter
+from .urls import is_memory
 from .writer import COMMITTERS, commit_writes
 
 
@@ -96,6 +99,22 @@ class _Committer:
 BACKLOG = 2
 
 
+def uses_process(engine: Engine) -> bool:
+    """Whether :func:`background_commits` on ``engine`` commits in a process of its own
+    (:class:`~neural_net.db.commit_process.ProcessCommitter`): for a SQLite file on POSIX, unless
+    the engine has ``commit`` event listeners (they would not see the process's commits) or
+    ``NEURAL_NET_COMMITTER=thread`` is set in the environment. Otherwise a thread commits.
+
+    Example:
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.commit_thread import uses_process
+        >>> uses_process(open_database("sqlite://"))
+        False
+    """
+    return (engine.dialect.name == "sqlite" and os.name == "posix" and not is_memory(str(engine.url))
+            and os.environ.get("NEURAL_NET_COMMITTER", "process") != "thread" and not engine.dispatch.commit)
+
+
 @contextmanager
 def background_commits(engine: Engine) -> Iterator[None]:
     """Within the block, each :func:`deferred_writes` block on ``engine`` is committed by a
@@ -130,7 +149,7 @@ def background_commits(engine: Engine) -> Iterator[None]:
     if key in COMMITTERS or isinstance(engine.pool, StaticPool):
         yield
         return
-    committer = COMMITTERS[key] = _Committer(engine)
+    committer = COMMITTERS[key] = ProcessCommitter(engine) if uses_process(engine) else _Committer(engine)
     try:
         yield
     except BaseException:
@@ -143,4 +162,4 @@ def background_commits(engine: Engine) -> Iterator[None]:
     committer.report()
 
 
-__all__ = ["BACKLOG", "background_commits"]
+__all__ = ["BACKLOG", "background_commits", "uses_process"]

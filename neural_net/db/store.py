@@ -46,7 +46,7 @@ from .engine import ENGINES, discard_reserved, open_database, resolve_url
 from .recorder import Recorder
 from .schema import Architecture, Param, Snapshot, utcnow
 from .commit_thread import background_commits
-from .writer import RunWriter, deferred_writes, retry_on_lock
+from .writer import RunWriter, deferred_writes, retry_on_lock, settle
 
 class Store:
     """A run stored in a database (see the module doc).
@@ -273,6 +273,19 @@ class Store:
             [2, 2]
         """
         return background_commits(self.engine)
+
+    def settle(self) -> None:
+        """Wait until the blocks this thread handed to the database's background committer
+        (:meth:`background`) are committed, and raise the failure of one of them not yet
+        raised: an :class:`~neural_net.ensemble.Ensemble` calls it after its last epoch, so
+        that a failed commit fails the fit before its members are marked finished.
+
+        Example:
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://").store.settle()
+        """
+        settle(self.engine, report=True)
 
     def close(self) -> None:
         """Close the session (staged, uncommitted snapshots are dropped). The engine stays in

@@ -387,14 +387,54 @@ def commit_writes(writes: list[Any], session: Session, direct: Connection | None
         >>> with Session(open_database("sqlite://")) as session:
         ...     commit_writes([], session)  # nothing kept: an empty transaction
     """
-    epochs_only = writes and all(isinstance(w, _EpochWrite) for w in writes)
-    if direct is not None and direct.dialect.name == "sqlite" and epochs_only:
+    if direct is not None and direct.dialect.name == "sqlite" and epochs_only(writes):
         retry_on_lock(_direct_attempt(writes, direct))
     else:
         retry_on_lock(_session_attempt(writes, session))
+    committed(writes)
+
+
+def epochs_only(writes: list[Any]) -> bool:
+    """Whether the block ``writes`` holds epoch columns only (:func:`write_epochs`; an
+    ensemble's epoch), which :func:`epoch_statements` can write.
+
+    Example:
+        >>> from neural_net.db.writer import epochs_only
+        >>> epochs_only([])
+        False
+    """
+    return bool(writes) and all(isinstance(w, _EpochWrite) for w in writes)
+
+
+def committed(writes: list[Any]) -> None:
+    """Call the ``on_commit`` of each of ``writes``, in order: they are committed.
+
+    Example:
+        >>> from neural_net.db.writer import committed
+        >>> committed([])
+    """
     for w in writes:
         if w.on_commit is not None:
             w.on_commit()
+
+
+def epoch_statements(conn: Connection, writes: list[Any]) -> columnar.Statements:
+    """The SQLite statements that write the block ``writes`` of epoch columns
+    (:func:`epochs_only`) on ``conn``'s database, in order, as :func:`commit_writes` runs them,
+    without running any (:class:`~neural_net.db.columnar.Statements`): for a process of its own
+    to run in one transaction (:mod:`neural_net.db.commit_process`).
+
+    Example:
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.writer import epoch_statements
+        >>> with open_database("sqlite://").connect() as c:
+        ...     epoch_statements(c, [])
+        []
+    """
+    out = columnar.Statements()
+    if writes:
+        _execute_epochs(conn, writes, out)
+    return out
 
 
 def _session_attempt(writes: list[Any], session: Session) -> Callable[[], None]:
@@ -566,11 +606,12 @@ def deferred_writes(engine: Engine) -> Iterator[None]:
 COMMITTERS: dict[tuple[Engine, int], Any] = {}
 
 
-def settle(engine: Engine) -> None:
+def settle(engine: Engine, report: bool = False) -> None:
     """Wait until the blocks handed to ``engine``'s background committer
     (:func:`~neural_net.db.commit_thread.background_commits`) are committed or dropped: what follows is written after them.
-    Nothing to wait for without one (committers belong to the thread that opened them). A failure of those blocks is not raised here (it is by
-    the next block handed over, or the end of :func:`~neural_net.db.commit_thread.background_commits`).
+    Nothing to wait for without one (committers belong to the thread that opened them). A failure of those blocks is raised
+    here with ``report`` (once); otherwise by the next block handed over, or the end of
+    :func:`~neural_net.db.commit_thread.background_commits`.
 
     Example:
         >>> from neural_net.db.engine import open_database
@@ -580,6 +621,8 @@ def settle(engine: Engine) -> None:
     committer = COMMITTERS.get((engine, threading.get_ident()))
     if committer is not None:
         committer.settle()
+        if report:
+            committer.report()
 
 
 def warn_failure(what: str, error: BaseException) -> None:

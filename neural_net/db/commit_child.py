@@ -1,0 +1,210 @@
+"""The committer process's program: it writes an ensemble's epochs into one SQLite file while
+the training process goes on (see :mod:`neural_net.db.commit_process`, which starts it as
+``python -I commit_child.py DATABASE BUSY_TIMEOUT_MS``). It imports the standard library only,
+so it starts in a few milliseconds, and it holds no lock of the training process's interpreter:
+its SQLite work runs on the other core.
+
+Protocol, over the child's standard input and output:
+
+* in: frames ``<uint32 length><marshal payload>``, the payload ``(seq, new, statements)``:
+  ``new`` the ``(number, sql)`` of statements not sent before, ``statements`` the block's
+  ``(number, parameters, columns)`` in their order (``columns`` None, or the columns of a
+  multi-row ``INSERT``, whose values follow ``parameters`` row by row:
+  :func:`neural_net.db.columnar.row_parameters`). (:mod:`marshal` holds numbers, strings and tuples
+  only, floats exactly, ``inf`` and ``nan`` included; it reads nothing but the parent's own
+  frames, never a file or a row.)
+* out: ``ok SEQ`` once the blocks up to ``SEQ`` are committed; ``error {json}`` (the driver
+  error's class, message and statement) when a transaction fails, after which it exits.
+
+The blocks waiting when one is committed go in the same transaction (all or nothing; when
+the child keeps up, that is one block per transaction); if it fails, they are committed one by
+one up to the failing block, as they would have been alone. When its input ends (the parent closed
+it, or died), it commits what it has read and exits: a training process killed mid-fit loses
+none of the epochs it handed over. SIGINT and SIGTERM are ignored (Ctrl-C reaches the whole
+process group; the parent ends the child by closing its input).
+
+Example:
+    >>> import marshal, struct, subprocess, sys, tempfile, os, sqlite3
+    >>> from neural_net.db import commit_child
+    >>> path = os.path.join(tempfile.mkdtemp(), "c.db")
+    >>> sqlite3.connect(path).execute("CREATE TABLE t (x REAL)").connection.commit()
+    >>> frame = marshal.dumps((1, ((0, "INSERT INTO t VALUES (?1)"),), ((0, (0.5,), None), (0, (1.5,), None))))
+    >>> out = subprocess.run([sys.executable, "-I", commit_child.__file__, path, "1000"],
+    ...                      input=struct.pack("<I", len(frame)) + frame, capture_output=True).stdout
+    >>> out, sqlite3.connect(path).execute("SELECT sum(x) FROM t").fetchone()
+    (b'ok 1\\n', (2.0,))
+"""
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import select
+import signal
+import sqlite3
+import struct
+import sys
+import time
+from itertools import chain
+
+#: Blocks committed at most in one transaction when several wait.
+GROUP = 64
+#: Commits between two checkpoints of the write-ahead log. SQLite's own (every 1,000 pages
+#: of log) copy the pages an ensemble's epochs rewrite (the runs' index leaves) again every few
+#: epochs: W3's commits took 1.7 ms each with them, 0.5 ms without; a checkpoint every 20
+#: commits copies each such page once for 20 epochs, and keeps the log within some 20 MB.
+CHECKPOINT_EVERY = 20
+#: Tries of a transaction that fails with "database is locked" (after the busy timeout).
+TRIES = 8
+_HEADER = struct.Struct("<I")
+
+
+class _Input:
+    """The frames of file descriptor ``fd``, read as they come."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.buf, self.eof = fd, bytearray(), False
+
+    def _fill(self) -> None:
+        chunk = os.read(self.fd, 1 << 20)
+        if chunk:
+            self.buf += chunk
+        else:
+            self.eof = True
+
+    def _frame(self) -> tuple | None:
+        """The next whole frame of the buffer, or None."""
+        if len(self.buf) < _HEADER.size:
+            return None
+        (n,) = _HEADER.unpack_from(self.buf)
+        if len(self.buf) < _HEADER.size + n:
+            return None
+        payload = bytes(self.buf[_HEADER.size:_HEADER.size + n])
+        del self.buf[:_HEADER.size + n]
+        return marshal.loads(payload)
+
+    def next(self, wait: bool) -> tuple | None:
+        """The next frame; None at the end of the input or, without ``wait``, when no whole
+        frame is there yet."""
+        while True:
+            frame = self._frame()
+            if frame is not None or self.eof:
+                return frame
+            if not wait and not select.select([self.fd], [], [], 0)[0]:
+                return None
+            self._fill()
+
+
+def _commit(con: sqlite3.Connection, sql: dict[int, str], frames: list[tuple]) -> None:
+    """Run the statements of ``frames`` in one transaction (retried while the database is locked)."""
+    for attempt in range(TRIES):
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for _, _, statements in frames:
+                    for number, parameters, columns in statements:
+                        if columns is not None:  # a multi-row INSERT: shared values, then the rows'
+                            parameters = parameters + tuple(chain.from_iterable(zip(*columns)))
+                        try:
+                            con.execute(sql[number], parameters)
+                        except sqlite3.Error as e:
+                            e.statement = sql[number]  # told to the parent
+                            raise
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return
+        except sqlite3.OperationalError as e:
+            text = str(e).lower()
+            if attempt == TRIES - 1 or ("locked" not in text and "busy" not in text):
+                raise
+            time.sleep(min(0.05 * 2 ** attempt, 2.0))
+
+
+def _expand(frame: tuple, last: dict[tuple[int, int], tuple]) -> tuple:
+    """``frame`` with each column of its statements given as None (the last frame's column
+    at that place: the runs' ids, each epoch) or ``[start, stop]`` (a range of ids) replaced
+    by its values."""
+    seq, new, statements = frame
+    out = []
+    for i, (number, parameters, columns) in enumerate(statements):
+        if columns is not None:
+            full = []
+            for j, c in enumerate(columns):
+                if c is None:
+                    c = last[i, j]
+                elif isinstance(c, list):
+                    c = range(c[0], c[1])
+                else:
+                    last[i, j] = c
+                full.append(c)
+            columns = full
+        out.append((number, parameters, columns))
+    return seq, new, out
+
+
+def _checkpoint(con: sqlite3.Connection) -> None:
+    """Copy the write-ahead log into the database file, as far as readers allow (PASSIVE: it
+    waits for nobody); a failure is left for the next one."""
+    try:
+        con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error:
+        pass
+
+
+def main(argv: list[str]) -> int:
+    """Commit the frames of standard input to the database ``argv[0]`` (see the module doc)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    path, busy_ms = argv[0], int(argv[1])
+    con = sqlite3.connect(path, isolation_level=None, timeout=busy_ms / 1000)
+    con.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    con.execute("PRAGMA foreign_keys = ON")
+    con.execute("PRAGMA synchronous = NORMAL")
+    con.execute("PRAGMA wal_autocheckpoint = 0")  # checkpointed here, every CHECKPOINT_EVERY commits
+    source, out = _Input(sys.stdin.fileno()), sys.stdout.fileno()
+    sql: dict[int, str] = {}
+    commits = 0
+    last: dict[tuple[int, int], tuple] = {}
+    while True:
+        frame = source.next(wait=True)
+        if frame is None:
+            _checkpoint(con)
+            return 0
+        frames = [frame]
+        while len(frames) < GROUP:
+            more = source.next(wait=False)
+            if more is None:
+                break
+            frames.append(more)
+        frames = [_expand(f, last) for f in frames]
+        for f in frames:
+            sql.update(f[1])
+        try:
+            _commit(con, sql, frames)
+        except sqlite3.Error as e:
+            error = e
+            for f in frames if len(frames) > 1 else ():  # the blocks before the failing one, each alone
+                try:
+                    _commit(con, sql, [f])
+                except sqlite3.Error as again:
+                    error = again
+                    break
+                os.write(out, f"ok {f[0]}\n".encode())
+            message = json.dumps({"class": type(error).__name__, "message": str(error),
+                                  "sql": getattr(error, "statement", "COMMIT")[:2000]})
+            os.write(out, f"error {message}\n".encode())
+            return 1
+        os.write(out, f"ok {frames[-1][0]}\n".encode())
+        commits += 1
+        if commits % CHECKPOINT_EVERY == 0:
+            _checkpoint(con)
+
+
+if __name__ == "__main__":
+    # ended without closing the connection: SQLite's last connection to a file checkpoints the
+    # log and deletes it when it closes, and this child cannot know it is not the last one (a
+    # plain open() and close() of the file elsewhere in the training process drops that
+    # process's POSIX locks, by which SQLite tells), so it leaves the log as it is
+    os._exit(main(sys.argv[1:]))

@@ -1,0 +1,195 @@
+"""An ensemble's epochs committed by a process of their own (db/commit_process.py and
+db/commit_child.py) on a SQLite file: the same stored runs as the thread committer, the blocks in
+order, a failing block raised by a later one with the blocks after it dropped, a killed committer
+reported, and a training process killed mid-fit leaving every epoch it handed over committed."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
+
+import neural_net.db as db
+from neural_net.architecture import Sequential
+from neural_net.db import commit_child, commit_process
+from neural_net.db.commit_process import CommitterDied, ProcessCommitter
+from neural_net.db.commit_thread import background_commits, uses_process
+from neural_net.db.engine import open_database
+from neural_net.db.rows import column_key, epoch_columns
+from neural_net.db.schema import utcnow
+from neural_net.db.writer import COMMITTERS, deferred_writes, write_epochs
+from neural_net.ensemble import Ensemble
+from neural_net.layers import Dense
+from neural_net.optimizers import Adam
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the committer process is used on POSIX")
+
+
+def _data(n=48, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    return X, np.eye(3)[rng.integers(0, 3, n)]
+
+
+def _members(path, K=6):
+    out = []
+    for k in range(K):
+        m = Sequential([Dense(5, 'relu', input_dim=3), Dense(3, 'softmax')], 'categorical_crossentropy', seed=k)
+        m.compile(Adam(lr=0.01 * (k + 1)), metrics=['accuracy'])
+        m.run_name = f"member[{k}]"
+        m.open_store(str(path))
+        out.append(m)
+    return out
+
+
+def _stored(path, nets):
+    out = []
+    for m in nets:
+        info = db.run_info(str(path), m['id'])
+        hist = db.history(str(path), m['id'])
+        snaps = db.snapshots(str(path), m['id'])
+        out.append(((info["status"], info["epochs"], info["name"]), hist.reset_index(drop=True),
+                    list(zip(snaps["tag"], snaps["epoch"]))))
+    return out
+
+
+def _cost_epochs(path):
+    import sqlite3
+    con = sqlite3.connect(str(path))
+    try:
+        return [r[0] for r in con.execute("SELECT DISTINCT epoch FROM cost WHERE epoch IS NOT NULL ORDER BY epoch")]
+    finally:
+        con.close()
+
+
+def test_a_sqlite_file_is_committed_by_a_process_unless_told_otherwise(tmp_path, monkeypatch):
+    engine = open_database("sqlite:///" + str(tmp_path / "a.db"))
+    assert uses_process(engine)
+    assert not uses_process(open_database("sqlite://"))  # in memory: one connection for all
+    monkeypatch.setenv("NEURAL_NET_COMMITTER", "thread")
+    assert not uses_process(engine)
+    monkeypatch.delenv("NEURAL_NET_COMMITTER")
+    listener = lambda conn: None  # noqa: E731 - a commit listener must see every commit: the thread
+    event.listen(engine, "commit", listener)
+    assert not uses_process(engine)
+    event.remove(engine, "commit", listener)
+    assert uses_process(engine)
+
+
+def test_the_process_stores_the_same_runs_as_the_thread(tmp_path, monkeypatch):
+    X, y = _data()
+    kw = dict(epochs=12, batch_size=8, validation_data=_data(12, 1))
+    spawned = []
+    real = subprocess.Popen
+
+    def popen(*a, **k):
+        spawned.append(a[0])
+        return real(*a, **k)
+
+    monkeypatch.setattr(commit_process.subprocess, "Popen", popen)
+    a = _members(tmp_path / "p.db")
+    for m in a:
+        m.store.checkpoint_every(5)
+    Ensemble(a).fit(X, y, **kw)
+    assert len(spawned) == 1 and spawned[0][2] == commit_child.__file__  # one committer process for the fit
+    monkeypatch.setenv("NEURAL_NET_COMMITTER", "thread")
+    b = _members(tmp_path / "t.db")
+    for m in b:
+        m.store.checkpoint_every(5)
+    Ensemble(b).fit(X, y, **kw)
+    assert len(spawned) == 1
+    for (ia, ha, sa), (ib, hb, sb) in zip(_stored(tmp_path / "p.db", a), _stored(tmp_path / "t.db", b)):
+        assert ia == ib and ia[:2] == ("finished", 12)
+        assert sa == sb and ("checkpoint", 5) in sa
+        pd.testing.assert_frame_equal(ha.drop(columns=["run_id"], errors="ignore"),
+                                      hb.drop(columns=["run_id"], errors="ignore"))
+        assert len(ha) == 12 and ha["loss"].notna().all()
+
+
+def test_a_failing_block_is_raised_by_a_later_one_and_drops_those_after_it(tmp_path):
+    path = tmp_path / "f.db"
+    nets = _members(path, K=3)
+    with nets[0].store.engine.begin() as c:  # epoch 4's rows cannot be written (in any process)
+        c.execute(text("CREATE TRIGGER no_fourth BEFORE INSERT ON cost WHEN NEW.epoch = 4 "
+                       "BEGIN SELECT RAISE(ABORT, 'disk gone'); END"))
+    X, y = _data()
+    with pytest.warns(RuntimeWarning, match="could not record"), pytest.raises(IntegrityError, match="disk gone"):
+        Ensemble(nets).fit(X, y, epochs=20, batch_size=8)
+    assert _cost_epochs(path) == [1, 2, 3]  # none after the failing one, and no hole
+    for m in nets:  # the failure handlers' own write holds epoch 4 too: it fails (warned) and leaves epoch 3
+        assert db.run_info(str(path), m['id'])["epochs"] == 3
+
+
+def _block(nets, epoch):
+    """Epoch ``epoch`` of the runs of ``nets`` as the recorders hand it to the writer."""
+    return epoch_columns([column_key(m, m['id']) for m in nets], epoch,
+                         [{"loss": 0.5 / epoch, "lr": 0.1}] * len(nets), utcnow())[0][1]
+
+
+def test_a_committer_killed_with_blocks_in_flight_is_reported_and_the_next_fit_starts_another(tmp_path):
+    path = tmp_path / "k.db"
+    nets = _members(path, K=2)
+    engine = nets[0].store.engine
+    with pytest.raises(CommitterDied, match="ended"):
+        with background_commits(engine):
+            committer = COMMITTERS[engine, threading.get_ident()]
+            assert isinstance(committer, ProcessCommitter)
+            os.kill(committer.child.pid, signal.SIGSTOP)  # epoch 1 waits in the pipe
+            with deferred_writes(engine):
+                write_epochs(engine, _block(nets, 1), dict(epochs=1))
+            committer.child.kill()  # as the OOM killer would
+            committer.child.wait()
+            for e in (2, 3):
+                with deferred_writes(engine):
+                    write_epochs(engine, _block(nets, e), dict(epochs=e))
+    assert _cost_epochs(path) == []
+    with background_commits(engine):
+        for e in (1, 2):
+            with deferred_writes(engine):
+                write_epochs(engine, _block(nets, e), dict(epochs=e))
+    assert _cost_epochs(path) == [1, 2]
+    assert db.run_info(str(path), nets[1]['id'])["epochs"] == 2
+
+
+def test_a_training_process_killed_mid_fit_leaves_every_epoch_it_handed_over(tmp_path):
+    path = tmp_path / "kill.db"
+    script = textwrap.dedent(f"""
+        import os, signal
+        import numpy as np
+        from neural_net.architecture import Sequential
+        from neural_net.callbacks import Callback
+        from neural_net.ensemble import Ensemble
+        from neural_net.layers import Dense
+        from neural_net.optimizers import SGD
+
+        class Kill(Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                if epoch == 30:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(64, 3)); y = np.eye(3)[rng.integers(0, 3, 64)]
+        nets = []
+        for k in range(8):
+            m = Sequential([Dense(5, 'relu', input_dim=3), Dense(3, 'softmax')], 'categorical_crossentropy', seed=k)
+            m.compile(SGD(lr=0.01 * (k + 1))); m.open_store({str(path)!r}); nets.append(m)
+        Ensemble(nets).fit(X, y, epochs=100, batch_size=8, callbacks=lambda k: [Kill()] if k == 0 else [])
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    runs = db.list_runs(str(path))
+    assert len(runs) == 8
+    for rid in runs.run_id:
+        hist = db.history(str(path), rid)
+        # epochs 1-29 were handed over before the kill (the 30th ends after the callbacks): the
+        # committer process commits them after its input ends
+        assert list(hist.index) == list(range(1, 30)), hist
+        assert db.run_info(str(path), rid)["epochs"] == 29
