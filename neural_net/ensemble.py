@@ -174,12 +174,15 @@ class Ensemble(EnsembleSteps):
         the same numbers.
 
         ``commit_every``: epochs of all stored members written per transaction (default 1: one
-        transaction per epoch for all members). The transactions are committed by a thread of
-        their own while the next epochs train (for a database file; at most two wait), in order.
+        transaction per epoch for all members). The transactions are committed while the next
+        epochs train, in order: by a process of their own for a SQLite file on POSIX
+        (:mod:`neural_net.db.commit_process`; when it is behind, the epochs waiting go in one
+        transaction), by a thread otherwise (at most two waiting).
         More epochs per transaction make recording cheaper; every commit
         still holds whole epochs of every member, so a crash leaves each committed epoch
-        readable (up to ``commit_every - 1`` epochs of the last block, and the two blocks
-        waiting for their commit, are lost on a hard kill;
+        readable (up to ``commit_every - 1`` epochs of the last block are lost on a hard kill,
+        and, with the thread, the two blocks waiting for their commit; the process commits
+        every block handed to it even when the training process is killed;
         on an exception the block's whole member-epochs are committed before the failure
         handlers run). An epoch in which a member's loss is not finite, and one in which a
         member stops, ends the block.

@@ -80,7 +80,7 @@ def grouped_writes(models: Sequence[Any]) -> Iterator[None]:
 @contextmanager
 def background_writes(models: Sequence[Any]) -> Iterator[None]:
     """Within the block, the :func:`grouped_writes` blocks of the members' stores are committed
-    in a thread of their own while training goes on, when their stores offer it: a store with a
+    in the background while training goes on, when their stores offer it: a store with a
     ``background()`` context manager (duck-typed, entered once per database). Models without a
     store, or whose store has none, write as :func:`grouped_writes` says.
 

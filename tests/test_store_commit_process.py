@@ -193,3 +193,13 @@ def test_a_training_process_killed_mid_fit_leaves_every_epoch_it_handed_over(tmp
         # committer process commits them after its input ends
         assert list(hist.index) == list(range(1, 30)), hist
         assert db.run_info(str(path), rid)["epochs"] == 29
+
+
+def test_without_an_interpreter_to_start_the_thread_commits(tmp_path, monkeypatch):
+    monkeypatch.setattr(commit_process.sys, "executable", str(tmp_path / "no-python"))
+    nets = _members(tmp_path / "n.db", K=2)
+    X, y = _data()
+    Ensemble(nets).fit(X, y, epochs=3, batch_size=8)
+    for m in nets:
+        assert db.run_info(str(tmp_path / "n.db"), m['id'])["epochs"] == 3
+        assert len(db.history(str(tmp_path / "n.db"), m['id'])) == 3

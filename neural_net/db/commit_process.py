@@ -107,7 +107,12 @@ class ProcessCommitter:
         self.error: BaseException | None = None
         self.child: subprocess.Popen | None = None
         self.replies = b""
-        self._start()
+        try:
+            self._start()
+        except BaseException:  # OSError: no interpreter to run the child
+            self.session.close()
+            self.probe.close()
+            raise
 
     # ----- the child ------------------------------------------------------------------------
     def _start(self) -> None:

@@ -117,8 +117,10 @@ def uses_process(engine: Engine) -> bool:
 
 @contextmanager
 def background_commits(engine: Engine) -> Iterator[None]:
-    """Within the block, each :func:`deferred_writes` block on ``engine`` is committed by a
-    thread of its own instead of the thread that wrote it, which goes on (SQLite and
+    """Within the block, each :func:`deferred_writes` block on ``engine`` is committed in the
+    background instead of by the thread that wrote it, which goes on: by a process of its own
+    for a SQLite file (:func:`uses_process`, :class:`~neural_net.db.commit_process.ProcessCommitter`),
+    else by a thread (SQLite and
     PostgreSQL's drivers release the GIL while the database works): an
     :class:`~neural_net.ensemble.Ensemble` trains its next epoch while the last one is written.
     The blocks are committed one by one in their order, each still one transaction (all or
@@ -149,7 +151,13 @@ def background_commits(engine: Engine) -> Iterator[None]:
     if key in COMMITTERS or isinstance(engine.pool, StaticPool):
         yield
         return
-    committer = COMMITTERS[key] = ProcessCommitter(engine) if uses_process(engine) else _Committer(engine)
+    committer = None
+    if uses_process(engine):
+        try:
+            committer = ProcessCommitter(engine)
+        except OSError:  # no interpreter to start (an embedded Python): the thread commits
+            committer = None
+    committer = COMMITTERS[key] = committer or _Committer(engine)
     try:
         yield
     except BaseException:

@@ -256,7 +256,8 @@ class Store:
 
     def background(self) -> Any:
         """A context manager: within it, the :meth:`deferred` blocks of every run on this
-        store's database are committed by a thread of their own, in order, while this thread
+        store's database are committed in the background (a process of their own for a SQLite
+        file, else a thread), in order, while this thread
         goes on (see :func:`neural_net.db.commit_thread.background_commits`). An
         :class:`~neural_net.ensemble.Ensemble` opens one around its ``fit``.
 
