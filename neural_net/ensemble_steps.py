@@ -274,12 +274,22 @@ class EnsembleSteps:
             out.append((plain, many))
         return out
 
+    @staticmethod
+    def _hooks(routes: list[tuple[list[Callback], list[tuple[Any, Callback]]]]) -> dict[Any, dict[int, list[Callback]]]:
+        """Each ``on_epoch_end_many`` of :meth:`_routes`, with the callbacks of each member it is
+        called for (by member)."""
+        out: dict[Any, dict[int, list[Callback]]] = {}
+        for k, (_, many) in enumerate(routes):
+            for hook, cb in many:
+                out.setdefault(hook, {}).setdefault(k, []).append(cb)
+        return out
+
     def _end_epoch(self, epoch: int, stack: Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
                    metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
-                   routes: list[tuple[list[Callback], list[tuple[Any, Callback]]]], handles: list[bool],
+                   routes: list[tuple[list[Callback], list[tuple[Any, Callback]]]],
+                   hooks: dict[Any, dict[int, list[Callback]]], handles: list[bool],
                    histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
         models, stopped = self.models, set()
-        grouped: dict[Any, tuple[list[Callback], list[dict]]] = {}
         ended: list[tuple[int, int]] = []
         names = [m.name for m in models[0].metrics]
         val = None
@@ -318,18 +328,13 @@ class EnsembleSteps:
             m.history.append(epoch, logs)
             histories[k].append(epoch, logs)
             logs_of[k] = logs
-            plain, many = routes[k]
-            for cb in plain:
+            for cb in routes[k][0]:
                 cb.on_epoch_end(epoch, logs)
-            for hook, cb in many:  # called once below for all the members' callbacks of its class
-                group = grouped.get(hook)
-                if group is None:
-                    group = grouped[hook] = ([], [])
-                group[0].append(cb)
-                group[1].append(logs)
             ended.append((r, k))
-        for many, (group, group_logs) in grouped.items():
-            many(group, epoch, group_logs)
+        for hook, of in hooks.items():  # once for all the members' callbacks of its class, in the members' order
+            ks = [k for _, k in ended if k in of]
+            if ks:
+                hook([cb for k in ks for cb in of[k]], epoch, [logs_of[k] for k in ks for _ in of[k]])
         for r, k in ended:
             if models[k].stop_training:
                 stopped.add(k)
