@@ -449,7 +449,10 @@ def param_rows(run_id: int, hyper: Any) -> list[Row]:
         [('optimizer', '"sgd"', None), ('optimizer.lr', '0.1', 0.1)]
     """
     out = []
-    for key, value in flatten_params(hyper).items():
+    flat = flatten_params(hyper)
+    ids = new_ids(len(flat))  # one block: the run's parameters sit side by side
+    for key, value in flat.items():
+        rid = next(ids)
         if len(key) > 200:
             continue
         number = None
@@ -458,11 +461,14 @@ def param_rows(run_id: int, hyper: Any) -> list[Row]:
                 number = float(value) if math.isfinite(float(value)) else None
             except OverflowError:  # an integer beyond any float
                 number = None
-        try:
-            text = dumps(value)
-        except (TypeError, ValueError):
-            text = None
-        out.append(dict(id=new_id(), Architecture_id=run_id, key=key, value=text, number=number))
+        if number is not None and type(value) in (int, float):  # a number's JSON is its repr
+            text = repr(value)
+        else:
+            try:
+                text = dumps(value)
+            except (TypeError, ValueError):
+                text = None
+        out.append(dict(id=rid, Architecture_id=run_id, key=key, value=text, number=number))
     return out
 
 
