@@ -101,7 +101,8 @@ BACKLOG = 2
 
 def uses_process(engine: Engine) -> bool:
     """Whether :func:`background_commits` on ``engine`` commits in a process of its own
-    (:class:`~neural_net.db.commit_process.ProcessCommitter`): for a SQLite file on POSIX, unless
+    (:class:`~neural_net.db.commit_process.ProcessCommitter`): for a SQLite file on POSIX named
+    by a plain path (no ``?uri=true`` or other options in the URL), unless
     the engine has ``commit`` event listeners (they would not see the process's commits) or
     ``NEURAL_NET_COMMITTER=thread`` is set in the environment. Otherwise a thread commits.
 
@@ -111,7 +112,8 @@ def uses_process(engine: Engine) -> bool:
         >>> uses_process(open_database("sqlite://"))
         False
     """
-    return (engine.dialect.name == "sqlite" and os.name == "posix" and not is_memory(str(engine.url))
+    url = engine.url
+    return (url.get_backend_name() == "sqlite" and os.name == "posix" and not is_memory(str(url)) and not url.query
             and os.environ.get("NEURAL_NET_COMMITTER", "process") != "thread" and not engine.dispatch.commit)
 
 

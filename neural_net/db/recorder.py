@@ -159,13 +159,9 @@ class Recorder(Callback):
         """
         now, epoch = utcnow(), int(epoch)
         heartbeat = dict(updated_at=now, epochs=epoch)  # the same for every run (never mutated)
-        engines = [rec.store.engine for rec in recorders]
         by_engine: dict[Any, list[int]] = {}
-        if engines and engines.count(engines[0]) == len(engines):  # one database for all (an ensemble's)
-            by_engine[engines[0]] = list(range(len(engines)))
-        else:
-            for i, engine in enumerate(engines):
-                by_engine.setdefault(engine, []).append(i)
+        for i, rec in enumerate(recorders):
+            by_engine.setdefault(rec.store.engine, []).append(i)
         held: dict[Any, list[int]] = {}  # engine -> positions of its recorders whose writes are held
         alone: list[int] = []
         for engine, positions in by_engine.items():
@@ -177,8 +173,9 @@ class Recorder(Callback):
         snapshotted: set[int] = set()
         own: dict[int, tuple] = {}  # the snapshots of the recorders written alone, by position
         lone = set(alone)
-        for i in [i for i, rec in enumerate(recorders) if rec.every is not None or rec.best_monitor is not None]:
-            rec, lg = recorders[i], logs[i]
+        for i, (rec, lg) in enumerate(zip(recorders, logs)):
+            if rec.every is None and rec.best_monitor is None:
+                continue
             tag = rec._due(epoch, lg)
             if tag is None:
                 continue
@@ -216,10 +213,7 @@ class Recorder(Callback):
         """:meth:`_recorded` of each of ``recorders`` (with a snapshot for those whose ``id``
         is in ``snapshotted``)."""
         for rec in recorders:
-            rec._recorded_epoch = epoch
-        for rec in recorders if snapshotted else ():
-            if id(rec) in snapshotted:
-                rec._last_snapshot_epoch = epoch
+            rec._recorded(epoch, id(rec) in snapshotted)
 
     def _recorded(self, epoch: int, snapshot: bool) -> None:
         """Epoch ``epoch``'s rows (with a snapshot, if ``snapshot``) are committed."""
