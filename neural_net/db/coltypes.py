@@ -15,8 +15,7 @@ from sqlalchemy import DateTime, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
-from .clock import as_utc, utcnow
-from .clock import as_utc, utcnow  # re-exported: the schema declares its defaults with them
+from .clock import as_utc, utcnow  # noqa: F401 - utcnow re-exported: the schema declares its defaults with it
 
 #: How SQLite files store a time: UTC, microseconds, and the zone (ISO 8601).
 SQLITE_TIME_FORMAT = ("%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"

@@ -8,7 +8,6 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
