@@ -354,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     span = lambda o: f"{100 * med(o):+.0f} % ({100 * min(o):+.0f} .. {100 * max(o):+.0f})"  # noqa: E731
     print()
     print(f"W3 store: {len(rounds)} rounds of (unstored, stored, stored with commit_every={args.commit_every}); "
-          f"medians; the overhead's range over the rounds in brackets; cpu: this process's time (training, and the commits it makes: on a SQLite file the epochs are committed by a process of their own, whose time is not in it)")
+          "medians; the overhead's range over the rounds in brackets; cpu: this process's time (training, and the "
+          "commits it makes: on a SQLite file the epochs are committed by a process of their own, not counted)")
     print(table(["W3 store", "ensemble fit s", "overhead", "cpu s", "cpu overhead"],
                 [["unstored", f"{secs[0]:.2f}", "-", f"{cpus[0]:.2f}", "-"],
                  ["every member stored (one SQLite file), 1 epoch per commit", f"{secs[1]:.2f}", span(over[0]),

@@ -125,7 +125,7 @@ class ProcessCommitter:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
         assert self.child.stdout is not None and self.child.stdin is not None
         os.set_blocking(self.child.stdout.fileno(), False)
-        if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: room for the backlog while the child checkpoints
+        if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: room for the backlog during a checkpoint
             try:
                 fcntl.fcntl(self.child.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
             except OSError:  # above /proc/sys/fs/pipe-max-size for this user: the default size
@@ -179,8 +179,9 @@ class ProcessCommitter:
         child.stdout.close()  # type: ignore[union-attr]
         child.stderr.close()  # type: ignore[union-attr]
         if self.inflight and self.error is None:
-            self.error = CommitterDied(f"the committer process of {self.engine.url.database} ended (exit code {code}) "
-                                       f"before committing {len(self.inflight)} block(s)" + (f": {detail}" if detail else ""))
+            self.error = CommitterDied(f"the committer process of {self.engine.url.database} ended (exit code "
+                                       f"{code}) before committing {len(self.inflight)} block(s)"
+                                       + (f": {detail}" if detail else ""))
         self.inflight.clear()
 
     def _send(self, writes: list[Any]) -> None:
