@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -159,6 +160,15 @@ def test_a_committer_killed_with_blocks_in_flight_is_reported_and_the_next_fit_s
     assert db.run_info(str(path), nets[1]['id'])["epochs"] == 2
 
 
+def _zombie(pid):
+    """Whether process ``pid`` has exited and waits to be reaped (Linux's /proc; False elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def test_a_training_process_killed_mid_fit_leaves_every_epoch_it_handed_over(tmp_path):
     path = tmp_path / "kill.db"
     script = textwrap.dedent(f"""
@@ -173,6 +183,8 @@ def test_a_training_process_killed_mid_fit_leaves_every_epoch_it_handed_over(tmp
         class Kill(Callback):
             def on_epoch_end(self, epoch, logs=None):
                 if epoch == 30:
+                    from neural_net.db.writer import COMMITTERS
+                    print(next(iter(COMMITTERS.values())).child.pid, flush=True)  # the committer process
                     os.kill(os.getpid(), signal.SIGKILL)
 
         rng = np.random.default_rng(0)
@@ -185,6 +197,18 @@ def test_a_training_process_killed_mid_fit_leaves_every_epoch_it_handed_over(tmp
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    child = int(proc.stdout.split()[-1])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # it commits what it was handed, then exits
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        if _zombie(child):  # exited, not yet reaped by whoever inherited it
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail(f"the committer process {child} did not end within 60 s of its parent's death")
     runs = db.list_runs(str(path))
     assert len(runs) == 8
     for rid in runs.run_id:
