@@ -227,3 +227,51 @@ def test_without_an_interpreter_to_start_the_thread_commits(tmp_path, monkeypatc
     for m in nets:
         assert db.run_info(str(tmp_path / "n.db"), m['id'])["epochs"] == 3
         assert len(db.history(str(tmp_path / "n.db"), m['id'])) == 3
+
+
+def test_ctrl_c_on_the_process_group_leaves_interrupted_runs_with_every_epoch(tmp_path):
+    # Ctrl-C reaches the terminal's process group: the committer, in a session of its own, commits
+    # what it was handed; the training process records the members 'interrupted'
+    path = tmp_path / "int.db"
+    script = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+        from neural_net.architecture import Sequential
+        from neural_net.callbacks import Callback
+        from neural_net.ensemble import Ensemble
+        from neural_net.layers import Dense
+        from neural_net.optimizers import SGD
+
+        class Ready(Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                if epoch == 5:
+                    print("ready", flush=True)
+
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(64, 3)); y = np.eye(3)[rng.integers(0, 3, 64)]
+        nets = []
+        for k in range(8):
+            m = Sequential([Dense(5, 'relu', input_dim=3), Dense(3, 'softmax')], 'categorical_crossentropy', seed=k)
+            m.compile(SGD(lr=0.01 * (k + 1))); m.open_store({str(path)!r}); nets.append(m)
+        try:
+            Ensemble(nets).fit(X, y, epochs=100000, batch_size=8, callbacks=lambda k: [Ready()] if k == 0 else [])
+        except KeyboardInterrupt:
+            sys.exit(3)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 3, err.decode()[-2000:]
+    runs = db.list_runs(str(path))
+    assert len(runs) == 8
+    for rid in runs.run_id:
+        info = db.run_info(str(path), rid)
+        hist = db.history(str(path), rid)
+        assert info["status"] == "interrupted"
+        assert list(hist.index) == list(range(1, info["epochs"] + 1)) and info["epochs"] >= 4  # 5 was ending

@@ -20,8 +20,8 @@ The blocks waiting when one is committed go in the same transaction (all or noth
 the child keeps up, that is one block per transaction); if it fails, they are committed one by
 one up to the failing block, as they would have been alone. When its input ends (the parent closed
 it, or died), it commits what it has read and exits: a training process killed mid-fit loses
-none of the epochs it handed over. SIGINT and SIGTERM are ignored (Ctrl-C reaches the whole
-process group; the parent ends the child by closing its input).
+none of the epochs it handed over. It runs in a session of its own, out of the terminal's
+process group, and ignores SIGINT and SIGTERM: the parent ends it by closing its input.
 
 Example:
     >>> import marshal, struct, subprocess, sys, tempfile, os, sqlite3

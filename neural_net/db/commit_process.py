@@ -122,7 +122,8 @@ class ProcessCommitter:
         self.child = subprocess.Popen(
             [sys.executable, "-I", commit_child.__file__, str(self.engine.url.database),
              str(int(BUSY_TIMEOUT * 1000))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
+            start_new_session=True)  # Ctrl-C at the terminal reaches the training process only
         assert self.child.stdout is not None and self.child.stdin is not None
         os.set_blocking(self.child.stdout.fileno(), False)
         if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: room for the backlog during a checkpoint
