@@ -169,10 +169,12 @@ def _zombie(pid):
         return False
 
 
-def test_a_training_process_killed_mid_fit_leaves_every_epoch_it_handed_over(tmp_path):
-    path = tmp_path / "kill.db"
-    script = textwrap.dedent(f"""
-        import os, signal
+def _training_script(path, hook, fit):
+    """A program that trains an ensemble of 8 stored members on ``path``: ``hook`` is the body
+    of member 0's ``on_epoch_end(self, epoch, logs)`` callback, ``fit`` the line that trains
+    (``Ensemble(nets).fit(..., callbacks=callbacks)``)."""
+    head = textwrap.dedent(f"""
+        import os, signal, sys
         import numpy as np
         from neural_net.architecture import Sequential
         from neural_net.callbacks import Callback
@@ -180,21 +182,29 @@ def test_a_training_process_killed_mid_fit_leaves_every_epoch_it_handed_over(tmp
         from neural_net.layers import Dense
         from neural_net.optimizers import SGD
 
-        class Kill(Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                if epoch == 30:
-                    from neural_net.db.writer import COMMITTERS
-                    print(next(iter(COMMITTERS.values())).child.pid, flush=True)  # the committer process
-                    os.kill(os.getpid(), signal.SIGKILL)
-
         rng = np.random.default_rng(0)
         X = rng.normal(size=(64, 3)); y = np.eye(3)[rng.integers(0, 3, 64)]
         nets = []
         for k in range(8):
             m = Sequential([Dense(5, 'relu', input_dim=3), Dense(3, 'softmax')], 'categorical_crossentropy', seed=k)
             m.compile(SGD(lr=0.01 * (k + 1))); m.open_store({str(path)!r}); nets.append(m)
-        Ensemble(nets).fit(X, y, epochs=100, batch_size=8, callbacks=lambda k: [Kill()] if k == 0 else [])
+
+        class Hook(Callback):
+            def on_epoch_end(self, epoch, logs=None):
     """)
+    body = textwrap.indent(textwrap.dedent(hook).strip(), " " * 8)
+    tail = "callbacks = lambda k: [Hook()] if k == 0 else []\n" + textwrap.dedent(fit).strip() + "\n"
+    return head + body + "\n\n" + tail
+
+
+def test_a_training_process_killed_mid_fit_leaves_every_epoch_it_handed_over(tmp_path):
+    path = tmp_path / "kill.db"
+    script = _training_script(path, """
+        if epoch == 30:
+            from neural_net.db.writer import COMMITTERS
+            print(next(iter(COMMITTERS.values())).child.pid, flush=True)  # the committer process
+            os.kill(os.getpid(), signal.SIGKILL)
+    """, "Ensemble(nets).fit(X, y, epochs=100, batch_size=8, callbacks=callbacks)")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     child = int(proc.stdout.split()[-1])
@@ -233,28 +243,12 @@ def test_ctrl_c_on_the_process_group_leaves_interrupted_runs_with_every_epoch(tm
     # Ctrl-C reaches the terminal's process group: the committer, in a session of its own, commits
     # what it was handed; the training process records the members 'interrupted'
     path = tmp_path / "int.db"
-    script = textwrap.dedent(f"""
-        import sys
-        import numpy as np
-        from neural_net.architecture import Sequential
-        from neural_net.callbacks import Callback
-        from neural_net.ensemble import Ensemble
-        from neural_net.layers import Dense
-        from neural_net.optimizers import SGD
-
-        class Ready(Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                if epoch == 5:
-                    print("ready", flush=True)
-
-        rng = np.random.default_rng(0)
-        X = rng.normal(size=(64, 3)); y = np.eye(3)[rng.integers(0, 3, 64)]
-        nets = []
-        for k in range(8):
-            m = Sequential([Dense(5, 'relu', input_dim=3), Dense(3, 'softmax')], 'categorical_crossentropy', seed=k)
-            m.compile(SGD(lr=0.01 * (k + 1))); m.open_store({str(path)!r}); nets.append(m)
+    script = _training_script(path, """
+        if epoch == 5:
+            print("ready", flush=True)
+    """, """
         try:
-            Ensemble(nets).fit(X, y, epochs=100000, batch_size=8, callbacks=lambda k: [Ready()] if k == 0 else [])
+            Ensemble(nets).fit(X, y, epochs=100000, batch_size=8, callbacks=callbacks)
         except KeyboardInterrupt:
             sys.exit(3)
     """)
