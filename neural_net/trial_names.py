@@ -19,9 +19,11 @@ __all__ = ["trial_name"]
 
 
 def _value_text(value: Any) -> str:
+    if isinstance(value, np.generic):  # a numpy scalar (np.geomspace's values): as the Python number
+        value = value.item()
     if isinstance(value, float):
         return repr(value)
-    if isinstance(value, (str, int, np.integer, np.floating, bool)) or value is None:
+    if isinstance(value, (str, int, bool)) or value is None:
         return str(value)
     return json.dumps(value, default=str, separators=(",", ":"))
 
@@ -36,6 +38,9 @@ def trial_name(name: str, params: Mapping[str, Any], index: int) -> str:
         >>> from neural_net.sweep import trial_name
         >>> trial_name("sweep", {"units": 32, "optimizer": "adam", "lr": 0.001}, 3)
         'units=32,optimizer=adam,lr=0.001'
+        >>> import numpy
+        >>> trial_name("sweep", {"lr": numpy.geomspace(0.01, 0.1, 2)[0], "units": numpy.int64(8)}, 0)
+        'lr=0.01,units=8'
         >>> trial_name("sweep", {}, 3)
         'sweep[3]'
         >>> long = trial_name("sweep", {"layers": list(range(60))}, 7)
