@@ -306,8 +306,7 @@ class Ensemble(EnsembleSteps):
         keep = {} if on_nonfinite == "continue" else {i: W.copy() for i, W in stack.W.items()}
         last: list[tuple[int | None, float | None]] = [(None, None)] * K
         handles = [any(getattr(cb, "handles_nonfinite", False) for cb in cbs[k]) for k in range(K)]
-        routes = self._routes(cbs)
-        hooks = self._hooks(routes)
+        plain, hooks = self._routes(cbs)
         begins = [[cb for cb in lst if getattr(type(cb), "on_epoch_begin", None) is not Callback.on_epoch_begin]
                   for lst in cbs]  # the callbacks with an on_epoch_begin of their own
         logs_of: list[dict[str, float]] = [{} for _ in range(K)]
@@ -368,7 +367,7 @@ class Ensemble(EnsembleSteps):
                         pending.enter_context(grouped_writes(stores))
                         held = 0
                     stopped = self._end_epoch(epoch, stack, keep, last, losses, metrics, validation_data,
-                                              active, cbs, routes, hooks, handles, histories, logs_of, on_nonfinite)
+                                              active, cbs, plain, hooks, handles, histories, logs_of, on_nonfinite)
                     held += 1
                     if held >= commit_every or stopped or e == epochs - 1:
                         pending.close()

@@ -257,37 +257,26 @@ class EnsembleSteps:
             np.copyto(self.models[k].steps[i].func.W, W)
 
     @staticmethod
-    def _routes(cbs: list[list[Callback]]) -> list[tuple[list[Callback], list[tuple[Any, Callback]]]]:
-        """For each member, its callbacks whose ``on_epoch_end`` is called one by one, and the
-        ``(on_epoch_end_many, callback)`` of those whose class has a static
-        ``on_epoch_end_many(callbacks, epoch, logs)`` (the store's recorder): it is called once
-        for all members' instances, after their other callbacks."""
-        out = []
-        for lst in cbs:
-            plain, many = [], []
+    def _routes(cbs: list[list[Callback]]) -> tuple[list[list[Callback]], dict[Any, dict[int, list[Callback]]]]:
+        """For each member, its callbacks whose ``on_epoch_end`` is called one by one; and each
+        static ``on_epoch_end_many(callbacks, epoch, logs)`` of the others' classes (the store's
+        recorder), with its callbacks by member: it is called once for all members' instances,
+        after their other callbacks."""
+        plain: list[list[Callback]] = []
+        hooks: dict[Any, dict[int, list[Callback]]] = {}
+        for k, lst in enumerate(cbs):
+            plain.append([])
             for cb in lst:
                 hook = getattr(type(cb), "on_epoch_end_many", None)
                 if callable(hook):
-                    many.append((hook, cb))
+                    hooks.setdefault(hook, {}).setdefault(k, []).append(cb)
                 else:
-                    plain.append(cb)
-            out.append((plain, many))
-        return out
-
-    @staticmethod
-    def _hooks(routes: list[tuple[list[Callback], list[tuple[Any, Callback]]]]) -> dict[Any, dict[int, list[Callback]]]:
-        """Each ``on_epoch_end_many`` of :meth:`_routes`, with the callbacks of each member it is
-        called for (by member)."""
-        out: dict[Any, dict[int, list[Callback]]] = {}
-        for k, (_, many) in enumerate(routes):
-            for hook, cb in many:
-                out.setdefault(hook, {}).setdefault(k, []).append(cb)
-        return out
+                    plain[k].append(cb)
+        return plain, hooks
 
     def _end_epoch(self, epoch: int, stack: Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
                    metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
-                   routes: list[tuple[list[Callback], list[tuple[Any, Callback]]]],
-                   hooks: dict[Any, dict[int, list[Callback]]], handles: list[bool],
+                   plain: list[list[Callback]], hooks: dict[Any, dict[int, list[Callback]]], handles: list[bool],
                    histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
         models, stopped = self.models, set()
         ended: list[tuple[int, int]] = []
@@ -328,7 +317,7 @@ class EnsembleSteps:
             m.history.append(epoch, logs)
             histories[k].append(epoch, logs)
             logs_of[k] = logs
-            for cb in routes[k][0]:
+            for cb in plain[k]:
                 cb.on_epoch_end(epoch, logs)
             ended.append((r, k))
         for hook, of in hooks.items():  # once for all the members' callbacks of its class, in the members' order

@@ -150,6 +150,16 @@ def row_parameters(shared: Sequence[Any], columns: Sequence[Sequence[Any]]) -> t
     return tuple(shared) + tuple(chain.from_iterable(zip(*columns)))
 
 
+def _execute_rows(execute: Execute, sql: str, shared: tuple, columns: Sequence[Sequence[Any]]) -> None:
+    """Run ``sql`` with :func:`row_parameters` ``(shared, columns)``, or keep it so for a
+    :class:`Statements` (its rows are interleaved where they run)."""
+    keep = getattr(execute, "rows", None)
+    if keep is not None:
+        keep(sql, shared, columns)
+    else:
+        execute(sql, row_parameters(shared, columns))
+
+
 def _insert_curve(execute: Execute, limit: int, table: str, shared: tuple[str, ...], shared_values: tuple,
                   per_row: tuple[str, ...], columns: Sequence[Sequence[Any]],
                   extra: tuple[tuple[str, int], ...] = ()) -> None:
@@ -157,15 +167,10 @@ def _insert_curve(execute: Execute, limit: int, table: str, shared: tuple[str, .
     ``shared`` columns' values bound once, in statements of at most ``limit`` values."""
     n, w = len(columns[0]), len(per_row)
     step = max(1, (limit - len(shared)) // w)
-    keep = getattr(execute, "rows", None)  # Statements: the rows are interleaved where they run
     for a in range(0, n, step):
         b = min(a + step, n)
-        sql = _insert_sql(table, shared, per_row, extra, b - a)
         part = columns if a == 0 and b == n else [c[a:b] for c in columns]
-        if keep is not None:
-            keep(sql, shared_values, part)
-        else:
-            execute(sql, row_parameters(shared_values, part))
+        _execute_rows(execute, _insert_sql(table, shared, per_row, extra, b - a), shared_values, part)
 
 
 def write_epoch(conn: Connection, block: EpochColumns, execute: Execute | None = None) -> None:
@@ -222,12 +227,8 @@ def heartbeat(conn: Connection, run_ids: Sequence[int], values: dict[str, Any], 
     step = max(1, _limit(conn) - len(keys))
     ids = tuple(map(int, run_ids))
     for a in range(0, len(ids), step):
-        part = ids[a:a + step]
-        keep = getattr(execute, "rows", None)  # Statements: the ids as a column of one value per row
-        if keep is not None:
-            keep(_update_sql(keys, len(part)), tuple(bound), (part,))
-        else:
-            execute(_update_sql(keys, len(part)), tuple(bound) + part)
+        part = ids[a:a + step]  # the ids: a column of one value per row
+        _execute_rows(execute, _update_sql(keys, len(part)), tuple(bound), (part,))
 
 
 @functools.lru_cache(maxsize=64)

@@ -98,7 +98,9 @@ class _Input:
 
 
 def _commit(con: sqlite3.Connection, sql: dict[int, str], frames: list[tuple]) -> None:
-    """Run the statements of ``frames`` in one transaction (retried while the database is locked)."""
+    """Run the statements of ``frames`` in one transaction, retried while the database is
+    locked as :func:`neural_net.db.writer.retry_on_lock` retries (written again here: this
+    program imports the standard library only)."""
     for attempt in range(TRIES):
         try:
             con.execute("BEGIN IMMEDIATE")

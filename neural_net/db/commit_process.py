@@ -237,9 +237,7 @@ class ProcessCommitter:
         if not writes:
             return
         if not epochs_only(writes):
-            self.settle()
-            self.report()
-            commit_writes(writes, self.session)
+            self._commit_here(writes)
             return
         while len(self.inflight) >= BACKLOG and self.child is not None:
             self._read(wait=True)
@@ -247,9 +245,14 @@ class ProcessCommitter:
         try:
             self._send(writes)
         except ValueError:  # a parameter of a type marshal cannot hold: written here instead
-            self.settle()
-            self.report()
-            commit_writes(writes, self.session)
+            self._commit_here(writes)
+
+    def _commit_here(self, writes: list[Any]) -> None:
+        """Commit ``writes`` in this thread, once the blocks handed over before are committed
+        (raising their failure instead, if one is not yet reported)."""
+        self.settle()
+        self.report()
+        commit_writes(writes, self.session)
 
     def settle(self) -> None:
         """Wait until every block given is committed or dropped."""

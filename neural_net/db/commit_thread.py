@@ -158,7 +158,7 @@ def background_commits(engine: Engine) -> Iterator[None]:
         try:
             committer = ProcessCommitter(engine)
         except OSError:  # no interpreter to start (an embedded Python): the thread commits
-            committer = None
+            pass
     committer = COMMITTERS[key] = committer or _Committer(engine)
     try:
         yield
