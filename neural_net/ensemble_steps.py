@@ -133,6 +133,30 @@ def order_period(orders: np.ndarray) -> int:
     return 0
 
 
+class _HookRoute:
+    """The callbacks of one ``on_epoch_end_many`` hook, by member (``of``), and the arguments
+    of its last call, given again while the same members end their epoch (every epoch of a
+    fit in which none stops)."""
+
+    __slots__ = ("of", "members", "callbacks", "owners")
+
+    def __init__(self) -> None:
+        self.of: dict[int, list[Callback]] = {}
+        self.members: list[int] | None = None
+        self.callbacks: list[Callback] = []
+        self.owners: list[int] = []  # the member of each callback
+
+    def arguments(self, members: list[int]) -> tuple[list[Callback], list[int]]:
+        """The callbacks of ``members`` (those that ended the epoch, in order) and the member
+        of each."""
+        if members is not self.members:
+            ks = [k for k in members if k in self.of]
+            self.callbacks = [cb for k in ks for cb in self.of[k]]
+            self.owners = [k for k in ks for _ in self.of[k]]
+            self.members = members
+        return self.callbacks, self.owners
+
+
 class EnsembleSteps:
     """What :class:`~neural_net.ensemble.Ensemble` runs of its ``fit`` for each epoch (see the
     module doc); its subclass gives ``models`` (the members), ``status`` and ``errors``.
@@ -257,26 +281,26 @@ class EnsembleSteps:
             np.copyto(self.models[k].steps[i].func.W, W)
 
     @staticmethod
-    def _routes(cbs: list[list[Callback]]) -> tuple[list[list[Callback]], dict[Any, dict[int, list[Callback]]]]:
+    def _routes(cbs: list[list[Callback]]) -> tuple[list[list[Callback]], dict[Any, "_HookRoute"]]:
         """For each member, its callbacks whose ``on_epoch_end`` is called one by one; and each
         static ``on_epoch_end_many(callbacks, epoch, logs)`` of the others' classes (the store's
         recorder), with its callbacks by member: it is called once for all members' instances,
         after their other callbacks."""
         plain: list[list[Callback]] = []
-        hooks: dict[Any, dict[int, list[Callback]]] = {}
+        hooks: dict[Any, _HookRoute] = {}
         for k, lst in enumerate(cbs):
             plain.append([])
             for cb in lst:
                 hook = getattr(type(cb), "on_epoch_end_many", None)
                 if callable(hook):
-                    hooks.setdefault(hook, {}).setdefault(k, []).append(cb)
+                    hooks.setdefault(hook, _HookRoute()).of.setdefault(k, []).append(cb)
                 else:
                     plain[k].append(cb)
         return plain, hooks
 
     def _end_epoch(self, epoch: int, stack: Stack, keep: dict[int, np.ndarray], last: list, losses: np.ndarray,
                    metrics: list[np.ndarray], validation: Any, active: list[int], cbs: list[list[Callback]],
-                   plain: list[list[Callback]], hooks: dict[Any, dict[int, list[Callback]]], handles: list[bool],
+                   plain: list[list[Callback]], hooks: dict[Any, _HookRoute], handles: list[bool],
                    histories: list[History], logs_of: list[dict], on_nonfinite: str) -> set[int]:
         models, stopped = self.models, set()
         ended: list[tuple[int, int]] = []
@@ -320,10 +344,10 @@ class EnsembleSteps:
             for cb in plain[k]:
                 cb.on_epoch_end(epoch, logs)
             ended.append((r, k))
-        for hook, of in hooks.items():  # once for all the members' callbacks of its class, in the members' order
-            ks = [k for _, k in ended if k in of]
-            if ks:
-                hook([cb for k in ks for cb in of[k]], epoch, [logs_of[k] for k in ks for _ in of[k]])
+        for hook, route in hooks.items():  # once for all the members' callbacks of its class, in the members' order
+            callbacks, owners = route.arguments([k for _, k in ended] if len(ended) < len(active) else active)
+            if callbacks:
+                hook(callbacks, epoch, list(map(logs_of.__getitem__, owners)))
         for r, k in ended:
             if models[k].stop_training:
                 stopped.add(k)

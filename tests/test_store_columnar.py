@@ -14,7 +14,7 @@ import neural_net.db as db
 from neural_net.architecture import Sequential
 from neural_net.db import columnar, summary
 from neural_net.db.engine import open_database
-from neural_net.db.rows import EpochColumns, epoch_columns
+from neural_net.db.rows import EpochColumns, epoch_columns, run_columns
 from neural_net.db.schema import Architecture, Cost, Metric, RunMetric, utcnow
 from neural_net.db.commit_thread import background_commits
 from neural_net.db.writer import RunWriter, deferred_writes, settle, write_epochs
@@ -57,7 +57,7 @@ def _summary(engine):
 def test_columns_store_the_rows_and_summaries_of_the_row_path(tmp_path):
     a, b = _engine(tmp_path, "a.db"), _engine(tmp_path, "b.db")
     now = utcnow()
-    keys = [(r, "CrossEntropy", 100 + r) for r in RUNS]
+    keys = run_columns([(r, "CrossEntropy", 100 + r) for r in RUNS])
     for e, logs in _epochs():
         (at, block), = epoch_columns(keys, e, logs, now)
         assert at == [0, 1, 2]
@@ -323,7 +323,7 @@ def test_an_interrupted_ensemble_records_every_member_interrupted_with_its_epoch
 
 def _epoch_blocks():
     """``(epoch, block, heartbeat)`` of each epoch of ``_epochs()`` as epoch columns."""
-    keys = [(r, "CrossEntropy", 100 + r) for r in RUNS]
+    keys = run_columns([(r, "CrossEntropy", 100 + r) for r in RUNS])
     now = utcnow()
     for e, logs in _epochs():
         (_, block), = epoch_columns(keys, e, logs, now)

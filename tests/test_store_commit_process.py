@@ -24,7 +24,7 @@ from neural_net.db import commit_child, commit_process
 from neural_net.db.commit_process import CommitterDied, ProcessCommitter
 from neural_net.db.commit_thread import background_commits, uses_process
 from neural_net.db.engine import open_database
-from neural_net.db.rows import column_key, epoch_columns
+from neural_net.db.rows import column_key, epoch_columns, run_columns
 from neural_net.db.schema import utcnow
 from neural_net.db.writer import COMMITTERS, deferred_writes, write_epochs
 from neural_net.ensemble import Ensemble
@@ -131,7 +131,7 @@ def test_a_failing_block_is_raised_by_a_later_one_and_drops_those_after_it(tmp_p
 
 def _block(nets, epoch):
     """Epoch ``epoch`` of the runs of ``nets`` as the recorders hand it to the writer."""
-    return epoch_columns([column_key(m, m['id']) for m in nets], epoch,
+    return epoch_columns(run_columns([column_key(m, m['id']) for m in nets]), epoch,
                          [{"loss": 0.5 / epoch, "lr": 0.1}] * len(nets), utcnow())[0][1]
 
 

@@ -47,8 +47,14 @@ import sys
 import time
 from itertools import chain
 
-#: Blocks committed at most in one transaction when several wait.
-GROUP = 64
+#: Blocks committed at most in one transaction (half the parent's backlog: it goes on
+#: handing blocks over while they are committed).
+GROUP = 32
+#: Seconds a block handed over waits for those after it, to go in the same transaction: an
+#: ensemble's epochs come every few milliseconds, and each transaction writes into the log
+#: every page it touched (a leaf of each run's index, its row in ``Architecture``), so a
+#: transaction of many epochs writes a fraction of the log bytes of one per epoch.
+WINDOW = 0.05
 #: Bytes of write-ahead log after which it is checkpointed. SQLite's own checkpoints (every
 #: 1,000 pages of log) copy the pages an ensemble's epochs rewrite (a leaf of each run's index
 #: per epoch) again every few epochs, and each checkpoint syncs the log to disk, which slows the
@@ -59,6 +65,8 @@ CHECKPOINT_BYTES = 64 << 20
 #: Tries of a transaction that fails with "database is locked" (after the busy timeout).
 TRIES = 8
 _HEADER = struct.Struct("<I")
+#: An empty frame: the parent waits for the blocks it handed over (commit them now).
+FLUSH = ()
 
 
 class _Input:
@@ -83,16 +91,17 @@ class _Input:
             return None
         payload = bytes(self.buf[_HEADER.size:_HEADER.size + n])
         del self.buf[:_HEADER.size + n]
-        return marshal.loads(payload)
+        return marshal.loads(payload) if n else FLUSH
 
-    def next(self, wait: bool) -> tuple | None:
-        """The next frame; None at the end of the input or, without ``wait``, when no whole
-        frame is there yet."""
+    def next(self, wait: float | None = None) -> tuple | None:
+        """The next frame, waiting for it at most ``wait`` seconds (None: until it comes); None
+        at the end of the input or when no whole frame came in time."""
+        deadline = None if wait is None else time.monotonic() + wait
         while True:
             frame = self._frame()
             if frame is not None or self.eof:
                 return frame
-            if not wait and not select.select([self.fd], [], [], 0)[0]:
+            if deadline is not None and not select.select([self.fd], [], [], max(deadline - time.monotonic(), 0))[0]:
                 return None
             self._fill()
 
@@ -181,14 +190,16 @@ def main(argv: list[str]) -> int:
     sql: dict[int, str] = {}
     last: dict[tuple[int, int], tuple] = {}
     while True:
-        frame = source.next(wait=True)
+        frame = source.next()
         if frame is None:
             _checkpoint(con)
             return 0
-        frames = [frame]
+        if frame is FLUSH:  # nothing is held
+            continue
+        frames, until = [frame], time.monotonic() + WINDOW
         while len(frames) < GROUP:
-            more = source.next(wait=False)
-            if more is None:
+            more = source.next(wait=max(until - time.monotonic(), 0))
+            if more is None or more is FLUSH:
                 break
             frames.append(more)
         frames = [_expand(f, last) for f in frames]

@@ -57,6 +57,7 @@ BACKLOG = 64
 #: in it while the child checkpoints, so handing one over never waits.
 PIPE_BYTES = 1 << 20
 _HEADER = struct.Struct("<I")
+_FLUSH = _HEADER.pack(0)  # an empty frame: commit the blocks held now (commit_child.FLUSH)
 
 
 class CommitterDied(StoreError):
@@ -203,8 +204,12 @@ class ProcessCommitter:
         payload = marshal.dumps((self.seq + 1, tuple(new), tuple(body)))
         self.numbers, self.seq, self.last = numbers, self.seq + 1, last
         self.inflight.append((self.seq, writes))
+        self._write(_HEADER.pack(len(payload)) + payload)
+
+    def _write(self, data: bytes) -> None:
+        """Write ``data`` to the child's input (if it has ended, take its last replies)."""
         try:
-            self.child.stdin.write(_HEADER.pack(len(payload)) + payload)  # type: ignore[union-attr]
+            self.child.stdin.write(data)  # type: ignore[union-attr]
             self.child.stdin.flush()  # type: ignore[union-attr]
         except OSError:  # BrokenPipeError: the child has ended; its reply tells why
             while self.child is not None:
@@ -255,7 +260,10 @@ class ProcessCommitter:
         commit_writes(writes, self.session)
 
     def settle(self) -> None:
-        """Wait until every block given is committed or dropped."""
+        """Wait until every block given is committed or dropped (the process, which waits a
+        moment for more blocks to commit with those it holds, is told to commit them now)."""
+        if self.inflight and self.child is not None and not self.child.stdin.closed:  # type: ignore[union-attr]
+            self._write(_FLUSH)  # (closed: the process commits them as its input ends)
         while self.inflight and self.child is not None:
             self._read(wait=True)
 

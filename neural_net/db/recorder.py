@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 import traceback
 from functools import partial
+from operator import is_
 from typing import Any, Sequence
 
 from ..callbacks.base import Callback, auto_mode
@@ -65,14 +66,40 @@ class Recorder(Callback):
 
     def __init__(self, store: Any) -> None:  # a Store: its model, run_id, params, writer, snapshot_rows
         self.store = store
-        self.every: int | None = None
-        self.best_monitor: str | None = None
+        self.every = None
+        self.best_monitor = None
         self.best_mode = "min"
         self.best: float | None = None
         self._last_snapshot_epoch: int | None = None  # of the last snapshot committed
         self._queued_snapshot_epoch: int | None = None  # of the last snapshot written or held
         self._recorded_epoch = 0
         self._column_key: tuple[int, str, int] | None = None  # rows.column_key, kept for a fit
+        self._plan: _EpochPlan | None = None  # of the recorders on_epoch_end_many was last given with it first
+
+    #: Bumped each time a recorder's ``every`` or ``best_monitor`` is set: the epoch plans of
+    #: many recorders (:class:`_EpochPlan`) keep which of theirs have a checkpoint policy while
+    #: it is unchanged.
+    policies = 0
+
+    @property
+    def every(self) -> int | None:
+        """Snapshot every ``every`` epochs (None: only the final snapshot)."""
+        return self._every
+
+    @every.setter
+    def every(self, value: int | None) -> None:
+        Recorder.policies += 1
+        self._every = value
+
+    @property
+    def best_monitor(self) -> str | None:
+        """The log name whose improvement triggers a ``'best'`` snapshot, or None."""
+        return self._best_monitor
+
+    @best_monitor.setter
+    def best_monitor(self, value: str | None) -> None:
+        Recorder.policies += 1
+        self._best_monitor = value
 
     def configure(self, every: int | None, best_monitor: str | None, mode: str = "auto") -> None:
         """Set the checkpoint policy (see :meth:`Store.checkpoint_every`)."""
@@ -103,6 +130,7 @@ class Recorder(Callback):
         self._last_snapshot_epoch = self._queued_snapshot_epoch = None
         self._recorded_epoch = int(model.epoch)
         self._column_key = None
+        self._plan = None
         writer.write(costs=[rows.cost_definition(model, store.run_id, now)] if add_cost else [],
                      snapshots=[recast] if recast is not None else [],
                      replace_snapshot=initial[0] if recast is not None else None,
@@ -159,23 +187,20 @@ class Recorder(Callback):
         """
         now, epoch = utcnow(), int(epoch)
         heartbeat = dict(updated_at=now, epochs=epoch)  # the same for every run (never mutated)
-        by_engine: dict[Any, list[int]] = {}
-        for i, rec in enumerate(recorders):
-            by_engine.setdefault(rec.store.engine, []).append(i)
-        held: dict[Any, list[int]] = {}  # engine -> positions of its recorders whose writes are held
+        plan = _EpochPlan.of(recorders)
+        held: list[tuple[Any, list[int], tuple, Any]] = []  # the engines whose writes a deferred block holds
         alone: list[int] = []
-        for engine, positions in by_engine.items():
-            if recorders[positions[0]].store.writer.held:  # a deferred block is open on the engine
-                held[engine] = positions
+        for engine, positions, recs, columns in plan.engines:
+            if recs[0].store.writer.held:  # a deferred block is open on the engine
+                held.append((engine, positions, recs, columns))
             else:
                 alone += positions
         alone.sort()
         snapshotted: set[int] = set()
         own: dict[int, tuple] = {}  # the snapshots of the recorders written alone, by position
         lone = set(alone)
-        for i, (rec, lg) in enumerate(zip(recorders, logs)):
-            if rec.every is None and rec.best_monitor is None:
-                continue
+        for i in plan.policed:
+            rec, lg = recorders[i], logs[i]
             tag = rec._due(epoch, lg)
             if tag is None:
                 continue
@@ -186,10 +211,9 @@ class Recorder(Callback):
                 own[i] = snapshot
             else:
                 rec.store.writer.write(snapshots=(snapshot,))
-        for engine, positions in held.items():
-            recs = [recorders[i] for i in positions]
-            blocks = rows.epoch_columns([r._column_key or r._key() for r in recs], epoch, [logs[i] for i in positions],
-                                        now)
+        for engine, positions, recs, columns in held:
+            blocks = rows.epoch_columns(columns, epoch, logs if len(positions) == len(logs) else
+                                        [logs[i] for i in positions], now)
             for n, (_, block) in enumerate(blocks):  # the last block of an engine tells its recorders
                 write_epochs(engine, block, heartbeat, partial(Recorder._all_recorded, recs, snapshotted, epoch)
                              if n == len(blocks) - 1 else None)
@@ -212,6 +236,10 @@ class Recorder(Callback):
     def _all_recorded(recorders: Sequence["Recorder"], snapshotted: set[int], epoch: int) -> None:
         """:meth:`_recorded` of each of ``recorders`` (with a snapshot for those whose ``id``
         is in ``snapshotted``)."""
+        if not snapshotted:
+            for rec in recorders:
+                rec._recorded_epoch = epoch
+            return
         for rec in recorders:
             rec._recorded(epoch, id(rec) in snapshotted)
 
@@ -272,3 +300,36 @@ class Recorder(Callback):
                                on_commit=None if last is None else lambda: setattr(self, "_recorded_epoch", last))
         except Exception as e:  # never hide the training error behind a database one
             warn_failure(f"record the {status} status of run {store.run_id}", e)
+
+
+class _EpochPlan:
+    """What :meth:`Recorder.on_epoch_end_many` derives from its recorders alone, built once a
+    fit: kept by the first recorder and used again while it is given the same recorders (an
+    ensemble's members, every epoch; checked one by one, by identity)."""
+
+    __slots__ = ("recorders", "engines", "policed", "policies")
+
+    def __init__(self, recorders: Sequence[Recorder]) -> None:
+        self.recorders = tuple(recorders)
+        self.policies = Recorder.policies
+        #: the positions of the recorders with a checkpoint policy (snapshots every k epochs, or the best)
+        self.policed = [i for i, rec in enumerate(self.recorders) if rec.every is not None or rec.best_monitor is not None]
+        by_engine: dict[Any, list[int]] = {}
+        for i, rec in enumerate(self.recorders):
+            by_engine.setdefault(rec.store.engine, []).append(i)
+        #: each engine, its recorders' positions, those recorders and their rows.run_columns
+        self.engines: list[tuple[Any, list[int], tuple[Recorder, ...], tuple]] = []
+        for engine, positions in by_engine.items():
+            recs = tuple(self.recorders[i] for i in positions)
+            self.engines.append((engine, positions, recs, rows.run_columns([r._column_key or r._key() for r in recs])))
+
+    @classmethod
+    def of(cls, recorders: Sequence[Recorder]) -> "_EpochPlan":
+        """The plan of ``recorders``: the one their first keeps if it is theirs, else a new one."""
+        if not recorders:
+            return cls(recorders)
+        plan = recorders[0]._plan
+        if plan is None or plan.policies != Recorder.policies or len(plan.recorders) != len(recorders) \
+                or not all(map(is_, plan.recorders, recorders)):
+            plan = recorders[0]._plan = cls(recorders)
+        return plan

@@ -9,6 +9,7 @@ here touches a database (:class:`~neural_net.db.writer.RunWriter` writes them).
 ``epoch_rows``            an epoch's ``Cost`` rows (losses) and ``metric`` rows
 ``epoch_rows_many``       the epoch rows of many runs at once (an ensemble's members)
 ``epoch_columns``         the same epoch of many runs as columns (:class:`EpochColumns`)
+``run_columns``           the runs' keys as the columns ``epoch_columns`` takes
 ``new_ids``               a block of fresh ids
 ``history_rows``          the rows of every epoch of a History (or those after an epoch)
 ``snapshot_rows``         a ``snapshot`` row and its ``weight_matrix`` rows
@@ -28,6 +29,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import math
 import platform
 import secrets
@@ -295,36 +297,66 @@ def column_key(model: Any, run_id: int) -> tuple[int, str, int]:
     return int(run_id), "loss" if cost is None else repr(cost), 0 if cost is None else int(cost["id"])
 
 
-def epoch_columns(runs: list[tuple[int, str, int]], epoch: int, logs: list[dict[str, Any]],
-                  now: Any) -> list[tuple[list[int], EpochColumns]]:
-    """The epoch rows of each run of ``runs`` (:func:`column_key` of each) for its ``logs``
-    (the rows of :func:`epoch_rows`, but ids drawn per curve), as one :class:`EpochColumns`
-    per stretch of runs whose logs have the same keys, each with the positions in ``runs`` it
-    covers.
+def run_columns(runs: list[tuple[int, str, int]]) -> tuple[tuple, tuple, tuple]:
+    """The :func:`column_key` of each run of ``runs`` as three columns ``(run_ids, cost names,
+    cost ids)``: what :func:`epoch_columns` takes (a recorder of many runs builds it once a fit).
 
     Example:
-        >>> from neural_net.db.rows import epoch_columns
-        >>> runs = [(7, 'MSE', 1), (8, 'MSE', 2)]
+        >>> from neural_net.db.rows import run_columns
+        >>> run_columns([(7, 'MSE', 1), (8, 'MSE', 2)])
+        ((7, 8), ('MSE', 'MSE'), (1, 2))
+    """
+    return tuple(zip(*runs)) if runs else ((), (), ())  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(keys: tuple[str, ...]) -> tuple[tuple[str, str, int], ...]:
+    """The ``(split, name, position)`` of each log key of ``keys`` (:func:`split_logs`)."""
+    return tuple((split, name, pos) for split, name, _, pos in split_logs(dict.fromkeys(keys, 0.0)))
+
+
+def epoch_columns(runs: tuple[tuple, tuple, tuple], epoch: int, logs: list[dict[str, Any]],
+                  now: Any) -> list[tuple[list[int], EpochColumns]]:
+    """The epoch rows of the runs ``runs`` (:func:`run_columns`) for their ``logs`` (the rows
+    of :func:`epoch_rows`, but ids drawn per curve), as one :class:`EpochColumns` per stretch
+    of runs whose logs have the same keys, each with the positions in ``runs`` it covers.
+
+    Example:
+        >>> from neural_net.db.rows import epoch_columns, run_columns
+        >>> runs = run_columns([(7, 'MSE', 1), (8, 'MSE', 2)])
         >>> [(at, b.layout, b.values) for at, b in epoch_columns(runs, 3, [{'loss': 0.5, 'lr': 0.1},
         ...                                                                {'loss': 0.4, 'lr': 0.1}], None)]
         [([0, 1], (('train', 'loss', 0), ('train', 'lr', 1)), ((0.5, 0.4), (0.1, 0.1)))]
     """
     out: list[tuple[list[int], EpochColumns]] = []
-    start = 0
+    run_ids, names, cost_ids = runs
     epoch = int(epoch)
-    while start < len(runs):
+    start = 0
+    while start < len(logs):
         keys = tuple(logs[start])
-        end = start + 1
-        while end < len(runs) and tuple(logs[end]) == keys:
-            end += 1
-        lg = logs[start:end]
-        run_ids, names, cost_ids = zip(*runs[start:end])
-        layout = tuple((split, name, pos) for split, name, _, pos in split_logs(dict.fromkeys(keys, 0.0)))
-        block = EpochColumns(run_ids, epoch, now, layout, tuple(tuple(map(float, map(itemgetter(k), lg))) for k in keys),
-                             next(new_ids(len(keys) * len(lg))) if keys else 0, names, cost_ids)
-        out.append((list(range(start, end)), block))
+        end, values = _stretch(logs, start, keys)
+        out.append((list(range(start, end)),
+                    EpochColumns(run_ids[start:end], epoch, now, _layout(keys), values,
+                                 next(new_ids(len(keys) * (end - start))) if keys else 0, names[start:end],
+                                 cost_ids[start:end])))
         start = end
     return out
+
+
+def _stretch(logs: list[dict[str, Any]], start: int, keys: tuple[str, ...]) -> tuple[int, tuple[tuple[float, ...], ...]]:
+    """The end of the stretch of ``logs`` from ``start`` whose keys are ``keys``, and its
+    values, a tuple per key. From the first, all at once when each has as many keys as it and
+    its keys (an ensemble's members' logs)."""
+    if start == 0 and set(map(len, logs)) == {len(keys)}:
+        try:
+            return len(logs), tuple(tuple(map(float, map(itemgetter(k), logs))) for k in keys)
+        except KeyError:  # another key in one of them: stretch by stretch
+            pass
+    end = start + 1
+    while end < len(logs) and tuple(logs[end]) == keys:
+        end += 1
+    part = logs[start:end]
+    return end, tuple(tuple(map(float, map(itemgetter(k), part))) for k in keys)
 
 
 def history_rows(model: Any, run_id: int, h: Any, now: Any, after: int | None = None,
