@@ -91,3 +91,27 @@ def test_members_in_two_databases_failing_mid_block_store_each_epoch_once(tmp_pa
         np.testing.assert_allclose(hist["loss"], n.history.history["loss"], rtol=1e-12)
         assert list(zip(snaps["tag"], snaps["epoch"]))[:2] == [("initial", 0), ("checkpoint", 2)]
     db.dispose()
+
+
+class EveryTwoFrom(Callback):
+    """Sets its member's checkpoint policy to every 2 epochs at epoch ``epoch``."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            self.model.store.recorder.every = 2
+
+
+def test_a_checkpoint_policy_set_during_a_fit_takes_effect_at_the_next_epoch(tmp_path):
+    url = str(tmp_path / "p.db")
+    X, y = data()
+    nets = [net(k) for k in range(3)]
+    for m in nets:
+        m.open_store(url)  # no checkpoints
+    Ensemble(nets).fit(X, y, epochs=7, batch_size=8, callbacks=[[EveryTwoFrom(3)], [], []])
+    tags = [list(zip(s["tag"], s["epoch"])) for s in (db.snapshots(url, m['id']) for m in nets)]
+    assert [e for t, e in tags[0] if t == "checkpoint"] == [4, 6]
+    assert all(t != "checkpoint" for lst in tags[1:] for t, _ in lst)
+

@@ -129,6 +129,44 @@ def test_a_failing_block_is_raised_by_a_later_one_and_drops_those_after_it(tmp_p
         assert db.run_info(str(path), m['id'])["epochs"] == 3
 
 
+def test_a_failing_start_of_fit_fails_the_fit_and_nothing_after_it_is_stored(tmp_path):
+    path = tmp_path / "s.db"
+    nets = _members(path, K=3)
+    with nets[0].store.engine.begin() as c:  # the start's hyper-parameter rows cannot be written
+        c.execute(text("CREATE TRIGGER no_params BEFORE INSERT ON param "
+                       "BEGIN SELECT RAISE(ABORT, 'no params'); END"))
+    X, y = _data()
+    with pytest.raises(IntegrityError, match="no params"):
+        Ensemble(nets).fit(X, y, epochs=5, batch_size=8)
+    assert _cost_epochs(path) == []  # the epochs handed over after it are dropped
+    for m in nets:  # the failure handlers' own write stores the error
+        info = db.run_info(str(path), m['id'])
+        assert (info["status"], info["epochs"]) == ("failed", 0) and "no params" in info["error"]
+
+
+def test_the_process_commits_what_it_holds_when_the_training_waits(tmp_path):
+    import marshal
+    import select
+    import sqlite3
+    import struct
+
+    path = str(tmp_path / "w.db")
+    sqlite3.connect(path).execute("CREATE TABLE t (x REAL)").connection.commit()
+    child = subprocess.Popen([sys.executable, "-I", commit_child.__file__, path, "1000", "600"],  # a 10-minute window
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        frame = marshal.dumps((1, ((0, "INSERT INTO t VALUES (?1)"),), ((0, [(0.5,), (1.5,)], None),)))
+        child.stdin.write(struct.pack("<I", len(frame)) + frame + struct.pack("<I", 0))  # a block, then FLUSH
+        child.stdin.flush()
+        assert select.select([child.stdout], [], [], 60)[0], "the held block was not committed on FLUSH"
+        assert child.stdout.readline() == b"ok 1\n"
+        assert sqlite3.connect(path).execute("SELECT sum(x) FROM t").fetchone() == (2.0,)  # an executemany
+    finally:
+        child.stdin.close()
+        child.wait(60)
+        child.stdout.close()
+
+
 def _block(nets, epoch):
     """Epoch ``epoch`` of the runs of ``nets`` as the recorders hand it to the writer."""
     return epoch_columns(run_columns([column_key(m, m['id']) for m in nets]), epoch,

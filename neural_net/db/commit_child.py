@@ -1,6 +1,6 @@
 """The committer process's program: it writes an ensemble's epochs into one SQLite file while
 the training process goes on (see :mod:`neural_net.db.commit_process`, which starts it as
-``python -I commit_child.py DATABASE BUSY_TIMEOUT_MS``). It imports the standard library only,
+``python -I commit_child.py DATABASE BUSY_TIMEOUT_MS [WINDOW_SECONDS]``). It imports the standard library only,
 so it starts in a few milliseconds, and it holds no lock of the training process's interpreter:
 its SQLite work runs on the other core.
 
@@ -8,17 +8,19 @@ Protocol, over the child's standard input and output:
 
 * in: frames ``<uint32 length><marshal payload>``, the payload ``(seq, new, statements)``:
   ``new`` the ``(number, sql)`` of statements not sent before, ``statements`` the block's
-  ``(number, parameters, columns)`` in their order (``columns`` None, or the columns of a
-  multi-row ``INSERT``, whose values follow ``parameters`` row by row:
-  :func:`neural_net.db.columnar.row_parameters`). (:mod:`marshal` holds numbers, strings and tuples
-  only, floats exactly, ``inf`` and ``nan`` included; it reads nothing but the parent's own
-  frames, never a file or a row.)
+  ``(number, parameters, columns)`` in their order (``parameters`` a tuple, or a list of
+  tuples for an ``executemany``; ``columns`` None, or the columns of a multi-row ``INSERT``,
+  whose values follow ``parameters`` row by row:
+  :func:`neural_net.db.columnar.row_parameters`). A frame of length 0 (:data:`FLUSH`): the
+  parent waits, commit the blocks held now. (:mod:`marshal` holds numbers, strings, bytes and
+  tuples only, floats exactly, ``inf`` and ``nan`` included; it reads nothing but the parent's
+  own frames, never a file or a row.)
 * out: ``ok SEQ`` once the blocks up to ``SEQ`` are committed; ``error {json}`` (the driver
   error's class, message and statement) when a transaction fails, after which it exits.
 
-The blocks waiting when one is committed go in the same transaction (all or nothing; when
-the child keeps up, that is one block per transaction); if it fails, they are committed one by
-one up to the failing block, as they would have been alone. When its input ends (the parent closed
+A block waits up to :data:`WINDOW` seconds for those after it, and they go in one transaction
+(all or nothing, at most :data:`GROUP` blocks); if it fails, they are committed one by one up
+to the failing block, as they would have been alone. When its input ends (the parent closed
 it, or died), it commits what it has read and exits: a training process killed mid-fit loses
 none of the epochs it handed over. It runs in a session of its own, out of the terminal's
 process group, and ignores SIGINT and SIGTERM: the parent ends it by closing its input.
@@ -53,8 +55,11 @@ GROUP = 32
 #: Seconds a block handed over waits for those after it, to go in the same transaction: an
 #: ensemble's epochs come every few milliseconds, and each transaction writes into the log
 #: every page it touched (a leaf of each run's index, its row in ``Architecture``), so a
-#: transaction of many epochs writes a fraction of the log bytes of one per epoch.
-WINDOW = 0.05
+#: transaction of several epochs costs a fraction of the work and log bytes of one per epoch
+#: (W3's 200 epochs: SQLite's time 0.60 s one per transaction, 0.30 s twelve). Longer, the
+#: training waits longer for the last ones when its fit ends (:data:`FLUSH` commits them at
+#: once, but they take that long).
+WINDOW = 0.02
 #: Bytes of write-ahead log after which it is checkpointed. SQLite's own checkpoints (every
 #: 1,000 pages of log) copy the pages an ensemble's epochs rewrite (a leaf of each run's index
 #: per epoch) again every few epochs, and each checkpoint syncs the log to disk, which slows the
@@ -119,7 +124,10 @@ def _commit(con: sqlite3.Connection, sql: dict[int, str], frames: list[tuple]) -
                         if columns is not None:  # a multi-row INSERT: shared values, then the rows'
                             parameters = parameters + tuple(chain.from_iterable(zip(*columns)))
                         try:
-                            con.execute(sql[number], parameters)
+                            if isinstance(parameters, list):  # an executemany: a tuple per row
+                                con.executemany(sql[number], parameters)
+                            else:
+                                con.execute(sql[number], parameters)
                         except sqlite3.Error as e:
                             e.statement = sql[number]  # told to the parent
                             raise
@@ -179,6 +187,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     path, busy_ms = argv[0], int(argv[1])
+    window = float(argv[2]) if len(argv) > 2 else WINDOW
     con = sqlite3.connect(path, isolation_level=None, timeout=busy_ms / 1000)
     con.execute(f"PRAGMA busy_timeout = {busy_ms}")
     con.execute("PRAGMA foreign_keys = ON")
@@ -196,7 +205,7 @@ def main(argv: list[str]) -> int:
             return 0
         if frame is FLUSH:  # nothing is held
             continue
-        frames, until = [frame], time.monotonic() + WINDOW
+        frames, until = [frame], time.monotonic() + window
         while len(frames) < GROUP:
             more = source.next(wait=max(until - time.monotonic(), 0))
             if more is None or more is FLUSH:

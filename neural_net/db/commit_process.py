@@ -13,8 +13,11 @@ guarantees: blocks committed in their order, each all or nothing, at most :data:
 handed over and not yet committed, a failure raised by a later block (those after it
 dropped), ``on_commit`` of each committed block called in the training thread.
 
-A block that is not made of epoch columns (a snapshot, a status) is committed by the training
-thread itself, after the blocks before it.
+An epoch block's statements are built from its columns (:func:`~neural_net.db.writer.epoch_statements`);
+those of any other block (a fit's start and end: statuses, hyper-parameters, snapshots) are
+the ones SQLAlchemy hands to the driver when the block is executed on the probe connection,
+kept instead of run (its ``do_execute`` events). A block with a value :mod:`marshal` cannot
+hold is committed by the training thread itself, after the blocks before it.
 
 Example:
     >>> import os, tempfile
@@ -41,6 +44,7 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: the thread committer is used
     fcntl = None  # type: ignore[assignment]
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -48,7 +52,7 @@ from sqlalchemy.orm import Session
 from . import commit_child
 from .connections import BUSY_TIMEOUT
 from .errors import StoreError
-from .writer import commit_writes, committed, epoch_statements, epochs_only
+from .writer import commit_writes, committed, epoch_statements, epochs_only, execute_writes
 
 #: Blocks handed to the process and not yet committed, at most (the training waits for room;
 #: when the process is behind, the blocks waiting go in one transaction).
@@ -101,6 +105,11 @@ class ProcessCommitter:
         self.probe.exec_driver_sql("PRAGMA wal_autocheckpoint = 0")
         self.probe.commit()
         self.session = Session(bind=self.probe, expire_on_commit=False)
+        self.captured: list[tuple[str, Any, None]] | None = None  # the statements of a block being captured
+        self.listeners = [("do_execute", self._keep), ("do_executemany", self._keep),
+                          ("do_execute_no_params", lambda cursor, sql, context: self._keep(cursor, sql, (), context))]
+        for name, fn in self.listeners:
+            event.listen(engine, name, fn)
         self.numbers: dict[str, int] = {}  # statement text -> its number in the child
         self.last: dict[tuple[int, int], tuple] = {}
         self.inflight: list[tuple[int, list[Any]]] = []  # (seq, writes) handed over, not committed
@@ -111,8 +120,7 @@ class ProcessCommitter:
         try:
             self._start()
         except BaseException:  # OSError: no interpreter to run the child
-            self.session.close()
-            self.probe.close()
+            self._close()
             raise
 
     # ----- the child ------------------------------------------------------------------------
@@ -186,14 +194,38 @@ class ProcessCommitter:
                                        + (f": {detail}" if detail else ""))
         self.inflight.clear()
 
-    def _send(self, writes: list[Any]) -> None:
-        """Hand the epoch block ``writes`` to the child (started again if it is not running);
-        ValueError, before anything is sent, if a parameter is of a type :mod:`marshal`
-        cannot hold."""
+    def _keep(self, cursor: Any, sql: str, parameters: Any, context: Any) -> bool | None:
+        """The engine's ``do_execute`` (and ``do_executemany``) event: while a block is
+        captured (:meth:`_statements`), a statement of the probe connection is kept, not run."""
+        if self.captured is None or context.root_connection is not self.probe:
+            return None
+        many = isinstance(parameters, list) and context.executemany
+        self.captured.append((sql, [tuple(p) for p in parameters] if many else tuple(parameters), None))
+        return True
+
+    def _statements(self, writes: list[Any]) -> list[tuple[str, Any, Any]]:
+        """The statements that write the block ``writes``, as :func:`commit_writes` runs them
+        (an executemany's parameters as a list of rows), none run: an epoch block's from
+        :func:`epoch_statements`, another's kept from the probe connection as SQLAlchemy
+        hands them to the driver."""
+        if epochs_only(writes):
+            return epoch_statements(self.probe, writes)
+        self.captured = []
+        try:
+            execute_writes(writes, self.session)
+            return self.captured
+        finally:
+            self.captured = None
+            self.session.rollback()  # (nothing ran)
+
+    def _send(self, writes: list[Any], statements: list[tuple[str, Any, Any]]) -> None:
+        """Hand the block ``writes``, its ``statements``, to the child (started again if it is
+        not running); ValueError, before anything is sent, if a parameter is of a type
+        :mod:`marshal` cannot hold."""
         if self.child is None:
             self._start()
         numbers, new, body, last = dict(self.numbers), [], [], {}
-        for i, (sql, parameters, columns) in enumerate(epoch_statements(self.probe, writes)):
+        for i, (sql, parameters, columns) in enumerate(statements):
             number = numbers.get(sql)
             if number is None:
                 number = numbers[sql] = len(numbers)
@@ -241,14 +273,12 @@ class ProcessCommitter:
         self.report()
         if not writes:
             return
-        if not epochs_only(writes):
-            self._commit_here(writes)
-            return
+        statements = self._statements(writes)
         while len(self.inflight) >= BACKLOG and self.child is not None:
             self._read(wait=True)
         self.report()
         try:
-            self._send(writes)
+            self._send(writes, statements)
         except ValueError:  # a parameter of a type marshal cannot hold: written here instead
             self._commit_here(writes)
 
@@ -283,8 +313,14 @@ class ProcessCommitter:
                     threading.Thread(target=_reap, args=(child,), name="neural_net-committer-reaper",
                                      daemon=True).start()
         finally:
-            self.session.close()
-            self.probe.close()
+            self._close()
+
+    def _close(self) -> None:
+        """Close the connections; remove the engine's listeners."""
+        for name, fn in self.listeners:
+            event.remove(self.engine, name, fn)
+        self.session.close()
+        self.probe.close()
 
 
 def _reap(child: subprocess.Popen) -> None:

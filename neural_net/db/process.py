@@ -77,7 +77,14 @@ def identity() -> tuple[int, str, str | None]:
         True
     """
     pid = os.getpid()
-    return pid, hostname(), process_token(pid)
+    return pid, hostname(), _own_token(pid)
+
+
+@lru_cache(maxsize=4)
+def _own_token(pid: int) -> str | None:
+    """:func:`process_token` of this process, whose pid is ``pid`` (read once: it does not
+    change while the process lives; a forked child has a pid of its own)."""
+    return process_token(pid)
 
 
 def is_alive(pid: int | None, token: str | None = None) -> bool:

@@ -437,22 +437,37 @@ def epoch_statements(conn: Connection, writes: list[Any]) -> columnar.Statements
     return out
 
 
+def execute_writes(writes: list[Any], session: Session) -> None:
+    """Execute, not commit, the statements of ``writes`` (:class:`_Write` and
+    :class:`_EpochWrite`, a :func:`deferred_writes` block) in ``session``'s transaction, as
+    :func:`commit_writes` runs them.
+
+    Example:
+        >>> from sqlalchemy.orm import Session
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.writer import execute_writes
+        >>> with Session(open_database("sqlite://")) as session:
+        ...     execute_writes([], session)
+    """
+    plain: list[_Write] = []
+    for a, b in _stretches(writes):
+        if isinstance(writes[a], _EpochWrite):
+            _execute_epochs(session.connection(), writes[a:b])
+        elif b - a == 1:
+            writes[a].writer._execute(session, **writes[a].rows)
+        else:
+            _execute_merged(session, writes[a:b])
+        plain += [w for w in writes[a:b] if isinstance(w, _Write)]
+    if plain:
+        record_epochs(session.connection(), [r for w in plain for r in w.rows["costs"]],
+                      [r for w in plain for r in w.rows["metrics"]])  # the runs' run_metric rows
+
+
 def _session_attempt(writes: list[Any], session: Session) -> Callable[[], None]:
     """One try of :func:`commit_writes` in ``session``."""
     def attempt() -> None:
         try:
-            plain: list[_Write] = []
-            for a, b in _stretches(writes):
-                if isinstance(writes[a], _EpochWrite):
-                    _execute_epochs(session.connection(), writes[a:b])
-                elif b - a == 1:
-                    writes[a].writer._execute(session, **writes[a].rows)
-                else:
-                    _execute_merged(session, writes[a:b])
-                plain += [w for w in writes[a:b] if isinstance(w, _Write)]
-            if plain:
-                record_epochs(session.connection(), [r for w in plain for r in w.rows["costs"]],
-                              [r for w in plain for r in w.rows["metrics"]])  # the runs' run_metric rows
+            execute_writes(writes, session)
             session.commit()
         except BaseException:
             session.rollback()
