@@ -176,8 +176,9 @@ class Ensemble(EnsembleSteps):
         ``commit_every``: epochs of all stored members written per transaction (default 1: one
         transaction per epoch for all members). The transactions are committed while the next
         epochs train, in order: by a process of their own for a SQLite file on POSIX
-        (:mod:`neural_net.db.commit_process`; when it is behind, the epochs waiting go in one
-        transaction), by a thread otherwise (at most two waiting).
+        (:mod:`neural_net.db.commit_process`; the epochs handed to it within 20 ms, or
+        waiting while it is behind, go in one transaction), by a thread otherwise (at most two
+        waiting).
         More epochs per transaction make recording cheaper; every commit
         still holds whole epochs of every member, so a crash leaves each committed epoch
         readable (up to ``commit_every - 1`` epochs of the last block are lost on a hard kill,

@@ -55,7 +55,8 @@ from .errors import StoreError
 from .writer import commit_writes, committed, epoch_statements, epochs_only, execute_writes
 
 #: Blocks handed to the process and not yet committed, at most (the training waits for room;
-#: when the process is behind, the blocks waiting go in one transaction).
+#: the process commits those that come within its window, at most half of these, in one
+#: transaction: :data:`~neural_net.db.commit_child.WINDOW`).
 BACKLOG = 64
 #: Bytes asked for the pipe to the child (Linux): the backlog's frames (W3: 9 KB an epoch) fit
 #: in it while the child checkpoints, so handing one over never waits.
