@@ -48,6 +48,25 @@ from . import process, rows
 from .schema import utcnow
 from .writer import IfNull, settle, warn_failure, write_epochs
 
+
+class _PolicySetting:
+    """A checkpoint setting of a :class:`Recorder` (``every``, ``best_monitor``): setting it
+    bumps :attr:`Recorder.policies`."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attr = "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self if obj is None else getattr(obj, self.attr)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        Recorder.policies += 1
+        setattr(obj, self.attr, value)
+
+
 class Recorder(Callback):
     """Writes a run's training to its :class:`~neural_net.db.store.Store` (see the module doc).
 
@@ -81,25 +100,8 @@ class Recorder(Callback):
     #: it is unchanged.
     policies = 0
 
-    @property
-    def every(self) -> int | None:
-        """Snapshot every ``every`` epochs (None: only the final snapshot)."""
-        return self._every
-
-    @every.setter
-    def every(self, value: int | None) -> None:
-        Recorder.policies += 1
-        self._every = value
-
-    @property
-    def best_monitor(self) -> str | None:
-        """The log name whose improvement triggers a ``'best'`` snapshot, or None."""
-        return self._best_monitor
-
-    @best_monitor.setter
-    def best_monitor(self, value: str | None) -> None:
-        Recorder.policies += 1
-        self._best_monitor = value
+    every = _PolicySetting("Snapshot every ``every`` epochs (None: only the final snapshot).")
+    best_monitor = _PolicySetting("The log name whose improvement triggers a ``'best'`` snapshot, or None.")
 
     def configure(self, every: int | None, best_monitor: str | None, mode: str = "auto") -> None:
         """Set the checkpoint policy (see :meth:`Store.checkpoint_every`)."""
