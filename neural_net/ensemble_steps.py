@@ -47,15 +47,22 @@ def one_per_database(models: Sequence[Any]) -> list[Any]:
     return out
 
 
+def _store_methods(models: Sequence[Any], method: str) -> Iterator[Any]:
+    """``store.<method>`` of the members' stores that have it, once per database (the stores'
+    ``engine``; duck-typed: the engine knows nothing of the database layer)."""
+    for m in one_per_database(models):
+        fn = getattr(m.store, method, None)
+        if callable(fn):
+            yield fn
+
+
 @contextmanager
 def _per_database(models: Sequence[Any], method: str) -> Iterator[None]:
-    """Enter ``store.<method>()`` of the members' stores that have it, once per database (the
-    stores' ``engine``): the others would nest in the first one."""
+    """Enter ``store.<method>()`` of the members' stores that have it, once per database: the
+    others would nest in the first one."""
     with ExitStack() as stack:
-        for m in one_per_database(models):
-            enter = getattr(m.store, method, None)
-            if callable(enter):
-                stack.enter_context(enter())
+        for enter in _store_methods(models, method):
+            stack.enter_context(enter())
         yield
 
 
@@ -109,10 +116,8 @@ def settle_writes(models: Sequence[Any]) -> None:
         >>> from neural_net.ensemble_steps import settle_writes
         >>> settle_writes([Sequential([Dense(1, input_dim=2)], 'mse')])
     """
-    for m in one_per_database(models):
-        settle = getattr(m.store, "settle", None)
-        if callable(settle):
-            settle()
+    for settle in _store_methods(models, "settle"):
+        settle()
 
 
 def order_period(orders: np.ndarray) -> int:

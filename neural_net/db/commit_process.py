@@ -268,9 +268,9 @@ class ProcessCommitter:
             raise error
 
     def submit(self, writes: list[Any]) -> None:
-        """Commit ``writes`` after those given before (epoch columns in the process, any other
-        block here, once those before it are committed); raises the failure of an earlier block
-        instead, if one is not yet reported (``writes`` are then dropped)."""
+        """Commit ``writes`` after those given before, in the process (here, once those before
+        it are committed, if a value cannot be handed over); raises the failure of an earlier
+        block instead, if one is not yet reported (``writes`` are then dropped)."""
         self.report()
         if not writes:
             return
