@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from contextlib import ExitStack
 from typing import Any, Callable, Sequence
 
@@ -66,7 +67,8 @@ from .architecture import Sequential
 from .callbacks.base import Callback, History
 from .checks import positive_int
 from .divergence import check_policy
-from .ensemble_steps import EnsembleSteps, background_writes, grouped_writes, one_per_database, settle_writes
+from .ensemble_steps import (FINAL_STRETCH, EnsembleSteps, background_writes, commit_soon, grouped_writes,
+                             one_per_database, settle_writes)
 from .interrupts import sigterm_as_exit
 from .layers import Activation, Fullyconnected
 from .loop import check_X, check_y
@@ -327,6 +329,7 @@ class Ensemble(EnsembleSteps):
         order_rows = np.empty((len(chunk), n), dtype=np.int64) if shuffle else None  # the epochs' orders
         pending: ExitStack | None = None  # the open transaction of the epochs not yet committed
         held = 0  # epochs it holds
+        began = time.perf_counter()
         with sigterm_as_exit():
             try:
                 with grouped_writes([models[k] for k in chunk]):
@@ -373,6 +376,8 @@ class Ensemble(EnsembleSteps):
                     if held >= commit_every or stopped or e == epochs - 1:
                         pending.close()
                         pending, held = None, 0
+                        if stores and (epochs - e - 1) * (time.perf_counter() - began) <= FINAL_STRETCH * (e + 1):
+                            commit_soon(stores)  # the fit ends in a moment: have little left to wait for then
                     if stopped:  # stopped members leave the stack, their optimizer state with them
                         rows = [r for r, k in enumerate(active) if k not in stopped]
                         self._save_optimizer_state(opt, [k for k in active if k in stopped], active)

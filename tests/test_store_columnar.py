@@ -380,3 +380,43 @@ def test_the_driver_executor_raises_the_errors_sqlalchemy_raises(tmp_path):
     with engine.connect() as c:
         with pytest.raises(OperationalError, match="no such table"):
             columnar.driver_executor(c)("INSERT INTO nosuch VALUES (?1)", (1,))
+
+
+@pytest.mark.parametrize("limit", [None, 8])
+def test_an_epoch_writer_kept_from_epoch_to_epoch_writes_what_a_new_one_writes(tmp_path, monkeypatch, limit):
+    if limit is not None:
+        monkeypatch.setattr(columnar, "_limit", lambda conn: limit)  # each curve in several statements
+    a, b = _engine(tmp_path, "a.db"), _engine(tmp_path, "b.db")
+    keys = run_columns([(r, "CrossEntropy", 100 + r) for r in RUNS])
+    now = utcnow()
+    with a.connect() as ca:
+        kept = columnar.EpochWriter(ca)
+        for e, logs in _epochs():
+            if e == 2:  # another shape of block: no val_loss this epoch
+                logs = [{k: v for k, v in lg.items() if k != "val_loss"} for lg in logs]
+            (_, block), = epoch_columns(keys, e, logs, now)
+            beat = dict(updated_at=now, epochs=e)
+            with ca.begin():
+                kept.write(block, ca.exec_driver_sql)
+                kept.heartbeat(RUNS, beat, ca.exec_driver_sql)
+            with b.begin() as cb:
+                columnar.write_epoch(cb, block)
+                columnar.heartbeat(cb, list(RUNS), beat)
+    for T, cols in ((Cost.__table__, ["id", "Architecture_id", "value", "name", "Cost_id", "epoch", "split",
+                                      "created_at", "updated_at"]),
+                    (Metric.__table__, ["id", "Architecture_id", "epoch", "split", "name", "value", "position",
+                                        "created_at"]),
+                    (Architecture.__table__, ["Architecture_id", "epochs", "updated_at"])):
+        assert _table(a, T, cols) == _table(b, T, cols)
+    assert _summary(a) == _summary(b)
+    assert {r[0] for r in _table(a, Cost.__table__, ["epoch"])} == {1, 2, 3}
+    assert len(_table(a, Cost.__table__, ["id"])) == 3 * 2 + 3 + 3 * 2  # epoch 2 without its val_loss
+
+
+def test_an_epoch_writer_is_for_sqlite():
+    class Conn:
+        class dialect:
+            name = "postgresql"
+
+    with pytest.raises(ValueError, match="EpochWriter: expected a SQLite connection, got 'postgresql'"):
+        columnar.EpochWriter(Conn())

@@ -307,3 +307,64 @@ def test_ctrl_c_on_the_process_group_leaves_interrupted_runs_with_every_epoch(tm
         hist = db.history(str(path), rid)
         assert info["status"] == "interrupted"
         assert list(hist.index) == list(range(1, info["epochs"] + 1)) and info["epochs"] >= 4  # 5 was ending
+
+
+def test_a_flush_commits_the_blocks_already_sent_with_those_held(tmp_path):
+    import marshal
+    import select
+    import sqlite3
+    import struct
+
+    path = str(tmp_path / "f.db")
+    sqlite3.connect(path).execute("CREATE TABLE t (x REAL)").connection.commit()
+    child = subprocess.Popen([sys.executable, "-I", commit_child.__file__, path, "1000", "600"],  # a 10-minute window
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        first = marshal.dumps((1, ((0, "INSERT INTO t VALUES (?1)"),), ((0, (0.5,), None),)))
+        second = marshal.dumps((2, (), ((0, (1.5,), None),)))
+        child.stdin.write(struct.pack("<I", len(first)) + first + struct.pack("<I", 0)  # a block, FLUSH, a block
+                          + struct.pack("<I", len(second)) + second)
+        child.stdin.flush()
+        assert select.select([child.stdout], [], [], 60)[0], "the blocks were not committed on FLUSH"
+        assert child.stdout.readline() == b"ok 2\n"  # both, in one transaction, without waiting out the window
+        assert sqlite3.connect(path).execute("SELECT sum(x) FROM t").fetchone() == (2.0,)
+    finally:
+        child.stdin.close()
+        child.wait(60)
+        child.stdout.close()
+
+
+def test_commit_soon_has_the_process_commit_its_blocks_without_the_training_waiting(tmp_path, monkeypatch):
+    import select
+
+    path = tmp_path / "soon.db"
+    nets = _members(path, K=3)
+    engine = nets[0].store.engine
+    monkeypatch.setattr(ProcessCommitter, "window", 600.0)  # it would hold a block for 10 minutes
+    with background_commits(engine):
+        committer = COMMITTERS[engine, threading.get_ident()]
+        assert isinstance(committer, ProcessCommitter)
+        with deferred_writes(engine):
+            write_epochs(engine, _block(nets, 1), dict(epochs=1))
+        assert committer.inflight
+        nets[0].store.commit_soon()  # does not wait
+        assert select.select([committer.child.stdout], [], [], 60)[0], "commit_soon did not have the block committed"
+        committer.report()
+        assert not committer.inflight and _cost_epochs(path) == [1]
+
+
+def test_the_last_moments_of_a_fit_are_committed_as_they_come(tmp_path, monkeypatch):
+    from neural_net import ensemble
+    from neural_net.db.store import Store
+
+    calls = []
+    real = Store.commit_soon
+    monkeypatch.setattr(Store, "commit_soon", lambda self: (calls.append(self.model.epoch), real(self))[1])
+    X, y = _data()
+    for stretch, expected in ((0.0, [5]), (float("inf"), [1, 2, 3, 4, 5])):
+        monkeypatch.setattr(ensemble, "FINAL_STRETCH", stretch)
+        calls.clear()
+        nets = _members(tmp_path / f"stretch{stretch}.db", K=3)
+        Ensemble(nets).fit(X, y, epochs=5, batch_size=8)
+        assert calls == expected  # once per database, after the epochs expected to end within the stretch
+        assert _cost_epochs(tmp_path / f"stretch{stretch}.db") == [1, 2, 3, 4, 5]

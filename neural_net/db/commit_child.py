@@ -12,7 +12,8 @@ Protocol, over the child's standard input and output:
   tuples for an ``executemany``; ``columns`` None, or the columns of a multi-row ``INSERT``,
   whose values follow ``parameters`` row by row:
   :func:`neural_net.db.columnar.row_parameters`). A frame of length 0 (:data:`FLUSH`): the
-  parent waits, commit the blocks held now. (:mod:`marshal` holds numbers, strings, bytes and
+  parent waits, or its fit is about to end: commit the blocks held now, with those already
+  in the pipe, without waiting out the window. (:mod:`marshal` holds numbers, strings, bytes and
   tuples only, floats exactly, ``inf`` and ``nan`` included; it reads nothing but the parent's
   own frames, never a file or a row.)
 * out: ``ok SEQ`` once the blocks up to ``SEQ`` are committed; ``error {json}`` (the driver
@@ -208,8 +209,11 @@ def main(argv: list[str]) -> int:
         frames, until = [frame], time.monotonic() + window
         while len(frames) < GROUP:
             more = source.next(wait=max(until - time.monotonic(), 0))
-            if more is None or more is FLUSH:
+            if more is None:
                 break
+            if more is FLUSH:  # commit now, with the blocks that have come already
+                until = 0.0
+                continue
             frames.append(more)
         frames = [_expand(f, last) for f in frames]
         for f in frames:

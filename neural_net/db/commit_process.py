@@ -50,6 +50,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from . import commit_child
+from .columnar import EpochWriter
 from .connections import BUSY_TIMEOUT
 from .errors import StoreError
 from .writer import commit_writes, committed, epoch_statements, epochs_only, execute_writes
@@ -98,6 +99,10 @@ class ProcessCommitter:
         >>> c = ProcessCommitter(engine); c.settle(); c.stop()
     """
 
+    #: Seconds the process waits for more blocks to commit with one it holds
+    #: (:data:`~neural_net.db.commit_child.WINDOW`).
+    window = commit_child.WINDOW
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # the dialect, bind processors and variable limit of the statements; and the connection of
@@ -106,6 +111,7 @@ class ProcessCommitter:
         self.probe.exec_driver_sql("PRAGMA wal_autocheckpoint = 0")
         self.probe.commit()
         self.session = Session(bind=self.probe, expire_on_commit=False)
+        self.epochs = EpochWriter(self.probe)  # what each epoch's statements share, kept
         self.captured: list[tuple[str, Any, None]] | None = None  # the statements of a block being captured
         self.listeners = [("do_execute", self._keep), ("do_executemany", self._keep),
                           ("do_execute_no_params", lambda cursor, sql, context: self._keep(cursor, sql, (), context))]
@@ -131,7 +137,7 @@ class ProcessCommitter:
         self.replies = b""
         self.child = subprocess.Popen(
             [sys.executable, "-I", commit_child.__file__, str(self.engine.url.database),
-             str(int(BUSY_TIMEOUT * 1000))],
+             str(int(BUSY_TIMEOUT * 1000)), repr(float(self.window))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
             start_new_session=True)  # Ctrl-C at the terminal reaches the training process only
         assert self.child.stdout is not None and self.child.stdin is not None
@@ -210,7 +216,7 @@ class ProcessCommitter:
         :func:`epoch_statements`, another's kept from the probe connection as SQLAlchemy
         hands them to the driver."""
         if epochs_only(writes):
-            return epoch_statements(self.probe, writes)
+            return epoch_statements(self.probe, writes, self.epochs)
         self.captured = []
         try:
             execute_writes(writes, self.session)
@@ -290,11 +296,17 @@ class ProcessCommitter:
         self.report()
         commit_writes(writes, self.session)
 
+    def commit_soon(self) -> None:
+        """Tell the process to commit the blocks it holds now, without waiting out its window
+        for more (:data:`~neural_net.db.commit_child.FLUSH`); this does not wait. An ensemble
+        calls it in the last moments of a fit, so that little is left to commit when it ends."""
+        if self.inflight and self.child is not None and not self.child.stdin.closed:  # type: ignore[union-attr]
+            self._write(_FLUSH)  # (closed: the process commits them as its input ends)
+
     def settle(self) -> None:
         """Wait until every block given is committed or dropped (the process, which waits a
         moment for more blocks to commit with those it holds, is told to commit them now)."""
-        if self.inflight and self.child is not None and not self.child.stdin.closed:  # type: ignore[union-attr]
-            self._write(_FLUSH)  # (closed: the process commits them as its input ends)
+        self.commit_soon()
         while self.inflight and self.child is not None:
             self._read(wait=True)
 

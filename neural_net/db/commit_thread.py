@@ -84,6 +84,9 @@ class _Committer:
             raise
         self.queue.put(writes)
 
+    def commit_soon(self) -> None:
+        """Nothing to do: the thread commits each block as soon as it can."""
+
     def settle(self) -> None:
         """Wait until every block given is committed or dropped."""
         if threading.current_thread() is not self.thread:

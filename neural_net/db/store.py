@@ -46,7 +46,7 @@ from .engine import ENGINES, discard_reserved, open_database, resolve_url
 from .recorder import Recorder
 from .schema import Architecture, Param, Snapshot, utcnow
 from .commit_thread import background_commits
-from .writer import RunWriter, deferred_writes, retry_on_lock, settle
+from .writer import RunWriter, commit_soon, deferred_writes, retry_on_lock, settle
 
 class Store:
     """A run stored in a database (see the module doc).
@@ -287,6 +287,19 @@ class Store:
             >>> Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://").store.settle()
         """
         settle(self.engine, report=True)
+
+    def commit_soon(self) -> None:
+        """Ask the database's background committer (:meth:`background`) to commit what this
+        thread handed to it without waiting for more blocks to group with it; this does not
+        wait. An :class:`~neural_net.ensemble.Ensemble` calls it in the last moments of its
+        ``fit``, so that little is left to wait for when it ends.
+
+        Example:
+            >>> from neural_net.architecture import Sequential
+            >>> from neural_net.layers import Dense
+            >>> Sequential([Dense(1, input_dim=2)], 'mse', store="sqlite://").store.commit_soon()
+        """
+        commit_soon(self.engine)
 
     def close(self) -> None:
         """Close the session (staged, uncommitted snapshots are dropped). The engine stays in

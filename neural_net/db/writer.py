@@ -418,11 +418,13 @@ def committed(writes: list[Any]) -> None:
             w.on_commit()
 
 
-def epoch_statements(conn: Connection, writes: list[Any]) -> columnar.Statements:
+def epoch_statements(conn: Connection, writes: list[Any],
+                     kept: columnar.EpochWriter | None = None) -> columnar.Statements:
     """The SQLite statements that write the block ``writes`` of epoch columns
     (:func:`epochs_only`) on ``conn``'s database, in order, as :func:`commit_writes` runs them,
     without running any (:class:`~neural_net.db.columnar.Statements`): for a process of its own
-    to run in one transaction (:mod:`neural_net.db.commit_process`).
+    to run in one transaction (:mod:`neural_net.db.commit_process`). ``kept``: an
+    :class:`~neural_net.db.columnar.EpochWriter` of ``conn`` kept from block to block.
 
     Example:
         >>> from neural_net.db.engine import open_database
@@ -433,7 +435,7 @@ def epoch_statements(conn: Connection, writes: list[Any]) -> columnar.Statements
     """
     out = columnar.Statements()
     if writes:
-        _execute_epochs(conn, writes, out)
+        _execute_epochs(conn, writes, out, kept)
     return out
 
 
@@ -502,15 +504,25 @@ def _stretches(writes: list[Any]) -> Iterator[tuple[int, int]]:
             a = i
 
 
-def _execute_epochs(conn: Any, writes: list[_EpochWrite], execute: columnar.Execute | None = None) -> None:
-    """Write the epoch columns of ``writes`` (:func:`neural_net.db.columnar.write_epoch`), then
-    each run's last heartbeat of them: on SQLite one ``UPDATE ... IN`` per set of values (each
-    statement run by ``execute``, default ``conn.exec_driver_sql``), elsewhere one ``executemany``."""
-    for w in writes:
-        columnar.write_epoch(conn, w.block, execute)
+def _execute_epochs(conn: Any, writes: list[_EpochWrite], execute: columnar.Execute | None = None,
+                    kept: columnar.EpochWriter | None = None) -> None:
+    """Write the epoch columns of ``writes`` (:func:`neural_net.db.columnar.write_epoch`; on
+    SQLite by ``kept``, an :class:`~neural_net.db.columnar.EpochWriter` of ``conn``, or a new
+    one), then each run's last heartbeat of them: on SQLite one ``UPDATE ... IN`` per set of
+    values (each statement run by ``execute``, default ``conn.exec_driver_sql``), elsewhere
+    one ``executemany``."""
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        epochs = columnar.EpochWriter(conn) if kept is None else kept
+        execute = conn.exec_driver_sql if execute is None else execute
+        for w in writes:
+            epochs.write(w.block, execute)
+    else:
+        for w in writes:
+            columnar.write_epoch(conn, w.block, execute)
     if len(writes) == 1:  # an epoch of all: one heartbeat
         w = writes[0]
-        same = {tuple(w.update_run.items()): list(w.block.run_ids)} if w.update_run else {}
+        same: dict[tuple, Any] = {tuple(w.update_run.items()): w.block.run_ids} if w.update_run else {}
     else:
         last: dict[int, Row] = {}
         for w in writes:
@@ -524,8 +536,8 @@ def _execute_epochs(conn: Any, writes: list[_EpochWrite], execute: columnar.Exec
     runs = Architecture.__table__
     for items, rids in same.items():
         values = dict(items)
-        if conn.dialect.name == "sqlite":
-            columnar.heartbeat(conn, rids, values, execute)
+        if sqlite:
+            epochs.heartbeat(rids, values, execute)  # type: ignore[arg-type]
         else:
             keys = tuple(values)
             execute_many(conn, _heartbeat(keys), [dict(run__id=r, **{"v__" + k: values[k] for k in keys}) for r in rids],
@@ -617,7 +629,7 @@ def deferred_writes(engine: Engine) -> Iterator[None]:
 
 #: The background committers by (engine, thread that hands them blocks): kept by
 #: :func:`neural_net.db.commit_thread.background_commits`, used by :func:`deferred_writes` and
-#: :func:`settle` (each has ``submit(writes)`` and ``settle()``).
+#: :func:`settle` (each has ``submit(writes)``, ``commit_soon()`` and ``settle()``).
 COMMITTERS: dict[tuple[Engine, int], Any] = {}
 
 
@@ -638,6 +650,21 @@ def settle(engine: Engine, report: bool = False) -> None:
         committer.settle()
         if report:
             committer.report()
+
+
+def commit_soon(engine: Engine) -> None:
+    """Ask ``engine``'s background committer (of this thread) to commit the blocks handed to it
+    without waiting for more to group with them; this does not wait (:func:`settle` does).
+    Nothing to do without one.
+
+    Example:
+        >>> from neural_net.db.engine import open_database
+        >>> from neural_net.db.writer import commit_soon
+        >>> commit_soon(open_database("sqlite://"))
+    """
+    committer = COMMITTERS.get((engine, threading.get_ident()))
+    if committer is not None:
+        committer.commit_soon()
 
 
 def warn_failure(what: str, error: BaseException) -> None:
