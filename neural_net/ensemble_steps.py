@@ -123,8 +123,7 @@ def settle_writes(models: Sequence[Any]) -> None:
         >>> from neural_net.ensemble_steps import settle_writes
         >>> settle_writes([Sequential([Dense(1, input_dim=2)], 'mse')])
     """
-    for settle in _store_methods(models, "settle"):
-        settle()
+    _call_stores(models, "settle")
 
 
 def commit_soon(models: Sequence[Any]) -> None:
@@ -138,8 +137,13 @@ def commit_soon(models: Sequence[Any]) -> None:
         >>> from neural_net.ensemble_steps import commit_soon
         >>> commit_soon([Sequential([Dense(1, input_dim=2)], 'mse')])
     """
-    for soon in _store_methods(models, "commit_soon"):
-        soon()
+    _call_stores(models, "commit_soon")
+
+
+def _call_stores(models: Sequence[Any], method: str) -> None:
+    """Call ``store.<method>()`` of the members' stores that have it, once per database."""
+    for fn in _store_methods(models, method):
+        fn()
 
 
 def order_period(orders: np.ndarray) -> int:

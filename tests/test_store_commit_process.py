@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 import neural_net.db as db
 from neural_net.architecture import Sequential
-from neural_net.db import commit_child, commit_process
+from neural_net.db import columnar, commit_child, commit_process
 from neural_net.db.commit_process import CommitterDied, ProcessCommitter
 from neural_net.db.commit_thread import background_commits, uses_process
 from neural_net.db.engine import open_database
@@ -85,7 +85,10 @@ def test_a_sqlite_file_is_committed_by_a_process_unless_told_otherwise(tmp_path,
     assert uses_process(engine)
 
 
-def test_the_process_stores_the_same_runs_as_the_thread(tmp_path, monkeypatch):
+@pytest.mark.parametrize("limit", [None, 8])
+def test_the_process_stores_the_same_runs_as_the_thread(tmp_path, monkeypatch, limit):
+    if limit is not None:  # each epoch's curves and heartbeat in statements of a few rows
+        monkeypatch.setattr(columnar, "_limit", lambda conn: limit)
     X, y = _data()
     kw = dict(epochs=12, batch_size=8, validation_data=_data(12, 1))
     spawned = []
@@ -144,27 +147,48 @@ def test_a_failing_start_of_fit_fails_the_fit_and_nothing_after_it_is_stored(tmp
         assert (info["status"], info["epochs"]) == ("failed", 0) and "no params" in info["error"]
 
 
-def test_the_process_commits_what_it_holds_when_the_training_waits(tmp_path):
-    import marshal
+def _child_reply(tmp_path, data):
+    """Write ``data`` to a committer process with a 10-minute window on a table ``t (x)``: its
+    first reply (within a minute) and ``sum(x)`` then."""
     import select
     import sqlite3
-    import struct
 
     path = str(tmp_path / "w.db")
     sqlite3.connect(path).execute("CREATE TABLE t (x REAL)").connection.commit()
-    child = subprocess.Popen([sys.executable, "-I", commit_child.__file__, path, "1000", "600"],  # a 10-minute window
+    child = subprocess.Popen([sys.executable, "-I", commit_child.__file__, path, "1000", "600"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
-        frame = marshal.dumps((1, ((0, "INSERT INTO t VALUES (?1)"),), ((0, [(0.5,), (1.5,)], None),)))
-        child.stdin.write(struct.pack("<I", len(frame)) + frame + struct.pack("<I", 0))  # a block, then FLUSH
+        child.stdin.write(data)
         child.stdin.flush()
-        assert select.select([child.stdout], [], [], 60)[0], "the held block was not committed on FLUSH"
-        assert child.stdout.readline() == b"ok 1\n"
-        assert sqlite3.connect(path).execute("SELECT sum(x) FROM t").fetchone() == (2.0,)  # an executemany
+        assert select.select([child.stdout], [], [], 60)[0], "the blocks held were not committed on FLUSH"
+        return child.stdout.readline(), sqlite3.connect(path).execute("SELECT sum(x) FROM t").fetchone()[0]
     finally:
         child.stdin.close()
         child.wait(60)
         child.stdout.close()
+
+
+def _frame(payload):
+    import marshal
+    import struct
+
+    data = marshal.dumps(payload)
+    return struct.pack("<I", len(data)) + data
+
+
+FLUSH = b"\0\0\0\0"  # a frame of length 0
+
+
+def test_the_process_commits_what_it_holds_when_the_training_waits(tmp_path):
+    block = _frame((1, ((0, "INSERT INTO t VALUES (?1)"),), ((0, [(0.5,), (1.5,)], None),)))  # an executemany
+    assert _child_reply(tmp_path, block + FLUSH) == (b"ok 1\n", 2.0)
+
+
+def test_a_flush_commits_the_blocks_already_sent_with_those_held(tmp_path):
+    first = _frame((1, ((0, "INSERT INTO t VALUES (?1)"),), ((0, (0.5,), None),)))
+    second = _frame((2, (), ((0, (1.5,), None),)))
+    # both, in one transaction, without waiting out the window
+    assert _child_reply(tmp_path, first + FLUSH + second) == (b"ok 2\n", 2.0)
 
 
 def _block(nets, epoch):
@@ -307,31 +331,6 @@ def test_ctrl_c_on_the_process_group_leaves_interrupted_runs_with_every_epoch(tm
         hist = db.history(str(path), rid)
         assert info["status"] == "interrupted"
         assert list(hist.index) == list(range(1, info["epochs"] + 1)) and info["epochs"] >= 4  # 5 was ending
-
-
-def test_a_flush_commits_the_blocks_already_sent_with_those_held(tmp_path):
-    import marshal
-    import select
-    import sqlite3
-    import struct
-
-    path = str(tmp_path / "f.db")
-    sqlite3.connect(path).execute("CREATE TABLE t (x REAL)").connection.commit()
-    child = subprocess.Popen([sys.executable, "-I", commit_child.__file__, path, "1000", "600"],  # a 10-minute window
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    try:
-        first = marshal.dumps((1, ((0, "INSERT INTO t VALUES (?1)"),), ((0, (0.5,), None),)))
-        second = marshal.dumps((2, (), ((0, (1.5,), None),)))
-        child.stdin.write(struct.pack("<I", len(first)) + first + struct.pack("<I", 0)  # a block, FLUSH, a block
-                          + struct.pack("<I", len(second)) + second)
-        child.stdin.flush()
-        assert select.select([child.stdout], [], [], 60)[0], "the blocks were not committed on FLUSH"
-        assert child.stdout.readline() == b"ok 2\n"  # both, in one transaction, without waiting out the window
-        assert sqlite3.connect(path).execute("SELECT sum(x) FROM t").fetchone() == (2.0,)
-    finally:
-        child.stdin.close()
-        child.wait(60)
-        child.stdout.close()
 
 
 def test_commit_soon_has_the_process_commit_its_blocks_without_the_training_waiting(tmp_path, monkeypatch):

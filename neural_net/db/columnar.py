@@ -10,8 +10,9 @@ keys). On SQLite, :func:`write_epoch` writes a block as
   just inserted (found by their consecutive ids) into the runs' summary rows inside SQLite
   (:func:`neural_net.db.summary.upsert_from_rows`);
 
-so the Python work of an epoch does not grow with its rows (the driver binds the values).
-Elsewhere the block's rows are built as dicts and written as any other write's.
+so the Python work of an epoch does not grow with its rows (the driver binds the values). The
+statements are built from a plan of the block's shape (:mod:`neural_net.db.epoch_sql`,
+:class:`EpochWriter`), which the committer process builds them from too. Elsewhere the block's rows are built as dicts and written as any other write's.
 The runs' heartbeat is :func:`heartbeat`: one ``UPDATE ... WHERE Architecture_id IN (...)``
 for the runs that share its values.
 
@@ -31,17 +32,16 @@ Example:
 """
 from __future__ import annotations
 
-import functools
 import sqlite3
-from itertools import chain
 from typing import Any, Callable, Sequence
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from . import epoch_sql
 from .bulk import execute_many
 from .rows import EpochColumns
-from .schema import Architecture, Cost, Metric
+from .schema import Architecture, Cost, Metric, UTCDateTime
 from .summary import record_epochs, upsert_from_rows
 
 #: Bound values per statement when the driver cannot tell its limit (SQLite's old default).
@@ -55,20 +55,6 @@ def _limit(conn: Connection) -> int:
     if getlimit is None:
         return DEFAULT_VARIABLES
     return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_sql(table: str, shared: tuple[str, ...], per_row: tuple[str, ...], extra: tuple[tuple[str, int], ...],
-                n: int) -> str:
-    """``INSERT INTO table (...) VALUES (...), ...`` for ``n`` rows: parameters ``?1..?k`` are
-    the ``shared`` columns' values, then ``len(per_row)`` parameters per row; ``extra`` names
-    more columns that repeat one of the shared parameters (its number)."""
-    k, w = len(shared), len(per_row)
-    columns = ", ".join(shared + per_row + tuple(c for c, _ in extra))
-    tail = "".join(f", ?{i}" for _, i in extra)
-    rows = ", ".join("(" + ", ".join(f"?{i}" for i in range(1, k + 1)) + ", "
-                     + ", ".join(f"?{k + 1 + r * w + c}" for c in range(w)) + tail + ")" for r in range(n))
-    return f"INSERT INTO {table} ({columns}) VALUES {rows}"
 
 
 def _processor(conn: Connection, column: Any) -> Any:
@@ -115,62 +101,48 @@ def driver_executor(conn: Connection) -> Execute:
     return execute
 
 
+class Plan:
+    """A plan of :mod:`neural_net.db.epoch_sql` (:attr:`steps`, its tuples) kept by an
+    :class:`EpochWriter`, told apart by identity: a committer process is sent it once, then
+    only each epoch's numbers."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self, steps: tuple) -> None:
+        self.steps = steps
+
+
 class Statements(list):
     """An :data:`Execute` that runs nothing: it keeps each statement as ``(sql, parameters,
-    None)``, and a multi-row ``INSERT`` (or a heartbeat's ``IN`` list) as ``(sql, shared,
-    columns)``, its parameters being ``shared`` then the columns' values row by row
-    (:func:`row_parameters`): the statements of an epoch for another process to run, its rows
-    interleaved there.
+    None)``, and an epoch or a heartbeat of an :class:`EpochWriter` as ``(plan, numbers,
+    values)`` (:class:`Plan`; :func:`neural_net.db.epoch_sql.statements` gives its statements):
+    the statements of a block for another process to run.
 
     Example:
-        >>> from neural_net.db.columnar import Statements, row_parameters
-        >>> out = Statements(); out("SELECT ?1", (1,)); out.rows("INSERT ...", (0,), ((1, 2), (3, 4)))
-        >>> out[0], row_parameters(*out[1][1:])
-        (('SELECT ?1', (1,), None), (0, 1, 3, 2, 4))
+        >>> from neural_net.db.columnar import Statements
+        >>> out = Statements(); out("SELECT ?1", (1,)); out
+        [('SELECT ?1', (1,), None)]
     """
 
     def __call__(self, sql: str, parameters: tuple) -> None:
         self.append((sql, parameters, None))
 
-    def rows(self, sql: str, shared: tuple, columns: Sequence[Sequence[Any]]) -> None:
-        """Keep a statement whose parameters are :func:`row_parameters` (the columns as given:
-        tuples, lists or ranges)."""
-        self.append((sql, tuple(shared), tuple(columns)))
-
-
-def row_parameters(shared: Sequence[Any], columns: Sequence[Sequence[Any]]) -> tuple:
-    """``shared``'s values, then those of the ``columns`` row by row (the parameters of
-    :func:`_insert_sql`'s statements).
-
-    Example:
-        >>> from neural_net.db.columnar import row_parameters
-        >>> row_parameters(("a",), ((1, 2), (0.5, 0.25)))
-        ('a', 1, 0.5, 2, 0.25)
-    """
-    return tuple(shared) + tuple(chain.from_iterable(zip(*columns)))
-
-
-def _execute_rows(execute: Execute, sql: str, shared: tuple, columns: Sequence[Sequence[Any]]) -> None:
-    """Run ``sql`` with :func:`row_parameters` ``(shared, columns)``, or keep it so for a
-    :class:`Statements` (its rows are interleaved where they run)."""
-    keep = getattr(execute, "rows", None)
-    if keep is not None:
-        keep(sql, shared, columns)
-    else:
-        execute(sql, row_parameters(shared, columns))
+    def plan(self, plan: Plan, numbers: tuple, values: Any = None) -> None:
+        """Keep an epoch (``numbers`` ``(stamp, epoch, first_id)``, a tuple of ``values`` per
+        curve) or a heartbeat (``numbers`` its values) of ``plan``."""
+        self.append((plan, numbers, values))
 
 
 class EpochWriter:
-    """What writing an epoch block on one SQLite connection needs that does not change from one
-    epoch to the next, kept: the connection's limit of bound values, the bind processors of the
-    timestamp and value columns, the ``run_metric`` merges' text, and each shape of block's
-    statements (by its curves and number of runs). A committer keeps one for its connection,
-    so that an epoch costs little more than its values (an ensemble's 128 members: 14 µs an
-    epoch, against 25 µs with a new writer each time). :func:`write_epoch` and
-    :func:`heartbeat` use a new one each call.
+    """What writing an ensemble's epoch blocks on one SQLite connection needs that does not
+    change from one epoch to the next, kept: the connection's limit of bound values, the bind
+    processor of the times, the ``run_metric`` merges' text, and the plan of each shape of
+    block (its runs and curves) and heartbeat (:mod:`neural_net.db.epoch_sql`). A committer
+    keeps one for its connection, so that an epoch costs little more than its values (floats,
+    as :func:`~neural_net.db.rows.epoch_columns` makes them, which the driver binds as they
+    are); :func:`write_epoch` and :func:`heartbeat` use a new one each call.
 
     Example:
-        >>> from sqlalchemy import insert
         >>> from neural_net.db.columnar import EpochWriter, Statements
         >>> from neural_net.db.engine import open_database
         >>> from neural_net.db.rows import EpochColumns
@@ -179,80 +151,88 @@ class EpochWriter:
         ...     w.write(EpochColumns((7, 8), 1, None, (("train", "loss", 0),), ((0.5, 0.4),), 100,
         ...                          ("MSE", "MSE"), (1, 2)), out)
         ...     w.heartbeat((7, 8), {"epochs": 1}, out)
-        >>> [sql.split(" (")[0] for sql, _, _ in out]
-        ['INSERT INTO cost', 'INSERT INTO run_metric', 'UPDATE "architecture" SET "epochs" = ? WHERE "Architecture_id" IN']
+        >>> [(plan.steps[0], numbers, values) for plan, numbers, values in out]
+        [('epoch', (None, 1, 100), ((0.5, 0.4),)), ('beat', (1,), None)]
     """
 
     def __init__(self, conn: Connection) -> None:
         if conn.dialect.name != "sqlite":
             raise ValueError(f"EpochWriter: expected a SQLite connection, got {conn.dialect.name!r}")
-        C = Cost.__table__
         self.conn, self.limit = conn, _limit(conn)
-        self.stamp, self.value = _processor(conn, C.c.created_at), _processor(conn, C.c.value)
+        self.time = _processor(conn, Cost.__table__.c.created_at)  # (the same for every UTCDateTime column)
+        self._stamped: tuple[Any, Any] = (None, None)  # the last time bound, and its bound value
         self.upserts = {source: upsert_from_rows(conn.dialect, source) for source in ("Cost", "metric")}
-        self._shapes: dict[tuple, tuple] = {}  # (layout, runs) -> the curves' statements, the merges' curves
-        self._beats: dict[tuple, tuple] = {}  # (keys, runs) -> the keys' bind processors, the statements
+        self._plans: dict[tuple, Plan] = {}  # (layout, run ids, cost names, cost ids) -> the plan of its epochs
+        self._beats: dict[tuple, tuple] = {}  # (keys, run ids) -> the keys' bind processors, the heartbeat's plan
+        self._last: tuple | None = None  # the last block's layout and run columns, and their plan
+        self._last_beat: tuple | None = None  # the last heartbeat's keys and runs, and its plan
 
-    def _shape(self, layout: tuple[tuple[str, str, int], ...], n: int) -> tuple:
-        """The statements of a block of ``n`` runs and curves ``layout``: per curve, whether it
-        is a loss, its shared values but the timestamp and epoch, and its statements
-        ``(sql, first row, end row)``; per table, the first and last of its curves."""
-        C, M = Cost.__table__.name, Metric.__table__.name
-        curves, ends = [], {}
-        for j, (split, name, pos) in enumerate(layout):
-            loss = name == "loss"
-            if loss:
-                table, shared, per_row, extra = C, ("created_at", "epoch", "split"), \
-                    ("Architecture_id", "value", "id", "Cost_id", "name"), (("updated_at", 1),)
-            else:
-                table, shared, per_row, extra = M, ("created_at", "epoch", "split", "name", "position"), \
-                    ("id", "Architecture_id", "value"), ()
-            step = max(1, (self.limit - len(shared)) // len(per_row))
-            parts = tuple((_insert_sql(table, shared, per_row, extra, min(a + step, n) - a), a, min(a + step, n))
-                          for a in range(0, n, step))
-            curves.append((loss, (split,) if loss else (split, name, pos), parts))
-            source = "Cost" if loss else "metric"
-            ends[source] = (ends.get(source, (j, j))[0], j)
-        shape = self._shapes[layout, n] = (tuple(curves), tuple(ends.items()))
-        return shape
+    def _epoch_plan(self, block: EpochColumns) -> Plan:
+        """The plan of ``block``'s shape (the last block's, when its columns are the same objects)."""
+        last = self._last
+        if last is not None and last[0] is block.layout and last[1] is block.run_ids \
+                and last[2] is block.cost_names and last[3] is block.cost_ids:
+            return last[4]
+        key = (block.layout, block.run_ids, block.cost_names, block.cost_ids)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = Plan(epoch_sql.epoch_plan(
+                Cost.__table__.name, Metric.__table__.name, block.layout, key[1:], self.limit, self.upserts))
+        self._last = key + (plan,)
+        return plan
 
     def write(self, block: EpochColumns, execute: Execute) -> None:
         """Insert ``block``'s ``Cost`` and ``metric`` rows and merge them into ``run_metric``
-        (see the module doc), each statement run by ``execute``; the heartbeat is not touched."""
-        n = len(block.run_ids)
-        shape = self._shapes.get((block.layout, n)) or self._shape(block.layout, n)
-        curves, ends = shape
-        stamp = self.stamp(block.now) if self.stamp is not None else block.now
-        for j, (loss, shared, parts) in enumerate(curves):
-            ids = block.ids(j)
-            values = block.values[j] if self.value is None else list(map(self.value, block.values[j]))
-            columns = (block.run_ids, values, ids, block.cost_ids, block.cost_names) if loss else \
-                (ids, block.run_ids, values)
-            for sql, a, b in parts:
-                _execute_rows(execute, sql, (stamp, block.epoch) + shared,
-                              columns if b - a == n else [c[a:b] for c in columns])
-        for source, (first, last) in ends:
-            text, order = self.upserts[source]
-            lo, hi = block.first_id + first * n, block.first_id + (last + 1) * n - 1  # a block's ids: one range
-            execute(text, tuple(dict(lo=lo, hi=hi, epoch=block.epoch)[k] for k in order))
+        (see the module doc), each statement run by ``execute`` (a :class:`Statements` keeps
+        the epoch as its plan and numbers); the heartbeat is not touched."""
+        self._run(execute, self._epoch_plan(block), (self._time(block.now), block.epoch, block.first_id),
+                  block.values)
+
+    def _time(self, value: Any) -> Any:
+        """The bound value of the time ``value`` (the last one's again when it is the same
+        object: an epoch's rows and its heartbeat share one)."""
+        last, bound = self._stamped
+        if value is not last or last is None:
+            bound = value if self.time is None else self.time(value)
+            self._stamped = (value, bound)
+        return bound
 
     def heartbeat(self, run_ids: Sequence[int], values: dict[str, Any], execute: Execute) -> None:
         """``UPDATE Architecture SET <values> WHERE Architecture_id IN (run_ids)`` (values of
         plain columns; in statements of at most the connection's limit of parameters), each
         statement run by ``execute``."""
-        keys, n = tuple(values), len(run_ids)
-        beat = self._beats.get((keys, n))
+        keys = tuple(values)
+        last = self._last_beat
+        if last is not None and last[1] is run_ids and last[0] == keys:
+            beat = last[2]
+        else:
+            beat = self._beat(keys, run_ids)
+        processors, plan = beat
+        self._run(execute, plan, tuple(values[k] if p is None else p(values[k]) for k, p in zip(keys, processors)))
+
+    def _beat(self, keys: tuple[str, ...], run_ids: Sequence[int]) -> tuple:
+        """The bind processors of ``keys`` and the plan of a heartbeat of the runs ``run_ids``."""
+        key = (keys, run_ids if type(run_ids) is tuple else tuple(map(int, run_ids)))
+        beat = self._beats.get(key)
         if beat is None:
             runs = Architecture.__table__
-            step = max(1, self.limit - len(keys))
-            beat = self._beats[keys, n] = (
-                tuple(_processor(self.conn, runs.c[k]) for k in keys),
-                tuple((_update_sql(keys, min(a + step, n) - a), a, min(a + step, n)) for a in range(0, n, step)))
-        processors, parts = beat
-        bound = tuple(values[k] if p is None else p(values[k]) for k, p in zip(keys, processors))
-        ids = run_ids if type(run_ids) is tuple else tuple(map(int, run_ids))
-        for sql, a, b in parts:
-            _execute_rows(execute, sql, bound, (ids if b - a == n else ids[a:b],))  # the ids: a column of one value per row
+            beat = self._beats[key] = (
+                tuple(self._time if isinstance(runs.c[k].type, UTCDateTime) else _processor(self.conn, runs.c[k])
+                      for k in keys),
+                Plan(epoch_sql.beat_plan(runs.name, keys, key[1], self.limit)))
+        self._last_beat = (keys, run_ids, beat)
+        return beat
+
+    @staticmethod
+    def _run(execute: Execute, plan: Plan, numbers: tuple, values: Any = None) -> None:
+        """Run the statements of ``plan`` for ``numbers`` and ``values`` by ``execute``, or keep
+        them so in a :class:`Statements`."""
+        keep = getattr(execute, "plan", None)
+        if keep is not None:
+            keep(plan, numbers, values)
+            return
+        for sql, parameters in epoch_sql.statements(plan.steps, numbers, values):
+            execute(sql, parameters)
 
 
 def write_epoch(conn: Connection, block: EpochColumns, execute: Execute | None = None) -> None:
@@ -279,15 +259,8 @@ def heartbeat(conn: Connection, run_ids: Sequence[int], values: dict[str, Any], 
     EpochWriter(conn).heartbeat(run_ids, values, conn.exec_driver_sql if execute is None else execute)
 
 
-@functools.lru_cache(maxsize=64)
-def _update_sql(keys: tuple[str, ...], n: int) -> str:
-    """``UPDATE architecture SET <keys> = ? WHERE Architecture_id IN (?, ... n)``."""
-    sets = ", ".join(f'"{k}" = ?' for k in keys)
-    return f'UPDATE "{Architecture.__table__.name}" SET {sets} WHERE "Architecture_id" IN ({", ".join("?" * n)})'
-
-
 #: An INSERT statement per table of the fallback (one object each: compiled once).
 _INSERTS = {t.name: t.insert() for t in (Cost.__table__, Metric.__table__)}
 
-__all__ = ["DEFAULT_VARIABLES", "EpochWriter", "Execute", "Statements", "driver_executor", "heartbeat", "row_parameters",
+__all__ = ["DEFAULT_VARIABLES", "EpochWriter", "Execute", "Plan", "Statements", "driver_executor", "heartbeat",
            "write_epoch"]

@@ -1,17 +1,19 @@
 """The committer process's program: it writes an ensemble's epochs into one SQLite file while
 the training process goes on (see :mod:`neural_net.db.commit_process`, which starts it as
-``python -I commit_child.py DATABASE BUSY_TIMEOUT_MS [WINDOW_SECONDS]``). It imports the standard library only,
-so it starts in a few milliseconds, and it holds no lock of the training process's interpreter:
-its SQLite work runs on the other core.
+``python -I commit_child.py DATABASE BUSY_TIMEOUT_MS [WINDOW_SECONDS]``). It imports the standard library only
+(and :mod:`neural_net.db.epoch_sql`, beside it, which does too), so it starts in a few
+milliseconds, and it holds no lock of the training process's interpreter: its SQLite work runs
+on the other core.
 
 Protocol, over the child's standard input and output:
 
 * in: frames ``<uint32 length><marshal payload>``, the payload ``(seq, new, statements)``:
-  ``new`` the ``(number, sql)`` of statements not sent before, ``statements`` the block's
-  ``(number, parameters, columns)`` in their order (``parameters`` a tuple, or a list of
-  tuples for an ``executemany``; ``columns`` None, or the columns of a multi-row ``INSERT``,
-  whose values follow ``parameters`` row by row:
-  :func:`neural_net.db.columnar.row_parameters`). A frame of length 0 (:data:`FLUSH`): the
+  ``new`` the ``(number, sql)`` of statements not sent before, where ``sql`` may instead be
+  the plan of an epoch or a heartbeat (:mod:`neural_net.db.epoch_sql`); ``statements`` the
+  block's ``(number, parameters, values)`` in their order: for a statement, ``parameters`` a
+  tuple, or a list of tuples for an ``executemany``, and ``values`` None; for a plan, the
+  numbers and values of one epoch (or heartbeat), whose statements
+  :func:`neural_net.db.epoch_sql.statements` gives. A frame of length 0 (:data:`FLUSH`): the
   parent waits, or its fit is about to end: commit the blocks held now, with those already
   in the pipe, without waiting out the window. (:mod:`marshal` holds numbers, strings, bytes and
   tuples only, floats exactly, ``inf`` and ``nan`` included; it reads nothing but the parent's
@@ -48,7 +50,12 @@ import sqlite3
 import struct
 import sys
 import time
-from itertools import chain
+
+if __package__:  # imported as neural_net.db.commit_child
+    from . import epoch_sql
+else:  # run as the committer process's program (python -I commit_child.py): the module beside it
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import epoch_sql
 
 #: Blocks committed at most in one transaction (half the parent's backlog: it goes on
 #: handing blocks over while they are committed).
@@ -112,26 +119,36 @@ class _Input:
             self._fill()
 
 
-def _commit(con: sqlite3.Connection, sql: dict[int, str], frames: list[tuple]) -> None:
-    """Run the statements of ``frames`` in one transaction, retried while the database is
-    locked as :func:`neural_net.db.writer.retry_on_lock` retries (written again here: this
-    program imports the standard library only)."""
+def _run(con: sqlite3.Connection, sql: str, parameters: tuple | list) -> None:
+    """Execute ``sql`` (an ``executemany`` when ``parameters`` is a list of rows); a driver
+    error keeps the statement, for the parent."""
+    try:
+        if isinstance(parameters, list):
+            con.executemany(sql, parameters)
+        else:
+            con.execute(sql, parameters)
+    except sqlite3.Error as e:
+        e.statement = sql  # told to the parent
+        raise
+
+
+def _commit(con: sqlite3.Connection, known: dict[int, str | tuple], frames: list[tuple]) -> None:
+    """Run the statements of ``frames`` in one transaction (``known``: each statement's SQL, or
+    the plan of an epoch or a heartbeat, :mod:`neural_net.db.epoch_sql`, by its number),
+    retried while the database is locked as :func:`neural_net.db.writer.retry_on_lock`
+    retries (written again here: this program imports the standard library only)."""
     for attempt in range(TRIES):
         try:
             con.execute("BEGIN IMMEDIATE")
             try:
                 for _, _, statements in frames:
-                    for number, parameters, columns in statements:
-                        if columns is not None:  # a multi-row INSERT: shared values, then the rows'
-                            parameters = parameters + tuple(chain.from_iterable(zip(*columns)))
-                        try:
-                            if isinstance(parameters, list):  # an executemany: a tuple per row
-                                con.executemany(sql[number], parameters)
-                            else:
-                                con.execute(sql[number], parameters)
-                        except sqlite3.Error as e:
-                            e.statement = sql[number]  # told to the parent
-                            raise
+                    for number, parameters, values in statements:
+                        target = known[number]
+                        if type(target) is str:
+                            _run(con, target, parameters)
+                        else:  # an epoch's numbers and values, or a heartbeat's values
+                            for sql, bound in epoch_sql.statements(target, parameters, values):
+                                _run(con, sql, bound)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -142,28 +159,6 @@ def _commit(con: sqlite3.Connection, sql: dict[int, str], frames: list[tuple]) -
             if attempt == TRIES - 1 or ("locked" not in text and "busy" not in text):
                 raise
             time.sleep(min(0.05 * 2 ** attempt, 2.0))
-
-
-def _expand(frame: tuple, last: dict[tuple[int, int], tuple]) -> tuple:
-    """``frame`` with each column of its statements given as None (the last frame's column
-    at that place: the runs' ids, each epoch) or ``[start, stop]`` (a range of ids) replaced
-    by its values."""
-    seq, new, statements = frame
-    out = []
-    for i, (number, parameters, columns) in enumerate(statements):
-        if columns is not None:
-            full = []
-            for j, c in enumerate(columns):
-                if c is None:
-                    c = last[i, j]
-                elif isinstance(c, list):
-                    c = range(c[0], c[1])
-                else:
-                    last[i, j] = c
-                full.append(c)
-            columns = full
-        out.append((number, parameters, columns))
-    return seq, new, out
 
 
 def _size(path: str) -> int:
@@ -197,8 +192,7 @@ def main(argv: list[str]) -> int:
     con.execute("PRAGMA journal_size_limit = 0")  # the log file is emptied once checkpointed: its size is the log's
     log = path + "-wal"
     source, out = _Input(sys.stdin.fileno()), sys.stdout.fileno()
-    sql: dict[int, str] = {}
-    last: dict[tuple[int, int], tuple] = {}
+    known: dict[int, str | tuple] = {}  # the statements' SQL and the plans, by number
     while True:
         frame = source.next()
         if frame is None:
@@ -215,16 +209,15 @@ def main(argv: list[str]) -> int:
                 until = 0.0
                 continue
             frames.append(more)
-        frames = [_expand(f, last) for f in frames]
         for f in frames:
-            sql.update(f[1])
+            known.update(f[1])
         try:
-            _commit(con, sql, frames)
+            _commit(con, known, frames)
         except sqlite3.Error as e:
             error = e
             for f in frames if len(frames) > 1 else ():  # the blocks before the failing one, each alone
                 try:
-                    _commit(con, sql, [f])
+                    _commit(con, known, [f])
                 except sqlite3.Error as again:
                     error = again
                     break

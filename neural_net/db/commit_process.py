@@ -13,8 +13,10 @@ guarantees: blocks committed in their order, each all or nothing, at most :data:
 handed over and not yet committed, a failure raised by a later block (those after it
 dropped), ``on_commit`` of each committed block called in the training thread.
 
-An epoch block's statements are built from its columns (:func:`~neural_net.db.writer.epoch_statements`);
-those of any other block (a fit's start and end: statuses, hyper-parameters, snapshots) are
+An epoch block goes as the plan of its shape, once (its runs, curves and statements:
+:mod:`~neural_net.db.epoch_sql`, kept by an :class:`~neural_net.db.columnar.EpochWriter`), then
+each epoch as its numbers and values, from which the child builds the statements
+(:func:`~neural_net.db.writer.epoch_statements`); those of any other block (a fit's start and end: statuses, hyper-parameters, snapshots) are
 the ones SQLAlchemy hands to the driver when the block is executed on the probe connection,
 kept instead of run (its ``do_execute`` events). A block with a value :mod:`marshal` cannot
 hold is committed by the training thread itself, after the blocks before it.
@@ -117,8 +119,7 @@ class ProcessCommitter:
                           ("do_execute_no_params", lambda cursor, sql, context: self._keep(cursor, sql, (), context))]
         for name, fn in self.listeners:
             event.listen(engine, name, fn)
-        self.numbers: dict[str, int] = {}  # statement text -> its number in the child
-        self.last: dict[tuple[int, int], tuple] = {}
+        self.numbers: dict[Any, int] = {}  # statement text (or columnar.Plan) -> its number in the child
         self.inflight: list[tuple[int, list[Any]]] = []  # (seq, writes) handed over, not committed
         self.seq = 0
         self.error: BaseException | None = None
@@ -132,8 +133,7 @@ class ProcessCommitter:
 
     # ----- the child ------------------------------------------------------------------------
     def _start(self) -> None:
-        self.numbers.clear()
-        self.last = {}  # (statement, column) -> the column sent in the last block
+        self.numbers = {}
         self.replies = b""
         self.child = subprocess.Popen(
             [sys.executable, "-I", commit_child.__file__, str(self.engine.url.database),
@@ -210,11 +210,11 @@ class ProcessCommitter:
         self.captured.append((sql, [tuple(p) for p in parameters] if many else tuple(parameters), None))
         return True
 
-    def _statements(self, writes: list[Any]) -> list[tuple[str, Any, Any]]:
+    def _statements(self, writes: list[Any]) -> list[tuple[Any, Any, Any]]:
         """The statements that write the block ``writes``, as :func:`commit_writes` runs them
-        (an executemany's parameters as a list of rows), none run: an epoch block's from
-        :func:`epoch_statements`, another's kept from the probe connection as SQLAlchemy
-        hands them to the driver."""
+        (an executemany's parameters as a list of rows), none run: an epoch block's plans and
+        numbers (:func:`epoch_statements`), another's statements kept from the probe
+        connection as SQLAlchemy hands them to the driver."""
         if epochs_only(writes):
             return epoch_statements(self.probe, writes, self.epochs)
         self.captured = []
@@ -225,23 +225,23 @@ class ProcessCommitter:
             self.captured = None
             self.session.rollback()  # (nothing ran)
 
-    def _send(self, writes: list[Any], statements: list[tuple[str, Any, Any]]) -> None:
+    def _send(self, writes: list[Any], statements: list[tuple[Any, Any, Any]]) -> None:
         """Hand the block ``writes``, its ``statements``, to the child (started again if it is
         not running); ValueError, before anything is sent, if a parameter is of a type
         :mod:`marshal` cannot hold."""
         if self.child is None:
             self._start()
-        numbers, new, body, last = dict(self.numbers), [], [], {}
-        for i, (sql, parameters, columns) in enumerate(statements):
-            number = numbers.get(sql)
+        numbers, new, body = self.numbers, [], []
+        for key, parameters, values in statements:  # key: a statement's SQL, or a Plan
+            number = numbers.get(key)
             if number is None:
-                number = numbers[sql] = len(numbers)
-                new.append((number, sql))
-            if columns is not None:
-                columns = tuple(self._column(i, j, c, last) for j, c in enumerate(columns))
-            body.append((number, parameters, columns))
+                if numbers is self.numbers:  # (kept only once the block is sent)
+                    numbers = dict(numbers)
+                number = numbers[key] = len(numbers)
+                new.append((number, key if isinstance(key, str) else key.steps))
+            body.append((number, parameters, values))
         payload = marshal.dumps((self.seq + 1, tuple(new), tuple(body)))
-        self.numbers, self.seq, self.last = numbers, self.seq + 1, last
+        self.numbers, self.seq = numbers, self.seq + 1
         self.inflight.append((self.seq, writes))
         self._write(_HEADER.pack(len(payload)) + payload)
 
@@ -253,16 +253,6 @@ class ProcessCommitter:
         except OSError:  # BrokenPipeError: the child has ended; its reply tells why
             while self.child is not None:
                 self._read(wait=True)
-
-    def _column(self, i: int, j: int, column: Any, last: dict) -> Any:
-        """Column ``j`` of statement ``i`` of a block as the child reads it: None if it equals the
-        last block's (its runs' ids, each epoch), ``[start, stop]`` for a range (the rows' ids),
-        else a tuple of its values; kept in ``last`` for the next block."""
-        if isinstance(column, range) and column.step == 1:
-            return [column.start, column.stop]
-        column = column if isinstance(column, tuple) else tuple(column)
-        last[i, j] = column
-        return None if self.last.get((i, j)) == column else column
 
     # ----- the committer's methods ----------------------------------------------------------
     def report(self) -> None:

@@ -422,8 +422,9 @@ def epoch_statements(conn: Connection, writes: list[Any],
                      kept: columnar.EpochWriter | None = None) -> columnar.Statements:
     """The SQLite statements that write the block ``writes`` of epoch columns
     (:func:`epochs_only`) on ``conn``'s database, in order, as :func:`commit_writes` runs them,
-    without running any (:class:`~neural_net.db.columnar.Statements`): for a process of its own
-    to run in one transaction (:mod:`neural_net.db.commit_process`). ``kept``: an
+    without running any (:class:`~neural_net.db.columnar.Statements`: each epoch and
+    heartbeat as its plan and numbers): for a process of its own to run in one transaction
+    (:mod:`neural_net.db.commit_process`). ``kept``: an
     :class:`~neural_net.db.columnar.EpochWriter` of ``conn`` kept from block to block.
 
     Example:
@@ -619,7 +620,7 @@ def deferred_writes(engine: Engine) -> Iterator[None]:
         raise
     del groups[engine]  # before committing: a failing commit's handlers write directly
     if group.writes:
-        committer = COMMITTERS.get((engine, threading.get_ident()))
+        committer = _committer(engine)
         if committer is not None:
             committer.submit(group.writes)
             return
@@ -645,7 +646,7 @@ def settle(engine: Engine, report: bool = False) -> None:
         >>> from neural_net.db.writer import settle
         >>> settle(open_database("sqlite://"))
     """
-    committer = COMMITTERS.get((engine, threading.get_ident()))
+    committer = _committer(engine)
     if committer is not None:
         committer.settle()
         if report:
@@ -662,9 +663,14 @@ def commit_soon(engine: Engine) -> None:
         >>> from neural_net.db.writer import commit_soon
         >>> commit_soon(open_database("sqlite://"))
     """
-    committer = COMMITTERS.get((engine, threading.get_ident()))
+    committer = _committer(engine)
     if committer is not None:
         committer.commit_soon()
+
+
+def _committer(engine: Engine) -> Any:
+    """The background committer of ``engine`` that serves this thread, or None."""
+    return COMMITTERS.get((engine, threading.get_ident()))
 
 
 def warn_failure(what: str, error: BaseException) -> None:
