@@ -142,6 +142,8 @@ class ProcessCommitter:
             start_new_session=True)  # Ctrl-C at the terminal reaches the training process only
         assert self.child.stdout is not None and self.child.stdin is not None
         os.set_blocking(self.child.stdout.fileno(), False)
+        self.replied = select.poll()  # whether a reply waits, without a failing read (an exception) each block
+        self.replied.register(self.child.stdout.fileno(), select.POLLIN)
         if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: room for the backlog during a checkpoint
             try:
                 fcntl.fcntl(self.child.stdin.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
@@ -156,6 +158,8 @@ class ProcessCommitter:
         if child is None:
             return
         fd = child.stdout.fileno()  # type: ignore[union-attr]
+        if not wait and not self.replied.poll(0):
+            return
         ended = False
         while True:
             if wait and b"\n" not in self.replies:
@@ -271,9 +275,10 @@ class ProcessCommitter:
         if not writes:
             return
         statements = self._statements(writes)
-        while len(self.inflight) >= BACKLOG and self.child is not None:
-            self._read(wait=True)
-        self.report()
+        if len(self.inflight) >= BACKLOG:
+            while len(self.inflight) >= BACKLOG and self.child is not None:
+                self._read(wait=True)
+            self.report()
         try:
             self._send(writes, statements)
         except ValueError:  # a parameter of a type marshal cannot hold: written here instead
