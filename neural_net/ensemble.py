@@ -179,8 +179,9 @@ class Ensemble(EnsembleSteps):
         transaction per epoch for all members). The transactions are committed while the next
         epochs train, in order: by a process of their own for a SQLite file on POSIX
         (:mod:`neural_net.db.commit_process`; the epochs handed to it within 20 ms, or
-        waiting while it is behind, go in one transaction), by a thread otherwise (at most two
-        waiting).
+        waiting while it is behind, go in one transaction, and those of the fit's last
+        :data:`~neural_net.ensemble_steps.FINAL_STRETCH` seconds as they come, so that little
+        is left to wait for when it ends), by a thread otherwise (at most two waiting).
         More epochs per transaction make recording cheaper; every commit
         still holds whole epochs of every member, so a crash leaves each committed epoch
         readable (up to ``commit_every - 1`` epochs of the last block are lost on a hard kill,
