@@ -53,9 +53,13 @@ import time
 
 if __package__:  # imported as neural_net.db.commit_child
     from . import epoch_sql
-else:  # run as the committer process's program (python -I commit_child.py): the module beside it
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import epoch_sql
+else:  # run as the committer process's program (python -I commit_child.py): the module beside it, by its path
+    import importlib.util
+
+    _spec = importlib.util.spec_from_file_location("epoch_sql", os.path.join(os.path.dirname(__file__), "epoch_sql.py"))
+    assert _spec is not None and _spec.loader is not None
+    epoch_sql = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(epoch_sql)
 
 #: Blocks committed at most in one transaction (half the parent's backlog: it goes on
 #: handing blocks over while they are committed).

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import functools
 from itertools import chain
-from typing import Any, Sequence
+
+# (nothing more imported, typing included: the committer process loads this module as it starts;
+# the annotations are not evaluated)
 
 #: The columns of a ``cost`` row of an epoch: those its curve's rows share (bound once), those
 #: of each row, and one more that repeats a shared one (``updated_at``: the timestamp).
@@ -70,7 +72,7 @@ def update_sql(table: str, keys: tuple[str, ...], n: int) -> str:
     return f'UPDATE "{table}" SET {sets} WHERE "Architecture_id" IN ({", ".join("?" * n)})'
 
 
-def row_parameters(shared: Sequence[Any], columns: Sequence[Sequence[Any]]) -> tuple:
+def row_parameters(shared: tuple | list, columns: tuple | list) -> tuple:
     """``shared``'s values, then those of the ``columns`` row by row (the parameters of
     :func:`insert_sql`'s statements).
 
@@ -118,7 +120,7 @@ def epoch_plan(cost: str, metric: str, layout: tuple[tuple[str, str, int], ...],
     return ("epoch", tuple(curves), tuple(merges[s] + ends[s] for s in ends), tuple(runs))
 
 
-def beat_plan(table: str, keys: tuple[str, ...], run_ids: Sequence[int], limit: int) -> tuple:
+def beat_plan(table: str, keys: tuple[str, ...], run_ids: tuple | list, limit: int) -> tuple:
     """The plan of a heartbeat setting ``keys`` on the runs ``run_ids``: ``('beat', ((sql, ids),
     ...))``, in statements of at most ``limit`` parameters.
 
@@ -133,7 +135,7 @@ def beat_plan(table: str, keys: tuple[str, ...], run_ids: Sequence[int], limit: 
     return ("beat", tuple((update_sql(table, keys, b - a), ids[a:b]) for a, b in _parts(len(ids), step)))
 
 
-def statements(plan: tuple, numbers: tuple, values: Any = None) -> list[tuple[str, tuple]]:
+def statements(plan: tuple, numbers: tuple, values: tuple | None = None) -> list[tuple[str, tuple]]:
     """The ``(sql, parameters)`` of ``plan`` (:func:`epoch_plan` or :func:`beat_plan`) for one
     epoch, ``numbers`` being ``(stamp, epoch, first_id)`` and ``values`` a tuple of values per
     curve; or for one heartbeat, ``numbers`` the keys' values.
