@@ -41,13 +41,13 @@ url, seed, epochs, ready, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), 
 rng = np.random.default_rng(seed)
 X = rng.normal(size=(64, 4))
 y = np.eye(3)[rng.integers(0, 3, 64)]
-open(ready, "w").close()
-deadline = time.time() + 60
-while not os.path.exists(go) and time.time() < deadline:  # start training together
-    time.sleep(0.005)
 net = Sequential([Dense(8, activation="relu", input_dim=4), Dense(3, activation="softmax")], "cross_entropy",
                  store={"url": url, "checkpoint_every": 1}, seed=seed, name=f"worker-{seed}")
 net.compile("adam", metrics=["accuracy"])
+open(ready, "w").close()  # the run is created: its training starts with the others'
+deadline = time.time() + 60
+while not os.path.exists(go) and time.time() < deadline:  # start training together
+    time.sleep(0.005)
 net.fit(X, y, epochs=epochs, batch_size=16, validation_split=0.25, verbose=0)
 print(json.dumps({"id": net["id"], "history": net.history.history,
                   "layers": [int(s["id"]) for s in net.steps], "neurons": [int(s.func["id"]) for s in net.steps],
