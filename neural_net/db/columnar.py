@@ -12,7 +12,8 @@ keys). On SQLite, :func:`write_epoch` writes a block as
 
 so the Python work of an epoch does not grow with its rows (the driver binds the values). The
 statements are built from a plan of the block's shape (:mod:`neural_net.db.epoch_sql`,
-:class:`EpochWriter`), which the committer process builds them from too. Elsewhere the block's rows are built as dicts and written as any other write's.
+:class:`EpochWriter`), which the committer process builds them from too. Elsewhere the
+block's rows are built as dicts and written as any other write's.
 The runs' heartbeat is :func:`heartbeat`: one ``UPDATE ... WHERE Architecture_id IN (...)``
 for the runs that share its values.
 
@@ -104,7 +105,16 @@ def driver_executor(conn: Connection) -> Execute:
 class Plan:
     """A plan of :mod:`neural_net.db.epoch_sql` (:attr:`steps`, its tuples) kept by an
     :class:`EpochWriter`, told apart by identity: a committer process is sent it once, then
-    only each epoch's numbers."""
+    only each epoch's numbers.
+
+    Example:
+        >>> from neural_net.db.columnar import Plan
+        >>> from neural_net.db.epoch_sql import beat_plan
+        >>> steps = beat_plan("architecture", ("epochs",), (7,), 999)
+        >>> a, b = Plan(steps), Plan(steps)
+        >>> a.steps == b.steps, a == b
+        (True, False)
+    """
 
     __slots__ = ("steps",)
 

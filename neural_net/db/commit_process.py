@@ -16,9 +16,10 @@ dropped), ``on_commit`` of each committed block called in the training thread.
 An epoch block goes as the plan of its shape, once (its runs, curves and statements:
 :mod:`~neural_net.db.epoch_sql`, kept by an :class:`~neural_net.db.columnar.EpochWriter`), then
 each epoch as its numbers and values, from which the child builds the statements
-(:func:`~neural_net.db.writer.epoch_statements`); those of any other block (a fit's start and end: statuses, hyper-parameters, snapshots) are
-the ones SQLAlchemy hands to the driver when the block is executed on the probe connection,
-kept instead of run (its ``do_execute`` events). A block with a value :mod:`marshal` cannot
+(:func:`~neural_net.db.writer.epoch_statements`); those of any other block (a fit's start and
+end: statuses, hyper-parameters, snapshots) are the ones SQLAlchemy hands to the driver when
+the block is executed on the probe connection, kept instead of run (its ``do_execute``
+events). A block with a value :mod:`marshal` cannot
 hold is committed by the training thread itself, after the blocks before it.
 
 Example:

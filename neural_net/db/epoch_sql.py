@@ -20,8 +20,10 @@ Example:
     >>> from neural_net.db.epoch_sql import epoch_plan, statements
     >>> plan = epoch_plan("cost", "metric", (("train", "loss", 0),), ((7, 8), ("MSE", "MSE"), (1, 2)),
     ...                   999, {"Cost": ("MERGE ?1 ?2 ?3", ("lo", "hi", "epoch"))})
-    >>> [(sql[:16], parameters) for sql, parameters in statements(plan, ("t", 3, 100), ((0.5, 0.4),))]
-    [('INSERT INTO cost', ('t', 3, 'train', 7, 0.5, 100, 1, 'MSE', 8, 0.4, 101, 2, 'MSE')), ('MERGE ?1 ?2 ?3', (100, 101, 3))]
+    >>> for sql, parameters in statements(plan, ("t", 3, 100), ((0.5, 0.4),)):
+    ...     print(sql[:16], parameters)
+    INSERT INTO cost ('t', 3, 'train', 7, 0.5, 100, 1, 'MSE', 8, 0.4, 101, 2, 'MSE')
+    MERGE ?1 ?2 ?3 (100, 101, 3)
 """
 from __future__ import annotations
 
