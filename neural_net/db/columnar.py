@@ -68,6 +68,9 @@ def _processor(conn: Connection, column: Any) -> Any:
     return hit[2]
 
 
+#: No time bound yet (:meth:`EpochWriter._time`).
+_NOTHING = object()
+
 #: Bind processors by (column, dialect) (each object kept with its entry: ids are not reused).
 _PROCESSORS: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
@@ -170,7 +173,7 @@ class EpochWriter:
             raise ValueError(f"EpochWriter: expected a SQLite connection, got {conn.dialect.name!r}")
         self.conn, self.limit = conn, _limit(conn)
         self.time = _processor(conn, Cost.__table__.c.created_at)  # (the same for every UTCDateTime column)
-        self._stamped: tuple[Any, Any] = (None, None)  # the last time bound, and its bound value
+        self._stamped: tuple[Any, Any] = (_NOTHING, None)  # the last time bound, and its bound value
         self.upserts = {source: upsert_from_rows(conn.dialect, source) for source in ("Cost", "metric")}
         self._plans: dict[tuple, Plan] = {}  # (layout, run ids, cost names, cost ids) -> the plan of its epochs
         self._beats: dict[tuple, tuple] = {}  # (keys, run ids) -> the keys' bind processors, the heartbeat's plan
@@ -202,7 +205,7 @@ class EpochWriter:
         """The bound value of the time ``value`` (the last one's again when it is the same
         object: an epoch's rows and its heartbeat share one)."""
         last, bound = self._stamped
-        if value is not last or last is None:
+        if value is not last:
             bound = value if self.time is None else self.time(value)
             self._stamped = (value, bound)
         return bound
